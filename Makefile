@@ -1,0 +1,70 @@
+# kipplan: the two commands a new machine needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The demo runs with debug on, so it needs no secret key; production sets DJANGO_SECRET_KEY.
+DEMO_ENV := DJANGO_DEBUG=1
+MANAGE_TEST := DJANGO_SETTINGS_MODULE=kipplan.test_settings $(BIN)/python manage.py
+
+.PHONY: help install install-dev demo run migrate test lint check fixtures clean
+
+help:
+	@echo "make demo     set up .venv, migrate, load the demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make test     set up .venv with the dev extras and run the whole test suite"
+	@echo "make run      serve without reloading the demo data"
+	@echo "make lint     ruff and the migrations check"
+	@echo "make fixtures rebuild fixtures/demo.json from fixtures/build_demo.py"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(DEMO_ENV) $(BIN)/python manage.py loaddata demo
+	@echo ""
+	@echo "kipplan demo data loaded. Demo logins (demo only; password for all: kipplan-demo):"
+	@echo "  admin       superuser: every model"
+	@echo "  manager     plan manager: sees every task"
+	@echo "  kipo        staff of KIPO (특허청)"
+	@echo "  kista       staff of KISTA (한국특허전략개발원)"
+	@echo "  kista-team  staff of the National Strategic Technology Patent Support Team"
+	@echo "  msit        staff of MSIT (과학기술정보통신부)"
+	@echo "  mcst        staff of MCST (문화체육관광부)"
+	@echo "Open http://$(HOST):$(PORT)/admin/ and stop the server with Ctrl-C."
+	@echo ""
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+run: migrate
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(MANAGE_TEST) makemigrations --check --dry-run
+
+check: install-dev
+	$(MANAGE_TEST) check
+
+fixtures: install
+	$(BIN)/python fixtures/build_demo.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,22 @@
+"""Settings for the test suite: the production settings with fast, local parts."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "kipplan-tests-only-not-a-secret")
+
+from kipplan.settings import *  # noqa: E402, F403
+
+# Fast hashing for users the tests create; PBKDF2 stays so the demo fixture's users log in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,207 @@
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+
+from tests.factories import (
+    MilestoneFactory,
+    PlanFactory,
+    ProgressUpdateFactory,
+    StrategyFactory,
+    TaskFactory,
+)
+from tracker.models import Plan, ProgressUpdate, Status, Task
+
+pytestmark = pytest.mark.django_db
+
+REGISTERED = sorted(
+    (model._meta.app_label, model._meta.model_name) for model in admin.site._registry
+)
+
+
+@pytest.fixture
+def demo(db):
+    call_command("loaddata", "demo", verbosity=0)
+
+
+def changelist(app_label, model_name):
+    return reverse(f"admin:{app_label}_{model_name}_changelist")
+
+
+@pytest.mark.parametrize("app_label, model_name", REGISTERED)
+def test_superuser_opens_every_models_list_and_an_object(
+    demo, client, app_label, model_name
+):
+    Group.objects.create(name="Reviewers")  # the demo has no groups of its own yet
+    client.login(username="admin", password="kipplan-demo")
+    response = client.get(changelist(app_label, model_name))
+    assert response.status_code == 200
+
+    first = response.context["cl"].result_list[0]
+    change = reverse(f"admin:{app_label}_{model_name}_change", args=[first.pk])
+    assert client.get(change).status_code == 200
+
+
+@pytest.mark.parametrize("app_label, model_name", REGISTERED)
+def test_superuser_can_search_every_models_list(demo, admin_client, app_label, model_name):
+    response = admin_client.get(changelist(app_label, model_name), {"q": "특허"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("app_label, model_name", REGISTERED)
+def test_superuser_opens_every_add_page_but_history_has_none(
+    demo, admin_client, app_label, model_name
+):
+    response = admin_client.get(reverse(f"admin:{app_label}_{model_name}_add"))
+    expected = 403 if model_name == "progressupdate" else 200
+    assert response.status_code == expected
+
+
+def test_manager_sees_the_75_tasks_of_2024(demo, client):
+    client.login(username="manager", password="kipplan-demo")
+
+    response = client.get(changelist("tracker", "task"), {"plan__id__exact": 1})
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 75
+    assert "2024-01" in response.content.decode()
+    last_page = client.get(changelist("tracker", "task"), {"plan__id__exact": 1, "p": 2})
+    assert "2024-75" in last_page.content.decode()
+
+
+def test_manager_views_a_task_but_cannot_change_it(demo, client):
+    client.login(username="manager", password="kipplan-demo")
+    task = Task.objects.get(code="2024-01")
+    url = reverse("admin:tracker_task_change", args=[task.pk])
+
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"title_ko": "바뀜"}).status_code == 403
+    task.refresh_from_db()
+    assert task.title_ko != "바뀜"
+
+
+def test_task_change_page_shows_milestones_and_progress_history(admin_client, task):
+    MilestoneFactory(task=task, title_ko="상반기 추진실적 점검")
+    ProgressUpdateFactory(task=task, status=Status.DELAYED, progress=35, note="재공고로 지연")
+
+    response = admin_client.get(reverse("admin:tracker_task_change", args=[task.pk]))
+
+    content = response.content.decode()
+    assert "상반기 추진실적 점검" in content
+    assert "재공고로 지연" in content
+    assert response.context["inline_admin_formsets"][1].formset.queryset.count() == 1
+
+
+def test_task_current_status_is_read_only_in_the_task_form(admin_client, task):
+    url = reverse("admin:tracker_task_change", args=[task.pk])
+    form = admin_client.get(url).context["adminform"].form
+
+    assert "status" not in form.fields
+    assert "progress" not in form.fields
+    assert "lead_agency" in form.fields
+
+
+def test_superuser_adds_a_task_and_it_gets_its_code(admin_client, plan, strategy, agency):
+    response = admin_client.post(reverse("admin:tracker_task_add"), {
+        "plan": plan.pk, "strategy": strategy.pk, "number": 42, "title_ko": "새 과제",
+        "lead_agency": agency.pk, "budget": 5_000_000_000,
+        "start_date": "2024-01-01", "end_date": "2024-12-31",
+        "milestones-TOTAL_FORMS": 0, "milestones-INITIAL_FORMS": 0,
+        "updates-TOTAL_FORMS": 0, "updates-INITIAL_FORMS": 0,
+    })
+
+    assert response.status_code == 302
+    assert Task.objects.get(number=42).code == "2024-42"
+
+
+def test_admin_form_refuses_a_task_ending_before_it_starts(admin_client, plan, strategy, agency):
+    response = admin_client.post(reverse("admin:tracker_task_add"), {
+        "plan": plan.pk, "strategy": strategy.pk, "number": 42, "title_ko": "새 과제",
+        "lead_agency": agency.pk, "budget": -1,
+        "start_date": "2024-12-31", "end_date": "2024-01-01",
+        "milestones-TOTAL_FORMS": 0, "milestones-INITIAL_FORMS": 0,
+        "updates-TOTAL_FORMS": 0, "updates-INITIAL_FORMS": 0,
+    })
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "end_date" in errors and "budget" in errors
+    assert not Task.objects.exists()
+
+
+def test_progress_history_cannot_be_changed_or_deleted_even_by_a_superuser(admin_client, task):
+    update = ProgressUpdateFactory(task=task)
+
+    change = admin_client.post(
+        reverse("admin:tracker_progressupdate_change", args=[update.pk]), {"progress": 99}
+    )
+    delete = admin_client.post(
+        reverse("admin:tracker_progressupdate_delete", args=[update.pk]), {"post": "yes"}
+    )
+
+    assert change.status_code == 403
+    assert delete.status_code == 403
+    update.refresh_from_db()
+    assert update.progress == 40
+
+
+def test_plan_list_shows_where_task_budgets_do_not_add_up(admin_client, plan, strategy):
+    TaskFactory(plan=plan, strategy=strategy, budget=900_000_000_000)
+
+    with translation.override("ko"):
+        response = admin_client.get(changelist("tracker", "plan"), HTTP_ACCEPT_LANGUAGE="ko")
+
+    # 934.1 billion won total, 900 billion allocated: 341억원 unallocated.
+    assert "341억원" in response.content.decode()
+
+
+def test_plan_page_says_when_the_demo_budgets_add_up(demo, admin_client):
+    plan = Plan.objects.get(year=2024)
+
+    response = admin_client.get(
+        reverse("admin:tracker_plan_change", args=[plan.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert "add up to the total of 934,100,000,000 won" in response.content.decode()
+
+
+def make_plan(tasks):
+    plan = PlanFactory(year=2030 + tasks)
+    strategy = StrategyFactory(plan=plan)
+    for number in range(1, tasks + 1):
+        task = TaskFactory(plan=plan, strategy=strategy, number=number)
+        MilestoneFactory(task=task)
+        ProgressUpdateFactory(task=task)
+    return plan
+
+
+@pytest.mark.parametrize("tasks", [5, 50])
+@pytest.mark.parametrize(
+    "model_name", ["task", "plan", "milestone", "progressupdate", "agency", "strategy"]
+)
+def test_admin_lists_run_a_fixed_number_of_queries(
+    admin_client, django_assert_max_num_queries, tasks, model_name
+):
+    make_plan(tasks)
+
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(changelist("tracker", model_name))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("updates", [2, 20])
+def test_task_change_page_runs_a_fixed_number_of_queries(
+    admin_client, django_assert_max_num_queries, task, updates
+):
+    for _ in range(updates):
+        MilestoneFactory(task=task)
+        ProgressUpdateFactory(task=task)
+
+    with django_assert_max_num_queries(25):
+        response = admin_client.get(reverse("admin:tracker_task_change", args=[task.pk]))
+
+    assert response.status_code == 200
+    assert ProgressUpdate.objects.filter(task=task).count() == updates

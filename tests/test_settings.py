@@ -1,0 +1,60 @@
+"""Settings come from the environment; these run `kipplan.settings` in a fresh interpreter."""
+
+import json
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+SHOW = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "db = settings.DATABASES['default']; "
+    "print(json.dumps({'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, "
+    "'engine': db['ENGINE'], 'name': str(db['NAME']), 'tz': settings.TIME_ZONE, "
+    "'language': settings.LANGUAGE_CODE}))"
+)
+
+
+def run_settings(**env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, "-c", SHOW],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "kipplan.settings", **env},
+        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_a_missing_secret_key_with_debug_off_is_a_clear_error():
+    result = run_settings()
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_is_off_by_default_and_hosts_come_from_the_environment():
+    result = run_settings(
+        DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="plan.example.kr, www.example.kr"
+    )
+
+    shown = json.loads(result.stdout)
+    assert shown["debug"] is False
+    assert shown["hosts"] == ["plan.example.kr", "www.example.kr"]
+
+
+def test_the_default_database_is_a_sqlite_file_in_the_project_folder():
+    shown = json.loads(run_settings(DJANGO_DEBUG="1").stdout)
+
+    assert shown["debug"] is True
+    assert shown["engine"] == "django.db.backends.sqlite3"
+    assert shown["name"] == str(settings.BASE_DIR / "db.sqlite3")
+    assert (shown["tz"], shown["language"]) == ("Asia/Seoul", "ko")
+
+
+def test_database_url_selects_postgresql():
+    shown = json.loads(
+        run_settings(DJANGO_DEBUG="1", DATABASE_URL="postgres://u:p@db.internal:5432/kipplan").stdout
+    )
+
+    assert shown["engine"] == "django.db.backends.postgresql"
+    assert shown["name"] == "kipplan"

@@ -1,0 +1,500 @@
+"""
+The national IP implementation plan: plans, strategies, agencies, tasks, milestones and the
+progress reports behind each task's current status.
+
+Money is an integer number of won; display units (억원, US$) belong to templates and admin
+display helpers in ``tracker.money``.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+
+def localized(obj, field):
+    """The active language's version of a bilingual field, falling back to the other one."""
+    korean, english = getattr(obj, f"{field}_ko"), getattr(obj, f"{field}_en")
+    if (translation.get_language() or settings.LANGUAGE_CODE).startswith("en"):
+        return english or korean
+    return korean or english
+
+
+class TrafficLight(models.TextChoices):
+    """The colours of the Office for Government Policy Coordination's traffic lights."""
+
+    GREEN = "green", _("Green")
+    AMBER = "amber", _("Amber")
+    RED = "red", _("Red")
+    BLUE = "blue", _("Blue")
+    GREY = "grey", _("Grey")
+
+
+class Status(models.TextChoices):
+    """A task's status, from Korean government practice (pledge tracking and OPC lights)."""
+
+    NOT_STARTED = "not_started", _("Not started")
+    ON_TRACK = "on_track", _("On track")
+    NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+    DELAYED = "delayed", _("Delayed")
+    COMPLETED = "completed", _("Completed")
+    COMPLETED_CONTINUING = "completed_continuing", _("Completed and continuing")
+    SUSPENDED = "suspended", _("Suspended")
+
+    @property
+    def light(self):
+        return STATUS_LIGHTS[self]
+
+    @classmethod
+    def finished(cls):
+        """Statuses that mean the year's commitment is met: progress must be 100."""
+        return [cls.COMPLETED, cls.COMPLETED_CONTINUING]
+
+
+STATUS_LIGHTS = {
+    Status.NOT_STARTED: TrafficLight.GREY,
+    Status.ON_TRACK: TrafficLight.GREEN,
+    Status.NEEDS_ATTENTION: TrafficLight.AMBER,
+    Status.DELAYED: TrafficLight.RED,
+    Status.COMPLETED: TrafficLight.BLUE,
+    Status.COMPLETED_CONTINUING: TrafficLight.BLUE,
+    Status.SUSPENDED: TrafficLight.RED,
+}
+
+# Rules shared by a task's current state and each report on it, in the database.
+PROGRESS_RANGE = Q(progress__gte=0, progress__lte=100)
+FINISHED_MEANS_FULL = ~Q(status__in=Status.finished()) | Q(progress=100)
+PROGRESS_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+def check_finished_means_full(status, progress):
+    if status in Status.finished() and progress != 100:
+        raise ValidationError(
+            {"progress": _("A completed task must be at 100%% progress, not %(progress)s%%.")
+             % {"progress": progress}}
+        )
+
+
+class PlanQuerySet(models.QuerySet):
+    def with_budget_totals(self):
+        """Annotate each plan with its task count and the sum of its task budgets."""
+        return self.annotate(
+            task_count=Count("tasks"),
+            allocated_budget=Coalesce(Sum("tasks__budget"), 0),
+        )
+
+
+class Plan(models.Model):
+    """One year's national IP implementation plan (시행계획)."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    title_ko = models.CharField(_("title (Korean)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    endorsed_by = models.ForeignKey(
+        "Agency",
+        verbose_name=_("endorsed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="endorsed_plans",
+    )
+    endorsed_on = models.DateField(_("endorsed on"), null=True, blank=True)
+    total_budget = models.BigIntegerField(
+        _("total budget (won)"), validators=[MinValueValidator(0)]
+    )
+    won_per_usd = models.DecimalField(
+        _("reference rate (won per US$)"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(1)],
+        help_text=_("Used only to show amounts in US dollars."),
+    )
+    source_note = models.TextField(_("sources"), blank=True)
+    data_note = models.TextField(
+        _("note on illustrative data"),
+        blank=True,
+        help_text=_("Says which parts of this plan's data are invented for demonstration."),
+    )
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_budget__gte=0), name="plan_total_budget_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(won_per_usd__gt=0), name="plan_rate_positive"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def title(self):
+        return localized(self, "title")
+
+    def budget_difference(self, allocated_budget):
+        """Total budget minus the sum of task budgets: zero when the plan adds up."""
+        return self.total_budget - allocated_budget
+
+
+class Strategy(models.Model):
+    """A strategy (추진전략) of the master plan, as the yearly plan groups its tasks."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="strategies"
+    )
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+    title_ko = models.CharField(_("title (Korean)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["plan_id", "number"]
+        verbose_name = _("strategy")
+        verbose_name_plural = _("strategies")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="strategy_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="strategy_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+    @property
+    def title(self):
+        return localized(self, "title")
+
+
+class AgencyKind(models.TextChoices):
+    MINISTRY = "ministry", _("Ministry (부)")
+    OFFICE = "office", _("Office (처·실)")
+    AGENCY = "agency", _("Agency (청)")
+    PUBLIC_INSTITUTION = "public_institution", _("Public institution")
+    TEAM = "team", _("Team")
+    COUNCIL = "council", _("Council or commission (위원회)")
+
+
+class AgencyQuerySet(models.QuerySet):
+    def with_descendants(self):
+        """These agencies and every agency below them in the tree (one query per level)."""
+        ids = set(self.values_list("pk", flat=True))
+        frontier = ids
+        while frontier:
+            children = set(
+                Agency.objects.filter(parent__in=frontier).values_list("pk", flat=True)
+            )
+            frontier = children - ids
+            ids |= frontier
+        return Agency.objects.filter(pk__in=ids)
+
+
+class Agency(models.Model):
+    """A ministry, office, agency or delivery body; ``parent`` makes the tree."""
+
+    name_ko = models.CharField(_("name (Korean)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    abbreviation = models.CharField(_("abbreviation"), max_length=30, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=AgencyKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name_ko"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="agency_not_its_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        if self.abbreviation:
+            return f"{self.name} ({self.abbreviation})"
+        return self.name
+
+    @property
+    def name(self):
+        return localized(self, "name")
+
+    def clean(self):
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError(
+                    {"parent": _("An agency cannot be placed below itself or its own sub-agency.")}
+                )
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+class StrategicTechnology(models.Model):
+    """One of the 12 national strategic technologies (12대 국가전략기술)."""
+
+    number = models.PositiveSmallIntegerField(
+        _("number"), unique=True, validators=[MinValueValidator(1)]
+    )
+    name_ko = models.CharField(_("name (Korean)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("strategic technology")
+        verbose_name_plural = _("strategic technologies")
+
+    def __str__(self):
+        return f"{self.number}. {self.name}"
+
+    @property
+    def name(self):
+        return localized(self, "name")
+
+
+class TaskQuerySet(models.QuerySet):
+    def with_related(self):
+        return self.select_related("plan", "strategy", "lead_agency")
+
+
+class Task(models.Model):
+    """A detailed task (세부과제) of a yearly plan, with its current reported state."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    strategy = models.ForeignKey(
+        Strategy, verbose_name=_("strategy"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        unique=True,
+        editable=False,
+        help_text=_("Stable public code: the plan's year and the task's number, e.g. 2024-17."),
+    )
+    title_ko = models.CharField(_("title (Korean)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    description_ko = models.TextField(_("description (Korean)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    lead_agency = models.ForeignKey(
+        Agency, verbose_name=_("lead agency"), on_delete=models.PROTECT, related_name="led_tasks"
+    )
+    supporting_agencies = models.ManyToManyField(
+        Agency, verbose_name=_("supporting agencies"), blank=True, related_name="supported_tasks"
+    )
+    technologies = models.ManyToManyField(
+        StrategicTechnology, verbose_name=_("strategic technologies"), blank=True,
+        related_name="tasks",
+    )
+    budget = models.BigIntegerField(_("budget (won)"), validators=[MinValueValidator(0)])
+    start_date = models.DateField(_("planned start"))
+    end_date = models.DateField(_("planned end"))
+    # The current state: a copy of the latest progress report, kept for fast lists.
+    status = models.CharField(
+        _("status"), max_length=30, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=PROGRESS_VALIDATORS
+    )
+    budget_executed = models.BigIntegerField(
+        _("budget executed (won)"), default=0, validators=[MinValueValidator(0)]
+    )
+    last_reported_at = models.DateTimeField(_("last report"), null=True, blank=True)
+    is_illustrative = models.BooleanField(
+        _("illustrative"),
+        default=False,
+        help_text=_("The task's title and assignment are invented demo data."),
+    )
+    source_note = models.TextField(_("sources"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan_id", "number"]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="task_number_unique_in_plan"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="task_number_positive"),
+            models.CheckConstraint(condition=PROGRESS_RANGE, name="task_progress_0_100"),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="task_budget_not_negative"),
+            models.CheckConstraint(
+                condition=Q(budget_executed__gte=0), name="task_executed_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__lte=models.F("end_date")), name="task_start_before_end"
+            ),
+            models.CheckConstraint(condition=FINISHED_MEANS_FULL, name="task_completed_is_100"),
+        ]
+        indexes = [
+            models.Index(fields=["plan", "status"], name="task_plan_status_idx"),
+            models.Index(fields=["end_date"], name="task_end_date_idx"),
+            models.Index(fields=["last_reported_at"], name="task_last_report_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def save(self, *args, **kwargs):
+        if not self.code:
+            self.code = self.make_code()
+        super().save(*args, **kwargs)
+
+    @property
+    def title(self):
+        return localized(self, "title")
+
+    @property
+    def description(self):
+        return localized(self, "description")
+
+    @property
+    def light(self):
+        return Status(self.status).light
+
+    def make_code(self):
+        return f"{self.plan.year}-{self.number:02d}"
+
+    def clean(self):
+        errors = {}
+        if self.start_date and self.end_date and self.start_date > self.end_date:
+            errors["end_date"] = _("The planned end cannot be before the planned start.")
+        if self.plan_id and self.strategy_id and self.strategy.plan_id != self.plan_id:
+            errors["strategy"] = _("The strategy belongs to another plan.")
+        if errors:
+            raise ValidationError(errors)
+        check_finished_means_full(self.status, self.progress)
+        if not self.code and self.plan_id and self.number:
+            # Set before validate_unique runs, so a clash is a form error, not a crash.
+            self.code = self.make_code()
+
+
+class Milestone(models.Model):
+    """A dated step of a task. The baseline is the date endorsed with the plan."""
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    title_ko = models.CharField(_("title (Korean)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    baseline_date = models.DateField(_("baseline date"))
+    due_date = models.DateField(_("current due date"))
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    is_illustrative = models.BooleanField(_("illustrative"), default=False)
+
+    class Meta:
+        ordering = ["task_id", "baseline_date", "pk"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        indexes = [models.Index(fields=["due_date"], name="milestone_due_idx")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def title(self):
+        return localized(self, "title")
+
+    @property
+    def slippage_days(self):
+        """How many days the current due date lies after the baseline (negative: earlier)."""
+        return (self.due_date - self.baseline_date).days
+
+    def is_overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.completed_on is None and self.due_date < today
+
+
+class ProgressUpdate(models.Model):
+    """One report on a task. The history behind the task's current status; append-only."""
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="updates"
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        on_delete=models.PROTECT,
+        related_name="progress_updates",
+    )
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=30, choices=Status.choices)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), validators=PROGRESS_VALIDATORS)
+    budget_executed = models.BigIntegerField(
+        _("budget executed (won)"), validators=[MinValueValidator(0)]
+    )
+    note = models.TextField(_("note"), blank=True)
+    is_illustrative = models.BooleanField(_("illustrative"), default=False)
+
+    class Meta:
+        ordering = ["-reported_at", "-pk"]
+        get_latest_by = ["reported_at", "pk"]
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        constraints = [
+            models.CheckConstraint(condition=PROGRESS_RANGE, name="update_progress_0_100"),
+            models.CheckConstraint(
+                condition=Q(budget_executed__gte=0), name="update_executed_not_negative"
+            ),
+            models.CheckConstraint(condition=FINISHED_MEANS_FULL, name="update_completed_is_100"),
+        ]
+        indexes = [
+            models.Index(fields=["task", "-reported_at"], name="update_task_time_idx"),
+        ]
+
+    def __str__(self):
+        return _("%(task)s: %(status)s, %(progress)s%% (%(when)s)") % {
+            "task": self.task.code,
+            "status": self.get_status_display(),
+            "progress": self.progress,
+            "when": timezone.localtime(self.reported_at).date().isoformat(),
+        }
+
+    def clean(self):
+        check_finished_means_full(self.status, self.progress)
+
+
+class AgencyMembership(models.Model):
+    """A user's membership of an agency: what scopes agency staff to their tasks."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="agency_memberships",
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["agency__name_ko", "user__username"]
+        verbose_name = _("agency membership")
+        verbose_name_plural = _("agency memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "agency"], name="membership_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.agency}"
