@@ -49,3 +49,11 @@ def manager(db):
 @pytest.fixture
 def staff(agency):
     return MembershipFactory(user__username="kipo-staff", agency=agency).user
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    engine = database["ENGINE"].rsplit(".", 1)[-1]
+    return f"database: {engine} {database.get('HOST') or ''}".rstrip()

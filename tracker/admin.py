@@ -161,17 +161,17 @@ class ProgressUpdateInline(admin.TabularInline):
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     list_display = [
-        "code", "title_ko", "strategy_number", "lead_agency", "status_display", "progress",
+        "code", "title_display", "strategy_number", "lead_agency", "status_display", "progress",
         "budget_display", "last_reported_at", "is_illustrative",
     ]
-    list_display_links = ["code", "title_ko"]
+    list_display_links = ["code", "title_display"]
     list_filter = ["plan", "status", "strategy", "lead_agency", "is_illustrative"]
     list_select_related = ["plan", "strategy", "lead_agency"]
     search_fields = ["code", "title_ko", "title_en", "description_ko", "description_en"]
     autocomplete_fields = ["strategy", "lead_agency", "supporting_agencies", "technologies"]
     readonly_fields = [
-        "code", "status", "progress", "budget_executed", "last_reported_at", "created_at",
-        "updated_at",
+        "code", "status", "progress", "budget_executed", "budget_summary", "last_reported_at",
+        "created_at", "updated_at",
     ]
     list_per_page = 50
     ordering = ["-plan__year", "number"]
@@ -183,13 +183,29 @@ class TaskAdmin(admin.ModelAdmin):
         }),
         (_("Budget and schedule"), {"fields": ["budget", "start_date", "end_date"]}),
         (_("Current status (from the latest progress report)"), {
-            "fields": ["status", "progress", "budget_executed", "last_reported_at"],
+            "fields": ["status", "progress", "budget_executed", "budget_summary",
+                       "last_reported_at"],
         }),
         (_("Sources and demo data"), {
             "fields": ["is_illustrative", "source_note", "created_at", "updated_at"],
         }),
     ]
     inlines = [MilestoneInline, ProgressUpdateInline]
+
+    @admin.display(description=_("title"), ordering="title_ko")
+    def title_display(self, task):
+        return task.title
+
+    @admin.display(description=_("budget executed of budget"))
+    def budget_summary(self, task):
+        if task.pk is None:
+            return "—"
+        share = task.budget_executed * 100 // task.budget if task.budget else 0
+        return _("%(executed)s of %(budget)s (%(share)s%%)") % {
+            "executed": format_won(task.budget_executed),
+            "budget": format_won(task.budget),
+            "share": share,
+        }
 
     @admin.display(description=_("strategy"), ordering="strategy__number")
     def strategy_number(self, task):
