@@ -6,11 +6,13 @@ Money is an integer number of won; display units (억원, US$) belong to templat
 display helpers in ``tracker.money``.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +51,11 @@ class Status(models.TextChoices):
     def light(self):
         return STATUS_LIGHTS[self]
 
+    @property
+    def review_light(self):
+        """The OPC three-light equivalent, to compare with a manager's review."""
+        return REVIEW_EQUIVALENT[self.light]
+
     @classmethod
     def finished(cls):
         """Statuses that mean the year's commitment is met: progress must be 100."""
@@ -63,6 +70,14 @@ STATUS_LIGHTS = {
     Status.COMPLETED: TrafficLight.BLUE,
     Status.COMPLETED_CONTINUING: TrafficLight.BLUE,
     Status.SUSPENDED: TrafficLight.RED,
+}
+
+REVIEW_EQUIVALENT = {
+    TrafficLight.GREEN: TrafficLight.GREEN,
+    TrafficLight.BLUE: TrafficLight.GREEN,  # done is on track
+    TrafficLight.AMBER: TrafficLight.AMBER,
+    TrafficLight.GREY: TrafficLight.AMBER,  # not started within the plan year needs attention
+    TrafficLight.RED: TrafficLight.RED,
 }
 
 # Rules shared by a task's current state and each report on it, in the database.
@@ -221,7 +236,7 @@ class Agency(models.Model):
         verbose_name_plural = _("agencies")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(parent=models.F("pk")), name="agency_not_its_own_parent"
+                condition=~Q(parent=F("pk")), name="agency_not_its_own_parent"
             ),
         ]
 
@@ -268,9 +283,78 @@ class StrategicTechnology(models.Model):
         return localized(self, "name")
 
 
+def member_agency_ids(user):
+    """The agencies a user belongs to, with their sub-agencies; cached on the user object."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if not hasattr(user, "_kipplan_agency_ids"):
+        direct = Agency.objects.filter(memberships__user=user)
+        user._kipplan_agency_ids = frozenset(direct.with_descendants().values_list("pk", flat=True))
+    return user._kipplan_agency_ids
+
+
+def sees_every_task(user):
+    return user.is_active and (user.is_superuser or user.has_perm("tracker.view_all_tasks"))
+
+
 class TaskQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("plan", "strategy", "lead_agency")
+
+    def visible_to(self, user):
+        """Every task for superusers and plan managers; for agency staff, the tasks their
+        agencies (and sub-agencies) lead or support. Nothing for anyone else."""
+        if not getattr(user, "is_active", False):
+            return self.none()
+        if sees_every_task(user):
+            return self
+        agencies = member_agency_ids(user)
+        supported = Task.supporting_agencies.through.objects.filter(
+            task_id=OuterRef("pk"), agency_id__in=agencies
+        )
+        return self.filter(Q(lead_agency_id__in=agencies) | Exists(supported))
+
+    def editable_by(self, user):
+        """The tasks a user may report progress on: those their agencies lead."""
+        if not getattr(user, "is_active", False):
+            return self.none()
+        if user.is_superuser:
+            return self
+        if not user.has_perm("tracker.add_progressupdate"):
+            return self.none()
+        return self.filter(lead_agency_id__in=member_agency_ids(user))
+
+    def supported_by(self, user):
+        """The tasks a user's agencies support, where they may add contribution notes."""
+        if not getattr(user, "is_active", False) or not user.has_perm(
+            "tracker.add_contributionnote"
+        ):
+            return self.none()
+        return self.filter(supporting_agencies__in=member_agency_ids(user)).distinct()
+
+    def overdue(self, today=None):
+        """Unfinished tasks past their planned end or with a milestone past its due date."""
+        today = today or timezone.localdate()
+        late_milestone = Milestone.objects.filter(
+            task_id=OuterRef("pk"), completed_on__isnull=True, due_date__lt=today
+        )
+        return self.exclude(status__in=Status.finished()).filter(
+            Q(end_date__lt=today) | Exists(late_milestone)
+        )
+
+    def without_report_since(self, days=90, now=None):
+        """Tasks with no progress report in the last ``days`` days (or none ever)."""
+        since = (now or timezone.now()) - timedelta(days=days)
+        return self.filter(Q(last_reported_at__isnull=True) | Q(last_reported_at__lt=since))
+
+    def with_latest_review(self):
+        latest = ReviewAssessment.objects.filter(task_id=OuterRef("pk")).order_by(
+            "-reviewed_at", "-pk"
+        )
+        return self.annotate(
+            review_light=Subquery(latest.values("light")[:1]),
+            reviewed_at=Subquery(latest.values("reviewed_at")[:1]),
+        )
 
 
 class Task(models.Model):
@@ -318,6 +402,12 @@ class Task(models.Model):
         _("budget executed (won)"), default=0, validators=[MinValueValidator(0)]
     )
     last_reported_at = models.DateTimeField(_("last report"), null=True, blank=True)
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        editable=False,
+        help_text=_("Goes up with every progress report, so that no report overwrites another."),
+    )
     is_illustrative = models.BooleanField(
         _("illustrative"),
         default=False,
@@ -333,6 +423,7 @@ class Task(models.Model):
         ordering = ["plan_id", "number"]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
+        permissions = [("view_all_tasks", _("Can see every agency's tasks"))]
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="task_number_unique_in_plan"),
             models.CheckConstraint(condition=Q(number__gte=1), name="task_number_positive"),
@@ -342,7 +433,7 @@ class Task(models.Model):
                 condition=Q(budget_executed__gte=0), name="task_executed_not_negative"
             ),
             models.CheckConstraint(
-                condition=Q(start_date__lte=models.F("end_date")), name="task_start_before_end"
+                condition=Q(start_date__lte=F("end_date")), name="task_start_before_end"
             ),
             models.CheckConstraint(condition=FINISHED_MEANS_FULL, name="task_completed_is_100"),
         ]
@@ -372,8 +463,49 @@ class Task(models.Model):
     def light(self):
         return Status(self.status).light
 
+    def review_differs(self, review_light):
+        """Does a manager's review light disagree with the agency's own status?"""
+        return bool(review_light) and review_light != Status(self.status).review_light
+
     def make_code(self):
         return f"{self.plan.year}-{self.number:02d}"
+
+    def can_view(self, user):
+        return Task.objects.visible_to(user).filter(pk=self.pk).exists()
+
+    def can_edit(self, user):
+        """May this user report progress and update milestones on this task?"""
+        return Task.objects.editable_by(user).filter(pk=self.pk).exists()
+
+    def can_contribute(self, user):
+        return Task.objects.supported_by(user).filter(pk=self.pk).exists()
+
+    @staticmethod
+    def can_review(user):
+        return user.is_active and user.has_perm("tracker.add_reviewassessment")
+
+    def timeline(self):
+        """Everything reported on this task, newest first: reports, contribution notes,
+        review assessments and milestone changes, each with who and when (four queries)."""
+        events = [
+            {"kind": "report", "when": u.reported_at, "who": u.reported_by, "item": u}
+            for u in self.updates.select_related("reported_by")
+        ]
+        events += [
+            {"kind": "contribution", "when": c.created_at, "who": c.author, "item": c}
+            for c in self.contributions.select_related("author", "agency")
+        ]
+        events += [
+            {"kind": "review", "when": r.reviewed_at, "who": r.reviewer, "item": r}
+            for r in self.reviews.select_related("reviewer")
+        ]
+        events += [
+            {"kind": "milestone", "when": m.changed_at, "who": m.changed_by, "item": m}
+            for m in MilestoneChange.objects.filter(milestone__task=self).select_related(
+                "changed_by", "milestone"
+            )
+        ]
+        return sorted(events, key=lambda event: event["when"], reverse=True)
 
     def clean(self):
         errors = {}
@@ -498,3 +630,111 @@ class AgencyMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.agency}"
+
+
+class ReviewLight(models.TextChoices):
+    """A plan manager's own traffic light for a task (OPC practice)."""
+
+    GREEN = TrafficLight.GREEN.value, _("Green: on track (정상추진)")
+    AMBER = TrafficLight.AMBER.value, _("Amber: needs attention (관심필요)")
+    RED = TrafficLight.RED.value, _("Red: to be reviewed (과제 재검토 필요)")
+
+
+class ReviewAssessment(models.Model):
+    """A plan manager's assessment of a task, shown beside the agency's own status."""
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="reviews"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        on_delete=models.PROTECT,
+        related_name="reviews",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), default=timezone.now)
+    light = models.CharField(_("assessment"), max_length=10, choices=ReviewLight.choices)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-pk"]
+        get_latest_by = ["reviewed_at", "pk"]
+        verbose_name = _("review assessment")
+        verbose_name_plural = _("review assessments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(light__in=ReviewLight.values), name="review_light_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["task", "-reviewed_at"], name="review_task_time_idx")]
+
+    def __str__(self):
+        return f"{self.task.code}: {self.get_light_display()}"
+
+
+class ContributionNote(models.Model):
+    """A supporting agency's note on its contribution to a task. Does not change the status."""
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="contributions"
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="contributions"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="contribution_notes",
+    )
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    note = models.TextField(_("note"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("contribution note")
+        verbose_name_plural = _("contribution notes")
+        constraints = [
+            models.CheckConstraint(condition=~Q(note=""), name="contribution_note_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.task.code}: {self.agency}"
+
+
+class MilestoneChange(models.Model):
+    """One change to a milestone's current due date or completion date, with its reason."""
+
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("milestone"), on_delete=models.CASCADE, related_name="changes"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        related_name="milestone_changes",
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    old_due_date = models.DateField(_("previous due date"))
+    new_due_date = models.DateField(_("new due date"))
+    old_completed_on = models.DateField(_("previous completion date"), null=True, blank=True)
+    new_completed_on = models.DateField(_("new completion date"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("milestone change")
+        verbose_name_plural = _("milestone changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(old_due_date=F("new_due_date")) | ~Q(reason=""),
+                name="milestone_move_needs_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.milestone}: {self.old_due_date} → {self.new_due_date}"
+
+    @property
+    def moves_due_date(self):
+        return self.old_due_date != self.new_due_date

@@ -1,0 +1,81 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Milestone, ProgressUpdate, ReviewAssessment
+from .services import validate_milestone_change
+
+
+class ProgressReportForm(forms.ModelForm):
+    """A progress report on a task. The service checks the rules and saves it."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["status", "progress", "budget_executed", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "note": _(
+                "Required when the task needs attention, is delayed or suspended, when progress "
+                "goes back, when spending exceeds the budget, or when a closed task reopens."
+            ),
+            "budget_executed": _("In won, the total executed to date."),
+        }
+
+    def __init__(self, *args, task, **kwargs):
+        kwargs.setdefault("initial", {
+            "status": task.status, "progress": task.progress,
+            "budget_executed": task.budget_executed, "version": task.version,
+        })
+        super().__init__(*args, **kwargs)
+        self.fields["progress"].widget.attrs.update(min=0, max=100)
+        self.fields["budget_executed"].widget.attrs.update(min=0)
+
+    def _post_clean(self):
+        # The service validates the whole report against the task; skip the model's own pass.
+        pass
+
+
+class ContributionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Contribution note"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What your agency contributed. This does not change the task's status."),
+    )
+
+
+class ReviewForm(forms.ModelForm):
+    class Meta:
+        model = ReviewAssessment
+        fields = ["light", "comment"]
+        widgets = {"light": forms.RadioSelect, "comment": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"comment": _("Required for amber and red.")}
+
+
+class MilestoneForm(forms.ModelForm):
+    """The admin's milestone form. Changing an existing milestone goes through the service."""
+
+    reason = forms.CharField(
+        label=_("Reason for moving the due date"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when the current due date changes; kept in the history."),
+    )
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "task", "title_ko", "title_en", "baseline_date", "due_date", "completed_on",
+            "is_illustrative",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        due_date = cleaned.get("due_date")
+        if self.instance.pk and due_date:
+            # self.instance still holds the stored values here.
+            validate_milestone_change(
+                milestone=self.instance, due_date=due_date,
+                completed_on=cleaned.get("completed_on"), reason=cleaned.get("reason", ""),
+            )
+        return cleaned
