@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Group
 
 from tests.factories import (
     AgencyFactory,
@@ -8,11 +9,6 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
 )
-
-TRACKER_MODELS = [
-    "plan", "strategy", "agency", "strategictechnology", "task", "milestone", "progressupdate",
-    "agencymembership",
-]
 
 
 @pytest.fixture
@@ -27,13 +23,50 @@ def strategy(plan):
 
 @pytest.fixture
 def agency(db):
+    """KIPO, at the top of the tree KIPO → KISTA → Patent Support Team."""
     return AgencyFactory(name_ko="특허청", name_en="Korean Intellectual Property Office",
                          abbreviation="KIPO", slug="kipo")
 
 
 @pytest.fixture
+def kista(agency):
+    return AgencyFactory(name_ko="한국특허전략개발원", abbreviation="KISTA", slug="kista",
+                         kind="public_institution", parent=agency)
+
+
+@pytest.fixture
+def team(kista):
+    return AgencyFactory(name_ko="국가전략기술특허지원단", abbreviation="", slug="team",
+                         kind="team", parent=kista)
+
+
+@pytest.fixture
+def other_agency(db):
+    return AgencyFactory(name_ko="문화체육관광부", abbreviation="MCST", slug="mcst")
+
+
+@pytest.fixture
 def task(plan, strategy, agency):
     return TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, number=17)
+
+
+@pytest.fixture
+def make_staff(db):
+    """make_staff(agency, ...) -> a user in the Agency staff group, member of those agencies."""
+
+    def make(*agencies, username=None):
+        user = UserFactory(username=username or f"staff-{'-'.join(a.slug for a in agencies)}")
+        user.groups.add(Group.objects.get(name="Agency staff"))
+        for agency in agencies:
+            MembershipFactory(user=user, agency=agency)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff(agency, make_staff):
+    return make_staff(agency, username="kipo-staff")
 
 
 @pytest.fixture
@@ -43,12 +76,9 @@ def superuser(db):
 
 @pytest.fixture
 def manager(db):
-    return UserFactory(username="plan-manager", view_permissions=TRACKER_MODELS)
-
-
-@pytest.fixture
-def staff(agency):
-    return MembershipFactory(user__username="kipo-staff", agency=agency).user
+    user = UserFactory(username="plan-manager")
+    user.groups.add(Group.objects.get(name="Plan managers"))
+    return user
 
 
 def pytest_report_header(config):

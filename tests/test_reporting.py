@@ -1,0 +1,266 @@
+"""Reporting progress through the admin, as agency staff and plan managers do it."""
+
+import datetime
+import threading
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import MilestoneFactory, TaskFactory
+from tracker import services
+from tracker.models import MilestoneChange, ProgressUpdate, Status, Task
+
+pytestmark = pytest.mark.django_db
+
+
+NO_CHANGES = {"changes-TOTAL_FORMS": 0, "changes-INITIAL_FORMS": 0}  # the inline's management
+
+
+def report_url(task):
+    return reverse("admin:tracker_task_report", args=[task.pk])
+
+
+def change_url(task):
+    return reverse("admin:tracker_task_change", args=[task.pk])
+
+
+def form_data(task, **values):
+    return {"status": "on_track", "progress": 55, "budget_executed": 3_000_000_000,
+            "note": "", "version": task.version, **values}
+
+
+def test_staff_report_progress_in_a_few_clicks(client, task, staff):
+    client.force_login(staff)
+
+    page = client.get(change_url(task))
+    assert report_url(task) in page.content.decode()
+    form = client.get(report_url(task))
+    assert form.context["form"].initial["version"] == 1
+    response = client.post(report_url(task), form_data(task, note="상반기 점검 완료"),
+                           follow=True)
+
+    assert response.redirect_chain[-1][0] == change_url(task)
+    task.refresh_from_db()
+    assert (task.status, task.progress, task.budget_executed) == ("on_track", 55, 3_000_000_000)
+    assert "상반기 점검 완료" in response.content.decode()
+    [message] = [str(m) for m in response.context["messages"]]
+    assert "2024-17" in message and "55%" in message
+
+
+def test_every_report_shows_in_the_task_history_with_who_and_when(client, task, staff):
+    client.force_login(staff)
+    client.post(report_url(task), form_data(task))
+
+    entry = LogEntry.objects.get(object_id=str(task.pk))
+    history = client.get(reverse("admin:tracker_task_history", args=[task.pk]))
+
+    assert entry.user == staff
+    assert "kipo-staff" in history.content.decode()
+    timeline = client.get(change_url(task)).context["timeline"]
+    assert [(e["kind"], e["who"]) for e in timeline] == [("report", staff)]
+
+
+@pytest.mark.parametrize(
+    "values, field",
+    [({"status": "delayed"}, "note"),
+     ({"progress": 150}, "progress"),
+     ({"progress": "abc"}, "progress"),
+     ({"budget_executed": -5}, "budget_executed"),
+     ({"status": "completed", "progress": 80}, "progress"),
+     ({"status": "no-such-status"}, "status"),
+     ({"version": "x"}, "version")],
+    ids=["delayed without note", "progress 150", "progress not a number",
+         "negative spending", "completed at 80%", "unknown status", "bad version"],
+)
+def test_bad_input_in_the_report_form_shows_a_message_and_saves_nothing(
+    client, task, staff, values, field
+):
+    client.force_login(staff)
+
+    response = client.post(report_url(task), form_data(task, **values))
+
+    assert response.status_code == 200
+    message = response.context["form"].errors[field][0]
+    assert message and message in response.content.decode()
+    assert not ProgressUpdate.objects.exists()
+    assert Task.objects.get(pk=task.pk).version == 1
+
+
+def test_the_second_of_two_simultaneous_reports_is_refused_and_told_who_and_when(
+    client, task, staff, make_staff, django_user_model
+):
+    colleague = make_staff(task.lead_agency, username="kipo-colleague")
+    other = client.__class__()
+    client.force_login(staff)
+    other.force_login(colleague)
+    client.get(report_url(task))
+    other.get(report_url(task))  # both open the form at version 1
+
+    first = client.post(report_url(task), form_data(task, progress=60, note="첫 보고"))
+    second = other.post(report_url(task), form_data(task, progress=45, note="두 번째"))
+
+    assert first.status_code == 302
+    assert second.status_code == 200
+    text = second.context["form"].non_field_errors()[0]
+    assert "kipo-staff" in text and "60%" in text
+    assert list(ProgressUpdate.objects.values_list("note", flat=True)) == ["첫 보고"]
+    assert Task.objects.get(pk=task.pk).progress == 60
+    # The form keeps what the second user typed, now against the current version ...
+    assert second.context["form"]["progress"].value() == "45"
+    assert second.context["form"]["version"].value() == 2
+    # ... so submitting again, having seen the current values, is accepted.
+    again = other.post(report_url(task), {**form_data(task, progress=65, note="확인 후"),
+                                          "version": 2})
+    assert again.status_code == 302
+    assert Task.objects.get(pk=task.pk).progress == 65
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="concurrent writers need PostgreSQL (SQLite serialises writes)")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reports_on_postgresql_lose_nothing(plan, strategy, agency, make_staff):
+    task = TaskFactory(plan=plan, strategy=strategy, lead_agency=agency)
+    writers = [make_staff(agency, username=f"writer-{n}") for n in range(8)]
+    barrier = threading.Barrier(len(writers))
+    accepted, refused = [], []
+
+    def write(user, progress):
+        try:
+            current = Task.objects.get(pk=task.pk)
+            barrier.wait(timeout=10)
+            update = services.report_progress(
+                task=current, user=user, status=Status.ON_TRACK, progress=progress,
+                budget_executed=0, note="", expected_version=current.version,
+            )
+            accepted.append(update.pk)
+        except services.ConcurrentUpdateError:
+            refused.append(user.username)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(user, 10 + n))
+               for n, user in enumerate(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    # Every writer read version 1 before any wrote: exactly one report can be accepted.
+    assert len(accepted) + len(refused) == len(writers)
+    assert len(accepted) == 1
+    history = ProgressUpdate.objects.filter(task=task)
+    assert sorted(history.values_list("pk", flat=True)) == sorted(accepted)
+    task.refresh_from_db()
+    assert task.version == 1 + len(accepted)
+    latest = history.latest()
+    assert (task.progress, task.last_reported_at) == (latest.progress, latest.reported_at)
+
+
+def test_staff_change_list_shows_their_tasks_with_the_reporting_filters(
+    client, plan, strategy, agency, other_agency, staff
+):
+    today = timezone.localdate()
+    old = timezone.now() - datetime.timedelta(days=120)
+    overdue = TaskFactory(plan=plan, strategy=strategy, lead_agency=agency,
+                          end_date=today - datetime.timedelta(days=1),
+                          start_date=today - datetime.timedelta(days=200), last_reported_at=old)
+    fresh = TaskFactory(plan=plan, strategy=strategy, lead_agency=agency,
+                        end_date=today + datetime.timedelta(days=100),
+                        last_reported_at=timezone.now())
+    TaskFactory(plan=plan, strategy=strategy, lead_agency=other_agency)
+    client.force_login(staff)
+    changelist = reverse("admin:tracker_task_changelist")
+
+    def codes(**params):
+        response = client.get(changelist, params)
+        assert response.status_code == 200
+        return {task.code for task in response.context["cl"].result_list}
+
+    assert codes() == {overdue.code, fresh.code}
+    assert codes(overdue="yes") == {overdue.code}
+    assert codes(overdue="no") == {fresh.code}
+    assert codes(reported="stale") == {overdue.code}
+    assert codes(reported="recent") == {fresh.code}
+    assert codes(status__exact="not_started") == {overdue.code, fresh.code}
+    assert codes(strategy__id__exact=strategy.pk) == {overdue.code, fresh.code}
+
+
+def test_an_open_milestone_past_its_due_date_makes_a_task_overdue(task):
+    MilestoneFactory(task=task, due_date=timezone.localdate() - datetime.timedelta(days=1))
+    task.end_date = timezone.localdate() + datetime.timedelta(days=30)
+    task.save()
+
+    assert list(Task.objects.overdue()) == [task]
+
+
+def test_staff_move_a_milestone_with_a_reason_through_the_admin(client, task, staff):
+    milestone = MilestoneFactory(task=task)
+    url = reverse("admin:tracker_milestone_change", args=[milestone.pk])
+    client.force_login(staff)
+    data = {"due_date": "2024-06-30", "completed_on": "", "reason": "", **NO_CHANGES}
+
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    assert "reason" in refused.context["adminform"].form.errors
+
+    accepted = client.post(url, {**data, "reason": "협의 지연"})
+    assert accepted.status_code == 302
+    milestone.refresh_from_db()
+    assert milestone.due_date == datetime.date(2024, 6, 30)
+    assert milestone.baseline_date == datetime.date(2024, 4, 30)
+    change = MilestoneChange.objects.get()
+    assert (change.changed_by, change.reason) == (staff, "협의 지연")
+    timeline = client.get(change_url(task)).context["timeline"]
+    assert timeline[0]["kind"] == "milestone"
+
+
+def test_staff_cannot_change_a_baseline_date(client, task, staff):
+    milestone = MilestoneFactory(task=task)
+    client.force_login(staff)
+
+    client.post(reverse("admin:tracker_milestone_change", args=[milestone.pk]), {
+        "baseline_date": "2023-01-01", "due_date": milestone.due_date.isoformat(),
+        "completed_on": "", "reason": "", **NO_CHANGES,
+    })
+
+    milestone.refresh_from_db()
+    assert milestone.baseline_date == datetime.date(2024, 4, 30)
+
+
+def test_supporting_staff_add_a_contribution_note_through_the_admin(
+    client, plan, strategy, agency, other_agency, make_staff
+):
+    task = TaskFactory(plan=plan, strategy=strategy, lead_agency=agency,
+                       supporting_agencies=[other_agency])
+    helper = make_staff(other_agency)
+    client.force_login(helper)
+    url = reverse("admin:tracker_task_contribute", args=[task.pk])
+
+    assert url in client.get(change_url(task)).content.decode()
+    assert client.post(url, {"note": ""}).status_code == 200
+    assert client.post(url, {"note": "전문가 자문 지원"}).status_code == 302
+
+    timeline = client.get(change_url(task)).context["timeline"]
+    assert [(e["kind"], e["item"].note) for e in timeline] == [("contribution", "전문가 자문 지원")]
+    assert Task.objects.get(pk=task.pk).version == 1
+
+
+def test_manager_review_shows_beside_the_agency_status(client, task, staff, manager):
+    services.report_progress(task=task, user=staff, status=Status.ON_TRACK, progress=50,
+                             budget_executed=0, expected_version=1)
+    client.force_login(manager)
+    url = reverse("admin:tracker_task_review", args=[task.pk])
+
+    assert client.post(url, {"light": "red", "comment": ""}).status_code == 200
+    assert client.post(url, {"light": "red", "comment": "재검토 필요"}).status_code == 302
+
+    page = client.get(change_url(task))
+    assert page.context["review_differs"] is True
+    body = page.content.decode()
+    assert "재검토 필요" in body
+    listing = client.get(reverse("admin:tracker_task_changelist"))
+    assert listing.context["cl"].result_list[0].review_light == "red"
+    assert "kipplan-differs" in listing.content.decode()
