@@ -206,3 +206,34 @@ def test_task_change_page_runs_a_fixed_number_of_queries(
 
     assert response.status_code == 200
     assert ProgressUpdate.objects.filter(task=task).count() == updates
+
+
+@pytest.mark.parametrize("tasks", [5, 50])
+@pytest.mark.parametrize("model_name", ["task", "milestone", "progressupdate"])
+def test_staff_admin_lists_run_a_fixed_number_of_queries(
+    client, make_staff, django_assert_max_num_queries, tasks, model_name
+):
+    plan = make_plan(tasks)
+    lead = plan.tasks.first().lead_agency
+    client.force_login(make_staff(lead))
+
+    with django_assert_max_num_queries(15):
+        response = client.get(changelist("tracker", model_name))
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+
+
+@pytest.mark.parametrize("updates", [2, 20])
+def test_staff_task_page_and_report_form_run_a_fixed_number_of_queries(
+    client, staff, task, django_assert_max_num_queries, updates
+):
+    for _ in range(updates):
+        MilestoneFactory(task=task)
+        ProgressUpdateFactory(task=task)
+    client.force_login(staff)
+
+    with django_assert_max_num_queries(30):
+        assert client.get(reverse("admin:tracker_task_change", args=[task.pk])).status_code == 200
+    with django_assert_max_num_queries(15):
+        assert client.get(reverse("admin:tracker_task_report", args=[task.pk])).status_code == 200

@@ -178,3 +178,25 @@ def test_loading_a_malformed_fixture_stores_nothing(db, tmp_path):
         call_command("loaddata", str(path), verbosity=0)
 
     assert not Agency.objects.exists()
+
+
+def test_demo_staff_see_their_agencies_tasks_including_sub_agencies(demo):
+    User = get_user_model()
+
+    def visible(username):
+        return set(Task.objects.visible_to(User.objects.get(username=username)))
+
+    def editable(username):
+        return set(Task.objects.editable_by(User.objects.get(username=username)))
+
+    kista_led = set(Task.objects.filter(lead_agency__slug="kista"))
+    team_led = set(Task.objects.filter(lead_agency__slug="kista-patent-support-team"))
+    assert kista_led and team_led
+    assert kista_led | team_led <= editable("kipo")
+    assert kista_led | team_led == editable("kista")
+    assert team_led == editable("kista-team")
+    assert visible("kista-team") < visible("kista") < visible("kipo") < set(Task.objects.all())
+    assert visible("manager") == set(Task.objects.all())
+    for username in ("msit", "mcst"):
+        assert editable(username) and editable(username) < visible(username)
+        assert Task.objects.supported_by(User.objects.get(username=username)).exists()
