@@ -115,7 +115,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "tracker:dashboard"
+LOGOUT_REDIRECT_URL = "tracker:dashboard"
+
+# Plan results are published: "1" makes the progress pages public and read-only.
+KIPPLAN_PUBLIC_PAGES = env_bool("KIPPLAN_PUBLIC_PAGES", default=False)
 
 # Korean is the default; English is the other language.
 LANGUAGE_CODE = "ko"

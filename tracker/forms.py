@@ -1,3 +1,5 @@
+from datetime import date
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -79,3 +81,19 @@ class MilestoneForm(forms.ModelForm):
                 completed_on=cleaned.get("completed_on"), reason=cleaned.get("reason", ""),
             )
         return cleaned
+
+
+class AsOfForm(forms.Form):
+    """?as_of=YYYY-MM-DD: show the plan as it stood at the end of that day."""
+
+    as_of = forms.DateField(
+        label=_("As of"), required=False, input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Show each task's status at the end of this day, from its reports."),
+    )
+
+    def clean_as_of(self):
+        day = self.cleaned_data["as_of"]
+        if day and not (date(2000, 1, 1) <= day <= date(2100, 12, 31)):
+            raise forms.ValidationError(_("Choose a date between 2000-01-01 and 2100-12-31."))
+        return day

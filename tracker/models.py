@@ -6,13 +6,13 @@ Money is an integer number of won; display units (억원, US$) belong to templat
 display helpers in ``tracker.money``.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -198,15 +198,17 @@ class AgencyKind(models.TextChoices):
 
 class AgencyQuerySet(models.QuerySet):
     def with_descendants(self):
-        """These agencies and every agency below them in the tree (one query per level)."""
-        ids = set(self.values_list("pk", flat=True))
-        frontier = ids
+        """These agencies and every agency below them in the tree. Reads the tree's edges in
+        one query (agencies number in the hundreds) and walks them in Python."""
+        children = {}
+        for pk, parent_id in Agency.objects.values_list("pk", "parent_id"):
+            children.setdefault(parent_id, []).append(pk)
+        ids, frontier = set(), list(self.values_list("pk", flat=True))
         while frontier:
-            children = set(
-                Agency.objects.filter(parent__in=frontier).values_list("pk", flat=True)
-            )
-            frontier = children - ids
-            ids |= frontier
+            pk = frontier.pop()
+            if pk not in ids:
+                ids.add(pk)
+                frontier += children.get(pk, [])
         return Agency.objects.filter(pk__in=ids)
 
 
@@ -293,6 +295,23 @@ def member_agency_ids(user):
     return user._kipplan_agency_ids
 
 
+def overdue_condition(today=None, status_field="status"):
+    """Unfinished, and past the planned end or with an open milestone past its due date."""
+    today = today or timezone.localdate()
+    late_milestone = Milestone.objects.filter(
+        task_id=OuterRef("pk"), completed_on__isnull=True, due_date__lt=today
+    )
+    return ~Q(**{f"{status_field}__in": Status.finished()}) & (
+        Q(end_date__lt=today) | Exists(late_milestone)
+    )
+
+
+def stale_condition(days=90, now=None, reported_field="last_reported_at"):
+    """No progress report in the last ``days`` days, or none ever."""
+    since = (now or timezone.now()) - timedelta(days=days)
+    return Q(**{f"{reported_field}__isnull": True}) | Q(**{f"{reported_field}__lt": since})
+
+
 def sees_every_task(user):
     return user.is_active and (user.is_superuser or user.has_perm("tracker.view_all_tasks"))
 
@@ -334,18 +353,37 @@ class TaskQuerySet(models.QuerySet):
 
     def overdue(self, today=None):
         """Unfinished tasks past their planned end or with a milestone past its due date."""
-        today = today or timezone.localdate()
-        late_milestone = Milestone.objects.filter(
-            task_id=OuterRef("pk"), completed_on__isnull=True, due_date__lt=today
-        )
-        return self.exclude(status__in=Status.finished()).filter(
-            Q(end_date__lt=today) | Exists(late_milestone)
-        )
+        return self.filter(overdue_condition(today))
 
     def without_report_since(self, days=90, now=None):
         """Tasks with no progress report in the last ``days`` days (or none ever)."""
-        since = (now or timezone.now()) - timedelta(days=days)
-        return self.filter(Q(last_reported_at__isnull=True) | Q(last_reported_at__lt=since))
+        return self.filter(stale_condition(days, now))
+
+    def as_of(self, day=None):
+        """Annotate each task's state on a day, from its progress history: ``current_status``,
+        ``current_progress``, ``current_executed`` and ``current_reported_at``. Without a day,
+        the task's own current state. A task with no report by then has not started."""
+        if day is None:
+            return self.annotate(
+                current_status=F("status"), current_progress=F("progress"),
+                current_executed=F("budget_executed"), current_reported_at=F("last_reported_at"),
+            )
+        end_of_day = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+        latest = ProgressUpdate.objects.filter(
+            task_id=OuterRef("pk"), reported_at__lt=end_of_day
+        ).order_by("-reported_at", "-pk")
+
+        def latest_value(field, default, output_field):
+            return Coalesce(Subquery(latest.values(field)[:1]), default, output_field=output_field)
+
+        return self.annotate(
+            current_status=latest_value(
+                "status", Value(Status.NOT_STARTED), models.CharField()
+            ),
+            current_progress=latest_value("progress", Value(0), models.IntegerField()),
+            current_executed=latest_value("budget_executed", Value(0), models.BigIntegerField()),
+            current_reported_at=Subquery(latest.values("reported_at")[:1]),
+        )
 
     def with_latest_review(self):
         latest = ReviewAssessment.objects.filter(task_id=OuterRef("pk")).order_by(
@@ -738,3 +776,73 @@ class MilestoneChange(models.Model):
     @property
     def moves_due_date(self):
         return self.old_due_date != self.new_due_date
+
+
+class Indicator(models.Model):
+    """An outcome indicator of a plan, with yearly values and a target."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+    name_ko = models.CharField(_("name (Korean)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    unit_ko = models.CharField(_("unit (Korean)"), max_length=50)
+    unit_en = models.CharField(_("unit (English)"), max_length=50, blank=True)
+    target_year = models.PositiveSmallIntegerField(_("target year"), null=True, blank=True)
+    target_value = models.DecimalField(
+        _("target value"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    target_ko = models.CharField(_("target (Korean)"), max_length=200, blank=True)
+    target_en = models.CharField(_("target (English)"), max_length=200, blank=True)
+    source = models.TextField(_("source"))
+
+    class Meta:
+        ordering = ["plan_id", "number"]
+        verbose_name = _("outcome indicator")
+        verbose_name_plural = _("outcome indicators")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="indicator_number_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        return localized(self, "name")
+
+    @property
+    def unit(self):
+        return localized(self, "unit")
+
+    @property
+    def target(self):
+        return localized(self, "target")
+
+
+class IndicatorValue(models.Model):
+    """One year's value of an outcome indicator."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="values"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
+    note_ko = models.CharField(_("note (Korean)"), max_length=200, blank=True)
+    note_en = models.CharField(_("note (English)"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["indicator_id", "year"]
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "year"], name="indicator_value_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator}: {self.year} {self.value}"
+
+    @property
+    def note(self):
+        return localized(self, "note")

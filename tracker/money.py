@@ -27,3 +27,16 @@ def format_won(won):
     if (translation.get_language() or "ko").startswith("en"):
         return _("%(amount)s billion won") % {"amount": _scaled(won, BILLION)}
     return _("%(amount)s억원") % {"amount": _scaled(won, EOK)}
+
+
+MILLION = 10**6
+
+
+def format_usd(won, won_per_usd):
+    """≈ US$698.6 million: an amount in won at a reference rate."""
+    if won is None or not won_per_usd:
+        return "—"
+    dollars = Decimal(won) / Decimal(won_per_usd)
+    if abs(dollars) >= BILLION:
+        return _("≈ US$%(amount)s billion") % {"amount": _scaled(dollars, BILLION)}
+    return _("≈ US$%(amount)s million") % {"amount": _scaled(dollars, MILLION)}

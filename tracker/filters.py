@@ -1,0 +1,81 @@
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agency, Status, StrategicTechnology, Strategy, Task
+from .reports import REPORTING_PERIOD_DAYS
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class TaskFilter(django_filters.FilterSet):
+    """The task list's filters. Everything lives in the URL, so a filtered list can be shared."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="search", max_length=200)
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=Status.choices, field_name="current_status",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    strategy = django_filters.ModelChoiceFilter(
+        label=_("Strategy"), queryset=Strategy.objects.none(), field_name="strategy",
+        to_field_name="number",
+    )
+    lead = django_filters.ModelChoiceFilter(
+        label=_("Lead agency"), queryset=Agency.objects.all(), field_name="lead_agency",
+        to_field_name="slug",
+    )
+    agency = django_filters.ModelChoiceFilter(
+        label=_("Any involved agency"), queryset=Agency.objects.all(), to_field_name="slug",
+        method="involving",
+        help_text=_("Leading or supporting, sub-agencies included."),
+    )
+    technology = django_filters.ModelChoiceFilter(
+        label=_("Strategic technology"), queryset=StrategicTechnology.objects.all(),
+        field_name="technologies", to_field_name="slug",
+    )
+    overdue = django_filters.ChoiceFilter(
+        label=_("Overdue"), choices=YES_NO, method="flag", empty_label=_("Any"),
+    )
+    stale = django_filters.ChoiceFilter(
+        label=_("No report in %(days)s days") % {"days": REPORTING_PERIOD_DAYS},
+        choices=YES_NO, method="flag", empty_label=_("Any"),
+    )
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=[("number", "number"), ("end_date", "due"), ("current_progress", "progress"),
+                ("budget", "budget"), ("current_reported_at", "reported")],
+        field_labels={"number": _("Number"), "end_date": _("Due date"),
+                      "current_progress": _("Progress"), "budget": _("Budget"),
+                      "current_reported_at": _("Last report")},
+    )
+
+    class Meta:
+        model = Task
+        fields = []
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["strategy"].queryset = plan.strategies.all()
+
+    def search(self, queryset, name, value):
+        words = value.split()
+        for word in words[:10]:
+            queryset = queryset.filter(
+                Q(code__icontains=word) | Q(title_ko__icontains=word)
+                | Q(title_en__icontains=word) | Q(description_ko__icontains=word)
+                | Q(description_en__icontains=word)
+            )
+        return queryset
+
+    def involving(self, queryset, name, agency):
+        ids = list(Agency.objects.filter(pk=agency.pk).with_descendants().values_list(
+            "pk", flat=True))
+        supporting = Task.supporting_agencies.through.objects.filter(
+            task_id=OuterRef("pk"), agency_id__in=ids
+        )
+        return queryset.filter(Q(lead_agency_id__in=ids) | Exists(supporting))
+
+    def flag(self, queryset, name, value):
+        field = {"overdue": "is_overdue", "stale": "is_stale"}[name]
+        return queryset.filter(**{field: value == "yes"})

@@ -1,0 +1,203 @@
+"""
+The read side of the manager pages: aggregates computed in the database, each table one query,
+so that a page's query count does not grow with the plan.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Avg, Case, CharField, Count, F, Max, Q, Sum, Value, When, Window
+from django.utils import timezone
+
+from .models import (
+    IndicatorValue,
+    Milestone,
+    Plan,
+    ProgressUpdate,
+    Status,
+    overdue_condition,
+    stale_condition,
+)
+
+REPORTING_PERIOD_DAYS = 90
+FINISHED = Q(current_status__in=Status.finished())
+DELAYED = Q(current_status=Status.DELAYED)
+
+
+def end_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+@dataclass
+class Moment:
+    """The day a page describes: today, or the ``as_of`` day the user asked for."""
+
+    day: date
+    now: datetime
+    as_of: date | None
+
+    @classmethod
+    def of(cls, as_of: date | None):
+        if as_of is None:
+            return cls(day=timezone.localdate(), now=timezone.now(), as_of=None)
+        return cls(day=as_of, now=end_of(as_of), as_of=as_of)
+
+
+def task_rows(tasks, moment: Moment):
+    """Tasks annotated with their state at the moment and whether they are overdue or stale."""
+    return tasks.as_of(moment.as_of).annotate(
+        is_overdue=Case(
+            When(overdue_condition(moment.day, "current_status"), then=Value(True)),
+            default=Value(False),
+        ),
+        is_stale=Case(
+            When(
+                stale_condition(REPORTING_PERIOD_DAYS, moment.now, "current_reported_at"),
+                then=Value(True),
+            ),
+            default=Value(False),
+        ),
+    )
+
+
+def summary_columns():
+    """The aggregates every scorecard row shows."""
+    return {
+        "tasks": Count("pk", distinct=True),
+        "completed": Count("pk", filter=FINISHED, distinct=True),
+        "delayed": Count("pk", filter=DELAYED, distinct=True),
+        "overdue": Count("pk", filter=Q(is_overdue=True), distinct=True),
+        "stale": Count("pk", filter=Q(is_stale=True), distinct=True),
+        # Named apart from the model's fields, which F() would otherwise shadow.
+        "budget_sum": Sum("budget"),
+        "executed_sum": Sum("current_executed"),
+        "progress_avg": Avg("current_progress"),
+        "weighted_sum": Sum(F("current_progress") * F("budget")),
+        "last_report": Max("current_reported_at"),
+    }
+
+
+def finish_row(row):
+    """A scorecard row's figures: budget, executed, average and budget-weighted progress."""
+    budget = row.pop("budget_sum") or 0
+    weighted = row.pop("weighted_sum") or 0
+    row["budget"] = budget
+    row["executed"] = row.pop("executed_sum") or 0
+    row["progress"] = row.pop("progress_avg") or 0
+    row["weighted_progress"] = weighted / budget if budget else 0
+    return row
+
+
+def status_breakdown(rows):
+    """Counts, percentages and the headline figures, from one grouped query."""
+    by_status = {
+        row["current_status"]: row
+        for row in rows.values("current_status").annotate(**summary_columns()).order_by()
+    }
+    weighted_sum = sum(row["weighted_sum"] or 0 for row in by_status.values())
+    by_status = {status: finish_row(row) for status, row in by_status.items()}
+    total = sum(row["tasks"] for row in by_status.values())
+    breakdown = []
+    for status in Status:
+        row = by_status.get(status.value, {"tasks": 0})
+        breakdown.append({
+            "status": status, "count": row["tasks"],
+            "percent": round(100 * row["tasks"] / total, 1) if total else 0,
+        })
+    totals = {key: sum(row[key] for row in by_status.values())
+              for key in ("tasks", "completed", "delayed", "overdue", "stale", "budget",
+                          "executed")}
+    progress_sum = sum(row["progress"] * row["tasks"] for row in by_status.values())
+    totals["progress"] = progress_sum / total if total else 0
+    totals["weighted_progress"] = weighted_sum / totals["budget"] if totals["budget"] else 0
+    return breakdown, totals
+
+
+def by_strategy(rows):
+    return [finish_row(row) for row in rows.values(
+        "strategy__number", "strategy__title_ko", "strategy__title_en"
+    ).annotate(**summary_columns()).order_by("strategy__number")]
+
+
+def by_lead_agency(rows):
+    return [finish_row(row) for row in rows.values(
+        "lead_agency__slug", "lead_agency__name_ko", "lead_agency__name_en",
+        "lead_agency__abbreviation",
+    ).annotate(**summary_columns()).order_by("-budget_sum", "lead_agency__name_ko")]
+
+
+def by_technology(rows):
+    return [finish_row(row) for row in rows.filter(technologies__isnull=False).values(
+        "technologies__number", "technologies__slug", "technologies__name_ko",
+        "technologies__name_en",
+    ).annotate(**summary_columns()).order_by("technologies__number")]
+
+
+def overdue_milestones(tasks, moment: Moment, limit=20):
+    """Milestones open on the day and past their due date, oldest first, with the total."""
+    milestones = Milestone.objects.filter(
+        task__in=tasks.values("pk"), due_date__lt=moment.day
+    ).filter(Q(completed_on__isnull=True) | Q(completed_on__gt=moment.day))
+    return list(
+        milestones.select_related("task", "task__lead_agency", "task__plan")
+        .annotate(total=Window(Count("pk")))
+        .order_by("due_date", "pk")[:limit]
+    )
+
+
+def stale_tasks(rows, limit=10):
+    return list(
+        rows.filter(is_stale=True).select_related("lead_agency", "plan")
+        .annotate(total=Window(Count("pk")))
+        .order_by(F("current_reported_at").asc(nulls_first=True), "number")[:limit]
+    )
+
+
+def latest_reports(tasks, moment: Moment, limit=10):
+    return list(
+        ProgressUpdate.objects.filter(
+            task__in=tasks.values("pk"), reported_at__lt=end_of(moment.day)
+        )
+        .select_related("task", "task__plan", "task__lead_agency", "reported_by")
+        .order_by("-reported_at", "-pk")[:limit]
+    )
+
+
+def review_disagreements(rows, limit=20):
+    """Tasks whose latest manager review disagrees with the agency's own status."""
+    status_light = Case(
+        *[When(current_status=status.value, then=Value(status.review_light.value))
+          for status in Status],
+        output_field=CharField(),
+    )
+    return list(
+        rows.with_latest_review().annotate(status_light=status_light)
+        .filter(review_light__isnull=False).exclude(review_light=F("status_light"))
+        .select_related("lead_agency", "plan").order_by("number")[:limit]
+    )
+
+
+def indicators(plan: Plan):
+    """The plan's outcome indicators with their values, in one query."""
+    grouped = {}
+    for value in IndicatorValue.objects.filter(indicator__plan=plan).select_related("indicator"):
+        grouped.setdefault(value.indicator, []).append(value)
+    return sorted(grouped.items(), key=lambda item: item[0].number)
+
+
+def dashboard(plan: Plan, tasks, moment: Moment):
+    rows = task_rows(tasks, moment)
+    breakdown, totals = status_breakdown(rows)
+    return {
+        "breakdown": breakdown,
+        "totals": totals,
+        "strategies": by_strategy(rows),
+        "agencies": by_lead_agency(rows),
+        "technologies": by_technology(rows),
+        "overdue_milestones": overdue_milestones(tasks, moment),
+        "stale_tasks": stale_tasks(rows),
+        "latest_reports": latest_reports(tasks, moment),
+        "disagreements": review_disagreements(rows),
+        "indicators": indicators(plan),
+        "reporting_period": REPORTING_PERIOD_DAYS,
+    }

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "tracker"
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("plans/<int:year>/", views.DashboardView.as_view(), name="plan"),
+    path("plans/<int:year>/tasks/", views.TaskListView.as_view(), name="task_list"),
+    path("plans/<int:year>/tasks/export.csv", views.TaskExportView.as_view(format="csv"),
+         name="task_export_csv"),
+    path("plans/<int:year>/tasks/export.xlsx", views.TaskExportView.as_view(format="xlsx"),
+         name="task_export_xlsx"),
+    path("plans/<int:year>/tasks/<int:number>/", views.TaskDetailView.as_view(),
+         name="task_detail"),
+    path("agencies/", views.AgencyListView.as_view(), name="agency_list"),
+    path("agencies/<slug:slug>/", views.AgencyDetailView.as_view(), name="agency_detail"),
+    path("technologies/", views.TechnologyListView.as_view(), name="technology_list"),
+    path("technologies/<slug:slug>/", views.TechnologyDetailView.as_view(),
+         name="technology_detail"),
+]

@@ -1,0 +1,230 @@
+"""The managers' pages: server-rendered, read-only, aggregated in the database."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Count
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, TemplateView
+from django_filters.views import FilterView
+
+from . import exports, reports
+from .filters import TaskFilter
+from .forms import AsOfForm
+from .models import Agency, Plan, StrategicTechnology, Task, sees_every_task
+
+
+class PageAccessMixin:
+    """Logged-in users see the pages; KIPPLAN_PUBLIC_PAGES opens them, read-only, to everyone.
+    Agency staff see their agencies' tasks only, unless the pages are public."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.KIPPLAN_PUBLIC_PAGES and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def sees_everything(self):
+        return settings.KIPPLAN_PUBLIC_PAGES or sees_every_task(self.request.user)
+
+    def visible_tasks(self):
+        if self.sees_everything:
+            return Task.objects.all()
+        return Task.objects.visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(sees_everything=self.sees_everything, **kwargs)
+
+
+class PlanMixin(PageAccessMixin):
+    """The plan of the URL's year; without a year, the latest plan."""
+
+    @cached_property
+    def plan(self):
+        year = self.kwargs.get("year") or self.request.GET.get("year")
+        plans = Plan.objects.select_related("endorsed_by")
+        if year is None:
+            plan = plans.order_by("-year").first()
+            if plan is None:
+                raise Http404(_("No plan has been loaded yet."))
+            return plan
+        if not str(year).isdigit() or len(str(year)) > 4:
+            raise Http404(_("No plan for that year."))
+        return get_object_or_404(plans, year=int(year))
+
+    @cached_property
+    def moment(self):
+        form = AsOfForm(self.request.GET)
+        as_of = form.cleaned_data["as_of"] if form.is_valid() else None
+        if not form.is_valid():
+            for error in form.errors["as_of"]:
+                messages.error(self.request, _("As of: %(error)s Showing today instead.")
+                               % {"error": error})
+        self.as_of_form = form
+        return reports.Moment.of(as_of)
+
+    def plan_tasks(self):
+        return self.visible_tasks().filter(plan=self.plan)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(plan=self.plan, moment=self.moment,
+                                        as_of_form=self.as_of_form, **kwargs)
+
+
+class DashboardView(PlanMixin, TemplateView):
+    template_name = "tracker/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(reports.dashboard(self.plan, self.plan_tasks(), self.moment))
+        context["unallocated"] = self.plan.total_budget - context["totals"]["budget"]
+        return context
+
+
+class TaskListView(PlanMixin, FilterView):
+    filterset_class = TaskFilter
+    template_name = "tracker/task_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return reports.task_rows(self.plan_tasks(), self.moment).select_related(
+            "plan", "strategy", "lead_agency"
+        ).order_by("number")
+
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "plan": self.plan}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        return context
+
+
+class TaskExportView(TaskListView):
+    """The task list's current filter as CSV or XLSX, streamed."""
+
+    paginate_by = None
+    format = "csv"
+
+    def get(self, request, *args, **kwargs):
+        filterset = self.get_filterset(self.get_filterset_class())
+        tasks = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+        rows = exports.export_rows(tasks.order_by("number"))
+        name = f"kipplan-{self.plan.year}-tasks"
+        if self.format == "xlsx":
+            return FileResponse(
+                exports.xlsx_file(rows, title=name), as_attachment=True,
+                filename=f"{name}.xlsx",
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response = StreamingHttpResponse(
+            exports.csv_chunks(rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+
+
+class TaskDetailView(PlanMixin, DetailView):
+    template_name = "tracker/task_detail.html"
+    context_object_name = "task"
+
+    def get_object(self, queryset=None):
+        tasks = self.plan_tasks().as_of(self.moment.as_of).select_related(
+            "plan", "strategy", "lead_agency"
+        ).prefetch_related("supporting_agencies", "technologies", "milestones")
+        return get_object_or_404(tasks, number=self.kwargs["number"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["timeline"] = self.object.timeline()
+        return context
+
+
+class ScorecardMixin(PlanMixin):
+    """Counts of the plan's tasks that agencies lead and support."""
+
+    def led_and_supported(self):
+        tasks = self.plan_tasks()
+        led = dict(tasks.values_list("lead_agency").annotate(n=Count("pk")).order_by())
+        supported = dict(
+            tasks.filter(supporting_agencies__isnull=False)
+            .values_list("supporting_agencies").annotate(n=Count("pk")).order_by()
+        )
+        return led, supported
+
+
+class AgencyListView(ScorecardMixin, TemplateView):
+    template_name = "tracker/agency_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = {row["lead_agency__slug"]: row for row in reports.by_lead_agency(
+            reports.task_rows(self.plan_tasks(), self.moment))}
+        led, supported = self.led_and_supported()
+        agencies = list(Agency.objects.select_related("parent"))
+        for agency in agencies:
+            agency.scorecard = rows.get(agency.slug)
+            agency.led_count = led.get(agency.pk, 0)
+            agency.supported_count = supported.get(agency.pk, 0)
+        context["agencies"] = sorted(
+            agencies, key=lambda a: (-(a.led_count + a.supported_count), a.name_ko)
+        )
+        return context
+
+
+class AgencyDetailView(PlanMixin, DetailView):
+    model = Agency
+    template_name = "tracker/agency_detail.html"
+    context_object_name = "agency"
+
+    def get_queryset(self):
+        return Agency.objects.select_related("parent").prefetch_related("children")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = reports.task_rows(self.plan_tasks(), self.moment).select_related(
+            "lead_agency", "plan")
+        led = rows.filter(lead_agency=self.object)
+        supported = rows.filter(supporting_agencies=self.object)
+        context.update(
+            led=led.order_by("number"), supported=supported.order_by("number"),
+            led_summary=reports.finish_row(led.aggregate(**reports.summary_columns())),
+        )
+        return context
+
+
+class TechnologyListView(PlanMixin, TemplateView):
+    template_name = "tracker/technology_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = {row["technologies__slug"]: row for row in reports.by_technology(
+            reports.task_rows(self.plan_tasks(), self.moment))}
+        technologies = list(StrategicTechnology.objects.all())
+        for technology in technologies:
+            technology.scorecard = rows.get(technology.slug)
+        context["technologies"] = technologies
+        return context
+
+
+class TechnologyDetailView(PlanMixin, DetailView):
+    model = StrategicTechnology
+    template_name = "tracker/technology_detail.html"
+    context_object_name = "technology"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        tasks = reports.task_rows(self.plan_tasks(), self.moment).filter(
+            technologies=self.object).select_related("lead_agency", "plan")
+        context.update(
+            tasks=tasks.order_by("number"),
+            summary=reports.finish_row(tasks.aggregate(**reports.summary_columns())),
+        )
+        return context
+
+
