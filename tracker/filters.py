@@ -3,7 +3,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, Status, StrategicTechnology, Strategy, Task
+from .models import Agency, Status, StrategicTechnology, Task
 from .reports import REPORTING_PERIOD_DAYS
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -17,9 +17,9 @@ class TaskFilter(django_filters.FilterSet):
         label=_("Status"), choices=Status.choices, field_name="current_status",
         widget=forms.CheckboxSelectMultiple,
     )
-    strategy = django_filters.ModelChoiceFilter(
-        label=_("Strategy"), queryset=Strategy.objects.none(), field_name="strategy",
-        to_field_name="number",
+    # A choice of the plan's strategy numbers, checked in Python: no lookup of arbitrary input.
+    strategy = django_filters.ChoiceFilter(
+        label=_("Strategy"), field_name="strategy__number", empty_label=_("All strategies"),
     )
     lead = django_filters.ModelChoiceFilter(
         label=_("Lead agency"), queryset=Agency.objects.all(), field_name="lead_agency",
@@ -56,7 +56,9 @@ class TaskFilter(django_filters.FilterSet):
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["strategy"].queryset = plan.strategies.all()
+        self.filters["strategy"].extra["choices"] = [
+            (str(strategy.number), str(strategy)) for strategy in plan.strategies.all()
+        ]
 
     def search(self, queryset, name, value):
         words = value.split()

@@ -16,6 +16,8 @@ from .filters import TaskFilter
 from .forms import AsOfForm
 from .models import Agency, Plan, StrategicTechnology, Task, sees_every_task
 
+MAX_SMALL = 32767  # years and task numbers are small integers in the database
+
 
 class PageAccessMixin:
     """Logged-in users see the pages; KIPPLAN_PUBLIC_PAGES opens them, read-only, to everyone.
@@ -51,7 +53,7 @@ class PlanMixin(PageAccessMixin):
             if plan is None:
                 raise Http404(_("No plan has been loaded yet."))
             return plan
-        if not str(year).isdigit() or len(str(year)) > 4:
+        if not str(year).isdigit() or not 1 <= int(year) <= MAX_SMALL:
             raise Http404(_("No plan for that year."))
         return get_object_or_404(plans, year=int(year))
 
@@ -113,7 +115,8 @@ class TaskExportView(TaskListView):
 
     def get(self, request, *args, **kwargs):
         filterset = self.get_filterset(self.get_filterset_class())
-        tasks = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+        valid = not filterset.is_bound or filterset.is_valid()  # as FilterView decides
+        tasks = filterset.qs if valid else filterset.queryset.none()
         rows = exports.export_rows(tasks.order_by("number"))
         name = f"kipplan-{self.plan.year}-tasks"
         if self.format == "xlsx":
@@ -137,6 +140,8 @@ class TaskDetailView(PlanMixin, DetailView):
         tasks = self.plan_tasks().as_of(self.moment.as_of).select_related(
             "plan", "strategy", "lead_agency"
         ).prefetch_related("supporting_agencies", "technologies", "milestones")
+        if not 1 <= self.kwargs["number"] <= MAX_SMALL:
+            raise Http404(_("No task with that number."))
         return get_object_or_404(tasks, number=self.kwargs["number"])
 
     def get_context_data(self, **kwargs):

@@ -1,0 +1,50 @@
+"""Every named URL refuses anonymous users, unless it is meant to be open."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import TechnologyFactory
+
+pytestmark = pytest.mark.django_db
+
+OPEN = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
+        "password_reset_complete", "set_language", "healthz", "admin:login", "admin:logout",
+        "admin:password_reset"}
+SAMPLE_KWARGS = {"year": 2024, "number": 17, "slug": "kipo"}
+
+
+def named_patterns(resolver=None, namespace=""):
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            prefix = f"{pattern.namespace}:" if pattern.namespace else namespace
+            if pattern.namespace == "admin":
+                continue  # the admin has its own permission matrix (test_permissions.py)
+            yield from named_patterns(pattern, prefix)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}", list(pattern.pattern.converters)
+
+
+ROUTES = sorted({(name, tuple(args)) for name, args in named_patterns() if name not in OPEN})
+
+
+@pytest.mark.parametrize("name, args", ROUTES, ids=[name for name, _ in ROUTES])
+def test_every_page_refuses_anonymous_users(client, task, name, args):
+    TechnologyFactory(slug="kipo")
+    missing = [arg for arg in args if arg not in SAMPLE_KWARGS]
+    assert not missing, f"add a sample value for {missing} to SAMPLE_KWARGS"
+    url = reverse(name, kwargs={arg: SAMPLE_KWARGS[arg] for arg in args})
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_healthz_is_open_and_trivial(client):
+    assert client.get(reverse("healthz")).content == b"ok"
+
+
+def test_the_url_walk_found_the_manager_pages():
+    names = {name for name, _ in ROUTES}
+    assert {"tracker:dashboard", "tracker:task_list", "tracker:task_detail",
+            "tracker:task_export_csv", "tracker:agency_detail"} <= names

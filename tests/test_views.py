@@ -1,0 +1,445 @@
+"""The managers' pages, as users see them."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from tests.factories import (
+    AgencyFactory,
+    MilestoneFactory,
+    ProgressUpdateFactory,
+    StrategyFactory,
+    TaskFactory,
+    TechnologyFactory,
+)
+from tracker import exports
+from tracker.models import (
+    Agency,
+    Milestone,
+    Plan,
+    ProgressUpdate,
+    Status,
+    StrategicTechnology,
+    Task,
+)
+
+pytestmark = pytest.mark.django_db
+KST = datetime.timezone(datetime.timedelta(hours=9))
+
+
+def at(day, hour=10):
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=KST)
+
+
+def build_plan(tasks, year=2024):
+    """A plan of ``tasks`` tasks with agencies, technologies, milestones, reports and reviews,
+    made with bulk inserts so that 750 tasks take a moment."""
+    plan = Plan.objects.create(year=year, title_ko=f"{year}년도 시행계획", total_budget=10**12,
+                               won_per_usd="1337.04", endorsed_on=datetime.date(year, 3, 19))
+    strategies = [StrategyFactory(plan=plan, number=n) for n in range(1, 6)]
+    agencies = [AgencyFactory() for _ in range(12)]
+    technologies = [
+        StrategicTechnology.objects.get_or_create(
+            number=n + 1, defaults={"name_ko": f"기술 {n}", "slug": f"tech-{n}"})[0]
+        for n in range(4)
+    ]
+    statuses = list(Status)
+    rows = []
+    for n in range(1, tasks + 1):
+        status = statuses[n % len(statuses)]
+        rows.append(Task(
+            plan=plan, strategy=strategies[n % 5], number=n, code=f"{year}-{n:02d}",
+            title_ko=f"과제 {n}", lead_agency=agencies[n % 12], budget=10**9 + n,
+            start_date=datetime.date(year, 1, 1), end_date=datetime.date(year, 12, 31),
+            status=status, progress=100 if status in Status.finished() else n % 90,
+            budget_executed=n, last_reported_at=at(datetime.date(year, 6, 30)),
+        ))
+    created = Task.objects.bulk_create(rows)
+    Supporting = Task.supporting_agencies.through
+    Supporting.objects.bulk_create(
+        Supporting(task=t, agency=agencies[(i + 1) % 12]) for i, t in enumerate(created))
+    Technologies = Task.technologies.through
+    Technologies.objects.bulk_create(
+        Technologies(task=t, strategictechnology=technologies[i % 4])
+        for i, t in enumerate(created))
+    Milestone.objects.bulk_create(
+        Milestone(task=t, title_ko="점검", baseline_date=datetime.date(year, 6, 30),
+                  due_date=datetime.date(year, 7, 31)) for t in created)
+    reporter = ProgressUpdateFactory(task=created[0]).reported_by
+    ProgressUpdate.objects.bulk_create(
+        ProgressUpdate(task=t, reported_by=reporter, reported_at=at(datetime.date(year, 6, 30)),
+                       status=t.status, progress=t.progress, budget_executed=t.budget_executed)
+        for t in created[1:])
+    return plan
+
+
+def page_urls(plan):
+    task = plan.tasks.order_by("number").first()
+    agency = task.lead_agency
+    technology = task.technologies.first()
+    year = plan.year
+    return {
+        "dashboard": reverse("tracker:plan", args=[year]),
+        "dashboard as of": reverse("tracker:plan", args=[year]) + "?as_of=2024-05-01",
+        "task list": reverse("tracker:task_list", args=[year]),
+        "task list filtered": reverse("tracker:task_list", args=[year])
+        + f"?status=on_track&status=delayed&overdue=yes&agency={agency.slug}&sort=-progress",
+        "task list as of": reverse("tracker:task_list", args=[year]) + "?as_of=2024-05-01",
+        "task": reverse("tracker:task_detail", args=[year, task.number]),
+        "agencies": reverse("tracker:agency_list") + f"?year={year}",
+        "agency": reverse("tracker:agency_detail", args=[agency.slug]) + f"?year={year}",
+        "technologies": reverse("tracker:technology_list") + f"?year={year}",
+        "technology": reverse("tracker:technology_detail", args=[technology.slug])
+        + f"?year={year}",
+        "csv export": reverse("tracker:task_export_csv", args=[year]),
+        "xlsx export": reverse("tracker:task_export_xlsx", args=[year]),
+    }
+
+
+PAGES = ["dashboard", "dashboard as of", "task list", "task list filtered", "task list as of",
+         "task", "agencies", "agency", "technologies", "technology", "csv export",
+         "xlsx export"]
+
+
+@pytest.mark.parametrize("size", [75, 750])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_at_most_15_queries_whatever_the_plan_size(
+    client, manager, django_assert_max_num_queries, size, page
+):
+    plan = build_plan(size)
+    client.force_login(manager)
+    url = page_urls(plan)[page]
+
+    with django_assert_max_num_queries(15):
+        response = client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+
+    assert response.status_code == 200
+    assert body
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_need_a_login_unless_they_are_made_public(client, settings, page):
+    plan = build_plan(5)
+    url = page_urls(plan)[page]
+
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+    settings.KIPPLAN_PUBLIC_PAGES = True
+    assert client.get(url).status_code == 200
+
+
+def test_public_pages_are_read_only_and_show_no_admin_links(client, settings):
+    settings.KIPPLAN_PUBLIC_PAGES = True
+    build_plan(5)
+
+    body = client.get(reverse("tracker:dashboard")).content.decode()
+
+    assert reverse("admin:index") not in body
+    assert client.post(reverse("tracker:dashboard")).status_code == 405
+
+
+def test_the_dashboard_shows_the_latest_plan(client, manager):
+    build_plan(3, year=2023)
+    build_plan(4, year=2024)
+    client.force_login(manager)
+
+    response = client.get(reverse("tracker:dashboard"))
+
+    assert response.context["plan"].year == 2024
+    assert response.context["totals"]["tasks"] == 4
+
+
+def test_staff_see_only_their_agencies_tasks_on_every_page_and_export(
+    client, plan, strategy, agency, other_agency, staff
+):
+    mine = TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, title_ko="우리 과제")
+    theirs = TaskFactory(plan=plan, strategy=strategy, lead_agency=other_agency,
+                         title_ko="남의 과제 SECRET")
+    client.force_login(staff)
+    year = plan.year
+
+    dashboard = client.get(reverse("tracker:plan", args=[year]))
+    listing = client.get(reverse("tracker:task_list", args=[year]))
+    export = client.get(reverse("tracker:task_export_csv", args=[year]))
+    other_page = client.get(reverse("tracker:task_detail", args=[year, theirs.number]))
+    other_agency_page = client.get(reverse("tracker:agency_detail", args=[other_agency.slug]))
+
+    assert dashboard.context["totals"]["tasks"] == 1
+    assert [t.pk for t in listing.context["object_list"]] == [mine.pk]
+    csv_text = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "우리 과제" in csv_text and "SECRET" not in csv_text
+    assert other_page.status_code == 404
+    assert "SECRET" not in other_agency_page.content.decode()
+    for response in (dashboard, listing):
+        assert "SECRET" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/plans/1999/", "/plans/99999/", "/plans/99999999999999999999/", "/plans/2024/tasks/999/",
+     "/plans/2024/tasks/99999999999999999999/", "/plans/1999/tasks/",
+     "/plans/1999/tasks/export.csv", "/agencies/no-such-agency/", "/technologies/nope/",
+     "/agencies/?year=1999", "/technologies/?year=abc", "/?year=-1"],
+)
+def test_unknown_plans_tasks_and_agencies_are_404(client, manager, url):
+    build_plan(3)
+    client.force_login(manager)
+
+    assert client.get(url).status_code == 404
+
+
+BAD_FILTERS = [
+    {"status": "bogus"},
+    {"status": ["on_track", "'; DROP TABLE tracker_task; --"]},
+    {"strategy": "abc"},
+    {"strategy": "99999999999999999999999"},
+    {"strategy": "-1"},
+    {"lead": "no-such-agency"},
+    {"agency": "' OR 1=1 --"},
+    {"technology": "<script>alert(1)</script>"},
+    {"overdue": "maybe"},
+    {"stale": "1; DELETE"},
+    {"sort": "password"},
+    {"sort": "-lead_agency__memberships__user__password"},
+    {"q": "x" * 500},
+]
+BAD_AS_OF = ["2024-13-45", "99999-01-01", "1900-01-01", "yesterday", "<script>", "2024-02-30",
+             "9" * 40]
+
+
+@pytest.mark.parametrize("params", BAD_FILTERS, ids=[str(p)[:40] for p in BAD_FILTERS])
+def test_bad_filters_show_a_clear_message_and_no_tasks(client, manager, params):
+    plan = build_plan(5)
+    client.force_login(manager)
+
+    response = client.get(reverse("tracker:task_list", args=[plan.year]), params,
+                          HTTP_ACCEPT_LANGUAGE="en")
+    export = client.get(reverse("tracker:task_export_csv", args=[plan.year]), params)
+
+    assert response.status_code == 200
+    errors = response.context["filter"].form.errors
+    assert set(errors) == {next(iter(params))}
+    assert "Some filters are not valid" in response.content.decode()
+    assert list(response.context["object_list"]) == []
+    assert export.status_code == 200
+    assert len(list(csv.reader(io.StringIO(
+        b"".join(export.streaming_content).decode("utf-8-sig"))))) == 1
+    assert Task.objects.count() == 5
+
+
+@pytest.mark.parametrize("as_of", BAD_AS_OF)
+@pytest.mark.parametrize("name", ["tracker:plan", "tracker:task_list"])
+def test_a_bad_as_of_date_shows_a_message_and_today(client, manager, as_of, name):
+    plan = build_plan(5)
+    client.force_login(manager)
+
+    response = client.get(reverse(name, args=[plan.year]), {"as_of": as_of})
+
+    assert response.status_code == 200
+    assert response.context["moment"].as_of is None
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+
+
+@pytest.mark.parametrize("page", ["abc", "999", "-1", "9" * 30])
+def test_a_page_number_out_of_range_is_a_404_not_a_500(client, manager, page):
+    plan = build_plan(5)
+    client.force_login(manager)
+
+    response = client.get(reverse("tracker:task_list", args=[plan.year]), {"page": page})
+
+    assert response.status_code == 404
+
+
+def test_as_of_shows_each_tasks_status_on_that_day_from_its_history(
+    client, manager, task, staff
+):
+    ProgressUpdateFactory(task=task, reported_by=staff, reported_at=at(datetime.date(2024, 4, 15)),
+                          status=Status.ON_TRACK, progress=20, budget_executed=100)
+    ProgressUpdateFactory(task=task, reported_by=staff, reported_at=at(datetime.date(2024, 7, 5)),
+                          status=Status.NEEDS_ATTENTION, progress=40, budget_executed=300,
+                          note="지연")
+    Task.objects.filter(pk=task.pk).update(status=Status.NEEDS_ATTENTION, progress=40,
+                                           budget_executed=300)
+    client.force_login(manager)
+    url = reverse("tracker:task_list", args=[task.plan.year])
+
+    def state(as_of):
+        row = client.get(url, {"as_of": as_of} if as_of else {}).context["object_list"][0]
+        return row.current_status, row.current_progress, row.current_executed
+
+    assert state(None) == ("needs_attention", 40, 300)
+    assert state("2024-07-05") == ("needs_attention", 40, 300)
+    assert state("2024-07-04") == ("on_track", 20, 100)
+    assert state("2024-04-14") == ("not_started", 0, 0)
+    dashboard = client.get(reverse("tracker:plan", args=[task.plan.year]),
+                           {"as_of": "2024-05-01"})
+    counts = {row["status"]: row["count"] for row in dashboard.context["breakdown"]}
+    assert counts[Status.ON_TRACK] == 1 and counts[Status.NEEDS_ATTENTION] == 0
+
+
+def test_task_list_filters_combine_and_live_in_the_url(
+    client, manager, plan, strategy, agency, kista, team, other_agency
+):
+    second = StrategyFactory(plan=plan, number=2)
+    ai = TechnologyFactory(slug="ai")
+    today = timezone.localdate()
+    a = TaskFactory(plan=plan, strategy=strategy, lead_agency=team, status=Status.DELAYED,
+                    progress=30, technologies=[ai], title_ko="특허 분석",
+                    end_date=today - datetime.timedelta(days=1),
+                    start_date=today - datetime.timedelta(days=100))
+    b = TaskFactory(plan=plan, strategy=second, lead_agency=other_agency,
+                    supporting_agencies=[kista], status=Status.ON_TRACK, progress=60,
+                    last_reported_at=timezone.now(), end_date=today + datetime.timedelta(days=90))
+    c = TaskFactory(plan=plan, strategy=second, lead_agency=other_agency,
+                    status=Status.COMPLETED, progress=100, budget=1)
+    client.force_login(manager)
+    url = reverse("tracker:task_list", args=[plan.year])
+
+    def numbers(**params):
+        response = client.get(url, params)
+        assert response.status_code == 200, response.context["filter"].form.errors
+        return [t.number for t in response.context["object_list"]]
+
+    assert numbers(status=["delayed", "on_track"]) == [a.number, b.number]
+    assert numbers(strategy="2") == [b.number, c.number]
+    assert numbers(lead=other_agency.slug) == [b.number, c.number]
+    assert numbers(agency=agency.slug) == [a.number, b.number]  # KIPO: team leads, KISTA supports
+    assert numbers(technology="ai") == [a.number]
+    assert numbers(overdue="yes") == [a.number]
+    assert numbers(stale="no") == [b.number]
+    assert numbers(q="특허 분석") == [a.number]
+    assert numbers(q=a.code) == [a.number]
+    assert numbers(sort="-progress") == [c.number, b.number, a.number]
+    assert numbers(sort="budget") == [c.number, a.number, b.number]
+    assert numbers(status="on_track", strategy="2") == [b.number]
+
+
+def test_task_list_pages_by_50_and_keeps_the_filter_in_page_links(client, manager):
+    plan = build_plan(120)
+    client.force_login(manager)
+
+    response = client.get(reverse("tracker:task_list", args=[plan.year]), {"strategy": "1"})
+
+    assert len(response.context["object_list"]) == 24
+    searched = client.get(reverse("tracker:task_list", args=[plan.year]), {"q": "과제"})
+    assert len(searched.context["object_list"]) == 50
+    assert searched.context["paginator"].num_pages == 3
+    assert "?q=%EA%B3%BC%EC%A0%9C&amp;page=2" in searched.content.decode()
+    last = client.get(reverse("tracker:task_list", args=[plan.year]), {"q": "과제", "page": 3})
+    assert len(last.context["object_list"]) == 20
+
+
+def test_csv_export_is_utf8_with_a_bom_and_the_list_filter(client, manager):
+    plan = build_plan(30)
+    client.force_login(manager)
+
+    response = client.get(reverse("tracker:task_export_csv", args=[plan.year]),
+                          {"status": "delayed"})
+
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="kipplan-2024-tasks.csv"' in response["Content-Disposition"]
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == exports.COLUMNS
+    expected = Task.objects.filter(plan=plan, status="delayed").order_by("number")
+    assert [row[0] for row in rows[1:]] == [task.code for task in expected]
+    assert rows[1][4].startswith("과제")
+
+
+def test_xlsx_export_opens_in_openpyxl_with_the_same_rows(client, manager):
+    plan = build_plan(30)
+    client.force_login(manager)
+
+    response = client.get(reverse("tracker:task_export_xlsx", args=[plan.year]))
+
+    data = b"".join(response.streaming_content)
+    sheet = load_workbook(io.BytesIO(data), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == exports.COLUMNS
+    assert len(rows) == 31
+    assert rows[1][0] == "2024-01" and rows[1][4] == "과제 1"
+
+
+def test_task_page_shows_budget_milestones_with_slippage_and_the_timeline(
+    client, manager, task, staff
+):
+    MilestoneFactory(task=task, title_ko="상반기 점검", baseline_date=datetime.date(2024, 7, 31),
+                     due_date=datetime.date(2024, 9, 30))
+    ProgressUpdateFactory(task=task, reported_by=staff, note="보고 메모")
+    client.force_login(manager)
+
+    response = client.get(reverse("tracker:task_detail", args=[task.plan.year, task.number]))
+
+    body = response.content.decode()
+    assert "상반기 점검" in body and "2024-09-30" in body and ">61<" in body
+    assert "보고 메모" in body
+    assert "budget-bar" in body
+
+
+@pytest.fixture
+def demo(db):
+    call_command("loaddata", "demo", verbosity=0)
+
+
+def test_demo_dashboard_in_korean(client, demo):
+    client.login(username="manager", password="kipplan-demo")
+
+    response = client.get(reverse("tracker:dashboard"), HTTP_ACCEPT_LANGUAGE="ko")
+
+    body = response.content.decode()
+    assert response.context["totals"]["tasks"] == 75
+    assert "9,341억원" in body
+    assert "시연용 데이터" in body
+    assert "한국은행" in body  # outcome indicators with their source
+
+
+def test_demo_dashboard_in_english(client, demo):
+    client.login(username="manager", password="kipplan-demo")
+
+    response = client.get(reverse("tracker:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+
+    body = response.content.decode()
+    assert "934.1 billion won" in body
+    assert "US$698.6 million" in body
+    assert "Bank of Korea" in body
+    assert "IMD IP-protection rank" in body
+    assert response.context["totals"]["budget"] == 934_100_000_000
+    agencies = {row["lead_agency__slug"]: row for row in response.context["agencies"]}
+    assert sum(row["tasks"] for row in agencies.values()) == 75
+    assert len(response.context["technologies"]) == 12
+
+
+def test_demo_dashboard_shows_review_disagreements(client, demo):
+    client.login(username="manager", password="kipplan-demo")
+
+    response = client.get(reverse("tracker:dashboard"))
+
+    codes = {task.code for task in response.context["disagreements"]}
+    assert codes
+    for task in response.context["disagreements"]:
+        assert task.review_differs(task.review_light)
+
+
+def test_agency_pages_show_what_each_agency_leads_and_supports(client, demo):
+    client.login(username="manager", password="kipplan-demo")
+
+    listing = client.get(reverse("tracker:agency_list"))
+    kista = client.get(reverse("tracker:agency_detail", args=["kista"]))
+
+    by_slug = {agency.slug: agency for agency in listing.context["agencies"]}
+    assert by_slug["kista"].led_count == Task.objects.filter(lead_agency__slug="kista").count()
+    assert by_slug["kipo"].supported_count == Agency.objects.get(
+        slug="kipo").supported_tasks.count()
+    assert "국가전략기술특허지원단" in kista.content.decode()
+    assert kista.context["led_summary"]["tasks"] == by_slug["kista"].led_count
