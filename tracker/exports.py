@@ -3,10 +3,9 @@
 import csv
 import tempfile
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
-from .models import Agency, StrategicTechnology
+from .models import Task
 
 COLUMNS = [
     "code", "year", "number", "strategy", "title_ko", "title_en", "description_ko",
@@ -18,25 +17,55 @@ LIST_SEPARATOR = ";"
 CHUNK = 2000
 
 
+FIELDS = [
+    "pk", "code", "plan__year", "number", "strategy__number", "title_ko", "title_en",
+    "description_ko", "description_en", "lead_agency__slug", "budget", "start_date", "end_date",
+    "current_status", "current_progress", "current_executed", "current_reported_at",
+    "is_illustrative",
+]
+
+
+def chunks(iterable, size):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def slugs_by_task(through, task_ids, slug_field, order_field):
+    grouped = {}
+    rows = through.objects.filter(task_id__in=task_ids).values_list("task_id", slug_field)
+    for task_id, slug in rows.order_by(order_field):
+        grouped.setdefault(task_id, []).append(slug)
+    return grouped
+
+
 def export_rows(tasks):
-    """The header, then one list of cell values per task, read in chunks of CHUNK."""
+    """The header, then one list of cell values per task. Reads plain tuples, CHUNK tasks at a
+    time, with one query per chunk for each many-to-many list: memory stays flat."""
     yield COLUMNS
-    tasks = tasks.select_related("plan", "strategy", "lead_agency").prefetch_related(
-        Prefetch("supporting_agencies", queryset=Agency.objects.only("slug").order_by("slug")),
-        Prefetch("technologies", queryset=StrategicTechnology.objects.only("slug", "number")),
-    )
-    for task in tasks.iterator(chunk_size=CHUNK):
-        reported = task.current_reported_at
-        yield [
-            task.code, task.plan.year, task.number, task.strategy.number, task.title_ko,
-            task.title_en, task.description_ko, task.description_en, task.lead_agency.slug,
-            LIST_SEPARATOR.join(a.slug for a in task.supporting_agencies.all()),
-            LIST_SEPARATOR.join(t.slug for t in task.technologies.all()),
-            task.budget, task.start_date.isoformat(), task.end_date.isoformat(),
-            task.current_status, task.current_progress, task.current_executed,
-            timezone.localtime(reported).isoformat() if reported else "",
-            "yes" if task.is_illustrative else "no",
-        ]
+    supporting = Task.supporting_agencies.through
+    technologies = Task.technologies.through
+    for chunk in chunks(tasks.values_list(*FIELDS).iterator(chunk_size=CHUNK), CHUNK):
+        ids = [row[0] for row in chunk]
+        agencies = slugs_by_task(supporting, ids, "agency__slug", "agency__slug")
+        techs = slugs_by_task(technologies, ids, "strategictechnology__slug",
+                              "strategictechnology__number")
+        for (pk, code, year, number, strategy, title_ko, title_en, description_ko,
+             description_en, lead, budget, start, end, status, progress, executed, reported,
+             illustrative) in chunk:
+            yield [
+                code, year, number, strategy, title_ko, title_en, description_ko,
+                description_en, lead, LIST_SEPARATOR.join(agencies.get(pk, ())),
+                LIST_SEPARATOR.join(techs.get(pk, ())), budget, start.isoformat(),
+                end.isoformat(), status, progress, executed,
+                timezone.localtime(reported).isoformat() if reported else "",
+                "yes" if illustrative else "no",
+            ]
 
 
 class _Echo:

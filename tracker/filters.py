@@ -1,10 +1,12 @@
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agency, Status, StrategicTechnology, Task
 from .reports import REPORTING_PERIOD_DAYS
+from .widgets import FastSelect
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -21,13 +23,14 @@ class TaskFilter(django_filters.FilterSet):
     strategy = django_filters.ChoiceFilter(
         label=_("Strategy"), field_name="strategy__number", empty_label=_("All strategies"),
     )
-    lead = django_filters.ModelChoiceFilter(
-        label=_("Lead agency"), queryset=Agency.objects.all(), field_name="lead_agency",
-        to_field_name="slug",
+    # Agencies are choices of (slug, name), read once for both filters, checked in Python.
+    lead = django_filters.ChoiceFilter(
+        label=_("Lead agency"), field_name="lead_agency__slug", widget=FastSelect,
+        empty_label=_("All agencies"),
     )
-    agency = django_filters.ModelChoiceFilter(
-        label=_("Any involved agency"), queryset=Agency.objects.all(), to_field_name="slug",
-        method="involving",
+    agency = django_filters.ChoiceFilter(
+        label=_("Any involved agency"), method="involving", widget=FastSelect,
+        empty_label=_("All agencies"),
         help_text=_("Leading or supporting, sub-agencies included."),
     )
     technology = django_filters.ModelChoiceFilter(
@@ -59,6 +62,13 @@ class TaskFilter(django_filters.FilterSet):
         self.filters["strategy"].extra["choices"] = [
             (str(strategy.number), str(strategy)) for strategy in plan.strategies.all()
         ]
+        english = (get_language() or "ko").startswith("en")
+        agencies = [
+            (slug, (name_en or name_ko) if english else (name_ko or name_en))
+            for slug, name_ko, name_en in Agency.objects.values_list("slug", "name_ko", "name_en")
+        ]
+        self.filters["lead"].extra["choices"] = agencies
+        self.filters["agency"].extra["choices"] = agencies
 
     def search(self, queryset, name, value):
         words = value.split()
@@ -70,8 +80,8 @@ class TaskFilter(django_filters.FilterSet):
             )
         return queryset
 
-    def involving(self, queryset, name, agency):
-        ids = list(Agency.objects.filter(pk=agency.pk).with_descendants().values_list(
+    def involving(self, queryset, name, slug):
+        ids = list(Agency.objects.filter(slug=slug).with_descendants().values_list(
             "pk", flat=True))
         supporting = Task.supporting_agencies.through.objects.filter(
             task_id=OuterRef("pk"), agency_id__in=ids

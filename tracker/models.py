@@ -18,12 +18,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 
-def localized(obj, field):
-    """The active language's version of a bilingual field, falling back to the other one."""
-    korean, english = getattr(obj, f"{field}_ko"), getattr(obj, f"{field}_en")
+def localized_pair(korean, english):
+    """The active language's version of a Korean and English pair, or the other one."""
     if (translation.get_language() or settings.LANGUAGE_CODE).startswith("en"):
         return english or korean
     return korean or english
+
+
+def localized(obj, field):
+    """The active language's version of a bilingual field, falling back to the other one."""
+    return localized_pair(getattr(obj, f"{field}_ko"), getattr(obj, f"{field}_en"))
 
 
 class TrafficLight(models.TextChoices):
@@ -298,11 +302,12 @@ def member_agency_ids(user):
 def overdue_condition(today=None, status_field="status"):
     """Unfinished, and past the planned end or with an open milestone past its due date."""
     today = today or timezone.localdate()
-    late_milestone = Milestone.objects.filter(
-        task_id=OuterRef("pk"), completed_on__isnull=True, due_date__lt=today
-    )
+    # An uncorrelated IN (subquery): the database evaluates it once, not once per task.
+    late_milestones = Milestone.objects.filter(
+        completed_on__isnull=True, due_date__lt=today
+    ).values("task_id")
     return ~Q(**{f"{status_field}__in": Status.finished()}) & (
-        Q(end_date__lt=today) | Exists(late_milestone)
+        Q(end_date__lt=today) | Q(pk__in=late_milestones)
     )
 
 
@@ -576,7 +581,12 @@ class Milestone(models.Model):
         ordering = ["task_id", "baseline_date", "pk"]
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
-        indexes = [models.Index(fields=["due_date"], name="milestone_due_idx")]
+        indexes = [
+            models.Index(fields=["due_date"], name="milestone_due_idx"),
+            # Overdue milestones: the open ones, by due date.
+            models.Index(fields=["due_date", "task"], condition=Q(completed_on__isnull=True),
+                         name="milestone_open_due_idx"),
+        ]
 
     def __str__(self):
         return self.title
@@ -630,6 +640,7 @@ class ProgressUpdate(models.Model):
         ]
         indexes = [
             models.Index(fields=["task", "-reported_at"], name="update_task_time_idx"),
+            models.Index(fields=["-reported_at"], name="update_time_idx"),  # latest reports
         ]
 
     def __str__(self):

@@ -14,12 +14,14 @@ from .models import (
     Milestone,
     Plan,
     ProgressUpdate,
+    ReviewAssessment,
     Status,
     overdue_condition,
     stale_condition,
 )
 
 REPORTING_PERIOD_DAYS = 90
+DASHBOARD_AGENCIES = 30  # the dashboard's lead-agency table; the agencies page has them all
 FINISHED = Q(current_status__in=Status.finished())
 DELAYED = Q(current_status=Status.DELAYED)
 
@@ -63,11 +65,12 @@ def task_rows(tasks, moment: Moment):
 def summary_columns():
     """The aggregates every scorecard row shows."""
     return {
-        "tasks": Count("pk", distinct=True),
-        "completed": Count("pk", filter=FINISHED, distinct=True),
-        "delayed": Count("pk", filter=DELAYED, distinct=True),
-        "overdue": Count("pk", filter=Q(is_overdue=True), distinct=True),
-        "stale": Count("pk", filter=Q(is_stale=True), distinct=True),
+        # No grouping here joins a task more than once, so plain counts are exact.
+        "tasks": Count("pk"),
+        "completed": Count("pk", filter=FINISHED),
+        "delayed": Count("pk", filter=DELAYED),
+        "overdue": Count("pk", filter=Q(is_overdue=True)),
+        "stale": Count("pk", filter=Q(is_stale=True)),
         # Named apart from the model's fields, which F() would otherwise shadow.
         "budget_sum": Sum("budget"),
         "executed_sum": Sum("current_executed"),
@@ -119,11 +122,13 @@ def by_strategy(rows):
     ).annotate(**summary_columns()).order_by("strategy__number")]
 
 
-def by_lead_agency(rows):
-    return [finish_row(row) for row in rows.values(
+def by_lead_agency(rows, limit=None):
+    """One row per lead agency, largest budget first; the first ``limit`` only, if given."""
+    grouped = rows.values(
         "lead_agency__slug", "lead_agency__name_ko", "lead_agency__name_en",
         "lead_agency__abbreviation",
-    ).annotate(**summary_columns()).order_by("-budget_sum", "lead_agency__name_ko")]
+    ).annotate(**summary_columns()).order_by("-budget_sum", "lead_agency__name_ko")
+    return [finish_row(row) for row in (grouped[:limit] if limit else grouped)]
 
 
 def by_technology(rows):
@@ -133,11 +138,23 @@ def by_technology(rows):
     ).annotate(**summary_columns()).order_by("technologies__number")]
 
 
-def overdue_milestones(tasks, moment: Moment, limit=20):
+def of_tasks(queryset, plan, tasks, restricted, path="task"):
+    """Rows of the plan's tasks; narrowed to ``tasks`` only when the user sees fewer than all.
+    (Filtering by plan lets the database use the rows' own indexes.)"""
+    queryset = queryset.filter(**{f"{path}__plan": plan})
+    if restricted:
+        queryset = queryset.filter(**{f"{path}__in": tasks.values("pk")})
+    return queryset
+
+
+def overdue_milestones(plan, tasks, moment: Moment, restricted, limit=20):
     """Milestones open on the day and past their due date, oldest first, with the total."""
-    milestones = Milestone.objects.filter(
-        task__in=tasks.values("pk"), due_date__lt=moment.day
-    ).filter(Q(completed_on__isnull=True) | Q(completed_on__gt=moment.day))
+    still_open = Q(completed_on__isnull=True)
+    if moment.as_of:
+        still_open |= Q(completed_on__gt=moment.day)
+    milestones = of_tasks(Milestone.objects, plan, tasks, restricted).filter(
+        still_open, due_date__lt=moment.day
+    )
     return list(
         milestones.select_related("task", "task__lead_agency", "task__plan")
         .annotate(total=Window(Count("pk")))
@@ -153,10 +170,10 @@ def stale_tasks(rows, limit=10):
     )
 
 
-def latest_reports(tasks, moment: Moment, limit=10):
+def latest_reports(plan, tasks, moment: Moment, restricted, limit=10):
     return list(
-        ProgressUpdate.objects.filter(
-            task__in=tasks.values("pk"), reported_at__lt=end_of(moment.day)
+        of_tasks(ProgressUpdate.objects, plan, tasks, restricted).filter(
+            reported_at__lt=end_of(moment.day)
         )
         .select_related("task", "task__plan", "task__lead_agency", "reported_by")
         .order_by("-reported_at", "-pk")[:limit]
@@ -170,8 +187,9 @@ def review_disagreements(rows, limit=20):
           for status in Status],
         output_field=CharField(),
     )
+    reviewed = ReviewAssessment.objects.values("task_id")  # uncorrelated: evaluated once
     return list(
-        rows.with_latest_review().annotate(status_light=status_light)
+        rows.filter(pk__in=reviewed).with_latest_review().annotate(status_light=status_light)
         .filter(review_light__isnull=False).exclude(review_light=F("status_light"))
         .select_related("lead_agency", "plan").order_by("number")[:limit]
     )
@@ -185,18 +203,19 @@ def indicators(plan: Plan):
     return sorted(grouped.items(), key=lambda item: item[0].number)
 
 
-def dashboard(plan: Plan, tasks, moment: Moment):
+def dashboard(plan: Plan, tasks, moment: Moment, restricted: bool):
     rows = task_rows(tasks, moment)
     breakdown, totals = status_breakdown(rows)
     return {
         "breakdown": breakdown,
         "totals": totals,
         "strategies": by_strategy(rows),
-        "agencies": by_lead_agency(rows),
+        "agencies": by_lead_agency(rows, limit=DASHBOARD_AGENCIES),
+        "agency_rows_shown": DASHBOARD_AGENCIES,
         "technologies": by_technology(rows),
-        "overdue_milestones": overdue_milestones(tasks, moment),
+        "overdue_milestones": overdue_milestones(plan, tasks, moment, restricted),
         "stale_tasks": stale_tasks(rows),
-        "latest_reports": latest_reports(tasks, moment),
+        "latest_reports": latest_reports(plan, tasks, moment, restricted),
         "disagreements": review_disagreements(rows),
         "indicators": indicators(plan),
         "reporting_period": REPORTING_PERIOD_DAYS,

@@ -16,6 +16,7 @@ from .filters import TaskFilter
 from .forms import AsOfForm
 from .models import Agency, Plan, StrategicTechnology, Task, sees_every_task
 
+TASKS_SHOWN = 50  # on the technology page; the filtered task list has them all
 MAX_SMALL = 32767  # years and task numbers are small integers in the database
 
 
@@ -81,7 +82,8 @@ class DashboardView(PlanMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(reports.dashboard(self.plan, self.plan_tasks(), self.moment))
+        context.update(reports.dashboard(self.plan, self.plan_tasks(), self.moment,
+                                         restricted=not self.sees_everything))
         context["unallocated"] = self.plan.total_budget - context["totals"]["budget"]
         return context
 
@@ -227,7 +229,8 @@ class TechnologyDetailView(PlanMixin, DetailView):
         tasks = reports.task_rows(self.plan_tasks(), self.moment).filter(
             technologies=self.object).select_related("lead_agency", "plan")
         context.update(
-            tasks=tasks.order_by("number"),
+            tasks=tasks.order_by("number")[:TASKS_SHOWN],
+            tasks_shown=TASKS_SHOWN,
             summary=reports.finish_row(tasks.aggregate(**reports.summary_columns())),
         )
         return context

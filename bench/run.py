@@ -1,0 +1,239 @@
+#!/usr/bin/env python
+"""
+kipplan's page benchmark.
+
+    make bench                                   # SQLite, in bench/bench.sqlite3
+    BENCH_DATABASE_URL=postgres://... make bench  # PostgreSQL (the database is filled once)
+
+Builds a synthetic plan at scale (10,000 tasks, 500 agencies, 200,000 progress updates, 20,000
+milestones) once, then measures each page's server time in-process with Django's test client
+(middleware, view, queries and template; no network), beside a trivial view measured the same
+way, and the CSV export's rows per second and peak memory. Prints a Markdown table and writes
+bench/results/<database>.json.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+YEAR = 2099
+TASKS, AGENCIES, UPDATES_PER_TASK, MILESTONES_PER_TASK = 10_000, 500, 20, 2
+KST = timezone(timedelta(hours=9))
+
+
+def setup_django(database_url):
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SECRET_KEY", "kipplan-bench-only")
+    os.environ["DJANGO_DEBUG"] = "0"
+    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kipplan.settings"
+    os.environ["DJANGO_LOG_LEVEL"] = "WARNING"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # as in production
+
+
+def build(batch=5000):
+    """The synthetic plan, made once per database with bulk inserts."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from tracker.models import (
+        Agency,
+        Milestone,
+        Plan,
+        ProgressUpdate,
+        Status,
+        StrategicTechnology,
+        Strategy,
+        Task,
+    )
+
+    if Plan.objects.filter(year=YEAR, tasks__number=TASKS).exists():
+        return
+    started = time.perf_counter()
+    with transaction.atomic():
+        Plan.objects.filter(year=YEAR).delete()
+        user, _ = get_user_model().objects.get_or_create(
+            username="bench-reporter", defaults={"is_staff": True})
+        plan = Plan.objects.create(year=YEAR, title_ko="벤치마크 계획", title_en="Bench plan",
+                                   total_budget=10**14, won_per_usd="1337.04",
+                                   endorsed_on=date(YEAR, 3, 19))
+        strategies = Strategy.objects.bulk_create(
+            Strategy(plan=plan, number=n, title_ko=f"전략 {n}") for n in range(1, 6))
+        technologies = [StrategicTechnology.objects.get_or_create(
+            number=n, defaults={"name_ko": f"기술 {n}", "slug": f"bench-tech-{n}"})[0]
+            for n in range(1, 13)]
+        existing = Agency.objects.filter(slug__startswith="bench-").count()
+        if existing < AGENCIES:
+            Agency.objects.filter(slug__startswith="bench-").delete()
+            parents = Agency.objects.bulk_create(
+                Agency(name_ko=f"부처 {n}", slug=f"bench-ministry-{n}", kind="ministry")
+                for n in range(50))
+            Agency.objects.bulk_create(
+                Agency(name_ko=f"기관 {n}", slug=f"bench-agency-{n}", kind="agency",
+                       parent=parents[n % 50]) for n in range(AGENCIES - 50))
+        agencies = list(Agency.objects.filter(slug__startswith="bench-"))
+        statuses = list(Status)
+        tasks = []
+        for n in range(1, TASKS + 1):
+            status = statuses[n % len(statuses)]
+            progress = 100 if status in Status.finished() else n % 95
+            tasks.append(Task(
+                plan=plan, strategy=strategies[n % 5], number=n, code=f"{YEAR}-{n:05d}",
+                title_ko=f"벤치마크 과제 {n}", title_en=f"Bench task {n}",
+                lead_agency=agencies[n % len(agencies)], budget=10**9 + n * 1000,
+                start_date=date(YEAR, 1, 1), end_date=date(YEAR, 12, 31), status=status,
+                progress=progress, budget_executed=n * 500,
+                last_reported_at=datetime(YEAR, 12, 1, 10, tzinfo=KST),
+            ))
+        tasks = Task.objects.bulk_create(tasks, batch_size=batch)
+        through = Task.supporting_agencies.through
+        through.objects.bulk_create(
+            (through(task=t, agency=agencies[(i + 7) % len(agencies)])
+             for i, t in enumerate(tasks)), batch_size=batch)
+        tech_through = Task.technologies.through
+        tech_through.objects.bulk_create(
+            (tech_through(task=t, strategictechnology=technologies[i % 12])
+             for i, t in enumerate(tasks)), batch_size=batch)
+        Milestone.objects.bulk_create(
+            (Milestone(task=t, title_ko=f"단계 {m}", baseline_date=date(YEAR, 3 + 4 * m, 1),
+                       due_date=date(YEAR, 3 + 4 * m, 1) + timedelta(days=(i % 3) * 15),
+                       completed_on=date(YEAR, 3 + 4 * m, 1) if i % 2 else None)
+             for i, t in enumerate(tasks) for m in range(MILESTONES_PER_TASK)),
+            batch_size=batch)
+        for start in range(0, len(tasks), 1000):
+            ProgressUpdate.objects.bulk_create(
+                (ProgressUpdate(task=t, reported_by=user,
+                                reported_at=datetime(YEAR, 1, 1, 9, tzinfo=KST)
+                                + timedelta(days=u * 17),
+                                status=Status.ON_TRACK if u < UPDATES_PER_TASK - 1 else t.status,
+                                progress=min(t.progress, u * 5)
+                                if u < UPDATES_PER_TASK - 1 else t.progress,
+                                budget_executed=0, note="")
+                 for t in tasks[start:start + 1000] for u in range(UPDATES_PER_TASK)),
+                batch_size=batch)
+    print(f"built the synthetic plan in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+def measure(client, url, repeat, warmup=3):
+    for _ in range(warmup):
+        consume(client.get(url))
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = consume(client.get(url))
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    times.sort()
+    return {"median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1)}
+
+
+def consume(response):
+    if response.streaming:
+        for _ in response.streaming_content:
+            pass
+    return response
+
+
+def export_figures(client, url, rows):
+    """Rows per second from a plain run; peak memory from a second run under tracemalloc,
+    which slows Python down too much to time with."""
+    started = time.perf_counter()
+    response = client.get(url)
+    size = sum(len(chunk) for chunk in response.streaming_content)
+    seconds = time.perf_counter() - started
+    tracemalloc.start()
+    consume(client.get(url))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
+            "bytes": size, "peak_python_memory_mb": round(peak / 2**20, 1)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_DATABASE_URL", f"sqlite:///{HERE / 'bench.sqlite3'}"))
+    args = parser.parse_args()
+    setup_django(args.database_url)
+    build()
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    admin, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True})
+    client = Client()
+    client.force_login(admin)
+    base = f"/plans/{YEAR}"
+    pages = {
+        "trivial view (/healthz)": "/healthz",
+        "dashboard": f"{base}/",
+        "dashboard, as of a day": f"{base}/?as_of={YEAR}-06-30",
+        "task list": f"{base}/tasks/",
+        "task list, filtered and sorted": f"{base}/tasks/?status=on_track&status=delayed"
+                                          "&overdue=yes&sort=-progress",
+        "task list, search": f"{base}/tasks/?q=과제 99",
+        "task list, as of a day": f"{base}/tasks/?as_of={YEAR}-06-30",
+        "task page": f"{base}/tasks/5000/",
+        "agencies": f"/agencies/?year={YEAR}",
+        "agency page": f"/agencies/bench-agency-7/?year={YEAR}",
+        "technologies": f"/technologies/?year={YEAR}",
+    }
+    from tracker.models import StrategicTechnology
+
+    pages["technology page"] = (
+        f"/technologies/{StrategicTechnology.objects.order_by('number').first().slug}/"
+        f"?year={YEAR}"
+    )
+    results = {"database": connection.vendor, "python": platform.python_version(),
+               "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+               "scale": {"tasks": TASKS, "agencies": AGENCIES,
+                         "progress_updates": TASKS * UPDATES_PER_TASK,
+                         "milestones": TASKS * MILESTONES_PER_TASK},
+               "repeat": args.repeat, "pages": {}}
+    for name, url in pages.items():
+        results["pages"][name] = {"url": url, **measure(client, url, args.repeat)}
+    results["csv_export"] = [
+        export_figures(client, f"{base}/tasks/export.csv?strategy=1", TASKS // 5),
+        export_figures(client, f"{base}/tasks/export.csv", TASKS),
+    ]
+
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"{connection.vendor}.json").write_text(json.dumps(results, indent=2))
+    trivial = results["pages"]["trivial view (/healthz)"]["median_ms"]
+    print(f"\n{connection.vendor}: {TASKS:,} tasks, {AGENCIES} agencies, "
+          f"{TASKS * UPDATES_PER_TASK:,} progress updates; {args.repeat} requests a page\n")
+    print("| page | median ms | p95 ms | × trivial view |")
+    print("|---|---:|---:|---:|")
+    for name, figures in results["pages"].items():
+        ratio = figures["median_ms"] / trivial if trivial else 0
+        print(f"| {name} | {figures['median_ms']} | {figures['p95_ms']} | {ratio:.0f} |")
+    print("\n| CSV export | rows | seconds | rows/s | peak Python memory MB |")
+    print("|---|---:|---:|---:|---:|")
+    for figures in results["csv_export"]:
+        print(f"| | {figures['rows']:,} | {figures['seconds']} | {figures['rows_per_s']:,} | "
+              f"{figures['peak_python_memory_mb']} |")
+
+
+if __name__ == "__main__":
+    main()
