@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_ENV := DJANGO_DEBUG=1
 MANAGE_TEST := DJANGO_SETTINGS_MODULE=kipplan.test_settings $(BIN)/python manage.py
 
-.PHONY: help install install-dev demo run migrate test lint check fixtures clean
+.PHONY: help install install-dev demo run migrate test lint check fixtures bench clean
 
 help:
 	@echo "make demo     set up .venv, migrate, load the demo data and serve on http://$(HOST):$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make run      serve without reloading the demo data"
 	@echo "make lint     ruff and the migrations check"
 	@echo "make fixtures rebuild fixtures/demo.json from fixtures/build_demo.py"
+	@echo "make bench    page timings at 10,000 tasks (BENCH_DATABASE_URL=postgres://... for PostgreSQL)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +47,7 @@ demo: migrate
 	@echo "  kista-team  staff of the National Strategic Technology Patent Support Team"
 	@echo "  msit        staff of MSIT (과학기술정보통신부)"
 	@echo "  mcst        staff of MCST (문화체육관광부)"
-	@echo "Open http://$(HOST):$(PORT)/admin/ and stop the server with Ctrl-C."
+	@echo "Open http://$(HOST):$(PORT)/ (pages) or /admin/ (reporting); stop with Ctrl-C."
 	@echo ""
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -63,8 +64,11 @@ lint: install-dev
 check: install-dev
 	$(MANAGE_TEST) check
 
+bench: install-dev
+	$(BIN)/python bench/run.py
+
 fixtures: install
 	$(BIN)/python fixtures/build_demo.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache bench/results bench/*.sqlite3*

@@ -415,7 +415,7 @@ def test_demo_dashboard_in_english(client, demo):
     assert "Bank of Korea" in body
     assert "IMD IP-protection rank" in body
     assert response.context["totals"]["budget"] == 934_100_000_000
-    agencies = {row["lead_agency__slug"]: row for row in response.context["agencies"]}
+    agencies = {row["agency"].slug: row for row in response.context["agencies"]}
     assert sum(row["tasks"] for row in agencies.values()) == 75
     assert len(response.context["technologies"]) == 12
 

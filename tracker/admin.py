@@ -36,12 +36,11 @@ from .models import (
     sees_every_task,
 )
 from .money import format_won
+from .reports import REPORTING_PERIOD_DAYS
 
 admin.site.site_header = _("kipplan: national IP plan tracker")
 admin.site.site_title = _("kipplan")
 admin.site.index_title = _("Plan administration")
-
-REPORTING_PERIOD_DAYS = 90
 
 
 def status_badge(status):

@@ -1,7 +1,7 @@
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agency, Status, StrategicTechnology, Task
@@ -40,10 +40,7 @@ class TaskFilter(django_filters.FilterSet):
     overdue = django_filters.ChoiceFilter(
         label=_("Overdue"), choices=YES_NO, method="flag", empty_label=_("Any"),
     )
-    stale = django_filters.ChoiceFilter(
-        label=_("No report in %(days)s days") % {"days": REPORTING_PERIOD_DAYS},
-        choices=YES_NO, method="flag", empty_label=_("Any"),
-    )
+    stale = django_filters.ChoiceFilter(choices=YES_NO, method="flag", empty_label=_("Any"))
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=[("number", "number"), ("end_date", "due"), ("current_progress", "progress"),
@@ -59,6 +56,10 @@ class TaskFilter(django_filters.FilterSet):
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
+        # Formatted per request, in the request's language (a class attribute would be fixed
+        # in whichever language was active when the module was imported).
+        self.filters["stale"].label = gettext("No report in %(days)s days") % {
+            "days": REPORTING_PERIOD_DAYS}
         self.filters["strategy"].extra["choices"] = [
             (str(strategy.number), str(strategy)) for strategy in plan.strategies.all()
         ]

@@ -6,7 +6,6 @@ them into 억원 (10^8 won) in Korean or billions of won in English.
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 EOK = 10**8
@@ -14,10 +13,12 @@ BILLION = 10**9
 
 
 def _scaled(won, unit, places=1):
+    # Korean and English both group thousands with "," and use "." for decimals, so plain
+    # formatting serves both; Django's localized number_format costs more on every amount.
     value = (Decimal(won) / unit).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if value == value.to_integral_value():
         places = 0
-    return number_format(value, decimal_pos=places, force_grouping=True)
+    return f"{value:,.{places}f}"
 
 
 def format_won(won):

@@ -170,12 +170,12 @@ class AgencyListView(ScorecardMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = {row["lead_agency__slug"]: row for row in reports.by_lead_agency(
+        rows = {row["lead_agency_id"]: row for row in reports.by_lead_agency(
             reports.task_rows(self.plan_tasks(), self.moment))}
         led, supported = self.led_and_supported()
         agencies = list(Agency.objects.select_related("parent"))
         for agency in agencies:
-            agency.scorecard = rows.get(agency.slug)
+            agency.scorecard = rows.get(agency.pk)
             agency.led_count = led.get(agency.pk, 0)
             agency.supported_count = supported.get(agency.pk, 0)
         context["agencies"] = sorted(
@@ -210,11 +210,11 @@ class TechnologyListView(PlanMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = {row["technologies__slug"]: row for row in reports.by_technology(
+        rows = {row["technology"].pk: row for row in reports.by_technology(
             reports.task_rows(self.plan_tasks(), self.moment))}
         technologies = list(StrategicTechnology.objects.all())
         for technology in technologies:
-            technology.scorecard = rows.get(technology.slug)
+            technology.scorecard = rows.get(technology.pk)
         context["technologies"] = technologies
         return context
 
