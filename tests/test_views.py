@@ -443,3 +443,17 @@ def test_agency_pages_show_what_each_agency_leads_and_supports(client, demo):
         slug="kipo").supported_tasks.count()
     assert "국가전략기술특허지원단" in kista.content.decode()
     assert kista.context["led_summary"]["tasks"] == by_slug["kista"].led_count
+
+
+def test_the_chosen_agencies_stay_selected_in_the_filter_form(client, manager, task, kista):
+    client.force_login(manager)
+
+    response = client.get(reverse("tracker:task_list", args=[task.plan.year]),
+                          {"lead": task.lead_agency.slug, "agency": kista.slug})
+
+    body = response.content.decode()
+    assert f'<option value="{task.lead_agency.slug}" selected>' in body
+    assert f'<option value="{kista.slug}" selected>' in body
+    # Each is selected once: in its own select, not in the other, which offers it too.
+    assert body.count(f'value="{kista.slug}" selected>') == 1
+    assert body.count(f'value="{kista.slug}">') == 1

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Agency, Status, StrategicTechnology, Task
 from .reports import REPORTING_PERIOD_DAYS
-from .widgets import FastSelect
+from .widgets import FastSelect, options_html
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -68,8 +68,9 @@ class TaskFilter(django_filters.FilterSet):
             (slug, (name_en or name_ko) if english else (name_ko or name_en))
             for slug, name_ko, name_en in Agency.objects.values_list("slug", "name_ko", "name_en")
         ]
-        self.filters["lead"].extra["choices"] = agencies
-        self.filters["agency"].extra["choices"] = agencies
+        shared = options_html([("", _("All agencies")), *agencies])  # one string for both
+        for name in ("lead", "agency"):
+            self.filters[name].extra.update(choices=agencies, widget=FastSelect(options=shared))
 
     def search(self, queryset, name, value):
         words = value.split()

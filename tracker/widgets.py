@@ -5,17 +5,27 @@ from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
 
 
+def options_html(choices):
+    """<option> elements for (value, label) pairs, escaped with the standard library."""
+    return "".join(
+        f'<option value="{escape(str(value))}">{escape(str(label))}</option>'
+        for value, label in choices
+    )
+
+
 class FastSelect(forms.Select):
-    """A <select> rendered in Python with the standard library's escape. Django renders a
-    template per option, which for the hundreds of agencies in a plan costs more than the rest
-    of the page."""
+    """A <select> rendered in Python. Django renders a template per option, which for the
+    hundreds of agencies in a plan costs more than the rest of the page. Selects offering the
+    same choices can share one ``options`` string, built once (see options_html)."""
+
+    def __init__(self, attrs=None, choices=(), options=None):
+        super().__init__(attrs, choices)
+        self.options = options
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        chosen = "" if value is None else str(value)
-        options = "".join(
-            f'<option value="{escape(str(key))}"{" selected" if str(key) == chosen else ""}>'
-            f"{escape(str(label))}</option>"
-            for key, label in self.choices
-        )
-        return mark_safe(f"<select{flatatt(attrs)}>{options}</select>")  # noqa: S308 escaped above
+        options = self.options if self.options is not None else options_html(self.choices)
+        if value not in (None, ""):
+            chosen = f'value="{escape(str(value))}"'
+            options = options.replace(f"{chosen}>", f"{chosen} selected>", 1)
+        return mark_safe(f"<select{flatatt(attrs)}>{options}</select>")  # escaped above
