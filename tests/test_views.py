@@ -242,11 +242,13 @@ def test_a_bad_as_of_date_shows_a_message_and_today(client, manager, as_of, name
     plan = build_plan(5)
     client.force_login(manager)
 
-    response = client.get(reverse(name, args=[plan.year]), {"as_of": as_of})
+    response = client.get(reverse(name, args=[plan.year]), {"as_of": as_of},
+                          HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     assert response.context["moment"].as_of is None
-    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    [error] = response.context["as_of_form"].errors["as_of"]
+    assert f"As of: {error} Showing today instead." in response.content.decode()
 
 
 @pytest.mark.parametrize("page", ["abc", "999", "-1", "9" * 30])

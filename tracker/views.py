@@ -1,7 +1,6 @@
 """The managers' pages: server-rendered, read-only, aggregated in the database."""
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count
 from django.http import FileResponse, Http404, StreamingHttpResponse
@@ -59,15 +58,15 @@ class PlanMixin(PageAccessMixin):
         return get_object_or_404(plans, year=int(year))
 
     @cached_property
+    def as_of_form(self):
+        return AsOfForm(self.request.GET)
+
+    @cached_property
     def moment(self):
-        form = AsOfForm(self.request.GET)
-        as_of = form.cleaned_data["as_of"] if form.is_valid() else None
-        if not form.is_valid():
-            for error in form.errors["as_of"]:
-                messages.error(self.request, _("As of: %(error)s Showing today instead.")
-                               % {"error": error})
-        self.as_of_form = form
-        return reports.Moment.of(as_of)
+        """The day the page describes: ?as_of=, when valid (the page shows the form's error
+        otherwise), or today."""
+        form = self.as_of_form
+        return reports.Moment.of(form.cleaned_data["as_of"] if form.is_valid() else None)
 
     def plan_tasks(self):
         return self.visible_tasks().filter(plan=self.plan)
