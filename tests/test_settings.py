@@ -58,3 +58,26 @@ def test_database_url_selects_postgresql():
 
     assert shown["engine"] == "django.db.backends.postgresql"
     assert shown["name"] == "kipplan"
+
+
+def test_manage_py_without_a_secret_key_runs_as_development():
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        env=clean, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_manage_py_keeps_debug_off_where_a_secret_key_is_set():
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "from django.conf import settings; print(settings.DEBUG)"],
+        env={**clean, "DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ALLOWED_HOSTS": "localhost"},
+        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
+    )
+
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr

@@ -322,9 +322,6 @@ def sees_every_task(user):
 
 
 class TaskQuerySet(models.QuerySet):
-    def with_related(self):
-        return self.select_related("plan", "strategy", "lead_agency")
-
     def visible_to(self, user):
         """Every task for superusers and plan managers; for agency staff, the tasks their
         agencies (and sub-agencies) lead or support. Nothing for anyone else."""
