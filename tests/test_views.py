@@ -286,6 +286,10 @@ def test_as_of_shows_each_tasks_status_on_that_day_from_its_history(
                            {"as_of": "2024-05-01"})
     counts = {row["status"]: row["count"] for row in dashboard.context["breakdown"]}
     assert counts[Status.ON_TRACK] == 1 and counts[Status.NEEDS_ATTENTION] == 0
+    export = client.get(reverse("tracker:task_export_csv", args=[task.plan.year]),
+                        {"as_of": "2024-07-04"})
+    row = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))[1]
+    assert row[14:18] == ["on_track", "20", "100", "2024-04-15T10:00:00+09:00"]
 
 
 def test_task_list_filters_combine_and_live_in_the_url(
@@ -357,6 +361,62 @@ def test_csv_export_is_utf8_with_a_bom_and_the_list_filter(client, manager):
     expected = Task.objects.filter(plan=plan, status="delayed").order_by("number")
     assert [row[0] for row in rows[1:]] == [task.code for task in expected]
     assert rows[1][4].startswith("과제")
+
+
+def test_csv_export_cells_match_each_task_with_its_lists_merged_in_order(
+    client, manager, plan, strategy
+):
+    lead, helper_a, helper_b = (AgencyFactory(slug=s) for s in ("lead", "b-helper", "a-helper"))
+    first, second = TechnologyFactory(number=1, slug="chips"), TechnologyFactory(
+        number=2, slug="batteries")
+    # Numbers out of creation order, and a task with no lists between two that have them.
+    with_lists = TaskFactory(plan=plan, strategy=strategy, number=9, lead_agency=lead,
+                             code="2024-09", budget=123, budget_executed=45, progress=30,
+                             last_reported_at=datetime.datetime(
+                                 2024, 5, 31, 23, 30, 15, 123456, tzinfo=datetime.UTC))
+    with_lists.supporting_agencies.set([helper_a, helper_b])
+    with_lists.technologies.set([second, first])
+    TaskFactory(plan=plan, strategy=strategy, number=5, lead_agency=lead, last_reported_at=None)
+    one_each = TaskFactory(plan=plan, strategy=strategy, number=2, lead_agency=helper_a)
+    one_each.supporting_agencies.set([lead])
+    one_each.technologies.set([second])
+    client.force_login(manager)
+
+    response = client.get(reverse("tracker:task_export_csv", args=[plan.year]))
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = [dict(zip(exports.COLUMNS, row, strict=True))
+            for row in csv.reader(io.StringIO(text))][1:]
+    assert [row["number"] for row in rows] == ["2", "5", "9"]
+    assert [(row["supporting_agencies"], row["technologies"]) for row in rows] == [
+        ("lead", "batteries"), ("", ""), ("a-helper;b-helper", "chips;batteries")]
+    assert rows[2] == {
+        "code": "2024-09", "year": "2024", "number": "9", "strategy": str(strategy.number),
+        "title_ko": with_lists.title_ko, "title_en": with_lists.title_en,
+        "description_ko": with_lists.description_ko,
+        "description_en": with_lists.description_en, "lead_agency": "lead",
+        "supporting_agencies": "a-helper;b-helper", "technologies": "chips;batteries",
+        "budget": "123", "start_date": "2024-01-01", "end_date": with_lists.end_date.isoformat(),
+        "status": with_lists.status, "progress": "30", "budget_executed": "45",
+        "last_reported_at": "2024-06-01T08:30:15.123456+09:00", "is_illustrative": "no",
+    }
+    assert rows[1]["last_reported_at"] == ""
+
+
+def test_csv_export_of_many_tasks_streams_in_chunks_with_every_row(client, manager):
+    plan = build_plan(450)
+    client.force_login(manager)
+
+    response = client.get(reverse("tracker:task_export_csv", args=[plan.year]))
+
+    chunks = list(response.streaming_content)
+    rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
+    assert len(chunks) == 3  # 451 lines, 200 to a chunk
+    assert [row[2] for row in rows[1:]] == [str(n) for n in range(1, 451)]
+    expected = {task.number: ";".join(sorted(a.slug for a in task.supporting_agencies.all()))
+                for task in Task.objects.filter(plan=plan).prefetch_related(
+                    "supporting_agencies")}
+    assert {int(row[2]): row[9] for row in rows[1:]} == expected
 
 
 def test_xlsx_export_opens_in_openpyxl_with_the_same_rows(client, manager):

@@ -1,8 +1,14 @@
 """The task export: one row per task, in columns the plan import reads back (a round trip)."""
 
 import csv
+import io
 import tempfile
+from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
 
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from .models import Task
@@ -14,71 +20,94 @@ COLUMNS = [
     "is_illustrative",
 ]
 LIST_SEPARATOR = ";"
-CHUNK = 2000
+CHUNK = 2000  # rows read from the database at a time
+ROWS_PER_CHUNK = 200  # CSV rows to a streamed chunk
 
 
 FIELDS = [
     "pk", "code", "plan__year", "number", "strategy__number", "title_ko", "title_en",
     "description_ko", "description_en", "lead_agency__slug", "budget", "start_date", "end_date",
-    "current_status", "current_progress", "current_executed", "current_reported_at",
+    "current_status", "current_progress", "current_executed", "reported_text",
     "is_illustrative",
 ]
 
 
-def chunks(iterable, size):
-    chunk = []
-    for item in iterable:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def slugs_by_task(through, tasks, slug_field, order_field):
+    """(task id, slugs) for every task of ``tasks`` that has any, in the tasks' export order
+    (number, then id), from one streamed query."""
+    rows = (
+        through.objects.filter(task__in=tasks.values("pk"))
+        .order_by("task__number", "task_id", order_field)
+        .values_list("task_id", slug_field)
+        .iterator(chunk_size=CHUNK)
+    )
+    return groupby(rows, key=itemgetter(0))
 
 
-def slugs_by_task(through, task_ids, slug_field, order_field):
-    grouped = {}
-    rows = through.objects.filter(task_id__in=task_ids).values_list("task_id", slug_field)
-    for task_id, slug in rows.order_by(order_field):
-        grouped.setdefault(task_id, []).append(slug)
-    return grouped
+def merged(grouped):
+    """A function that, called with each task id in export order, returns that task's slugs
+    joined: it walks the grouped rows once, alongside the tasks."""
+    pending = next(grouped, None)
+
+    def slugs(pk):
+        nonlocal pending
+        if pending is None or pending[0] != pk:
+            return ""
+        joined = LIST_SEPARATOR.join(slug for _, slug in pending[1])
+        pending = next(grouped, None)
+        return joined
+
+    return slugs
+
+
+def local_iso(utc_text, zone):
+    """A UTC time as the database writes it (PostgreSQL '2024-12-01 01:00:00+00', SQLite
+    '2024-12-01 01:00:00'), in ISO 8601 at ``zone``."""
+    moment = datetime.fromisoformat(utc_text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).isoformat()
 
 
 def export_rows(tasks):
-    """The header, then one list of cell values per task. Reads plain tuples, CHUNK tasks at a
-    time, with one query per chunk for each many-to-many list: memory stays flat."""
+    """The header, then one list of cell values per task, in task-number order. Three streamed
+    queries (the tasks, their supporting agencies, their technologies), read side by side, so
+    memory stays flat however many tasks there are."""
     yield COLUMNS
-    supporting = Task.supporting_agencies.through
-    technologies = Task.technologies.through
-    for chunk in chunks(tasks.values_list(*FIELDS).iterator(chunk_size=CHUNK), CHUNK):
-        ids = [row[0] for row in chunk]
-        agencies = slugs_by_task(supporting, ids, "agency__slug", "agency__slug")
-        techs = slugs_by_task(technologies, ids, "strategictechnology__slug",
-                              "strategictechnology__number")
-        for (pk, code, year, number, strategy, title_ko, title_en, description_ko,
-             description_en, lead, budget, start, end, status, progress, executed, reported,
-             illustrative) in chunk:
-            yield [
-                code, year, number, strategy, title_ko, title_en, description_ko,
-                description_en, lead, LIST_SEPARATOR.join(agencies.get(pk, ())),
-                LIST_SEPARATOR.join(techs.get(pk, ())), budget, start.isoformat(),
-                end.isoformat(), status, progress, executed,
-                timezone.localtime(reported).isoformat() if reported else "",
-                "yes" if illustrative else "no",
-            ]
+    tasks = tasks.order_by("number", "pk")
+    agencies = merged(slugs_by_task(
+        Task.supporting_agencies.through, tasks, "agency__slug", "agency__slug"))
+    techs = merged(slugs_by_task(
+        Task.technologies.through, tasks, "strategictechnology__slug",
+        "strategictechnology__number"))
+    zone = timezone.get_current_timezone()
+    # The report time comes as the database's UTC text, which fromisoformat() reads about ten
+    # times faster than Django's converters (a third of the export's time at 10,000 rows).
+    tasks = tasks.annotate(reported_text=Cast("current_reported_at", CharField()))
+    for (pk, code, year, number, strategy, title_ko, title_en, description_ko, description_en,
+         lead, budget, start, end, status, progress, executed, reported,
+         illustrative) in tasks.values_list(*FIELDS).iterator(chunk_size=CHUNK):
+        yield [
+            code, year, number, strategy, title_ko, title_en, description_ko, description_en,
+            lead, agencies(pk), techs(pk), budget, start.isoformat(), end.isoformat(), status,
+            progress, executed, local_iso(reported, zone) if reported else "",
+            "yes" if illustrative else "no",
+        ]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_chunks(rows):
-    """CSV text, a row at a time, after a UTF-8 byte-order mark so that Excel reads Korean."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    for row in rows:
-        yield writer.writerow(row)
+def csv_chunks(rows, batch=ROWS_PER_CHUNK):
+    """CSV text after a UTF-8 byte-order mark, so that Excel reads Korean; ``batch`` rows to a
+    chunk, as a chunk per row would spend more time passing chunks on than writing them."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    for n, row in enumerate(rows, 1):
+        writer.writerow(row)
+        if n % batch == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def xlsx_file(rows, title):
