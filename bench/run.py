@@ -169,6 +169,9 @@ def export_figures(client, url, rows):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--only", metavar="TEXT",
+                        help="measure only the pages whose name contains TEXT, and no export; "
+                             "results are printed, not saved")
     parser.add_argument("--database-url", default=os.environ.get(
         "BENCH_DATABASE_URL", f"sqlite:///{HERE / 'bench.sqlite3'}"))
     args = parser.parse_args()
@@ -211,15 +214,18 @@ def main():
                          "milestones": TASKS * MILESTONES_PER_TASK},
                "repeat": args.repeat, "pages": {}}
     for name, url in pages.items():
+        if args.only and args.only not in name and name != "trivial view (/healthz)":
+            continue
         results["pages"][name] = {"url": url, **measure(client, url, args.repeat)}
-    results["csv_export"] = [
+    results["csv_export"] = [] if args.only else [
         export_figures(client, f"{base}/tasks/export.csv?strategy=1", TASKS // 5),
         export_figures(client, f"{base}/tasks/export.csv", TASKS),
     ]
 
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"{connection.vendor}.json").write_text(json.dumps(results, indent=2))
+    if not args.only:
+        out = HERE / "results"
+        out.mkdir(exist_ok=True)
+        (out / f"{connection.vendor}.json").write_text(json.dumps(results, indent=2))
     trivial = results["pages"]["trivial view (/healthz)"]["median_ms"]
     print(f"\n{connection.vendor}: {TASKS:,} tasks, {AGENCIES} agencies, "
           f"{TASKS * UPDATES_PER_TASK:,} progress updates; {args.repeat} requests a page\n")
@@ -228,6 +234,8 @@ def main():
     for name, figures in results["pages"].items():
         ratio = figures["median_ms"] / trivial if trivial else 0
         print(f"| {name} | {figures['median_ms']} | {figures['p95_ms']} | {ratio:.0f} |")
+    if not results["csv_export"]:
+        return
     print("\n| CSV export | rows | seconds | rows/s | peak Python memory MB |")
     print("|---|---:|---:|---:|---:|")
     for figures in results["csv_export"]:

@@ -329,6 +329,31 @@ def test_task_list_filters_combine_and_live_in_the_url(
     assert numbers(status="on_track", strategy="2") == [b.number]
 
 
+def test_task_list_rows_link_to_the_task_and_the_form_keeps_the_chosen_filters(
+    client, manager, plan, strategy, agency
+):
+    ai = TechnologyFactory(slug="ai", name_ko="인공지능")
+    task = TaskFactory(plan=plan, strategy=strategy, number=17, code="2024-17",
+                       lead_agency=agency, technologies=[ai], status=Status.ON_TRACK,
+                       progress=45, budget=25 * 10**8, end_date=datetime.date(2024, 12, 31),
+                       last_reported_at=datetime.datetime(2024, 6, 30, 20, tzinfo=datetime.UTC))
+    client.force_login(manager)
+
+    response = client.get(reverse("tracker:task_list", args=[plan.year]), {
+        "technology": "ai", "strategy": str(strategy.number), "lead": agency.slug,
+        "overdue": "yes"})
+
+    body = response.content.decode()
+    detail = reverse("tracker:task_detail", args=[plan.year, task.number])
+    assert f'<a href="{detail}">2024-17</a>' in body
+    assert '<progress max="100" value="45" aria-hidden="true"></progress> 45%' in body
+    assert "25억원" in body and "2024-12-31" in body
+    assert "2024-07-01" in body  # reported at 20:00 UTC, the next morning in Seoul
+    assert '<span class="flag">' in body  # due 2024-12-31 and not finished
+    for value in ("ai", str(strategy.number), agency.slug, "yes"):
+        assert f'<option value="{value}" selected>' in body
+
+
 def test_task_list_pages_by_50_and_keeps_the_filter_in_page_links(client, manager):
     plan = build_plan(120)
     client.force_login(manager)

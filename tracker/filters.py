@@ -22,6 +22,7 @@ class TaskFilter(django_filters.FilterSet):
     # A choice of the plan's strategy numbers, checked in Python: no lookup of arbitrary input.
     strategy = django_filters.ChoiceFilter(
         label=_("Strategy"), field_name="strategy__number", empty_label=_("All strategies"),
+        widget=FastSelect,
     )
     # Agencies are choices of (slug, name), read once for both filters, checked in Python.
     lead = django_filters.ChoiceFilter(
@@ -33,14 +34,16 @@ class TaskFilter(django_filters.FilterSet):
         empty_label=_("All agencies"),
         help_text=_("Leading or supporting, sub-agencies included."),
     )
-    technology = django_filters.ModelChoiceFilter(
-        label=_("Strategic technology"), queryset=StrategicTechnology.objects.all(),
-        field_name="technologies", to_field_name="slug",
+    technology = django_filters.ChoiceFilter(
+        label=_("Strategic technology"), field_name="technologies__slug", widget=FastSelect,
+        empty_label=_("All technologies"),
     )
     overdue = django_filters.ChoiceFilter(
-        label=_("Overdue"), choices=YES_NO, method="flag", empty_label=_("Any"),
+        label=_("Overdue"), choices=YES_NO, method="flag", empty_label=_("Any"), widget=FastSelect,
     )
-    stale = django_filters.ChoiceFilter(choices=YES_NO, method="flag", empty_label=_("Any"))
+    stale = django_filters.ChoiceFilter(
+        choices=YES_NO, method="flag", empty_label=_("Any"), widget=FastSelect,
+    )
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=[("number", "number"), ("end_date", "due"), ("current_progress", "progress"),
@@ -63,6 +66,9 @@ class TaskFilter(django_filters.FilterSet):
         self.filters["strategy"].extra["choices"] = [
             (str(strategy.number), str(strategy)) for strategy in plan.strategies.all()
         ]
+        self.filters["technology"].extra["choices"] = [
+            (technology.slug, str(technology)) for technology in StrategicTechnology.objects.all()
+        ]
         english = (get_language() or "ko").startswith("en")
         agencies = [
             (slug, (name_en or name_ko) if english else (name_ko or name_en))
@@ -70,7 +76,9 @@ class TaskFilter(django_filters.FilterSet):
         ]
         shared = options_html([("", _("All agencies")), *agencies])  # one string for both
         for name in ("lead", "agency"):
-            self.filters[name].extra.update(choices=agencies, widget=FastSelect(options=shared))
+            # A callable, as a form deep-copies a list of choices for every field that has it.
+            self.filters[name].extra.update(choices=lambda: agencies,
+                                            widget=FastSelect(options=shared))
 
     def search(self, queryset, name, value):
         words = value.split()

@@ -94,7 +94,7 @@ class TaskListView(PlanMixin, FilterView):
 
     def get_queryset(self):
         return reports.task_rows(self.plan_tasks(), self.moment).select_related(
-            "plan", "strategy", "lead_agency"
+            "lead_agency"
         ).order_by("number")
 
     def get_filterset_kwargs(self, filterset_class):
@@ -193,8 +193,7 @@ class AgencyDetailView(PlanMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = reports.task_rows(self.plan_tasks(), self.moment).select_related(
-            "lead_agency", "plan")
+        rows = reports.task_rows(self.plan_tasks(), self.moment).select_related("lead_agency")
         led = rows.filter(lead_agency=self.object)
         supported = rows.filter(supporting_agencies=self.object)
         context.update(
@@ -226,7 +225,7 @@ class TechnologyDetailView(PlanMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         tasks = reports.task_rows(self.plan_tasks(), self.moment).filter(
-            technologies=self.object).select_related("lead_agency", "plan")
+            technologies=self.object).select_related("lead_agency")
         context.update(
             tasks=tasks.order_by("number")[:TASKS_SHOWN],
             tasks_shown=TASKS_SHOWN,

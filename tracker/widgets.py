@@ -14,9 +14,9 @@ def options_html(choices):
 
 
 class FastSelect(forms.Select):
-    """A <select> rendered in Python. Django renders a template per option, which for the
-    hundreds of agencies in a plan costs more than the rest of the page. Selects offering the
-    same choices can share one ``options`` string, built once (see options_html)."""
+    """A <select> of one choice, rendered in Python. Django renders a template per option, which
+    for the hundreds of agencies in a plan costs more than the rest of the page. Selects offering
+    the same choices can share one ``options`` string, built once (see options_html)."""
 
     def __init__(self, attrs=None, choices=(), options=None):
         super().__init__(attrs, choices)

@@ -1,6 +1,7 @@
 """Display helpers for kipplan's pages: money, statuses, percentages."""
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
 
 from tracker.models import ReviewLight, Status
@@ -19,6 +20,15 @@ def won(amount):
 def usd(amount, plan):
     """An amount in won as US dollars at the plan's reference rate."""
     return format_usd(amount, plan.won_per_usd)
+
+
+@register.filter
+def day(moment):
+    """A time as its date in the active time zone, YYYY-MM-DD; '' for none. Cheaper than the
+    date filter in long tables."""
+    if moment is None:
+        return ""
+    return timezone.localdate(moment).isoformat()
 
 
 @register.filter
