@@ -479,6 +479,50 @@ def demo(db):
     call_command("loaddata", "demo", verbosity=0)
 
 
+def test_dashboard_figures_add_up_by_status_strategy_agency_and_technology(
+    client, manager, plan, strategy, agency, other_agency
+):
+    second = StrategyFactory(plan=plan, number=2, title_ko="둘째 전략", title_en="Second")
+    chips = TechnologyFactory(number=1, slug="chips")
+    future = timezone.localdate() + datetime.timedelta(days=30)
+    reported = timezone.now()
+    common = {"plan": plan, "end_date": future, "last_reported_at": reported}
+    TaskFactory(**common, strategy=strategy, lead_agency=agency, status=Status.COMPLETED,
+                progress=100, budget=600, budget_executed=600, technologies=[chips])
+    TaskFactory(**common, strategy=strategy, lead_agency=agency, status=Status.DELAYED,
+                progress=20, budget=300, budget_executed=50, technologies=[chips])
+    TaskFactory(**common, strategy=second, lead_agency=other_agency, status=Status.ON_TRACK,
+                progress=60, budget=100, budget_executed=10)
+    TaskFactory(plan=plan, strategy=second, lead_agency=other_agency, status=Status.DELAYED,
+                progress=0, budget=0, budget_executed=0, last_reported_at=None,
+                end_date=timezone.localdate() - datetime.timedelta(days=1),
+                start_date=timezone.localdate() - datetime.timedelta(days=60))
+    client.force_login(manager)
+
+    context = client.get(reverse("tracker:plan", args=[plan.year])).context
+
+    totals = context["totals"]
+    assert (totals["tasks"], totals["completed"], totals["delayed"]) == (4, 1, 2)
+    assert (totals["overdue"], totals["stale"]) == (1, 1)
+    assert (totals["budget"], totals["executed"]) == (1000, 660)
+    assert totals["progress"] == 45  # (100 + 20 + 60 + 0) / 4
+    assert totals["weighted_progress"] == 72  # (100·600 + 20·300 + 60·100) / 1000
+    counts = {row["status"]: (row["count"], row["percent"]) for row in context["breakdown"]}
+    assert counts[Status.DELAYED] == (2, 50.0) and counts[Status.COMPLETED] == (1, 25.0)
+    assert sum(count for count, _ in counts.values()) == 4
+    strategies = [(row["strategy"], row["tasks"], row["budget"], row["progress"])
+                  for row in context["strategies"]]
+    assert strategies == [(strategy, 2, 900, 60), (second, 2, 100, 30)]
+    agencies = [(row["agency"], row["tasks"], row["overdue"], row["executed"])
+                for row in context["agencies"]]
+    assert agencies == [(agency, 2, 0, 650), (other_agency, 2, 1, 10)]
+    [technology] = context["technologies"]
+    assert (technology["technology"], technology["tasks"], technology["budget"]) == (
+        chips, 2, 900)
+    english = client.get(reverse("tracker:plan", args=[plan.year]), HTTP_ACCEPT_LANGUAGE="en")
+    assert '?strategy=2">2. Second</a>' in english.content.decode()
+
+
 def test_demo_dashboard_in_korean(client, demo):
     client.login(username="manager", password="kipplan-demo")
 

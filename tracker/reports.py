@@ -104,12 +104,13 @@ def combine(rows):
     return total
 
 
-def status_and_strategy(rows):
+def status_and_strategy(rows, plan: Plan):
     """The status breakdown, the headline totals and the strategy table, from one query
-    grouped by strategy and status (at most a few dozen partial rows)."""
-    partial = list(rows.values(
-        "strategy__number", "strategy__title_ko", "strategy__title_en", "current_status"
-    ).annotate(**summary_columns()).order_by())
+    grouped by strategy and status (at most a few dozen partial rows). Grouped by the
+    strategy's id, which the tasks' covering index holds; the plan's strategies, a handful,
+    are read in a second query."""
+    partial = list(rows.values("strategy_id", "current_status").annotate(
+        **summary_columns()).order_by())
 
     totals = finish_row(combine(partial))
     by_status = {}
@@ -121,14 +122,13 @@ def status_and_strategy(rows):
          if totals["tasks"] else 0}
         for status in Status
     ]
-    strategies = {}
+    groups = {}
     for row in partial:
-        strategies.setdefault(row["strategy__number"], []).append(row)
+        groups.setdefault(row["strategy_id"], []).append(row)
     strategy_rows = []
-    for _number, group in sorted(strategies.items()):
-        merged = finish_row(combine(group))
-        merged.update({key: group[0][key] for key in
-                       ("strategy__number", "strategy__title_ko", "strategy__title_en")})
+    for strategy in plan.strategies.filter(pk__in=groups):
+        merged = finish_row(combine(groups[strategy.pk]))
+        merged["strategy"] = strategy
         strategy_rows.append(merged)
     return breakdown, totals, strategy_rows
 
@@ -224,7 +224,7 @@ def indicators(plan: Plan):
 
 def dashboard(plan: Plan, tasks, moment: Moment, restricted: bool):
     rows = task_rows(tasks, moment)
-    breakdown, totals, strategies = status_and_strategy(rows)
+    breakdown, totals, strategies = status_and_strategy(rows, plan)
     return {
         "breakdown": breakdown,
         "totals": totals,
