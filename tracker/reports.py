@@ -145,15 +145,22 @@ def by_lead_agency(rows, limit=None):
     return result
 
 
+TECHNOLOGY_FIELDS = ["id", "number", "name_ko", "name_en", "slug"]
+
+
 def by_technology(rows):
-    """One row per strategic technology (a task serving several counts under each)."""
-    grouped = rows.filter(technologies__isnull=False).values("technologies").annotate(
-        **summary_columns()).order_by()
-    technologies = StrategicTechnology.objects.in_bulk()
-    result = [finish_row(row) for row in grouped]
-    for row in result:
-        row["technology"] = technologies[row["technologies"]]
-    return sorted(result, key=lambda row: row["technology"].number)
+    """One row per strategic technology (a task serving several counts under each), the
+    technology read in the same query."""
+    grouped = rows.filter(technologies__isnull=False).values(
+        *(f"technologies__{field}" for field in TECHNOLOGY_FIELDS)
+    ).annotate(**summary_columns()).order_by("technologies__number")
+    result = []
+    for row in grouped:
+        values = [row.pop(f"technologies__{field}") for field in TECHNOLOGY_FIELDS]
+        row = finish_row(row)
+        row["technology"] = StrategicTechnology.from_db(grouped.db, TECHNOLOGY_FIELDS, values)
+        result.append(row)
+    return result
 
 
 def of_tasks(queryset, plan, tasks, restricted, path="task"):
