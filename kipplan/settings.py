@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tracker.languages.UserLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -126,6 +127,8 @@ KIPPLAN_PUBLIC_PAGES = env_bool("KIPPLAN_PUBLIC_PAGES", default=False)
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60  # a year; the choice is also kept in the user's Profile
+FORMAT_MODULE_PATH = ["kipplan.formats"]  # dates as each language writes them
 TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
 USE_TZ = True

@@ -347,8 +347,8 @@ def test_task_list_rows_link_to_the_task_and_the_form_keeps_the_chosen_filters(
     detail = reverse("tracker:task_detail", args=[plan.year, task.number])
     assert f'<a href="{detail}">2024-17</a>' in body
     assert '<progress max="100" value="45" aria-hidden="true"></progress> 45%' in body
-    assert "25억원" in body and "2024-12-31" in body
-    assert "2024-07-01" in body  # reported at 20:00 UTC, the next morning in Seoul
+    assert "25억원" in body and "2024. 12. 31." in body
+    assert "2024. 7. 1." in body  # reported at 20:00 UTC, the next morning in Seoul
     assert '<span class="flag">' in body  # due 2024-12-31 and not finished
     for value in ("ai", str(strategy.number), agency.slug, "yes"):
         assert f'<option value="{value}" selected>' in body
@@ -469,7 +469,7 @@ def test_task_page_shows_budget_milestones_with_slippage_and_the_timeline(
     response = client.get(reverse("tracker:task_detail", args=[task.plan.year, task.number]))
 
     body = response.content.decode()
-    assert "상반기 점검" in body and "2024-09-30" in body and ">61<" in body
+    assert "상반기 점검" in body and "2024. 9. 30." in body and ">61<" in body
     assert "보고 메모" in body
     assert "budget-bar" in body
 

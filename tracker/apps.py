@@ -6,3 +6,6 @@ class TrackerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "tracker"
     verbose_name = _("National IP plan")
+
+    def ready(self):
+        from . import languages  # noqa: F401  (connects the login signal)

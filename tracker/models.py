@@ -684,6 +684,27 @@ class AgencyMembership(models.Model):
         return f"{self.user} · {self.agency}"
 
 
+class Profile(models.Model):
+    """A user's settings that outlive a browser: the language of the pages, the admin and the
+    emails kipplan sends them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        related_name="kipplan_profile",
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    class Meta:
+        ordering = ["user__username"]
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self):
+        return f"{self.user} · {self.get_language_display()}"
+
+
 class ReviewLight(models.TextChoices):
     """A plan manager's own traffic light for a task (OPC practice)."""
 

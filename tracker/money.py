@@ -8,7 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-EOK = 10**8
+EOK = 10**8  # 억
+JO = 10**12  # 조
+MILLION = 10**6  # 백만
 BILLION = 10**9
 
 
@@ -22,15 +24,26 @@ def _scaled(won, unit, places=1):
 
 
 def format_won(won):
-    """9341억원 in Korean, "934.1 billion won" in English; an em dash for no amount."""
+    """Korean: 9,341억원, and with 조 from a trillion won (1조 2,345억원); English: "934.1
+    billion won". An em dash for no amount."""
     if won is None:
         return "—"
     if (translation.get_language() or "ko").startswith("en"):
         return _("%(amount)s billion won") % {"amount": _scaled(won, BILLION)}
-    return _("%(amount)s억원") % {"amount": _scaled(won, EOK)}
+    if abs(won) < JO:
+        return _("%(amount)s억원") % {"amount": _scaled(won, EOK)}
+    sign = "-" if won < 0 else ""
+    jo, eok = divmod((abs(won) + EOK // 2) // EOK, JO // EOK)  # whole 억, rounded half up
+    if not eok:
+        return _("%(sign)s%(jo)s조원") % {"sign": sign, "jo": f"{jo:,}"}
+    return _("%(sign)s%(jo)s조 %(eok)s억원") % {"sign": sign, "jo": f"{jo:,}", "eok": f"{eok:,}"}
 
 
-MILLION = 10**6
+def format_millions(won):
+    """An amount in millions of won (백만원), for tables whose heading states that unit."""
+    if won is None:
+        return "—"
+    return _scaled(won, MILLION, places=0)
 
 
 def format_usd(won, won_per_usd):

@@ -1,11 +1,10 @@
 """Display helpers for kipplan's pages: money, statuses, percentages."""
 
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
 
 from tracker.models import ReviewLight, Status
-from tracker.money import format_usd, format_won
+from tracker.money import format_millions, format_usd, format_won
 
 register = template.Library()
 
@@ -16,19 +15,16 @@ def won(amount):
     return format_won(amount)
 
 
+@register.filter
+def millions(amount):
+    """An amount in won as a number of millions (백만원), for tables that state that unit."""
+    return format_millions(amount)
+
+
 @register.simple_tag
 def usd(amount, plan):
     """An amount in won as US dollars at the plan's reference rate."""
     return format_usd(amount, plan.won_per_usd)
-
-
-@register.filter
-def day(moment):
-    """A time as its date in the active time zone, YYYY-MM-DD; '' for none. Cheaper than the
-    date filter in long tables."""
-    if moment is None:
-        return ""
-    return timezone.localdate(moment).isoformat()
 
 
 @register.filter
