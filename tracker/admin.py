@@ -26,6 +26,7 @@ from .models import (
     Milestone,
     MilestoneChange,
     Plan,
+    Profile,
     ProgressUpdate,
     ReviewAssessment,
     ReviewLight,
@@ -33,6 +34,7 @@ from .models import (
     StrategicTechnology,
     Strategy,
     Task,
+    localized,
     sees_every_task,
 )
 from .money import format_won
@@ -41,6 +43,17 @@ from .reports import REPORTING_PERIOD_DAYS
 admin.site.site_header = _("kipplan: national IP plan tracker")
 admin.site.site_title = _("kipplan")
 admin.site.index_title = _("Plan administration")
+
+
+def localized_column(field, description):
+    """A change-list column of a bilingual field (``title``, ``name``) in the active language,
+    falling back to the other one."""
+
+    @admin.display(description=description, ordering=f"{field}_ko")
+    def column(self, obj):
+        return localized(obj, field)
+
+    return column
 
 
 def status_badge(status):
@@ -84,11 +97,12 @@ class HistoryAdmin(TaskScopedAdmin):
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
     list_display = [
-        "year", "title_ko", "endorsed_on", "total_budget_display", "task_count",
+        "year", "title_display", "endorsed_on", "total_budget_display", "task_count",
         "allocated_budget_display", "budget_difference_display",
     ]
     search_fields = ["title_ko", "title_en"]
     autocomplete_fields = ["endorsed_by"]
+    title_display = localized_column("title", _("title"))
     readonly_fields = ["budget_check"]
     fieldsets = [
         (None, {"fields": ["year", "title_ko", "title_en", "endorsed_by", "endorsed_on"]}),
@@ -142,12 +156,13 @@ class PlanAdmin(admin.ModelAdmin):
 
 @admin.register(Strategy)
 class StrategyAdmin(admin.ModelAdmin):
-    list_display = ["number", "title_ko", "title_en", "plan"]
-    list_display_links = ["number", "title_ko"]
+    list_display = ["number", "title_display", "plan"]
+    list_display_links = ["number", "title_display"]
     list_filter = ["plan"]
     list_select_related = ["plan"]
     search_fields = ["title_ko", "title_en"]
     autocomplete_fields = ["plan"]
+    title_display = localized_column("title", _("title"))
 
 
 class AgencyMembershipInline(admin.TabularInline):
@@ -159,8 +174,9 @@ class AgencyMembershipInline(admin.TabularInline):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["name_ko", "name_en", "abbreviation", "kind", "parent"]
+    list_display = ["name_display", "abbreviation", "kind", "parent"]
     list_filter = ["kind"]
+    name_display = localized_column("name", _("name"))
     list_select_related = ["parent"]
     search_fields = ["name_ko", "name_en", "abbreviation", "slug"]
     autocomplete_fields = ["parent"]
@@ -170,8 +186,9 @@ class AgencyAdmin(admin.ModelAdmin):
 
 @admin.register(StrategicTechnology)
 class StrategicTechnologyAdmin(admin.ModelAdmin):
-    list_display = ["number", "name_ko", "name_en", "slug"]
-    list_display_links = ["number", "name_ko"]
+    list_display = ["number", "name_display", "slug"]
+    list_display_links = ["number", "name_display"]
+    name_display = localized_column("name", _("name"))
     search_fields = ["name_ko", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
 
@@ -483,8 +500,9 @@ class MilestoneChangeInline(admin.TabularInline):
 class MilestoneAdmin(TaskScopedAdmin):
     form = MilestoneForm
     list_display = [
-        "title_ko", "task", "baseline_date", "due_date", "slippage", "completed_on",
+        "title_display", "task", "baseline_date", "due_date", "slippage", "completed_on",
     ]
+    title_display = localized_column("title", _("title"))
     list_filter = ["task__plan", "task__strategy"]
     list_select_related = ["task"]
     search_fields = ["title_ko", "title_en", "task__code", "task__title_ko"]
@@ -594,8 +612,14 @@ User = get_user_model()
 admin.site.unregister(User)
 
 
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    fields = ["language"]
+
+
 @admin.register(User)
 class KipplanUserAdmin(UserAdmin):
-    """Django's user admin, with the user's agency memberships on the same page."""
+    """Django's user admin, with the user's language and agency memberships on the same page."""
 
-    inlines = [AgencyMembershipInline]
+    inlines = [ProfileInline, AgencyMembershipInline]
