@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+MAN = 10**4  # 만
 EOK = 10**8  # 억
 JO = 10**12  # 조
 MILLION = 10**6  # 백만
@@ -47,10 +48,25 @@ def format_millions(won):
 
 
 def format_usd(won, won_per_usd):
-    """≈ US$698.6 million: an amount in won at a reference rate."""
+    """An amount in won in US dollars at a reference rate: "≈ US$698.6 million" in English,
+    "약 6억 9,864만 달러" (in 만 dollars) in Korean."""
     if won is None or not won_per_usd:
         return "—"
     dollars = Decimal(won) / Decimal(won_per_usd)
+    if not (translation.get_language() or "ko").startswith("en"):
+        sign = "-" if dollars < 0 else ""
+        if abs(dollars) < MAN:
+            return _("약 %(sign)s%(dollars)s달러") % {"sign": sign, "dollars": _scaled(
+                abs(dollars), 1, places=0)}
+        eok, man = divmod(int(abs(dollars) / MAN + Decimal("0.5")), EOK // MAN)
+        if not eok:
+            return _("약 %(sign)s%(man)s만 달러") % {"sign": sign, "man": f"{man:,}"}
+        if not man:
+            return _("약 %(sign)s%(eok)s억 달러") % {"sign": sign, "eok": f"{eok:,}"}
+        return _("약 %(sign)s%(eok)s억 %(man)s만 달러") % {
+            "sign": sign, "eok": f"{eok:,}", "man": f"{man:,}"}
+    if abs(dollars) < MILLION:
+        return _("≈ US$%(amount)s") % {"amount": _scaled(dollars, 1, places=0)}
     if abs(dollars) >= BILLION:
         return _("≈ US$%(amount)s billion") % {"amount": _scaled(dollars, BILLION)}
     return _("≈ US$%(amount)s million") % {"amount": _scaled(dollars, MILLION)}
