@@ -48,9 +48,15 @@ class TaskFilter(django_filters.FilterSet):
         label=_("Sort by"),
         fields=[("number", "number"), ("end_date", "due"), ("current_progress", "progress"),
                 ("budget", "budget"), ("current_reported_at", "reported")],
-        field_labels={"number": _("Number"), "end_date": _("Due date"),
-                      "current_progress": _("Progress"), "budget": _("Budget"),
-                      "current_reported_at": _("Last report")},
+        # Spelled out, so that every label is in kipplan's catalogue (django-filter's own
+        # "(descending)" has no Korean translation).
+        choices=[
+            ("number", _("Number")), ("-number", _("Number, highest first")),
+            ("due", _("Due date")), ("-due", _("Due date, latest first")),
+            ("progress", _("Progress")), ("-progress", _("Progress, highest first")),
+            ("budget", _("Budget")), ("-budget", _("Budget, largest first")),
+            ("reported", _("Last report")), ("-reported", _("Last report, newest first")),
+        ],
     )
 
     class Meta:
