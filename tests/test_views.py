@@ -510,6 +510,9 @@ def test_dashboard_figures_add_up_by_status_strategy_agency_and_technology(
     counts = {row["status"]: (row["count"], row["percent"]) for row in context["breakdown"]}
     assert counts[Status.DELAYED] == (2, 50.0) and counts[Status.COMPLETED] == (1, 25.0)
     assert sum(count for count, _ in counts.values()) == 4
+    segments = [(row["offset"], row["share"]) for row in context["breakdown"] if row["count"]]
+    assert segments[0][0] == 0 and sum(share for _, share in segments) == 100
+    assert all(a + w == b for (a, w), (b, _) in zip(segments, segments[1:], strict=False))
     strategies = [(row["strategy"], row["tasks"], row["budget"], row["progress"])
                   for row in context["strategies"]]
     assert strategies == [(strategy, 2, 900, 60), (second, 2, 100, 30)]

@@ -116,12 +116,14 @@ def status_and_strategy(rows, plan: Plan):
     by_status = {}
     for row in partial:
         by_status[row["current_status"]] = by_status.get(row["current_status"], 0) + row["tasks"]
-    breakdown = [
-        {"status": status, "count": by_status.get(status.value, 0),
-         "percent": round(100 * by_status.get(status.value, 0) / totals["tasks"], 1)
-         if totals["tasks"] else 0}
-        for status in Status
-    ]
+    breakdown, offset = [], 0
+    for status in Status:
+        count = by_status.get(status.value, 0)
+        share = 100 * count / totals["tasks"] if totals["tasks"] else 0
+        # "offset": where the status's segment starts in the stacked bar (percent).
+        breakdown.append({"status": status, "count": count, "percent": round(share, 1),
+                          "offset": offset, "share": share})
+        offset += share
     groups = {}
     for row in partial:
         groups.setdefault(row["strategy_id"], []).append(row)
