@@ -36,6 +36,7 @@ def setup_django(database_url):
     os.environ.setdefault("DJANGO_SECRET_KEY", "kipplan-bench-only")
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
+    os.environ["DJANGO_HTTPS"] = "0"  # the test client speaks plain HTTP
     os.environ["DJANGO_SETTINGS_MODULE"] = "kipplan.settings"
     os.environ["DJANGO_LOG_LEVEL"] = "WARNING"
     import django

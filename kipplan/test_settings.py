@@ -20,3 +20,12 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# Django's test client logs in without a request, which django-axes refuses; the login
+# throttling test turns axes back on (tests/test_security.py).
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AXES_ENABLED = False
+# Plain-HTTP test requests; tests/test_security.py checks the HTTPS settings of production.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = False
+SILENCED_SYSTEM_CHECKS = ["axes.W003"]  # the axes backend is left out on purpose, above
