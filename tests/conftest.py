@@ -1,5 +1,7 @@
+import importlib
+
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from tests.factories import (
     AgencyFactory,
@@ -50,13 +52,32 @@ def task(plan, strategy, agency):
     return TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, number=17)
 
 
+def role(name):
+    """One of the roles the data migrations create ("Agency staff", "Plan managers"). A
+    transactional test's flush empties them (permissions come back by themselves), so they are
+    made again when missing, from the migrations' own tables of permissions."""
+    group = Group.objects.filter(name=name).first()
+    if group is None:
+        roles = importlib.import_module("tracker.migrations.0003_roles").ROLES
+        extra = importlib.import_module(
+            "tracker.migrations.0005_managers_view_indicators").CODENAMES
+        for role_name, codenames in roles.items():
+            if role_name == "Plan managers":
+                codenames = [*codenames, *extra]
+            made, _ = Group.objects.get_or_create(name=role_name)
+            made.permissions.set(Permission.objects.filter(
+                content_type__app_label="tracker", codename__in=codenames))
+        group = Group.objects.get(name=name)
+    return group
+
+
 @pytest.fixture
 def make_staff(db):
     """make_staff(agency, ...) -> a user in the Agency staff group, member of those agencies."""
 
     def make(*agencies, username=None):
         user = UserFactory(username=username or f"staff-{'-'.join(a.slug for a in agencies)}")
-        user.groups.add(Group.objects.get(name="Agency staff"))
+        user.groups.add(role("Agency staff"))
         for agency in agencies:
             MembershipFactory(user=user, agency=agency)
         return user
@@ -77,7 +98,7 @@ def superuser(db):
 @pytest.fixture
 def manager(db):
     user = UserFactory(username="plan-manager")
-    user.groups.add(Group.objects.get(name="Plan managers"))
+    user.groups.add(role("Plan managers"))
     return user
 
 

@@ -1,0 +1,84 @@
+"""
+Real-browser tests: Playwright for Python driving Debian's Chromium against Django's live server.
+They skip, saying why, where Chromium or Playwright is missing (`make test` still passes there);
+CI installs both. Screenshots go to test-artifacts/screenshots/.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from tests.conftest import role
+
+CHROMIUM = os.environ.get("KIPPLAN_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None
+
+if sync_playwright is None:
+    pytest.skip("Playwright for Python is not installed (pip install -e '.[dev]')",
+                allow_module_level=True)
+if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+    pytest.skip(f"Chromium is not installed at {CHROMIUM} (Debian: apt install chromium)",
+                allow_module_level=True)
+
+# Playwright's sync API runs an event loop in this thread; the test's own database calls are
+# synchronous all the same.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium, live_server):
+    """new_page(language="ko") -> a page in a fresh browser context (its own cookies)."""
+    contexts = []
+
+    def make(language="ko"):
+        context = chromium.new_context(base_url=live_server.url, locale=language,
+                                       extra_http_headers={"Accept-Language": language},
+                                       accept_downloads=True)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data, whose users belong to the roles (made again after a flush)."""
+    role("Agency staff")
+    call_command("loaddata", "demo", verbosity=0)
+
+
+def screenshot(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, username, password="kipplan-demo", next_url="/"):
+    page.goto(f"/accounts/login/?next={next_url}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit], main input[type=submit]")
+    page.wait_for_load_state()
