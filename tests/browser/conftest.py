@@ -22,12 +22,15 @@ try:
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
 
-if sync_playwright is None:
-    pytest.skip("Playwright for Python is not installed (pip install -e '.[dev]')",
-                allow_module_level=True)
-if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-    pytest.skip(f"Chromium is not installed at {CHROMIUM} (Debian: apt install chromium)",
-                allow_module_level=True)
+
+
+def missing():
+    """Why the browser tests cannot run here, or None."""
+    if sync_playwright is None:
+        return "Playwright for Python is not installed (pip install -e '.[dev]')"
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return f"Chromium is not installed at {CHROMIUM} (Debian: apt install chromium)"
+    return None
 
 # Playwright's sync API runs an event loop in this thread; the test's own database calls are
 # synchronous all the same.
@@ -36,6 +39,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture(scope="session")
 def chromium():
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
