@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -651,7 +652,7 @@ class ProgressUpdate(models.Model):
             "task": self.task.code,
             "status": self.get_status_display(),
             "progress": self.progress,
-            "when": timezone.localtime(self.reported_at).date().isoformat(),
+            "when": date_format(timezone.localtime(self.reported_at), "SHORT_DATE_FORMAT"),
         }
 
     def clean(self):

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -45,7 +46,8 @@ class ConcurrentUpdateError(Exception):
             "executed; check these values and submit again."
         ) % {
             "user": self.latest.reported_by.get_username(),
-            "when": timezone.localtime(self.latest.reported_at).strftime("%Y-%m-%d %H:%M"),
+            "when": date_format(timezone.localtime(self.latest.reported_at),
+                                "SHORT_DATETIME_FORMAT"),
             "status": self.task.get_status_display(),
             "progress": self.task.progress,
             "executed": f"{self.task.budget_executed:,}",
@@ -159,7 +161,8 @@ def validate_milestone_change(
     errors = {}
     if due_date != milestone.due_date and not reason.strip():
         errors["reason"] = _("Say why the due date moves from %(old)s to %(new)s.") % {
-            "old": milestone.due_date.isoformat(), "new": due_date.isoformat(),
+            "old": date_format(milestone.due_date, "SHORT_DATE_FORMAT"),
+            "new": date_format(due_date, "SHORT_DATE_FORMAT"),
         }
     if completed_on and completed_on > timezone.localdate():
         errors["completed_on"] = _("The completion date cannot be in the future.")
