@@ -7,7 +7,8 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from tests.factories import MilestoneFactory, TaskFactory
 from tracker import services
@@ -106,6 +107,9 @@ def test_the_second_of_two_simultaneous_reports_is_refused_and_told_who_and_when
     assert second.status_code == 200
     text = second.context["form"].non_field_errors()[0]
     assert "kipo-staff" in text and "60%" in text
+    with translation.override("ko"):  # the time as Korean writes it, in Seoul
+        reported = ProgressUpdate.objects.get().reported_at
+        assert date_format(timezone.localtime(reported), "SHORT_DATETIME_FORMAT") in text
     assert list(ProgressUpdate.objects.values_list("note", flat=True)) == ["첫 보고"]
     assert Task.objects.get(pk=task.pk).progress == 60
     # The form keeps what the second user typed, now against the current version ...
