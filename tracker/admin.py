@@ -262,6 +262,7 @@ class TaskAdmin(admin.ModelAdmin):
     list_select_related = ["plan", "strategy", "lead_agency"]
     search_fields = ["code", "title_ko", "title_en", "description_ko", "description_en"]
     autocomplete_fields = ["strategy", "lead_agency", "supporting_agencies", "technologies"]
+    title_display = localized_column("title", _("title"))
     readonly_fields = [
         "code", "status", "progress", "budget_executed", "budget_summary", "last_reported_at",
         "created_at", "updated_at",
@@ -436,10 +437,6 @@ class TaskAdmin(admin.ModelAdmin):
             request, task, form, _("Record a review assessment"),
             _("Your assessment is shown beside the agency's own status; it does not change it."),
         )
-
-    @admin.display(description=_("title"), ordering="title_ko")
-    def title_display(self, task):
-        return task.title
 
     @admin.display(description=_("review"), ordering="review_light")
     def review_display(self, task):

@@ -1,10 +1,10 @@
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, Status, StrategicTechnology, Task
+from .models import Agency, Status, StrategicTechnology, Task, localized_pair
 from .reports import REPORTING_PERIOD_DAYS
 from .widgets import FastSelect, options_html
 
@@ -75,9 +75,8 @@ class TaskFilter(django_filters.FilterSet):
         self.filters["technology"].extra["choices"] = [
             (technology.slug, str(technology)) for technology in StrategicTechnology.objects.all()
         ]
-        english = (get_language() or "ko").startswith("en")
         agencies = [
-            (slug, (name_en or name_ko) if english else (name_ko or name_en))
+            (slug, localized_pair(name_ko, name_en))
             for slug, name_ko, name_en in Agency.objects.values_list("slug", "name_ko", "name_en")
         ]
         shared = options_html([("", _("All agencies")), *agencies])  # one string for both

@@ -39,8 +39,8 @@ def use_the_users_language(sender, request, user, **kwargs):
     """At login, switch to the language the user chose before, on whatever browser."""
     if request is None:
         return
-    language = Profile.objects.filter(user=user).values_list("language", flat=True).first()
-    if language in dict(settings.LANGUAGES):
+    language = saved_language(user)
+    if language:
         translation.activate(language)
         request.LANGUAGE_CODE = language
         request.kipplan_language = language
@@ -60,7 +60,12 @@ class UserLanguageMiddleware:
         return response
 
 
+def saved_language(user):
+    """The language the user chose, if they chose one that kipplan still offers."""
+    language = Profile.objects.filter(user=user).values_list("language", flat=True).first()
+    return language if language in dict(settings.LANGUAGES) else None
+
+
 def language_of(user):
     """The language to write to a user in (emails, commands): their choice, or the default."""
-    profile = Profile.objects.filter(user=user).values_list("language", flat=True).first()
-    return profile or settings.LANGUAGE_CODE
+    return saved_language(user) or settings.LANGUAGE_CODE

@@ -19,9 +19,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
+def english_active():
+    """Whether the active language is English (Korean otherwise, the default)."""
+    return (translation.get_language() or settings.LANGUAGE_CODE).startswith("en")
+
+
 def localized_pair(korean, english):
     """The active language's version of a Korean and English pair, or the other one."""
-    if (translation.get_language() or settings.LANGUAGE_CODE).startswith("en"):
+    if english_active():
         return english or korean
     return korean or english
 

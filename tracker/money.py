@@ -5,8 +5,9 @@ them into 억원 (10^8 won) in Korean or billions of won in English.
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils import translation
 from django.utils.translation import gettext as _
+
+from .models import english_active
 
 MAN = 10**4  # 만
 EOK = 10**8  # 억
@@ -29,7 +30,7 @@ def format_won(won):
     billion won". An em dash for no amount."""
     if won is None:
         return "—"
-    if (translation.get_language() or "ko").startswith("en"):
+    if english_active():
         return _("%(amount)s billion won") % {"amount": _scaled(won, BILLION)}
     if abs(won) < JO:
         return _("%(amount)s억원") % {"amount": _scaled(won, EOK)}
@@ -53,7 +54,7 @@ def format_usd(won, won_per_usd):
     if won is None or not won_per_usd:
         return "—"
     dollars = Decimal(won) / Decimal(won_per_usd)
-    if not (translation.get_language() or "ko").startswith("en"):
+    if not english_active():
         sign = "-" if dollars < 0 else ""
         if abs(dollars) < MAN:
             return _("약 %(sign)s%(dollars)s달러") % {"sign": sign, "dollars": _scaled(

@@ -34,11 +34,6 @@ def status_badge(status):
 
 
 @register.filter
-def status_label(status):
-    return Status(status).label
-
-
-@register.filter
 def percent_of(part, whole):
     """part as a whole-number percentage of whole; 0 when whole is empty."""
     if not whole:
