@@ -247,3 +247,15 @@ def test_amounts_in_dollars_and_millions():
         assert format_usd(10**14, "1337.04") == "≈ US$74.8 billion"
         assert format_usd(5_000_000, "1337.04") == "≈ US$3,740"
     assert format_millions(934_100_000_000) == "934,100"
+
+
+@pytest.mark.django_db
+def test_a_profile_holds_only_a_language_kipplan_offers(manager):
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(ValidationError):
+        Profile(user=manager, language="fr").full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Profile.objects.create(user=manager, language="fr")
+    Profile(user=manager, language="en").full_clean()

@@ -706,6 +706,12 @@ class Profile(models.Model):
         ordering = ["user__username"]
         verbose_name = _("profile")
         verbose_name_plural = _("profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                name="profile_language_offered",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.user} · {self.get_language_display()}"
