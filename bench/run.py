@@ -163,8 +163,9 @@ def export_figures(client, name, url, rows):
     consume(client.get(url))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"export": name, "rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
-            "bytes": size, "peak_python_memory_mb": round(peak / 2**20, 1)}
+    return {"export": name, "rows": rows, "seconds": round(seconds, 2),
+            "rows_per_s": round(rows / seconds), "bytes": size,
+            "peak_python_memory_mb": round(peak / 2**20, 1)}
 
 
 def main():
@@ -241,8 +242,8 @@ def main():
     print("\n| CSV export | rows | seconds | rows/s | peak Python memory MB |")
     print("|---|---:|---:|---:|---:|")
     for figures in results["csv_export"]:
-        print(f"| {figures['export']} | {figures['rows']:,} | {figures['seconds']} | {figures['rows_per_s']:,} | "
-              f"{figures['peak_python_memory_mb']} |")
+        print(f"| {figures['export']} | {figures['rows']:,} | {figures['seconds']} | "
+              f"{figures['rows_per_s']:,} | {figures['peak_python_memory_mb']} |")
 
 
 if __name__ == "__main__":
