@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_ENV := DJANGO_DEBUG=1
 MANAGE_TEST := DJANGO_SETTINGS_MODULE=kipplan.test_settings $(BIN)/python manage.py
 
-.PHONY: help install install-dev demo run migrate test lint check fixtures bench messages clean
+.PHONY: help install install-dev node-tools demo run migrate test lint check fixtures bench messages clean
 
 help:
 	@echo "make demo     set up .venv, migrate, load the demo data and serve on http://$(HOST):$(PORT)"
@@ -55,8 +55,19 @@ demo: migrate
 run: migrate
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install-dev
+test: install-dev node-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# axe-core and the Nu HTML Checker (vnu-jar) for the accessibility and HTML tests, pinned in
+# tests/node/package-lock.json. Without npm the tests that need them skip and say so.
+NODE_TOOLS := tests/node/node_modules/.installed
+node-tools: $(NODE_TOOLS)
+$(NODE_TOOLS): tests/node/package.json tests/node/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/node --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the accessibility and HTML tests will skip (they need Node.js)"; \
+	fi
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -78,4 +89,5 @@ fixtures: install
 	$(BIN)/python fixtures/build_demo.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache bench/results bench/*.sqlite3*
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache bench/results bench/*.sqlite3* \
+		tests/node/node_modules test-artifacts

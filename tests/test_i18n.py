@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import AgencyFactory, TaskFactory
+from tests.tools import gettext, need
 from tracker.models import Profile
 from tracker.money import format_millions, format_usd, format_won
 
@@ -52,11 +53,10 @@ def test_the_committed_mo_file_is_compiled_from_the_po_file():
     assert translations(mo) == translations(po), "run `make messages` and commit django.mo"
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None,
-                    reason="GNU gettext (xgettext) is not installed: apt install gettext")
 def test_the_catalogue_holds_exactly_the_strings_of_the_code(tmp_path, monkeypatch):
     """makemessages, run afresh on a copy of the code and catalogue, finds no string the
     catalogue lacks, and the catalogue keeps no string the code no longer has."""
+    need(gettext())
     for folder in ["kipplan", "tracker", "templates", "locale"]:
         shutil.copytree(ROOT / folder, tmp_path / folder,
                         ignore=shutil.ignore_patterns("__pycache__"))

@@ -6,11 +6,14 @@ admin URL (list, change, history, delete, actions, autocomplete, raw-id popups, 
 reaches another agency's task. Every change with a rule goes through ``tracker.services``.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -193,11 +196,19 @@ class StrategicTechnologyAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
+class MilestoneFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:  # the table's header is not the checkbox's label
+            form.fields["DELETE"].widget.attrs["aria-label"] = _("Delete this milestone")
+
+
 class MilestoneInline(admin.TabularInline):
     """The task's milestones. Existing ones change on their own page, through the service,
     so that a moved due date keeps its reason."""
 
     model = Milestone
+    formset = MilestoneFormSet
     extra = 0
     fields = ["title_ko", "title_en", "baseline_date", "due_date", "completed_on", "slippage"]
     readonly_fields = ["slippage"]
@@ -261,7 +272,10 @@ class TaskAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["plan", "strategy", "lead_agency"]
     search_fields = ["code", "title_ko", "title_en", "description_ko", "description_en"]
-    autocomplete_fields = ["strategy", "lead_agency", "supporting_agencies", "technologies"]
+    # Plain selects and checkboxes rather than select2 autocompletes (whose search boxes have no
+    # label, and whose required selects have no empty option) or the two-box filter (whose icons
+    # misuse aria-label): the page passes axe and the Nu checker.
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     title_display = localized_column("title", _("title"))
     readonly_fields = [
         "code", "status", "progress", "budget_executed", "budget_summary", "last_reported_at",

@@ -83,12 +83,29 @@ class MilestoneForm(forms.ModelForm):
         return cleaned
 
 
+class DayInput(forms.DateInput):
+    """A browser date picker. A value that is not a date (as typed into the URL) is left out, as
+    the browser would drop it anyway and HTML allows only a valid date there."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        try:
+            return value if date.fromisoformat(value).isoformat() == value else None
+        except (TypeError, ValueError):
+            return None
+
+
 class AsOfForm(forms.Form):
     """?as_of=YYYY-MM-DD: show the plan as it stood at the end of that day."""
 
     as_of = forms.DateField(
         label=_("As of"), required=False, input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DayInput,
         help_text=_("Show each task's status at the end of this day, from its reports."),
     )
 

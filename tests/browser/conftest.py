@@ -1,7 +1,8 @@
 """
 Real-browser tests: Playwright for Python driving Debian's Chromium against Django's live server.
 They skip, saying why, where Chromium or Playwright is missing (`make test` still passes there);
-CI installs both. Screenshots go to test-artifacts/screenshots/.
+CI installs both, and fails rather than skips without them. Screenshots go to
+test-artifacts/screenshots/.
 """
 
 import os
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from tests.conftest import role
+from tests.tools import need
 
 CHROMIUM = os.environ.get("KIPPLAN_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
@@ -39,9 +41,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture(scope="session")
 def chromium():
-    reason = missing()
-    if reason:
-        pytest.skip(reason)
+    need(missing())
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -54,13 +54,14 @@ def chromium():
 
 @pytest.fixture
 def new_page(chromium, live_server):
-    """new_page(language="ko") -> a page in a fresh browser context (its own cookies)."""
+    """new_page(language="ko", **options) -> a page in a fresh browser context (its own
+    cookies); options go to Playwright's new_context."""
     contexts = []
 
-    def make(language="ko"):
+    def make(language="ko", **options):
         context = chromium.new_context(base_url=live_server.url, locale=language,
                                        extra_http_headers={"Accept-Language": language},
-                                       accept_downloads=True)
+                                       accept_downloads=True, **options)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

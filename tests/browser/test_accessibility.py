@@ -1,0 +1,67 @@
+"""
+Accessibility: axe-core runs in Chromium on every page of tests/pages.py, in Korean and in
+English, with the WCAG 2.0 and 2.1 A and AA rules (KWCAG follows WCAG): zero violations.
+"""
+
+import pytest
+
+from tests.browser.conftest import log_in
+from tests.pages import PASSWORD, site_pages
+from tests.tools import AXE, need, npm_package
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+RUN_AXE = """async (tags) => {
+  const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+  return results.violations.map((v) => ({
+    rule: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => n.target.join(" ") + ": " + n.failureSummary),
+  }));
+}"""
+
+
+@pytest.fixture
+def axe():
+    need(npm_package(AXE, "axe-core"))
+    return AXE
+
+
+def audit(page, axe):
+    """axe's WCAG A and AA violations on the page as loaded."""
+    page.add_script_tag(path=str(axe))
+    return page.evaluate(RUN_AXE, WCAG)
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_every_page_has_no_accessibility_violations(demo, new_page, axe, language):
+    pages, violations = {}, {}
+    for name, url, username, status in site_pages():
+        if username not in pages:
+            # axe is added as a script, which the Content Security Policy would refuse.
+            pages[username] = new_page(language, bypass_csp=True)
+            if username:
+                log_in(pages[username], username, password=PASSWORD)
+        page = pages[username]
+        response = page.goto(url)
+        assert response.status == status, (name, url, response.status)
+        page.wait_for_load_state("networkidle")
+        found = audit(page, axe)
+        if found:
+            violations[name] = found
+
+    assert violations == {}, "\n".join(
+        f"{name}: {v['rule']} ({v['impact']}) {v['help']}\n    " + "\n    ".join(v["nodes"])
+        for name, found in violations.items() for v in found)
+
+
+def test_axe_finds_violations(demo, new_page, axe, live_server):
+    """The check above can fail: an image without text and an unlabelled field are found."""
+    page = new_page("en", bypass_csp=True)
+    page.goto("/healthz")
+    page.set_content('<!DOCTYPE html><html lang="en"><head><title>x</title></head><body><main>'
+                     '<img src="data:,"><input type="text"></main></body></html>')
+
+    rules = {violation["rule"] for violation in audit(page, axe)}
+
+    assert {"image-alt", "label"} <= rules

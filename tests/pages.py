@@ -1,0 +1,46 @@
+"""
+Every kind of page a person opens in kipplan, with the demo data loaded: what the HTML
+validator (tests/test_html.py) and the accessibility checks (tests/browser/test_accessibility.py)
+visit, in both languages.
+"""
+
+from django.urls import reverse
+
+from tracker.models import Task
+
+PASSWORD = "kipplan-demo"  # every demo user's
+
+
+def site_pages():
+    """[(name, url, username or None for anonymous, expected status)], demo data loaded."""
+    first = Task.objects.get(plan__year=2024, number=1)
+    kipo_task = Task.objects.filter(plan__year=2024, lead_agency__slug="kipo").order_by(
+        "number").first()
+    tasks = reverse("tracker:task_list", args=[2024])
+    return [
+        ("login", reverse("login"), None, 200),
+        ("admin login", reverse("admin:login"), None, 200),
+        ("dashboard", reverse("tracker:plan", args=[2024]), "manager", 200),
+        ("dashboard as of a day", reverse("tracker:plan", args=[2024]) + "?as_of=2024-06-30",
+         "manager", 200),
+        ("task list", tasks, "manager", 200),
+        ("task list, filtered", tasks + "?status=delayed&status=on_track&sort=-progress"
+         "&technology=semiconductor-display", "manager", 200),
+        ("task list, bad filters", tasks + "?status=nonsense&as_of=2024-13-45&lead=%27%3B--",
+         "manager", 200),
+        ("task", reverse("tracker:task_detail", args=[2024, first.number]), "manager", 200),
+        ("no such task", reverse("tracker:task_detail", args=[2024, 999]), "manager", 404),
+        ("agencies", reverse("tracker:agency_list"), "manager", 200),
+        ("agency", reverse("tracker:agency_detail", args=["kista"]), "manager", 200),
+        ("technologies", reverse("tracker:technology_list"), "manager", 200),
+        ("technology", reverse("tracker:technology_detail", args=["semiconductor-display"]),
+         "manager", 200),
+        ("admin index", reverse("admin:index"), "admin", 200),
+        ("admin task list", reverse("admin:tracker_task_changelist"), "admin", 200),
+        ("admin task change", reverse("admin:tracker_task_change", args=[first.pk]), "admin",
+         200),
+        ("admin task, staff", reverse("admin:tracker_task_change", args=[kipo_task.pk]), "kipo",
+         200),
+        ("admin progress report", reverse("admin:tracker_task_report", args=[kipo_task.pk]),
+         "kipo", 200),
+    ]

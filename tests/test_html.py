@@ -1,0 +1,75 @@
+"""
+Every page is valid HTML: the Nu HTML Checker (npm package vnu-jar, run with Java) reads each
+page of tests/pages.py, in Korean and in English, and reports zero errors.
+"""
+
+import json
+import subprocess
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+
+from tests.pages import PASSWORD, site_pages
+from tests.tools import VNU, java, need, npm_package
+
+
+@pytest.fixture
+def vnu():
+    need(java(), npm_package(VNU, "The Nu HTML Checker (vnu-jar)"))
+    return VNU
+
+
+def validate(vnu, files):
+    """The checker's messages for files, as {file name: [message]} (errors only)."""
+    result = subprocess.run(
+        ["java", "-Xss4m", "-jar", str(vnu), "--format", "json", "--exit-zero-always",
+         *map(str, files)],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    errors = {}
+    for message in json.loads(result.stderr)["messages"]:
+        if message["type"] in ("error", "non-document-error") or message.get("subType") == "fatal":
+            name = message.get("url", "").rsplit("/", 1)[-1]
+            errors.setdefault(name, []).append(
+                f"line {message.get('lastLine', '?')}: {message['message']} "
+                f"[{message.get('extract', '').strip()}]"
+            )
+    return errors
+
+
+@pytest.mark.django_db
+def test_every_page_is_valid_html(vnu, tmp_path):
+    call_command("loaddata", "demo", verbosity=0)
+    files = []
+    for language in ("ko", "en"):
+        clients = {}
+        for name, url, username, status in site_pages():
+            if username not in clients:
+                clients[username] = Client()
+                if username:
+                    assert clients[username].login(username=username, password=PASSWORD)
+            client = clients[username]
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+            response = client.get(url)
+            assert response.status_code == status, (name, url, response.status_code)
+            path = tmp_path / f"{language}-{name.replace(' ', '-').replace(',', '')}.html"
+            path.write_bytes(response.content)
+            files.append(path)
+
+    errors = validate(vnu, files)
+
+    assert errors == {}, "\n".join(
+        f"{name}:\n  " + "\n  ".join(messages) for name, messages in errors.items())
+
+
+def test_the_checker_finds_errors(vnu, tmp_path):
+    """The check above can fail: a page with a stray end tag and a duplicate id is reported."""
+    page = tmp_path / "broken.html"
+    page.write_text('<!DOCTYPE html><html lang="en"><head><title>x</title></head>'
+                    '<body><p id="a">one</p><p id="a">two</p></div></body></html>')
+
+    errors = validate(vnu, [page])
+
+    assert len(errors["broken.html"]) == 2, errors
