@@ -20,8 +20,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .forms import ContributionForm, MilestoneForm, ProgressReportForm, ReviewForm
+from . import imports, services
+from .forms import (
+    ContributionForm,
+    MilestoneForm,
+    PlanImportForm,
+    ProgressReportForm,
+    ReviewForm,
+)
 from .models import (
     Agency,
     AgencyMembership,
@@ -31,6 +37,7 @@ from .models import (
     Plan,
     Profile,
     ProgressUpdate,
+    Reminder,
     ReviewAssessment,
     ReviewLight,
     Status,
@@ -279,7 +286,7 @@ class TaskAdmin(admin.ModelAdmin):
     title_display = localized_column("title", _("title"))
     readonly_fields = [
         "code", "status", "progress", "budget_executed", "budget_summary", "last_reported_at",
-        "created_at", "updated_at",
+        "carried_from", "created_at", "updated_at",
     ]
     list_per_page = 50
     ordering = ["-plan__year", "number"]
@@ -296,7 +303,8 @@ class TaskAdmin(admin.ModelAdmin):
                        "last_reported_at"],
         }),
         (_("Sources and demo data"), {
-            "fields": ["is_illustrative", "source_note", "created_at", "updated_at"],
+            "fields": ["is_illustrative", "source_note", "carried_from", "created_at",
+                       "updated_at"],
         }),
     ]
     inlines = [MilestoneInline]
@@ -319,6 +327,7 @@ class TaskAdmin(admin.ModelAdmin):
             return self.admin_site.admin_view(view)
 
         return [
+            path("import/", wrap(self.import_view), name="tracker_task_import"),
             path("<path:object_id>/report/", wrap(self.report_view),
                  name="tracker_task_report"),
             path("<path:object_id>/contribute/", wrap(self.contribute_view),
@@ -326,6 +335,50 @@ class TaskAdmin(admin.ModelAdmin):
             path("<path:object_id>/review/", wrap(self.review_view),
                  name="tracker_task_review"),
         ] + super().get_urls()
+
+    def has_import_permission(self, request):
+        """Importing a plan adds tasks for every agency: plan administrators only."""
+        return self.has_add_permission(request) and sees_every_task(request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}),
+                         "has_import_permission": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = PlanImportForm(request.POST or None, request.FILES or None)
+        problems, checked = [], None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = imports.import_plan(
+                    data["file"].name, data["file"].read(), data["year"], total=data["total"],
+                    dry_run=data["dry_run"],
+                )
+            except imports.PlanImportError as error:
+                problems = error.problems
+            else:
+                if result.dry_run:
+                    checked = result
+                else:
+                    message = _("Imported %(count)s tasks into the %(year)s plan.") % {
+                        "count": result.tasks, "year": result.plan.year}
+                    self.log_addition(request, result.plan, message)
+                    messages.success(request, message)
+                    return HttpResponseRedirect(
+                        reverse("admin:tracker_task_changelist")
+                        + f"?plan__id__exact={result.plan.pk}")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import a plan"),
+            "form": form,
+            "problems": problems,
+            "checked": checked,
+        }
+        return TemplateResponse(request, "admin/tracker/task/import.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         task = self.get_object(request, unquote(object_id))
@@ -607,6 +660,27 @@ class MilestoneChangeAdmin(HistoryAdmin):
     list_display = ["milestone", "changed_by", "changed_at", "old_due_date", "new_due_date"]
     list_select_related = ["milestone", "changed_by"]
     search_fields = ["milestone__task__code", "reason"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The reminder digests send_reminders has emailed: a record, never edited by hand."""
+
+    list_display = ["user", "sent_at", "item_count"]
+    list_filter = ["sent_at"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
+    date_hierarchy = "sent_at"
+
+    @admin.display(description=_("items"))
+    def item_count(self, reminder):
+        return len(reminder.items)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AgencyMembership)

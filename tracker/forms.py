@@ -114,3 +114,25 @@ class AsOfForm(forms.Form):
         if day and not (date(2000, 1, 1) <= day <= date(2100, 12, 31)):
             raise forms.ValidationError(_("Choose a date between 2000-01-01 and 2100-12-31."))
         return day
+
+
+class PlanImportForm(forms.Form):
+    """A plan's tasks as a spreadsheet, for the admin's import page."""
+
+    MAX_SIZE = 20 * 2**20
+
+    year = forms.IntegerField(label=_("Plan year"), min_value=2000, max_value=2100,
+                              help_text=_("A year without a plan gets one, with the "
+                                          "strategies of the latest earlier plan."))
+    file = forms.FileField(label=_("File"), help_text=_(
+        "CSV (UTF-8) or XLSX in the columns of the task list's export."))
+    total = forms.IntegerField(label=_("Total budget (won)"), min_value=0, required=False,
+                               help_text=_("If given, the tasks' budgets must add up to it."))
+    dry_run = forms.BooleanField(label=_("Only check the file"), required=False,
+                                 help_text=_("Report problems without storing anything."))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_SIZE:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        return upload

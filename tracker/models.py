@@ -460,6 +460,16 @@ class Task(models.Model):
         help_text=_("The task's title and assignment are invented demo data."),
     )
     source_note = models.TextField(_("sources"), blank=True)
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("carried over from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="carried_into",
+        help_text=_("The unfinished task of an earlier plan that this task continues."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -688,6 +698,27 @@ class AgencyMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.agency}"
+
+
+class Reminder(models.Model):
+    """A reminder digest emailed to a user, with what it listed ("milestone:<id>", "task:<id>"),
+    so that another run within the reporting period sends nothing already sent."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+        related_name="kipplan_reminders",
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    items = models.JSONField(_("items"), default=list)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        indexes = [models.Index(fields=["user", "sent_at"], name="reminder_user_sent_idx")]
+
+    def __str__(self):
+        return f"{self.user} · {self.sent_at:%Y-%m-%d %H:%M}"
 
 
 class Profile(models.Model):

@@ -3,6 +3,7 @@ Every state change with a business rule. The admin, views and management command
 they do not repeat the rules.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -17,10 +18,12 @@ from .models import (
     ContributionNote,
     Milestone,
     MilestoneChange,
+    Plan,
     ProgressUpdate,
     ReviewAssessment,
     ReviewLight,
     Status,
+    Strategy,
     Task,
     member_agency_ids,
 )
@@ -220,3 +223,94 @@ def record_review(
     review.full_clean()
     review.save()
     return review
+
+
+def new_plan_like(model, year, *, total_budget):
+    """A new, empty plan for ``year`` with the strategies and exchange rate of ``model`` (an
+    earlier plan): the master plan's strategies run for five years."""
+    plan = Plan.objects.create(
+        year=year, title_ko=f"{year}년도 국가지식재산 시행계획",
+        title_en=f"{year} National IP Implementation Plan", total_budget=total_budget,
+        won_per_usd=model.won_per_usd,
+    )
+    Strategy.objects.bulk_create([
+        Strategy(plan=plan, number=strategy.number, title_ko=strategy.title_ko,
+                 title_en=strategy.title_en)
+        for strategy in model.strategies.order_by("number")
+    ])
+    return plan
+
+
+class CarryOverError(Exception):
+    pass
+
+
+@dataclass
+class CarryOver:
+    plan: Plan
+    tasks: int
+    milestones: int
+    suspended_left: int
+
+
+def shift_years(day, years):
+    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def carry_over(source_year, target_year, *, include_suspended=False):
+    """Next year's plan from this year's unfinished tasks: the same numbers, titles, agencies,
+    technologies and budgets, the dates moved to the new year, the state started afresh (the
+    history stays with the old task), and the open milestones with their dates. The source plan
+    is left untouched. Refuses when the target plan already has tasks."""
+    source = Plan.objects.filter(year=source_year).first()
+    if source is None:
+        raise CarryOverError(_("There is no %(year)s plan.") % {"year": source_year})
+    if target_year == source_year:
+        raise CarryOverError(_("Carry a plan over to another year."))
+    target = Plan.objects.filter(year=target_year).first()
+    if target is not None and target.tasks.exists():
+        raise CarryOverError(_(
+            "The %(year)s plan already has %(count)s tasks; tasks are carried over only into "
+            "an empty plan.") % {"year": target_year, "count": target.tasks.count()})
+    leaving = Status.finished() if include_suspended else [*Status.finished(), Status.SUSPENDED]
+    unfinished = (source.tasks.exclude(status__in=leaving).select_related("strategy")
+                  .prefetch_related("supporting_agencies", "technologies", "milestones")
+                  .order_by("number"))
+    years = target_year - source_year
+    with transaction.atomic():
+        if target is None:
+            target = new_plan_like(source, target_year, total_budget=sum(
+                task.budget for task in unfinished))
+        strategies = {s.number: s for s in target.strategies.all()}
+        missing = sorted({t.strategy.number for t in unfinished} - strategies.keys())
+        if missing:
+            raise CarryOverError(_("The %(year)s plan has no strategy %(numbers)s.") % {
+                "year": target_year, "numbers": ", ".join(map(str, missing))})
+        carried = Task.objects.bulk_create([
+            Task(plan=target, strategy=strategies[task.strategy.number], number=task.number,
+                 code=f"{target_year}-{task.number:02d}", title_ko=task.title_ko,
+                 title_en=task.title_en, description_ko=task.description_ko,
+                 description_en=task.description_en, lead_agency_id=task.lead_agency_id,
+                 budget=task.budget, start_date=shift_years(task.start_date, years),
+                 end_date=shift_years(task.end_date, years), is_illustrative=task.is_illustrative,
+                 source_note=task.source_note, carried_from=task)
+            for task in unfinished
+        ])
+        pairs = list(zip(unfinished, carried, strict=True))
+        Task.supporting_agencies.through.objects.bulk_create([
+            Task.supporting_agencies.through(task=new, agency=agency)
+            for old, new in pairs for agency in old.supporting_agencies.all()])
+        Task.technologies.through.objects.bulk_create([
+            Task.technologies.through(task=new, strategictechnology=technology)
+            for old, new in pairs for technology in old.technologies.all()])
+        milestones = Milestone.objects.bulk_create([
+            Milestone(task=new, title_ko=m.title_ko, title_en=m.title_en,
+                      baseline_date=m.baseline_date, due_date=m.due_date,
+                      is_illustrative=m.is_illustrative)
+            for old, new in pairs for m in old.milestones.all() if m.completed_on is None])
+    suspended = 0 if include_suspended else source.tasks.filter(status=Status.SUSPENDED).count()
+    return CarryOver(target, len(carried), len(milestones), suspended)

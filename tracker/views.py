@@ -139,7 +139,7 @@ class TaskDetailView(PlanMixin, DetailView):
 
     def get_object(self, queryset=None):
         tasks = self.plan_tasks().as_of(self.moment.as_of).select_related(
-            "plan", "strategy", "lead_agency"
+            "plan", "strategy", "lead_agency", "carried_from__plan"
         ).prefetch_related("supporting_agencies", "technologies", "milestones")
         if not 1 <= self.kwargs["number"] <= MAX_SMALL:
             raise Http404(_("No task with that number."))

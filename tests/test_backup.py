@@ -1,0 +1,50 @@
+"""Backup and restore as the README describes it: dumpdata, then loaddata into an empty
+database, loses nothing."""
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core import serializers
+from django.core.management import call_command
+
+from tests.conftest import role
+from tracker.models import Profile, Reminder, Task
+from tracker.services import carry_over
+
+# flush empties the whole database, which a test transaction cannot roll back.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# As in the README: content types and permissions are made by migrate, sessions are not kept.
+DUMP = ["--natural-foreign", "--exclude", "contenttypes", "--exclude", "auth.permission",
+        "--exclude", "sessions", "--indent", "1"]
+
+
+def everything():
+    """Every row of kipplan's models and of the users and roles, as serialized text."""
+    models = [*apps.get_app_config("tracker").get_models(), get_user_model(),
+              apps.get_model("auth", "Group"), apps.get_model("admin", "LogEntry")]
+    return {model._meta.label: serializers.serialize(
+        "json", model._default_manager.order_by("pk"), use_natural_foreign_keys=True)
+        for model in models}
+
+
+def test_a_whole_plan_survives_dumpdata_and_loaddata_into_an_empty_database(tmp_path):
+    role("Agency staff")  # the roles, which an earlier transactional test's flush removed
+    call_command("loaddata", "demo", verbosity=0)
+    carry_over(2024, 2025)
+    Profile.objects.create(user=get_user_model().objects.get(username="msit"), language="en")
+    Reminder.objects.create(user=get_user_model().objects.get(username="kipo"),
+                            items=["task:1", "milestone:2"])
+    before = everything()
+    backup = tmp_path / "kipplan-backup.json"
+
+    call_command("dumpdata", *DUMP, "--output", str(backup), verbosity=0)
+    call_command("flush", "--no-input", verbosity=0)
+    assert not Task.objects.exists() and not get_user_model().objects.exists()
+    call_command("loaddata", str(backup), verbosity=0)
+
+    after = everything()
+    assert after == before
+    assert Task.objects.filter(plan__year=2024).count() == 75
+    assert all(rows != "[]" for label, rows in before.items()
+               if label not in {"admin.LogEntry"}), "every model has rows to lose"

@@ -1,0 +1,370 @@
+"""
+A plan's tasks from a spreadsheet: CSV (UTF-8, with or without Excel's byte-order mark) or XLSX,
+in the columns the task export writes, so that an exported plan imports back as it was.
+
+All or nothing: every problem in the file is found and reported with its row and column, and
+nothing is stored unless there are none. `code` and `year` are written by the export and made
+again on import, from the plan's year and the task's number.
+"""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePath
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .exports import COLUMNS, LIST_SEPARATOR
+from .models import Agency, Plan, Status, StrategicTechnology, Task
+from .services import new_plan_like
+
+# The columns a file must have; the others may be left out (blank). `code` and `year` are the
+# export's, made again on import.
+REQUIRED_COLUMNS = ["number", "strategy", "title_ko", "lead_agency", "budget", "start_date",
+                    "end_date"]
+MAX_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an import file. ``row`` is the spreadsheet's row number (the header
+    is row 1); a problem with the whole file has neither row nor column."""
+
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self):
+        where = []
+        if self.row is not None:
+            where.append(_("row %(row)s") % {"row": self.row})
+        if self.column:
+            where.append(_("column %(column)s") % {"column": self.column})
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class PlanImportError(Exception):
+    def __init__(self, problems):
+        self.problems = sorted(problems, key=lambda p: (p.row or 0, COLUMN_ORDER.get(p.column, 0)))
+        super().__init__("\n".join(map(str, self.problems)))
+
+
+COLUMN_ORDER = {column: n for n, column in enumerate(COLUMNS, 1)}
+
+
+@dataclass
+class ImportResult:
+    plan: Plan
+    tasks: int
+    created_plan: bool
+    dry_run: bool
+
+
+# Reading the file ----------------------------------------------------------------------------
+
+
+def read_table(name, data):
+    """The file's rows as (row number, {column: cell}), header checked, blank rows skipped."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".csv":
+        table = read_csv(data)
+    elif suffix == ".xlsx":
+        table = read_xlsx(data)
+    else:
+        raise PlanImportError([Problem(
+            _("kipplan reads .csv and .xlsx files, not “%(suffix)s”.") % {
+                "suffix": suffix or name})])
+    rows = [(n, cells) for n, cells in enumerate(table, 1) if any(cell_text(c) for c in cells)]
+    if not rows:
+        raise PlanImportError([Problem(_("The file is empty."))])
+    (header_row, header), *rows = rows
+    header = [cell_text(cell) for cell in header]
+    problems = []
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        problems.append(Problem(_("These columns are missing: %(columns)s.") % {
+            "columns": ", ".join(missing)}, row=header_row))
+    unknown = [column for column in header if column and column not in COLUMNS]
+    if unknown:
+        problems.append(Problem(_("These columns are not kipplan's: %(columns)s.") % {
+            "columns": ", ".join(unknown)}, row=header_row))
+    repeated = sorted({column for column in header if column and header.count(column) > 1})
+    if repeated:
+        problems.append(Problem(_("These columns appear twice: %(columns)s.") % {
+            "columns": ", ".join(repeated)}, row=header_row))
+    if not rows:
+        problems.append(Problem(_("The file has a header but no tasks.")))
+    if len(rows) > MAX_ROWS:
+        problems.append(Problem(_("The file has %(count)s tasks; kipplan imports at most "
+                                  "%(limit)s at a time.") % {"count": len(rows),
+                                                             "limit": MAX_ROWS}))
+    if problems:
+        raise PlanImportError(problems)
+    return [(n, dict(zip(header, cells, strict=False))) for n, cells in rows]
+
+
+def read_csv(data):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PlanImportError([Problem(
+            _("The file is not UTF-8 text. Save it from Excel as “CSV UTF-8”, or as XLSX."))]
+        ) from None
+    if "\x00" in text:
+        raise PlanImportError([Problem(_("The file is not a CSV file."))])
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise PlanImportError([Problem(
+            _("The CSV file cannot be read: %(error)s") % {"error": error})]) from None
+
+
+def read_xlsx(data):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError):
+        raise PlanImportError([Problem(
+            _("The file is not a readable XLSX workbook."))]) from None
+
+
+def cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+# Checking each row ---------------------------------------------------------------------------
+
+
+class YesNoField(forms.Field):
+    TRUE, FALSE = {"yes", "true", "1", "예"}, {"no", "false", "0", "아니오", ""}
+
+    def to_python(self, value):
+        text = cell_text(value).lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValidationError(_("Write yes or no."))
+
+
+class SpreadsheetDateField(forms.DateField):
+    """A date as YYYY-MM-DD, or a date cell of an XLSX file."""
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["%Y-%m-%d"], **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, datetime):
+            if value.time() != datetime.min.time():
+                raise ValidationError(_("Write a date without a time."))
+            return value.date()
+        return super().to_python(cell_text(value))
+
+
+class SpreadsheetDateTimeField(forms.DateTimeField):
+    """A time in ISO 8601, as the export writes it; without an offset, in Seoul's time."""
+
+    def to_python(self, value):
+        if isinstance(value, datetime):
+            moment = value
+        else:
+            text = cell_text(value)
+            if not text:
+                return None
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                raise ValidationError(_("Write a time as 2024-12-31T17:30:00+09:00.")) from None
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment
+
+
+class TaskRowForm(forms.Form):
+    """One row of the file: the columns, parsed and checked. Names are looked up in the
+    dictionaries given, made once for the whole file."""
+
+    number = forms.IntegerField(min_value=1, max_value=32767)
+    strategy = forms.IntegerField(min_value=1, max_value=32767)
+    title_ko = forms.CharField(max_length=300)
+    title_en = forms.CharField(max_length=300, required=False)
+    description_ko = forms.CharField(required=False)
+    description_en = forms.CharField(required=False)
+    lead_agency = forms.CharField()
+    supporting_agencies = forms.CharField(required=False)
+    technologies = forms.CharField(required=False)
+    budget = forms.IntegerField(min_value=0, max_value=10**18)
+    start_date = SpreadsheetDateField()
+    end_date = SpreadsheetDateField()
+    status = forms.CharField(required=False)
+    progress = forms.IntegerField(min_value=0, max_value=100, required=False)
+    budget_executed = forms.IntegerField(min_value=0, max_value=10**18, required=False)
+    last_reported_at = SpreadsheetDateTimeField(required=False)
+    is_illustrative = YesNoField(required=False)
+
+    def __init__(self, cells, *, strategies, agencies, technologies):
+        data = {name: cells.get(name) for name in self.base_fields}
+        for name, field in self.base_fields.items():
+            if not isinstance(field, (SpreadsheetDateField, SpreadsheetDateTimeField)):
+                data[name] = cell_text(data[name])
+        super().__init__(data)
+        self.strategies, self.agencies, self.techs = strategies, agencies, technologies
+
+    def clean_strategy(self):
+        number = self.cleaned_data["strategy"]
+        if number not in self.strategies:
+            raise ValidationError(_("The plan has no strategy %(number)s.") % {"number": number})
+        return self.strategies[number]
+
+    def clean_lead_agency(self):
+        return self.look_up(self.cleaned_data["lead_agency"], self.agencies,
+                            _("No agency is called “%(name)s”."))[0]
+
+    def clean_supporting_agencies(self):
+        return self.look_up(self.cleaned_data["supporting_agencies"], self.agencies,
+                            _("No agency is called “%(name)s”."))
+
+    def clean_technologies(self):
+        return self.look_up(self.cleaned_data["technologies"], self.techs,
+                            _("No strategic technology is called “%(name)s”."))
+
+    def clean_status(self):
+        status = self.cleaned_data["status"] or Status.NOT_STARTED
+        if status not in Status.values:
+            raise ValidationError(_("“%(status)s” is not a status; use one of: %(choices)s.") % {
+                "status": status, "choices": ", ".join(Status.values)})
+        return status
+
+    @staticmethod
+    def look_up(text, known, message):
+        names = [name.strip() for name in text.split(LIST_SEPARATOR) if name.strip()]
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ValidationError([message % {"name": name} for name in unknown])
+        found = list(dict.fromkeys(known[name] for name in names))
+        return found
+
+    def task(self, plan):
+        """The row as an unsaved task of plan, checked by the model's own rules."""
+        data = self.cleaned_data
+        task = Task(
+            plan=plan, strategy=data["strategy"], number=data["number"],
+            title_ko=data["title_ko"], title_en=data["title_en"],
+            description_ko=data["description_ko"], description_en=data["description_en"],
+            lead_agency=data["lead_agency"], budget=data["budget"],
+            start_date=data["start_date"], end_date=data["end_date"], status=data["status"],
+            progress=data["progress"] or 0, budget_executed=data["budget_executed"] or 0,
+            last_reported_at=data["last_reported_at"], is_illustrative=data["is_illustrative"],
+        )
+        task.code = task.make_code()
+        task.full_clean(exclude=["plan", "strategy", "lead_agency", "code"],
+                        validate_unique=False, validate_constraints=False)
+        return task, data["supporting_agencies"], data["technologies"]
+
+
+def names(queryset, *fields):
+    """{name: object} for each object under each of its names (slug, Korean and English)."""
+    known = {}
+    for obj in queryset:
+        for field in fields:
+            value = getattr(obj, field)
+            if value not in ("", None):
+                known.setdefault(str(value), obj)
+    return known
+
+
+def check_rows(rows, plan, strategies, total=None):
+    """The rows as (task, supporting agencies, technologies); PlanImportError with every
+    problem when any row is wrong."""
+    agencies = names(Agency.objects.all(), "slug", "name_ko", "name_en")
+    technologies = names(StrategicTechnology.objects.all(), "slug", "number", "name_ko",
+                         "name_en")
+    taken = set(plan.tasks.values_list("number", flat=True)) if plan.pk else set()
+    problems, drafts, first_row = [], [], {}
+    for row, cells in rows:
+        form = TaskRowForm(cells, strategies=strategies, agencies=agencies,
+                           technologies=technologies)
+        if not form.is_valid():
+            problems += [Problem(" ".join(errors), row=row, column=column)
+                         for column, errors in form.errors.items()]
+            continue
+        number = form.cleaned_data["number"]
+        if number in first_row:
+            problems.append(Problem(_("Task %(number)s is also in row %(other)s.") % {
+                "number": number, "other": first_row[number]}, row=row, column="number"))
+            continue
+        first_row[number] = row
+        if number in taken:
+            problems.append(Problem(_("Task %(number)s already exists in the %(year)s plan.") % {
+                "number": number, "year": plan.year}, row=row, column="number"))
+            continue
+        try:
+            drafts.append(form.task(plan))
+        except ValidationError as error:
+            problems += [Problem(" ".join(messages), row=row,
+                                 column=None if field == "__all__" else field)
+                         for field, messages in error.message_dict.items()]
+    if total is not None and not problems:
+        budgets = sum(draft[0].budget for draft in drafts)
+        if budgets != total:
+            problems.append(Problem(
+                _("The budgets add up to %(sum)s won, not to the total of %(total)s won.") % {
+                    "sum": f"{budgets:,}", "total": f"{total:,}"}, column="budget"))
+    if problems:
+        raise PlanImportError(problems)
+    return drafts
+
+
+# Importing -----------------------------------------------------------------------------------
+
+
+def import_plan(name, data, year, *, total=None, dry_run=False):
+    """Import the tasks of the file (name tells its type, data is its bytes) into the plan of
+    ``year``, made when missing (its strategies and exchange rate copied from the latest earlier
+    plan). Returns an ImportResult; raises PlanImportError with every problem, storing nothing."""
+    rows = read_table(name, data)
+    plan = Plan.objects.filter(year=year).first()
+    created = plan is None
+    if created:
+        model = Plan.objects.filter(year__lt=year).order_by("-year").first()
+        if model is None:
+            raise PlanImportError([Problem(_(
+                "There is no %(year)s plan, and no earlier plan to take its strategies from. "
+                "Create the plan and its strategies in the admin first.") % {"year": year})])
+        plan = Plan(year=year)
+        strategies = {s.number: s for s in model.strategies.all()}
+    else:
+        strategies = {s.number: s for s in plan.strategies.all()}
+    drafts = check_rows(rows, plan, strategies, total)
+    if dry_run:
+        return ImportResult(plan, len(drafts), created, dry_run=True)
+    with transaction.atomic():
+        if created:
+            budgets = sum(draft[0].budget for draft in drafts)
+            plan = new_plan_like(model, year, total_budget=budgets if total is None else total)
+            strategies = {s.number: s for s in plan.strategies.all()}
+        for task, *_links in drafts:
+            task.plan, task.strategy = plan, strategies[task.strategy.number]
+        tasks = Task.objects.bulk_create([draft[0] for draft in drafts], batch_size=500)
+        Task.supporting_agencies.through.objects.bulk_create(
+            [Task.supporting_agencies.through(task=task, agency=agency)
+             for task, supporting, technologies in drafts for agency in supporting],
+            batch_size=2000)
+        Task.technologies.through.objects.bulk_create(
+            [Task.technologies.through(task=task, strategictechnology=technology)
+             for task, supporting, technologies in drafts for technology in technologies],
+            batch_size=2000)
+    return ImportResult(plan, len(tasks), created, dry_run=False)

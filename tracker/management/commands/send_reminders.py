@@ -1,0 +1,49 @@
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tracker.management import base
+from tracker.models import Plan
+from tracker.reminders import digests, send
+from tracker.reports import REPORTING_PERIOD_DAYS
+
+
+class Command(base.Command):
+    help = gettext_lazy(
+        "Email each agency staff member one digest of their overdue milestones and of their "
+        "tasks with no progress report in the reporting period, in their language. Items "
+        "already sent within the period are not sent again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, default=REPORTING_PERIOD_DAYS,
+                            help=_("the reporting period in days (%(default)s)"))
+        parser.add_argument("--year", type=int, help=_("the plan (the latest by default)"))
+        parser.add_argument("--dry-run", action="store_true",
+                            help=_("list what would be sent, sending and recording nothing"))
+
+    def handle(self, *args, days, year, dry_run, **options):
+        if not 1 <= days <= 3660:
+            raise CommandError(_("Give a reporting period between 1 and 3660 days."))
+        plans = Plan.objects.order_by("-year")
+        plan = plans.filter(year=year).first() if year else plans.first()
+        if plan is None:
+            raise CommandError(_("There is no plan for %(year)s.") % {"year": year} if year
+                               else _("No plan has been loaded yet."))
+        due, no_address = digests(plan, days=days)
+        for digest in due:
+            self.stdout.write(_(
+                "%(user)s <%(email)s> (%(language)s): %(milestones)s overdue milestones, "
+                "%(tasks)s tasks without a report") % {
+                "user": digest.user.username, "email": digest.user.email,
+                "language": digest.language, "milestones": len(digest.milestones),
+                "tasks": len(digest.tasks)})
+        for digest in no_address:
+            self.stderr.write(_("%(user)s has no email address: no reminder sent.") % {
+                "user": digest.user.username})
+        if dry_run:
+            self.stdout.write(_("%(count)s reminders would be sent (--dry-run: nothing was "
+                                "sent).") % {"count": len(due)})
+            return
+        sent = send(due)
+        self.stdout.write(self.style.SUCCESS(_("%(count)s reminders sent.") % {"count": sent}))

@@ -1,0 +1,91 @@
+"""
+Reminder digests: each agency staff member's overdue milestones and tasks with no report in the
+reporting period, emailed in the recipient's language. What a digest lists is recorded, so that
+another run within the period sends nothing already sent.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .languages import language_of
+from .models import Milestone, Reminder, Status, Task
+
+
+@dataclass
+class Digest:
+    user: object
+    plan: object
+    days: int
+    milestones: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)
+
+    @property
+    def items(self):
+        return ([f"milestone:{m.pk}" for m in self.milestones]
+                + [f"task:{t.pk}" for t in self.tasks])
+
+    @property
+    def language(self):
+        return language_of(self.user)
+
+    def message(self):
+        with translation.override(self.language):
+            context = {"digest": self, "site": settings.KIPPLAN_SITE_URL.rstrip("/"),
+                       "today": timezone.localdate()}
+            subject = _("kipplan: %(count)s items to report on in the %(plan)s") % {
+                "count": len(self.items), "plan": self.plan.title}
+            body = render_to_string("tracker/email/reminder.txt", context)
+        return EmailMessage(subject, body, to=[self.user.email])
+
+
+def staff():
+    """Active users who belong to an agency, by username."""
+    return (get_user_model().objects.filter(is_active=True, agency_memberships__isnull=False)
+            .distinct().select_related("kipplan_profile").order_by("username"))
+
+
+def digests(plan, *, days, now=None):
+    """(digests to send, users left out for want of an email address), for the plan's tasks
+    whose lead agency each staff member reports for."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    already = {}
+    for user_id, items in Reminder.objects.filter(sent_at__gte=now - timedelta(days=days)
+                                                  ).values_list("user_id", "items"):
+        already.setdefault(user_id, set()).update(items)
+    due, no_address = [], []
+    for user in staff():
+        tasks = Task.objects.filter(plan=plan).editable_by(user)
+        sent = already.get(user.pk, set())
+        digest = Digest(user, plan, days)
+        digest.milestones = [
+            m for m in Milestone.objects.filter(task__in=tasks, completed_on__isnull=True,
+                                                due_date__lt=today)
+            .select_related("task").order_by("due_date", "task__number", "pk")
+            if f"milestone:{m.pk}" not in sent
+        ]
+        digest.tasks = [
+            t for t in tasks.exclude(status__in=Status.finished())
+            .without_report_since(days, now).order_by("number")
+            if f"task:{t.pk}" not in sent
+        ]
+        if not digest.items:
+            continue
+        (due if user.email else no_address).append(digest)
+    return due, no_address
+
+
+def send(digests, *, now=None):
+    """Email each digest and record it; returns how many were sent."""
+    for digest in digests:
+        digest.message().send()
+        Reminder.objects.create(user=digest.user, sent_at=now or timezone.now(),
+                                items=digest.items)
+    return len(digests)
