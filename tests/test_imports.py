@@ -2,6 +2,7 @@
 
 import csv
 import io
+import zipfile
 
 import pytest
 from django.conf import settings
@@ -187,6 +188,13 @@ def broken_xlsx():
     return buffer.getvalue()[:200]  # cut off mid-file
 
 
+def zip_of(name, content):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, content)
+    return buffer.getvalue()
+
+
 HEADER = ",".join(exports.COLUMNS).encode()
 
 
@@ -195,6 +203,8 @@ HEADER = ",".join(exports.COLUMNS).encode()
     ("plan", b"number", "not"),
     ("plan.xlsx", b"this is not a workbook", "XLSX"),
     ("plan.xlsx", broken_xlsx(), "XLSX"),
+    ("plan.xlsx", zip_of("[Content_Types].xml", b"<not xml"), "XLSX"),
+    ("plan.xlsx", zip_of("word/document.xml", b"<w:document/>"), "XLSX"),
     ("plan.csv", b"", "empty"),
     ("plan.csv", b"\n\n,,,\n", "empty"),
     ("plan.csv", HEADER + b"\n", "no tasks"),

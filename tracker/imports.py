@@ -9,7 +9,6 @@ again on import, from the plan's year and the task's number.
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
@@ -132,7 +131,7 @@ def read_xlsx(data):
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         return [list(row) for row in sheet.iter_rows(values_only=True)]
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError):
+    except Exception:  # noqa: BLE001 - whatever openpyxl trips on, the upload is unreadable
         raise PlanImportError([Problem(
             _("The file is not a readable XLSX workbook."))]) from None
 
