@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
 
-from tracker import exports
+from tracker import exports, imports
 from tracker.imports import PlanImportError, import_plan
 from tracker.models import Plan, Task
 
@@ -159,6 +159,29 @@ def test_every_bad_row_is_reported_with_its_row_and_column_and_nothing_is_stored
     assert len(problems) == len(BAD_ROWS) + 3
     assert Task.objects.count() == tasks
     assert not Plan.objects.filter(year=2025).exists()
+
+
+@pytest.mark.parametrize("year", [2024, 2025], ids=["existing plan", "new plan"])
+def test_an_import_overtaken_by_another_stores_nothing_and_says_so(admin, monkeypatch, year):
+    """Two imports of one file into one year at once: the second's checks pass before the
+    first writes, and its own writing then finds the plan or the numbers taken."""
+    exported = export(admin, 2024)
+    Task.objects.filter(plan__year=2024).delete()
+    checked = imports.check_rows
+
+    def check_while_the_other_import_finishes(*args, **kwargs):
+        drafts = checked(*args, **kwargs)
+        monkeypatch.setattr(imports, "check_rows", checked)
+        import_plan("plan.csv", exported, year)  # the other import, at the same moment
+        return drafts
+
+    monkeypatch.setattr(imports, "check_rows", check_while_the_other_import_finishes)
+
+    problems = problems_of("plan.csv", exported, year=year)
+
+    assert len(problems) == 1 and "import the file again" in problems[0][2], problems
+    assert Task.objects.filter(plan__year=year).count() == 75
+    assert Plan.objects.filter(year=year).count() == 1
 
 
 def test_numbers_already_in_the_plan_are_refused(admin):

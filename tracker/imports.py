@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -350,20 +350,28 @@ def import_plan(name, data, year, *, total=None, dry_run=False):
     drafts = check_rows(rows, plan, strategies, total)
     if dry_run:
         return ImportResult(plan, len(drafts), created, dry_run=True)
-    with transaction.atomic():
-        if created:
-            budgets = sum(draft[0].budget for draft in drafts)
-            plan = new_plan_like(model, year, total_budget=budgets if total is None else total)
-            strategies = {s.number: s for s in plan.strategies.all()}
-        for task, *_links in drafts:
-            task.plan, task.strategy = plan, strategies[task.strategy.number]
-        tasks = Task.objects.bulk_create([draft[0] for draft in drafts], batch_size=500)
-        Task.supporting_agencies.through.objects.bulk_create(
-            [Task.supporting_agencies.through(task=task, agency=agency)
-             for task, supporting, technologies in drafts for agency in supporting],
-            batch_size=2000)
-        Task.technologies.through.objects.bulk_create(
-            [Task.technologies.through(task=task, strategictechnology=technology)
-             for task, supporting, technologies in drafts for technology in technologies],
-            batch_size=2000)
+    try:
+        with transaction.atomic():
+            if created:
+                budgets = sum(draft[0].budget for draft in drafts)
+                plan = new_plan_like(model, year,
+                                     total_budget=budgets if total is None else total)
+                strategies = {s.number: s for s in plan.strategies.all()}
+            for task, *_links in drafts:
+                task.plan, task.strategy = plan, strategies[task.strategy.number]
+            tasks = Task.objects.bulk_create([draft[0] for draft in drafts], batch_size=500)
+            Task.supporting_agencies.through.objects.bulk_create(
+                [Task.supporting_agencies.through(task=task, agency=agency)
+                 for task, supporting, technologies in drafts for agency in supporting],
+                batch_size=2000)
+            Task.technologies.through.objects.bulk_create(
+                [Task.technologies.through(task=task, strategictechnology=technology)
+                 for task, supporting, technologies in drafts for technology in technologies],
+                batch_size=2000)
+    except IntegrityError:
+        # Checked above, so only another import (or an edit) at the same moment gets here.
+        raise PlanImportError([Problem(_(
+            "The %(year)s plan changed while the file was being imported (someone added the "
+            "plan or tasks with the same numbers at the same time). Nothing was stored; "
+            "import the file again to see what is left to import.") % {"year": year})]) from None
     return ImportResult(plan, len(tasks), created, dry_run=False)

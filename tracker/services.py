@@ -8,7 +8,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -281,36 +281,43 @@ def carry_over(source_year, target_year, *, include_suspended=False):
                   .prefetch_related("supporting_agencies", "technologies", "milestones")
                   .order_by("number"))
     years = target_year - source_year
-    with transaction.atomic():
-        if target is None:
-            target = new_plan_like(source, target_year, total_budget=sum(
-                task.budget for task in unfinished))
-        strategies = {s.number: s for s in target.strategies.all()}
-        missing = sorted({t.strategy.number for t in unfinished} - strategies.keys())
-        if missing:
-            raise CarryOverError(_("The %(year)s plan has no strategy %(numbers)s.") % {
-                "year": target_year, "numbers": ", ".join(map(str, missing))})
-        carried = Task.objects.bulk_create([
-            Task(plan=target, strategy=strategies[task.strategy.number], number=task.number,
-                 code=f"{target_year}-{task.number:02d}", title_ko=task.title_ko,
-                 title_en=task.title_en, description_ko=task.description_ko,
-                 description_en=task.description_en, lead_agency_id=task.lead_agency_id,
-                 budget=task.budget, start_date=shift_years(task.start_date, years),
-                 end_date=shift_years(task.end_date, years), is_illustrative=task.is_illustrative,
-                 source_note=task.source_note, carried_from=task)
-            for task in unfinished
-        ])
-        pairs = list(zip(unfinished, carried, strict=True))
-        Task.supporting_agencies.through.objects.bulk_create([
-            Task.supporting_agencies.through(task=new, agency=agency)
-            for old, new in pairs for agency in old.supporting_agencies.all()])
-        Task.technologies.through.objects.bulk_create([
-            Task.technologies.through(task=new, strategictechnology=technology)
-            for old, new in pairs for technology in old.technologies.all()])
-        milestones = Milestone.objects.bulk_create([
-            Milestone(task=new, title_ko=m.title_ko, title_en=m.title_en,
-                      baseline_date=m.baseline_date, due_date=m.due_date,
-                      is_illustrative=m.is_illustrative)
-            for old, new in pairs for m in old.milestones.all() if m.completed_on is None])
+    try:
+        with transaction.atomic():
+            if target is None:
+                target = new_plan_like(source, target_year, total_budget=sum(
+                    task.budget for task in unfinished))
+            strategies = {s.number: s for s in target.strategies.all()}
+            missing = sorted({t.strategy.number for t in unfinished} - strategies.keys())
+            if missing:
+                raise CarryOverError(_("The %(year)s plan has no strategy %(numbers)s.") % {
+                    "year": target_year, "numbers": ", ".join(map(str, missing))})
+            carried = Task.objects.bulk_create([
+                Task(plan=target, strategy=strategies[task.strategy.number], number=task.number,
+                     code=f"{target_year}-{task.number:02d}", title_ko=task.title_ko,
+                     title_en=task.title_en, description_ko=task.description_ko,
+                     description_en=task.description_en, lead_agency_id=task.lead_agency_id,
+                     budget=task.budget, start_date=shift_years(task.start_date, years),
+                     end_date=shift_years(task.end_date, years),
+                     is_illustrative=task.is_illustrative, source_note=task.source_note,
+                     carried_from=task)
+                for task in unfinished
+            ])
+            pairs = list(zip(unfinished, carried, strict=True))
+            Task.supporting_agencies.through.objects.bulk_create([
+                Task.supporting_agencies.through(task=new, agency=agency)
+                for old, new in pairs for agency in old.supporting_agencies.all()])
+            Task.technologies.through.objects.bulk_create([
+                Task.technologies.through(task=new, strategictechnology=technology)
+                for old, new in pairs for technology in old.technologies.all()])
+            milestones = Milestone.objects.bulk_create([
+                Milestone(task=new, title_ko=m.title_ko, title_en=m.title_en,
+                          baseline_date=m.baseline_date, due_date=m.due_date,
+                          is_illustrative=m.is_illustrative)
+                for old, new in pairs for m in old.milestones.all() if m.completed_on is None])
+    except IntegrityError:
+        # Checked above, so only another carry-over or import at the same moment gets here.
+        raise CarryOverError(_(
+            "The %(year)s plan was being filled by someone else at the same time; nothing "
+            "was stored. Run the command again.") % {"year": target_year}) from None
     suspended = 0 if include_suspended else source.tasks.filter(status=Status.SUSPENDED).count()
     return CarryOver(target, len(carried), len(milestones), suspended)
