@@ -658,7 +658,9 @@ class ProgressUpdate(models.Model):
             models.CheckConstraint(condition=FINISHED_MEANS_FULL, name="update_completed_is_100"),
         ]
         indexes = [
-            models.Index(fields=["task", "-reported_at"], name="update_task_time_idx"),
+            # A task's history newest first, ties broken by id as the ordering does: the
+            # latest report as of a day is then one index probe, with no sort.
+            models.Index(fields=["task", "-reported_at", "-id"], name="update_task_latest_idx"),
             models.Index(fields=["-reported_at"], name="update_time_idx"),  # latest reports
         ]
 
