@@ -51,7 +51,7 @@ def setup_django(database_url):
 def build(batch=5000):
     """The synthetic plan, made once per database with bulk inserts."""
     from django.contrib.auth import get_user_model
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from tracker.models import (
         Agency,
@@ -128,6 +128,11 @@ def build(batch=5000):
                                 budget_executed=0, note="")
                  for t in tasks[start:start + 1000] for u in range(UPDATES_PER_TASK)),
                 batch_size=batch)
+    if connection.vendor == "postgresql":
+        # Planner statistics, as autovacuum keeps them on a database in use; measured straight
+        # after the bulk inserts without them, the task list took half as long again.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     print(f"built the synthetic plan in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
