@@ -161,6 +161,19 @@ def test_every_bad_row_is_reported_with_its_row_and_column_and_nothing_is_stored
     assert not Plan.objects.filter(year=2025).exists()
 
 
+def test_a_repeated_number_is_reported_even_in_a_row_with_other_problems(demo):
+    data = ("number,strategy,title_ko,lead_agency,budget,start_date,end_date\n"
+            "1,1,첫 과제,kipo,100,2025-01-01,2025-12-31\n"
+            "1,1,,ghost,100,2025-01-01,2025-12-31\n")
+
+    problems = problems_of("plan.csv", data.encode())
+
+    assert [(row, column) for row, column, _ in problems] == [
+        (3, "number"), (3, "title_ko"), (3, "lead_agency")]
+    assert problems[0][2] == "Task 1 is also in row 2."
+    assert not Plan.objects.filter(year=2025).exists()
+
+
 @pytest.mark.parametrize("year", [2024, 2025], ids=["existing plan", "new plan"])
 def test_an_import_overtaken_by_another_stores_nothing_and_says_so(admin, monkeypatch, year):
     """Two imports of one file into one year at once: the second's checks pass before the

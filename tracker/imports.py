@@ -296,19 +296,22 @@ def check_rows(rows, plan, strategies, total=None):
     for row, cells in rows:
         form = TaskRowForm(cells, strategies=strategies, agencies=agencies,
                            technologies=technologies)
-        if not form.is_valid():
-            problems += [Problem(" ".join(errors), row=row, column=column)
-                         for column, errors in form.errors.items()]
-            continue
-        number = form.cleaned_data["number"]
+        valid = form.is_valid()
+        problems += [Problem(" ".join(errors), row=row, column=column)
+                     for column, errors in form.errors.items()]
+        # A good number is checked against the others even when the row has other problems.
+        number = form.cleaned_data.get("number")
         if number in first_row:
             problems.append(Problem(_("Task %(number)s is also in row %(other)s.") % {
                 "number": number, "other": first_row[number]}, row=row, column="number"))
             continue
-        first_row[number] = row
+        if number is not None:
+            first_row[number] = row
         if number in taken:
             problems.append(Problem(_("Task %(number)s already exists in the %(year)s plan.") % {
                 "number": number, "year": plan.year}, row=row, column="number"))
+            continue
+        if not valid:
             continue
         try:
             drafts.append(form.task(plan))
