@@ -2,10 +2,12 @@
 
 import datetime
 import io
+import smtplib
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
@@ -144,6 +146,33 @@ def test_staff_without_an_email_address_are_named_and_skipped():
     assert "mcst" in err
     assert len(mail.outbox) == len(STAFF) - 1
     assert not Reminder.objects.filter(user__username="mcst").exists()
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """The test outbox, behind a mail server that refuses one recipient."""
+
+    def send_messages(self, messages):
+        for message in messages:
+            if "msit@demo.kipplan.invalid" in message.to:
+                raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, b"No such user")})
+        return super().send_messages(messages)
+
+
+def test_a_refused_digest_fails_the_run_spares_the_others_and_goes_again_next_time(settings):
+    settings.EMAIL_BACKEND = "tests.test_reminders.RefusingBackend"
+
+    with pytest.raises(CommandError, match="1 reminder could not be sent"):
+        remind()
+
+    assert {m.to[0].split("@")[0] for m in mail.outbox} == STAFF - {"msit"}
+    assert not Reminder.objects.filter(user__username="msit").exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+
+    out, _ = remind()
+
+    assert "1 reminder sent." in out
+    assert [m.to for m in mail.outbox] == [["msit@demo.kipplan.invalid"]]
 
 
 @pytest.mark.parametrize("args", [["--days", "0"], ["--days", "-5"], ["--year", "1999"]])

@@ -83,9 +83,17 @@ def digests(plan, *, days, now=None):
 
 
 def send(digests, *, now=None):
-    """Email each digest and record it; returns how many were sent."""
+    """Email each digest and record it. A digest the mail server refuses is not recorded, so
+    the next run sends it again, and does not stop the others. Returns (how many were sent,
+    [(digest, error)] for those that were not)."""
+    sent, failed = 0, []
     for digest in digests:
-        digest.message().send()
+        try:
+            digest.message().send()
+        except OSError as error:  # smtplib's errors and a server out of reach
+            failed.append((digest, error))
+            continue
         Reminder.objects.create(user=digest.user, sent_at=now or timezone.now(),
                                 items=digest.items)
-    return len(digests)
+        sent += 1
+    return sent, failed

@@ -1,6 +1,6 @@
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from tracker.management import base
 from tracker.models import Plan
@@ -42,8 +42,19 @@ class Command(base.Command):
             self.stderr.write(_("%(user)s has no email address: no reminder sent.") % {
                 "user": digest.user.username})
         if dry_run:
-            self.stdout.write(_("%(count)s reminders would be sent (--dry-run: nothing was "
-                                "sent).") % {"count": len(due)})
+            self.stdout.write(ngettext(
+                "%(count)s reminder would be sent (--dry-run: nothing was sent).",
+                "%(count)s reminders would be sent (--dry-run: nothing was sent).",
+                len(due)) % {"count": len(due)})
             return
-        sent = send(due)
-        self.stdout.write(self.style.SUCCESS(_("%(count)s reminders sent.") % {"count": sent}))
+        sent, failed = send(due)
+        self.stdout.write(self.style.SUCCESS(ngettext(
+            "%(count)s reminder sent.", "%(count)s reminders sent.", sent) % {"count": sent}))
+        for digest, error in failed:
+            self.stderr.write(_("%(user)s <%(email)s>: not sent (%(error)s); the next run "
+                                "tries again.") % {"user": digest.user.username,
+                                                   "email": digest.user.email, "error": error})
+        if failed:
+            raise CommandError(ngettext(
+                "%(count)s reminder could not be sent.", "%(count)s reminders could not be sent.",
+                len(failed)) % {"count": len(failed)})
