@@ -68,6 +68,8 @@ def test_unfinished_tasks_become_next_years_plan_and_this_year_is_untouched():
             shift_years(source.start_date, 1), shift_years(source.end_date, 1))
         assert (task.status, task.progress, task.budget_executed, task.last_reported_at) == (
             Status.NOT_STARTED, 0, 0, None)
+        assert task.is_illustrative == source.is_illustrative
+        assert task.source_note == ""  # the sources speak of the 2024 plan, linked above
         assert not task.updates.exists()
         open_milestones = source.milestones.filter(completed_on__isnull=True)
         assert sorted(task.milestones.values_list("title_ko", "baseline_date", "due_date")) == (

@@ -264,7 +264,8 @@ def shift_years(day, years):
 def carry_over(source_year, target_year, *, include_suspended=False):
     """Next year's plan from this year's unfinished tasks: the same numbers, titles, agencies,
     technologies and budgets, the dates moved to the new year, the state started afresh (the
-    history stays with the old task), and the open milestones with their dates. The source plan
+    history stays with the old task), and the open milestones with their dates. Sources are
+    not copied: they speak of the earlier plan, which each new task links to. The source plan
     is left untouched. Refuses when the target plan already has tasks."""
     source = Plan.objects.filter(year=source_year).first()
     if source is None:
@@ -298,8 +299,7 @@ def carry_over(source_year, target_year, *, include_suspended=False):
                      description_en=task.description_en, lead_agency_id=task.lead_agency_id,
                      budget=task.budget, start_date=shift_years(task.start_date, years),
                      end_date=shift_years(task.end_date, years),
-                     is_illustrative=task.is_illustrative, source_note=task.source_note,
-                     carried_from=task)
+                     is_illustrative=task.is_illustrative, carried_from=task)
                 for task in unfinished
             ])
             pairs = list(zip(unfinished, carried, strict=True))
