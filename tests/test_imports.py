@@ -244,6 +244,7 @@ HEADER = ",".join(exports.COLUMNS).encode()
     ("plan.csv", b"", "empty"),
     ("plan.csv", b"\n\n,,,\n", "empty"),
     ("plan.csv", HEADER + b"\n", "no tasks"),
+    ("plan.csv", HEADER + b"\n" + b"1\n" * 20_001, "at most 20000 tasks"),
     ("plan.csv", "과제,예산\n1,2\n".encode("cp949"), "UTF-8"),
     ("plan.csv", b"\x00\x01\x02binary", "CSV"),
     ("plan.csv", b"number,title_ko\n1,x\n", "missing: strategy, lead_agency, budget"),

@@ -11,6 +11,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from pathlib import PurePath
 
 from django import forms
@@ -71,15 +72,13 @@ class ImportResult:
 def read_table(name, data):
     """The file's rows as (row number, {column: cell}), header checked, blank rows skipped."""
     suffix = PurePath(name).suffix.lower()
-    if suffix == ".csv":
-        table = read_csv(data)
-    elif suffix == ".xlsx":
-        table = read_xlsx(data)
-    else:
+    readers = {".csv": read_csv, ".xlsx": read_xlsx}
+    if suffix not in readers:
         raise PlanImportError([Problem(
             _("kipplan reads .csv and .xlsx files, not “%(suffix)s”.") % {
                 "suffix": suffix or name})])
-    rows = [(n, cells) for n, cells in enumerate(table, 1) if any(cell_text(c) for c in cells)]
+    # The header and one row more than may be imported: a longer file is refused unread.
+    rows = readers[suffix](data, limit=MAX_ROWS + 2)
     if not rows:
         raise PlanImportError([Problem(_("The file is empty."))])
     (header_row, header), *rows = rows
@@ -100,15 +99,22 @@ def read_table(name, data):
     if not rows:
         problems.append(Problem(_("The file has a header but no tasks.")))
     if len(rows) > MAX_ROWS:
-        problems.append(Problem(_("The file has %(count)s tasks; kipplan imports at most "
-                                  "%(limit)s at a time.") % {"count": len(rows),
-                                                             "limit": MAX_ROWS}))
+        problems.append(Problem(_("kipplan imports at most %(limit)s tasks at a time; the file "
+                                  "has more.") % {"limit": MAX_ROWS}))
     if problems:
         raise PlanImportError(problems)
     return [(n, dict(zip(header, cells, strict=False))) for n, cells in rows]
 
 
-def read_csv(data):
+def numbered(table, limit):
+    """The first ``limit`` rows of table that are not blank, as (row number, [cells]); the
+    header is row 1."""
+    rows = ((n, list(cells)) for n, cells in enumerate(table, 1)
+            if any(cell_text(cell) for cell in cells))
+    return list(islice(rows, limit))
+
+
+def read_csv(data, *, limit):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -118,19 +124,19 @@ def read_csv(data):
     if "\x00" in text:
         raise PlanImportError([Problem(_("The file is not a CSV file."))])
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        return numbered(csv.reader(io.StringIO(text, newline="")), limit)
     except csv.Error as error:
         raise PlanImportError([Problem(
             _("The CSV file cannot be read: %(error)s") % {"error": error})]) from None
 
 
-def read_xlsx(data):
+def read_xlsx(data, *, limit):
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        return numbered(sheet.iter_rows(values_only=True), limit)
     except Exception:  # noqa: BLE001 - whatever openpyxl trips on, the upload is unreadable
         raise PlanImportError([Problem(
             _("The file is not a readable XLSX workbook."))]) from None
