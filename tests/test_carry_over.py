@@ -110,6 +110,7 @@ def test_an_existing_empty_plan_receives_the_tasks():
 @pytest.mark.parametrize(("args", "message"), [
     ((2023, 2025), "no 2023 plan"),
     ((2024, 2024), "another year"),
+    ((2024, 99999), "between 2000 and 2100"),
 ])
 def test_bad_years_are_refused(args, message):
     with pytest.raises(CommandError, match=message):

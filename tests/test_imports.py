@@ -133,6 +133,9 @@ BAD_ROWS = [
     ("last_reported_at", "yesterday", "2024-12-31T17:30:00+09:00"),
     ("is_illustrative", "maybe", "yes or no"),
     ("title_ko", "", "required"),
+    ("end_date", "9999-12-31", "between 2000-01-01 and 2100-12-31"),
+    ("last_reported_at", "0001-01-01T00:00:00+09:00", "between 2000-01-01 and 2100-12-31"),
+    ("last_reported_at", "9999-12-31T23:59:59-12:00", "between 2000-01-01 and 2100-12-31"),
 ]
 
 
@@ -294,14 +297,20 @@ def test_the_command_lists_every_problem_and_fails(admin, tmp_path):
     assert "row 6, column budget" in err.getvalue()
 
 
-@pytest.mark.parametrize("args", [["/no/such/file.csv", "--year", "2025"],
-                                  ["plan.csv", "--year", "1800"]])
-def test_the_command_refuses_a_missing_file_or_a_wild_year(db, args):
-    with pytest.raises(CommandError):
-        call_command("import_plan", *args)
+@pytest.mark.parametrize(("name", "year", "message"), [
+    ("no-such-file.csv", "2025", "Cannot read"),
+    ("plan.csv", "1800", "Give a year between 2000 and 2100"),
+    ("plan.csv", "99999", "Give a year between 2000 and 2100"),
+])
+def test_the_command_refuses_a_missing_file_or_a_wild_year(demo, tmp_path, name, year, message):
+    (tmp_path / "plan.csv").write_bytes(b"number,strategy\n")
+    err = io.StringIO()
 
+    with pytest.raises(CommandError) as refused:
+        call_command("import_plan", str(tmp_path / name), "--year", year, stderr=err)
 
-# The admin's upload page ---------------------------------------------------------------------
+    assert message in f"{refused.value}\n{err.getvalue()}"
+    assert not Plan.objects.exclude(year=2024).exists()
 
 
 def upload(client, data, name="plan.csv", **fields):

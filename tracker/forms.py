@@ -3,7 +3,14 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Milestone, ProgressUpdate, ReviewAssessment
+from .models import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    Milestone,
+    ProgressUpdate,
+    ReviewAssessment,
+    check_day,
+)
 from .services import validate_milestone_change
 
 
@@ -111,8 +118,8 @@ class AsOfForm(forms.Form):
 
     def clean_as_of(self):
         day = self.cleaned_data["as_of"]
-        if day and not (date(2000, 1, 1) <= day <= date(2100, 12, 31)):
-            raise forms.ValidationError(_("Choose a date between 2000-01-01 and 2100-12-31."))
+        if day:
+            check_day(day)
         return day
 
 
@@ -121,7 +128,7 @@ class PlanImportForm(forms.Form):
 
     MAX_SIZE = 20 * 2**20
 
-    year = forms.IntegerField(label=_("Plan year"), min_value=2000, max_value=2100,
+    year = forms.IntegerField(label=_("Plan year"), min_value=FIRST_YEAR, max_value=LAST_YEAR,
                               help_text=_("A year without a plan gets one, with the "
                                           "strategies of the latest earlier plan."))
     file = forms.FileField(label=_("File"), help_text=_(

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .exports import COLUMNS, LIST_SEPARATOR
-from .models import Agency, Plan, Status, StrategicTechnology, Task
+from .models import Agency, Plan, Status, StrategicTechnology, Task, check_day, check_year
 from .services import new_plan_like
 
 # The columns a file must have; the others may be left out (blank). `code` and `year` are the
@@ -175,8 +175,12 @@ class SpreadsheetDateField(forms.DateField):
         if isinstance(value, datetime):
             if value.time() != datetime.min.time():
                 raise ValidationError(_("Write a date without a time."))
-            return value.date()
-        return super().to_python(cell_text(value))
+            day = value.date()
+        else:
+            day = super().to_python(cell_text(value))
+        if day is not None:
+            check_day(day)
+        return day
 
 
 class SpreadsheetDateTimeField(forms.DateTimeField):
@@ -193,6 +197,7 @@ class SpreadsheetDateTimeField(forms.DateTimeField):
                 moment = datetime.fromisoformat(text)
             except ValueError:
                 raise ValidationError(_("Write a time as 2024-12-31T17:30:00+09:00.")) from None
+        check_day(moment)  # as written, before any conversion could leave the calendar
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
         return moment
@@ -343,6 +348,10 @@ def import_plan(name, data, year, *, total=None, dry_run=False):
     """Import the tasks of the file (name tells its type, data is its bytes) into the plan of
     ``year``, made when missing (its strategies and exchange rate copied from the latest earlier
     plan). Returns an ImportResult; raises PlanImportError with every problem, storing nothing."""
+    try:
+        check_year(year)
+    except ValidationError as error:
+        raise PlanImportError([Problem(error.messages[0])]) from None
     rows = read_table(name, data)
     plan = Plan.objects.filter(year=year).first()
     created = plan is None

@@ -25,6 +25,7 @@ from .models import (
     Status,
     Strategy,
     Task,
+    check_year,
     member_agency_ids,
 )
 
@@ -272,6 +273,10 @@ def carry_over(source_year, target_year, *, include_suspended=False):
         raise CarryOverError(_("There is no %(year)s plan.") % {"year": source_year})
     if target_year == source_year:
         raise CarryOverError(_("Carry a plan over to another year."))
+    try:
+        check_year(target_year)
+    except ValidationError as error:
+        raise CarryOverError(error.messages[0]) from None
     target = Plan.objects.filter(year=target_year).first()
     if target is not None and target.tasks.exists():
         raise CarryOverError(_(

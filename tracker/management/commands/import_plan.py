@@ -26,8 +26,6 @@ class Command(base.Command):
                             help=_("check the file and report, storing nothing"))
 
     def handle(self, *args, file, year, total, dry_run, **options):
-        if not 2000 <= year <= 2100:
-            raise CommandError(_("Give a year between 2000 and 2100."))
         try:
             data = file.read_bytes()
         except OSError as error:
