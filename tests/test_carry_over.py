@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import translation
 
+from tests.conftest import role
 from tracker import services
 from tracker.models import Milestone, Plan, Status, Task
 from tracker.services import shift_years
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def demo(db):
+    role("Plan managers")  # the roles the demo's users hold, gone after a transactional flush
     call_command("loaddata", "demo", verbosity=0)
     with translation.override("en"):
         yield
