@@ -375,17 +375,7 @@ def import_plan(name, data, year, *, total=None, dry_run=False):
                 plan = new_plan_like(model, year,
                                      total_budget=budgets if total is None else total)
                 strategies = {s.number: s for s in plan.strategies.all()}
-            for task, *_links in drafts:
-                task.plan, task.strategy = plan, strategies[task.strategy.number]
-            tasks = Task.objects.bulk_create([draft[0] for draft in drafts], batch_size=500)
-            Task.supporting_agencies.through.objects.bulk_create(
-                [Task.supporting_agencies.through(task=task, agency=agency)
-                 for task, supporting, technologies in drafts for agency in supporting],
-                batch_size=2000)
-            Task.technologies.through.objects.bulk_create(
-                [Task.technologies.through(task=task, strategictechnology=technology)
-                 for task, supporting, technologies in drafts for technology in technologies],
-                batch_size=2000)
+            tasks = store(drafts, plan, strategies)
     except IntegrityError:
         # Checked above, so only another import (or an edit) at the same moment gets here.
         raise PlanImportError([Problem(_(
@@ -393,3 +383,20 @@ def import_plan(name, data, year, *, total=None, dry_run=False):
             "plan or tasks with the same numbers at the same time). Nothing was stored; "
             "import the file again to see what is left to import.") % {"year": year})]) from None
     return ImportResult(plan, len(tasks), created, dry_run=False)
+
+
+def store(drafts, plan, strategies):
+    """Save the checked drafts (task, supporting agencies, technologies) into plan, each task
+    under the plan's strategy of its number. Returns the saved tasks."""
+    for task, *_links in drafts:
+        task.plan, task.strategy = plan, strategies[task.strategy.number]
+    tasks = Task.objects.bulk_create([draft[0] for draft in drafts], batch_size=500)
+    Task.supporting_agencies.through.objects.bulk_create(
+        [Task.supporting_agencies.through(task=task, agency=agency)
+         for task, supporting, technologies in drafts for agency in supporting],
+        batch_size=2000)
+    Task.technologies.through.objects.bulk_create(
+        [Task.technologies.through(task=task, strategictechnology=technology)
+         for task, supporting, technologies in drafts for technology in technologies],
+        batch_size=2000)
+    return tasks

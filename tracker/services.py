@@ -297,28 +297,7 @@ def carry_over(source_year, target_year, *, include_suspended=False):
             if missing:
                 raise CarryOverError(_("The %(year)s plan has no strategy %(numbers)s.") % {
                     "year": target_year, "numbers": ", ".join(map(str, missing))})
-            carried = Task.objects.bulk_create([
-                Task(plan=target, strategy=strategies[task.strategy.number], number=task.number,
-                     code=f"{target_year}-{task.number:02d}", title_ko=task.title_ko,
-                     title_en=task.title_en, description_ko=task.description_ko,
-                     description_en=task.description_en, lead_agency_id=task.lead_agency_id,
-                     budget=task.budget, start_date=shift_years(task.start_date, years),
-                     end_date=shift_years(task.end_date, years),
-                     is_illustrative=task.is_illustrative, carried_from=task)
-                for task in unfinished
-            ])
-            pairs = list(zip(unfinished, carried, strict=True))
-            Task.supporting_agencies.through.objects.bulk_create([
-                Task.supporting_agencies.through(task=new, agency=agency)
-                for old, new in pairs for agency in old.supporting_agencies.all()])
-            Task.technologies.through.objects.bulk_create([
-                Task.technologies.through(task=new, strategictechnology=technology)
-                for old, new in pairs for technology in old.technologies.all()])
-            milestones = Milestone.objects.bulk_create([
-                Milestone(task=new, title_ko=m.title_ko, title_en=m.title_en,
-                          baseline_date=m.baseline_date, due_date=m.due_date,
-                          is_illustrative=m.is_illustrative)
-                for old, new in pairs for m in old.milestones.all() if m.completed_on is None])
+            carried, milestones = copy_tasks(unfinished, target, strategies, years)
     except IntegrityError:
         # Checked above, so only another carry-over or import at the same moment gets here.
         raise CarryOverError(_(
@@ -326,3 +305,32 @@ def carry_over(source_year, target_year, *, include_suspended=False):
             "was stored. Run the command again.") % {"year": target_year}) from None
     suspended = 0 if include_suspended else source.tasks.filter(status=Status.SUSPENDED).count()
     return CarryOver(target, len(carried), len(milestones), suspended)
+
+
+def copy_tasks(tasks, plan, strategies, years):
+    """Copies of tasks in plan, ``years`` later, with their supporting agencies,
+    technologies and open milestones, each linked to the task it continues. Returns the new
+    tasks and milestones."""
+    carried = Task.objects.bulk_create([
+        Task(plan=plan, strategy=strategies[task.strategy.number], number=task.number,
+             code=f"{plan.year}-{task.number:02d}", title_ko=task.title_ko,
+             title_en=task.title_en, description_ko=task.description_ko,
+             description_en=task.description_en, lead_agency_id=task.lead_agency_id,
+             budget=task.budget, start_date=shift_years(task.start_date, years),
+             end_date=shift_years(task.end_date, years), is_illustrative=task.is_illustrative,
+             carried_from=task)
+        for task in tasks
+    ])
+    pairs = list(zip(tasks, carried, strict=True))
+    Task.supporting_agencies.through.objects.bulk_create([
+        Task.supporting_agencies.through(task=new, agency=agency)
+        for old, new in pairs for agency in old.supporting_agencies.all()])
+    Task.technologies.through.objects.bulk_create([
+        Task.technologies.through(task=new, strategictechnology=technology)
+        for old, new in pairs for technology in old.technologies.all()])
+    milestones = Milestone.objects.bulk_create([
+        Milestone(task=new, title_ko=m.title_ko, title_en=m.title_en,
+                  baseline_date=m.baseline_date, due_date=m.due_date,
+                  is_illustrative=m.is_illustrative)
+        for old, new in pairs for m in old.milestones.all() if m.completed_on is None])
+    return carried, milestones
