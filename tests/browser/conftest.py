@@ -13,7 +13,6 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from tests.conftest import role
 from tests.tools import need
 
 CHROMIUM = os.environ.get("KIPPLAN_CHROMIUM", "/usr/bin/chromium")
@@ -73,8 +72,8 @@ def new_page(chromium, live_server):
 
 @pytest.fixture
 def demo(db):
-    """The demo data, whose users belong to the roles (made again after a flush)."""
-    role("Agency staff")
+    """The demo data (its users belong to the roles, which post_migrate makes again after a
+    transactional test's flush)."""
     call_command("loaddata", "demo", verbosity=0)
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import role
 from tests.factories import MembershipFactory, UserFactory
+from tracker import roles
 from tracker.models import Agency, ProgressUpdate, Status, Task
 
 # Transactional: the live server, in another thread, reads what the test writes.
@@ -50,7 +51,7 @@ def test_staff_report_progress_and_see_it_on_the_dashboard(demo, new_page):
 def test_a_second_staff_user_editing_the_same_task_is_told_of_the_conflict(demo, new_page):
     task = reportable_task()
     colleague = UserFactory(username="kipo-colleague", password="colleague-pass-123")
-    colleague.groups.add(role("Agency staff"))
+    colleague.groups.add(role(roles.AGENCY_STAFF))
     MembershipFactory(user=colleague, agency=Agency.objects.get(slug="kipo"))
     first, second = new_page("en"), new_page("en")
     log_in(first, "kipo", next_url=report_url(task))
