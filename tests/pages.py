@@ -37,7 +37,7 @@ def site_pages():
          "manager", 200),
         ("admin index", reverse("admin:index"), "admin", 200),
         ("admin task list", reverse("admin:tracker_task_changelist"), "admin", 200),
-        ("admin plan import", reverse("admin:tracker_task_import"), "admin", 200),
+        ("admin plan import", reverse("admin:tracker_plan_import"), "admin", 200),
         ("admin task change", reverse("admin:tracker_task_change", args=[first.pk]), "admin",
          200),
         ("admin task, staff", reverse("admin:tracker_task_change", args=[kipo_task.pk]), "kipo",

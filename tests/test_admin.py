@@ -2,18 +2,21 @@ import io
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.management import call_command
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from tests.factories import (
+    AgencyFactory,
     MilestoneFactory,
     PlanFactory,
     ProgressUpdateFactory,
     StrategyFactory,
     TaskFactory,
 )
-from tracker.models import Plan, ProgressUpdate, Status, Task
+from tracker.history import Report
+from tracker.models import ContributionNote, Plan, ProgressUpdate, ReviewAssessment, Status, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +30,6 @@ REGISTERED = sorted(
 # Records made by a service or a command, never added by hand in the admin.
 HISTORY_MODELS = {"progressupdate", "contributionnote", "milestonechange", "reviewassessment",
                   "reminder"}
-
-
-@pytest.fixture
-def demo(db):
-    call_command("loaddata", "demo", verbosity=0)
 
 
 def changelist(app_label, model_name):
@@ -100,7 +98,7 @@ def test_task_change_page_shows_milestones_and_progress_history(admin_client, ta
     content = response.content.decode()
     assert "상반기 추진실적 점검" in content
     assert "재공고로 지연" in content
-    assert [event["kind"] for event in response.context["timeline"]] == ["report"]
+    assert [type(event) for event in response.context["timeline"]] == [Report]
 
 
 def test_task_current_status_is_read_only_in_the_task_form(admin_client, task):
@@ -174,6 +172,92 @@ def test_plan_page_says_when_the_demo_budgets_add_up(demo, admin_client):
     )
 
     assert "add up to the total of 934,100,000,000 won" in response.content.decode()
+
+
+# A task's own pages (tracker/admin/task_pages.py) share one pattern: the task is found through
+# the task admin's scoped queryset, the page's check refuses the rest, a valid form saves through
+# the service and comes back to the task with a message that the task's history logs too. The
+# GET side of who may open which page is in test_permissions.py's matrix.
+# (URL name, who may use it, who sees the task but may not use it, a valid form, what it saves,
+# a piece of the message that reads the same in both languages.)
+TASK_PAGES = [
+    pytest.param("tracker_task_report", "lead", "manager",
+                 {"status": "on_track", "progress": 55, "budget_executed": 0, "note": "",
+                  "version": 1},
+                 ProgressUpdate, "2024-17", id="report"),
+    pytest.param("tracker_task_contribute", "supporting", "lead", {"note": "전문가 자문 지원"},
+                 ContributionNote, "MCST", id="contribute"),
+    pytest.param("tracker_task_review", "manager", "lead", {"light": "green", "comment": ""},
+                 ReviewAssessment, "정상추진", id="review"),
+]
+
+
+@pytest.fixture
+def task_users(task, other_agency, make_staff, manager):
+    """The task is led by KIPO and supported by MCST; KCS has nothing to do with it."""
+    task.supporting_agencies.add(other_agency)
+    stranger = AgencyFactory(name_ko="관세청", abbreviation="KCS", slug="kcs")
+    return {"lead": make_staff(task.lead_agency), "supporting": make_staff(other_agency),
+            "manager": manager, "stranger": make_staff(stranger)}
+
+
+@pytest.mark.parametrize("url_name, allowed, refused, data, model, said", TASK_PAGES)
+def test_a_task_page_saves_through_the_service_and_comes_back_with_the_message(
+    client, task, task_users, url_name, allowed, refused, data, model, said
+):
+    user = task_users[allowed]
+    client.force_login(user)
+    url = reverse(f"admin:{url_name}", args=[task.pk])
+    assert client.get(url).status_code == 200
+
+    response = client.post(url, data, follow=True)
+
+    assert response.redirect_chain == [(reverse("admin:tracker_task_change", args=[task.pk]),
+                                        302)]
+    assert model.objects.filter(task=task).count() == 1
+    [message] = [str(m) for m in response.context["messages"]]
+    assert said in message
+    entry = LogEntry.objects.get(object_id=str(task.pk))
+    assert (entry.user, entry.action_flag, entry.change_message) == (user, CHANGE, message)
+
+
+@pytest.mark.parametrize("url_name, allowed, refused, data, model, said", TASK_PAGES)
+@pytest.mark.parametrize("who, status", [("refused", 403), ("stranger", 404)])
+def test_a_task_page_refuses_a_post_it_would_not_show_and_saves_nothing(
+    client, task, task_users, url_name, allowed, refused, data, model, said, who, status
+):
+    client.force_login(task_users[refused if who == "refused" else who])
+
+    response = client.post(reverse(f"admin:{url_name}", args=[task.pk]), data)
+
+    assert response.status_code == status
+    assert not model.objects.filter(task=task).exists()
+    assert not LogEntry.objects.exists()
+
+
+def test_the_plan_import_page_is_on_the_plan_list_for_plan_administrators(admin_client):
+    import_url = reverse("admin:tracker_plan_import")
+
+    plans = admin_client.get(changelist("tracker", "plan")).content.decode()
+    page = admin_client.get(import_url)
+
+    assert import_url in plans
+    assert page.status_code == 200
+    assert f'<a href="{changelist("tracker", "plan")}">' in page.content.decode()
+
+
+def test_managers_do_not_see_the_plan_import_on_the_plan_list(client, manager):
+    client.force_login(manager)
+
+    response = client.get(changelist("tracker", "plan"))
+
+    assert response.status_code == 200
+    assert reverse("admin:tracker_plan_import") not in response.content.decode()
+
+
+def test_the_plan_import_is_no_longer_a_task_admin_url():
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:tracker_task_import")
 
 
 def make_plan(tasks):

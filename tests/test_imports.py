@@ -27,11 +27,6 @@ def english():
 
 
 @pytest.fixture
-def demo(db):
-    call_command("loaddata", "demo", verbosity=0)
-
-
-@pytest.fixture
 def admin(client, demo):
     """The demo's superuser, logged in."""
     assert client.login(username="admin", password="kipplan-demo")
@@ -314,13 +309,13 @@ def test_the_command_refuses_a_missing_file_or_a_wild_year(demo, tmp_path, name,
 
 
 def upload(client, data, name="plan.csv", **fields):
-    return client.post(reverse("admin:tracker_task_import"), {
+    return client.post(reverse("admin:tracker_plan_import"), {
         "year": 2025, "file": SimpleUploadedFile(name, data), **fields})
 
 
 def test_an_administrator_imports_a_plan_from_the_admin(admin):
     changelist = admin.get(reverse("admin:tracker_task_changelist")).content.decode()
-    assert reverse("admin:tracker_task_import") in changelist
+    assert reverse("admin:tracker_plan_import") in changelist
 
     response = upload(admin, export(admin, 2024, "xlsx"), name="plan.xlsx")
 
@@ -364,7 +359,7 @@ def test_the_admin_page_refuses_bad_fields(admin, fields):
 def test_only_plan_administrators_may_import(client, demo, username):
     client.login(username=username, password="kipplan-demo")
 
-    assert client.get(reverse("admin:tracker_task_import")).status_code == 403
+    assert client.get(reverse("admin:tracker_plan_import")).status_code == 403
     assert upload(client, b"number\n").status_code == 403
     changelist = client.get(reverse("admin:tracker_task_changelist")).content.decode()
-    assert reverse("admin:tracker_task_import") not in changelist
+    assert reverse("admin:tracker_plan_import") not in changelist

@@ -1,0 +1,144 @@
+"""The plans, their strategies and the strategic technologies; and the page that imports a plan's
+tasks from a spreadsheet."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .. import imports
+from ..forms import PlanImportForm
+from ..models import Plan, StrategicTechnology, Strategy, sees_every_task
+from ..money import format_won
+from .base import localized_column
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = [
+        "year", "title_display", "endorsed_on", "total_budget_display", "task_count",
+        "allocated_budget_display", "budget_difference_display",
+    ]
+    search_fields = ["title_ko", "title_en"]
+    autocomplete_fields = ["endorsed_by"]
+    title_display = localized_column("title", _("title"))
+    readonly_fields = ["budget_check"]
+    fieldsets = [
+        (None, {"fields": ["year", "title_ko", "title_en", "endorsed_by", "endorsed_on"]}),
+        (_("Budget"), {"fields": ["total_budget", "won_per_usd", "budget_check"]}),
+        (_("Sources and demo data"), {"fields": ["source_note", "data_note"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_budget_totals()
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="tracker_plan_import")] + super().get_urls()
+
+    def has_import_permission(self, request):
+        """Importing a plan adds tasks for every agency: plan administrators only."""
+        return request.user.has_perm("tracker.add_task") and sees_every_task(request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}),
+                         "has_import_permission": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = PlanImportForm(request.POST or None, request.FILES or None)
+        problems, checked = [], None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = imports.import_plan(
+                    data["file"].name, data["file"].read(), data["year"], total=data["total"],
+                    dry_run=data["dry_run"], user=request.user,
+                )
+            except imports.PlanImportError as error:
+                problems = error.problems
+            else:
+                if result.dry_run:
+                    checked = result
+                else:
+                    message = _("Imported %(count)s tasks into the %(year)s plan.") % {
+                        "count": result.tasks, "year": result.plan.year}
+                    self.log_addition(request, result.plan, message)
+                    messages.success(request, message)
+                    return HttpResponseRedirect(
+                        reverse("admin:tracker_task_changelist")
+                        + f"?plan__id__exact={result.plan.pk}")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import a plan"),
+            "form": form,
+            "problems": problems,
+            "checked": checked,
+        }
+        return TemplateResponse(request, "admin/tracker/plan/import.html", context)
+
+    @admin.display(description=_("total budget"), ordering="total_budget")
+    def total_budget_display(self, plan):
+        return format_won(plan.total_budget)
+
+    @admin.display(description=_("tasks"), ordering="task_count")
+    def task_count(self, plan):
+        return plan.task_count
+
+    @admin.display(description=_("sum of task budgets"), ordering="allocated_budget")
+    def allocated_budget_display(self, plan):
+        return format_won(plan.allocated_budget)
+
+    @admin.display(description=_("difference"))
+    def budget_difference_display(self, plan):
+        difference = plan.budget_difference(plan.allocated_budget)
+        if difference == 0:
+            return _("adds up")
+        return format_html(
+            '<strong class="kipplan-mismatch">{}</strong>', format_won(difference)
+        )
+
+    @admin.display(description=_("do the task budgets add up?"))
+    def budget_check(self, plan):
+        if plan.pk is None:
+            return "—"
+        difference = plan.budget_difference(plan.allocated_budget)
+        if difference == 0:
+            return _("Yes: the %(count)s task budgets add up to the total of %(total)s won.") % {
+                "count": plan.task_count,
+                "total": f"{plan.total_budget:,}",
+            }
+        return _(
+            "No: the %(count)s task budgets add up to %(allocated)s won, "
+            "%(difference)s won from the total."
+        ) % {
+            "count": plan.task_count,
+            "allocated": f"{plan.allocated_budget:,}",
+            "difference": f"{difference:+,}",
+        }
+
+
+@admin.register(Strategy)
+class StrategyAdmin(admin.ModelAdmin):
+    list_display = ["number", "title_display", "plan"]
+    list_display_links = ["number", "title_display"]
+    list_filter = ["plan"]
+    list_select_related = ["plan"]
+    search_fields = ["title_ko", "title_en"]
+    autocomplete_fields = ["plan"]
+    title_display = localized_column("title", _("title"))
+
+
+@admin.register(StrategicTechnology)
+class StrategicTechnologyAdmin(admin.ModelAdmin):
+    list_display = ["number", "name_display", "slug"]
+    list_display_links = ["number", "name_display"]
+    name_display = localized_column("name", _("name"))
+    search_fields = ["name_ko", "name_en", "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}

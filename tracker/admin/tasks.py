@@ -1,0 +1,273 @@
+"""The task admin (its list, filters and change page, with the task's summary and history) and
+its milestones. A task's own pages (report, contribute, review) are in ``task_pages``."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.db import models
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .. import services
+from ..badges import review_badge, status_badge
+from ..forms import MilestoneForm
+from ..history import timeline
+from ..models import Milestone, MilestoneChange, Plan, Task
+from ..money import format_won
+from .base import TaskScopedAdmin, localized_column
+from .task_pages import TASK_PAGES, summary_context
+
+
+class MilestoneFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:  # the table's header is not the checkbox's label
+            form.fields["DELETE"].widget.attrs["aria-label"] = _("Delete this milestone")
+
+
+class MilestoneInline(admin.TabularInline):
+    """The task's milestones. Existing ones change on their own page, through the service,
+    so that a moved due date keeps its reason."""
+
+    model = Milestone
+    formset = MilestoneFormSet
+    extra = 0
+    fields = ["title_ko", "title_en", "baseline_date", "due_date", "completed_on", "slippage"]
+    readonly_fields = ["slippage"]
+    show_change_link = True
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("slippage (days)"))
+    def slippage(self, milestone):
+        if milestone.pk is None:
+            return "—"
+        return milestone.slippage_days
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        overdue = Task.objects.overdue().values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=overdue)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=overdue)
+        return queryset
+
+
+class NoRecentReportFilter(admin.SimpleListFilter):
+    title = _("last report")
+    parameter_name = "reported"
+
+    def lookups(self, request, model_admin):
+        days = settings.KIPPLAN_REPORTING_PERIOD_DAYS
+        return [
+            ("stale", _("No report in %(days)s days") % {"days": days}),
+            ("recent", _("Reported in the last %(days)s days") % {"days": days}),
+        ]
+
+    def queryset(self, request, queryset):
+        stale = Task.objects.stale().values("pk")
+        if self.value() == "stale":
+            return queryset.filter(pk__in=stale)
+        if self.value() == "recent":
+            return queryset.exclude(pk__in=stale)
+        return queryset
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = [
+        "code", "title_display", "strategy_number", "lead_agency", "status_display", "progress",
+        "review_display", "budget_display", "last_reported_at", "is_illustrative",
+    ]
+    list_display_links = ["code", "title_display"]
+    list_filter = [
+        "status", "strategy", OverdueFilter, NoRecentReportFilter, "plan",
+        ("lead_agency", admin.RelatedOnlyFieldListFilter), "is_illustrative",
+    ]
+    list_select_related = ["plan", "strategy", "lead_agency"]
+    search_fields = ["code", "title_ko", "title_en", "description_ko", "description_en"]
+    # Plain selects and checkboxes rather than select2 autocompletes (whose search boxes have no
+    # label, and whose required selects have no empty option) or the two-box filter (whose icons
+    # misuse aria-label): the page passes axe and the Nu checker.
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
+    title_display = localized_column("title", _("title"))
+    readonly_fields = [
+        "code", "status", "progress", "budget_executed", "budget_summary", "last_reported_at",
+        "carried_from", "created_at", "updated_at",
+    ]
+    list_per_page = 50
+    ordering = ["-plan__year", "number"]
+    change_form_template = "admin/tracker/task/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["plan", "strategy", "number", "code", "title_ko", "title_en"]}),
+        (_("Description"), {"fields": ["description_ko", "description_en"]}),
+        (_("Agencies and technologies"), {
+            "fields": ["lead_agency", "supporting_agencies", "technologies"],
+        }),
+        (_("Budget and schedule"), {"fields": ["budget", "start_date", "end_date"]}),
+        (_("Current status (from the latest progress report)"), {
+            "fields": ["status", "progress", "budget_executed", "budget_summary",
+                       "last_reported_at"],
+        }),
+        (_("Sources and demo data"), {
+            "fields": ["is_illustrative", "source_note", "carried_from", "created_at",
+                       "updated_at"],
+        }),
+    ]
+    inlines = [MilestoneInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user).with_latest_review()
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or obj.can_view(request.user)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or obj.can_view(request.user)
+        )
+
+    def get_urls(self):
+        return [page(self).urlpattern() for page in TASK_PAGES] + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        # The plan import adds tasks, so the task list keeps a link to it (on the plan admin).
+        plan_admin = self.admin_site.get_model_admin(Plan)
+        extra_context = {**(extra_context or {}),
+                         "has_import_permission": plan_admin.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        task = self.get_object(request, unquote(object_id))
+        if task is not None:
+            extra_context = {
+                **(extra_context or {}),
+                **summary_context(task),
+                "timeline": timeline(task),
+                "can_report": task.can_report(request.user),
+                "can_contribute": task.can_contribute(request.user),
+                "can_review": Task.can_review(request.user),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("review"), ordering="review_light")
+    def review_display(self, task):
+        if not task.review_light:
+            return "—"
+        badge = review_badge(task.review_light)
+        if task.review_differs(task.review_light):
+            return format_html('{} <span class="kipplan-differs">{}</span>', badge,
+                               _("differs"))
+        return badge
+
+    @admin.display(description=_("budget executed of budget"))
+    def budget_summary(self, task):
+        if task.pk is None:
+            return "—"
+        share = task.budget_executed * 100 // task.budget if task.budget else 0
+        return _("%(executed)s of %(budget)s (%(share)s%%)") % {
+            "executed": format_won(task.budget_executed),
+            "budget": format_won(task.budget),
+            "share": share,
+        }
+
+    @admin.display(description=_("strategy"), ordering="strategy__number")
+    def strategy_number(self, task):
+        return task.strategy.number
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, task):
+        return status_badge(task.status)
+
+    @admin.display(description=_("budget"), ordering="budget")
+    def budget_display(self, task):
+        return format_won(task.budget)
+
+
+class MilestoneChangeInline(admin.TabularInline):
+    model = MilestoneChange
+    extra = 0
+    can_delete = False
+    fields = [
+        "changed_at", "changed_by", "old_due_date", "new_due_date", "old_completed_on",
+        "new_completed_on", "reason",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = _("changes to this milestone")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by", "milestone")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(TaskScopedAdmin):
+    form = MilestoneForm
+    list_display = [
+        "title_display", "task", "baseline_date", "due_date", "slippage", "completed_on",
+    ]
+    title_display = localized_column("title", _("title"))
+    list_filter = ["task__plan", "task__strategy"]
+    list_select_related = ["task"]
+    search_fields = ["title_ko", "title_en", "task__code", "task__title_ko"]
+    autocomplete_fields = ["task"]
+    date_hierarchy = "due_date"
+    inlines = [MilestoneChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        fixed = ["task"]
+        if obj.task.plan.endorsed_on:  # baselines are fixed once the plan is endorsed
+            fixed.append("baseline_date")
+        if not request.user.is_superuser:
+            fixed += ["title_ko", "title_en", "baseline_date", "is_illustrative"]
+        return list(dict.fromkeys(fixed))
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj else [f for f in fields if f != "reason"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or obj.task.can_report(request.user)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or obj.task.can_report(request.user)
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        other = [f for f in form.changed_data if f not in ("due_date", "completed_on", "reason")]
+        if other:
+            obj.save(update_fields=other)
+        services.update_milestone(
+            milestone=obj, user=request.user, due_date=form.cleaned_data["due_date"],
+            completed_on=form.cleaned_data["completed_on"], reason=form.cleaned_data["reason"],
+        )
+
+    @admin.display(description=_("slippage (days)"))
+    def slippage(self, milestone):
+        return milestone.slippage_days
