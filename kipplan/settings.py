@@ -9,6 +9,9 @@ DJANGO_SECURE_PROXY_SSL_HEADER  "1" when a reverse proxy sets X-Forwarded-Proto
 DJANGO_HTTPS          HTTPS only (redirect, secure cookies, HSTS); on by default when DEBUG is off
 DJANGO_HSTS_SECONDS   HSTS max-age when HTTPS is on; a year by default
 DATABASE_URL          e.g. postgres://user:pass@host:5432/kipplan; a SQLite file by default
+KIPPLAN_PUBLIC_PAGES  "1" opens the progress pages, read-only and without internal notes, to all
+KIPPLAN_REPORTING_PERIOD_DAYS  days without a report before a task counts as stale (90)
+KIPPLAN_RETRY_AFTER_SECONDS  the Retry-After of a 503 while the database is out of reach (30)
 """
 
 import os
@@ -170,6 +173,11 @@ LOGOUT_REDIRECT_URL = "tracker:dashboard"
 
 # Plan results are published: "1" makes the progress pages public and read-only.
 KIPPLAN_PUBLIC_PAGES = env_bool("KIPPLAN_PUBLIC_PAGES", default=False)
+# A task with no progress report for this many days is "stale" on the pages and in the reminders.
+# The law and the plan set no period; 90 days is a quarter, as the agencies report.
+KIPPLAN_REPORTING_PERIOD_DAYS = int(os.environ.get("KIPPLAN_REPORTING_PERIOD_DAYS", "90"))
+# What a 503 (the database out of reach) asks clients to wait before trying again, in seconds.
+KIPPLAN_RETRY_AFTER_SECONDS = int(os.environ.get("KIPPLAN_RETRY_AFTER_SECONDS", "30"))
 # Where the links in emails point: the site as its users reach it.
 KIPPLAN_SITE_URL = os.environ.get("KIPPLAN_SITE_URL", "http://127.0.0.1:8000")
 

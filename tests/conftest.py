@@ -1,7 +1,7 @@
-import importlib
-
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db import transaction
 
 from tests.factories import (
     AgencyFactory,
@@ -11,6 +11,7 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
 )
+from tracker import roles
 
 
 @pytest.fixture
@@ -53,22 +54,9 @@ def task(plan, strategy, agency):
 
 
 def role(name):
-    """One of the roles the data migrations create ("Agency staff", "Plan managers"). A
-    transactional test's flush empties them (permissions come back by themselves), so they are
-    made again when missing, from the migrations' own tables of permissions."""
-    group = Group.objects.filter(name=name).first()
-    if group is None:
-        roles = importlib.import_module("tracker.migrations.0003_roles").ROLES
-        extra = importlib.import_module(
-            "tracker.migrations.0005_managers_view_indicators").CODENAMES
-        for role_name, codenames in roles.items():
-            if role_name == "Plan managers":
-                codenames = [*codenames, *extra]
-            made, _ = Group.objects.get_or_create(name=role_name)
-            made.permissions.set(Permission.objects.filter(
-                content_type__app_label="tracker", codename__in=codenames))
-        group = Group.objects.get(name=name)
-    return group
+    """The group of one of the roles in tracker.roles (roles.AGENCY_STAFF, roles.PLAN_MANAGERS).
+    Migrate makes them, and so does the flush that ends each transactional test."""
+    return Group.objects.get(name=name)
 
 
 @pytest.fixture
@@ -77,7 +65,7 @@ def make_staff(db):
 
     def make(*agencies, username=None):
         user = UserFactory(username=username or f"staff-{'-'.join(a.slug for a in agencies)}")
-        user.groups.add(role("Agency staff"))
+        user.groups.add(role(roles.AGENCY_STAFF))
         for agency in agencies:
             MembershipFactory(user=user, agency=agency)
         return user
@@ -98,7 +86,7 @@ def superuser(db):
 @pytest.fixture
 def manager(db):
     user = UserFactory(username="plan-manager")
-    user.groups.add(role("Plan managers"))
+    user.groups.add(role(roles.PLAN_MANAGERS))
     return user
 
 
@@ -108,3 +96,43 @@ def pytest_report_header(config):
     database = settings.DATABASES["default"]
     engine = database["ENGINE"].rsplit(".", 1)[-1]
     return f"database: {engine} {database.get('HOST') or ''}".rstrip()
+
+
+# The demo data ---------------------------------------------------------------------------------
+# Loading the demo (some 750 rows) costs more than most tests. A module's tests that read it
+# share one load: it is made inside a transaction that lasts the module and is rolled back at its
+# end, and each test runs in a savepoint of it, as Django's TestCase does with setUpTestData.
+
+
+def shares_the_demo(item):
+    return "demo_for_the_module" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(items):
+    """In each module, the tests sharing the demo run last, so that the module's other tests
+    (and transactional ones, which empty the database) run before it is loaded."""
+    order, first = {}, {}
+    for n, item in enumerate(items):
+        order[id(item)] = n
+        first.setdefault(item.nodeid.split("::")[0], n)
+    items.sort(key=lambda item: (first[item.nodeid.split("::")[0]], shares_the_demo(item),
+                                 order[id(item)]))
+
+
+@pytest.fixture(scope="module")
+def demo_for_the_module(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            call_command("loaddata", "demo", verbosity=0)
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(demo_for_the_module, db):
+    """The demo data, shared by the module's tests, each in a savepoint of its own.
+    (Transactional tests load the demo themselves: they empty the database when they end.)"""

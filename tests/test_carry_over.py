@@ -2,16 +2,12 @@
 
 import datetime
 import io
-import threading
 
 import pytest
 from django.core import serializers
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.utils import translation
 
-from tests.conftest import role
-from tracker import services
 from tracker.models import Milestone, Plan, Status, Task
 from tracker.services import shift_years
 
@@ -19,9 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def demo(db):
-    role("Plan managers")  # the roles the demo's users hold, gone after a transactional flush
-    call_command("loaddata", "demo", verbosity=0)
+def demo(demo):
     with translation.override("en"):
         yield
 
@@ -118,37 +112,6 @@ def test_bad_years_are_refused(args, message):
     with pytest.raises(CommandError, match=message):
         carry(*args)
     assert not Plan.objects.exclude(year=2024).exists()
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="concurrent writers need PostgreSQL (SQLite serialises writes)")
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_carry_overs_on_postgresql_make_one_plan():
-    runs = 4
-    barrier = threading.Barrier(runs)
-    made, refused = [], []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            made.append(services.carry_over(2024, 2025).tasks)
-        except services.CarryOverError as error:
-            refused.append(str(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(runs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    unfinished = Task.objects.filter(plan__year=2024).exclude(
-        status__in=[*Status.finished(), Status.SUSPENDED]).count()
-    assert made == [unfinished]
-    assert len(refused) == runs - 1, refused
-    assert Plan.objects.filter(year=2025).count() == 1
-    assert Task.objects.filter(plan__year=2025).count() == unfinished
 
 
 def test_a_missing_strategy_in_the_target_plan_stores_nothing():

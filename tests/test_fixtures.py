@@ -28,8 +28,7 @@ DEMO_USERS = ["admin", "manager", "kipo", "kista", "kista-team", "msit", "mcst"]
 
 
 @pytest.fixture
-def demo(db):
-    call_command("loaddata", "demo", verbosity=0)
+def demo(demo):
     return Plan.objects.get(year=2024)
 
 
@@ -187,7 +186,7 @@ def test_demo_staff_see_their_agencies_tasks_including_sub_agencies(demo):
         return set(Task.objects.visible_to(User.objects.get(username=username)))
 
     def editable(username):
-        return set(Task.objects.editable_by(User.objects.get(username=username)))
+        return set(Task.objects.reportable_by(User.objects.get(username=username)))
 
     kista_led = set(Task.objects.filter(lead_agency__slug="kista"))
     team_led = set(Task.objects.filter(lead_agency__slug="kista-patent-support-team"))

@@ -8,7 +8,6 @@ import subprocess
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.test import Client
 
 from tests.pages import PASSWORD, site_pages
@@ -39,9 +38,7 @@ def validate(vnu, files):
     return errors
 
 
-@pytest.mark.django_db
-def test_every_page_is_valid_html(vnu, tmp_path):
-    call_command("loaddata", "demo", verbosity=0)
+def test_every_page_is_valid_html(demo, vnu, tmp_path):
     files = []
     for language in ("ko", "en"):
         clients = {}

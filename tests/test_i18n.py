@@ -128,11 +128,6 @@ def test_a_user_without_a_choice_gets_korean(client, manager, plan):
 # Every page in both languages ---------------------------------------------------------------
 
 
-@pytest.fixture
-def demo(db):
-    call_command("loaddata", "demo", verbosity=0)
-
-
 def demo_pages():
     return {
         "dashboard": (reverse("tracker:dashboard"),

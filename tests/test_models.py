@@ -14,7 +14,16 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
 )
-from tracker.models import Agency, Plan, ProgressUpdate, Status, Strategy, Task, TrafficLight
+from tracker.models import (
+    Agency,
+    Milestone,
+    Plan,
+    ProgressUpdate,
+    Status,
+    Strategy,
+    Task,
+    TrafficLight,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -208,13 +217,17 @@ def test_milestone_slippage_is_current_due_minus_baseline():
     assert milestone.slippage_days == 61
 
 
-def test_milestone_is_overdue_only_when_open_and_past_due():
-    milestone = MilestoneFactory(due_date=datetime.date(2024, 7, 31))
-    assert milestone.is_overdue(today=datetime.date(2024, 8, 1))
-    assert not milestone.is_overdue(today=datetime.date(2024, 7, 31))
+def test_a_milestone_is_overdue_while_open_and_past_due_even_if_completed_later():
+    milestone = MilestoneFactory(due_date=datetime.date(2024, 7, 31),
+                                 completed_on=datetime.date(2024, 8, 5))
 
-    milestone.completed_on = datetime.date(2024, 8, 5)
-    assert not milestone.is_overdue(today=datetime.date(2024, 8, 6))
+    def overdue_on(day):
+        return Milestone.objects.overdue(day).filter(pk=milestone.pk).exists()
+
+    assert not overdue_on(datetime.date(2024, 7, 31))  # due that day: not late yet
+    assert overdue_on(datetime.date(2024, 8, 1))
+    assert overdue_on(datetime.date(2024, 8, 4))  # completed only on the 5th
+    assert not overdue_on(datetime.date(2024, 8, 5))
 
 
 def test_names_follow_the_active_language_and_fall_back_to_the_other(task):

@@ -5,7 +5,6 @@ import datetime
 import io
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -155,7 +154,7 @@ def test_the_dashboard_shows_the_latest_plan(client, manager):
     response = client.get(reverse("tracker:dashboard"))
 
     assert response.context["plan"].year == 2024
-    assert response.context["totals"]["tasks"] == 4
+    assert response.context["totals"].tasks == 4
 
 
 def test_staff_see_only_their_agencies_tasks_on_every_page_and_export(
@@ -173,7 +172,7 @@ def test_staff_see_only_their_agencies_tasks_on_every_page_and_export(
     other_page = client.get(reverse("tracker:task_detail", args=[year, theirs.number]))
     other_agency_page = client.get(reverse("tracker:agency_detail", args=[other_agency.slug]))
 
-    assert dashboard.context["totals"]["tasks"] == 1
+    assert dashboard.context["totals"].tasks == 1
     assert [t.pk for t in listing.context["object_list"]] == [mine.pk]
     csv_text = b"".join(export.streaming_content).decode("utf-8-sig")
     assert "우리 과제" in csv_text and "SECRET" not in csv_text
@@ -284,7 +283,7 @@ def test_as_of_shows_each_tasks_status_on_that_day_from_its_history(
     assert state("2024-04-14") == ("not_started", 0, 0)
     dashboard = client.get(reverse("tracker:plan", args=[task.plan.year]),
                            {"as_of": "2024-05-01"})
-    counts = {row["status"]: row["count"] for row in dashboard.context["breakdown"]}
+    counts = {row.status: row.count for row in dashboard.context["breakdown"]}
     assert counts[Status.ON_TRACK] == 1 and counts[Status.NEEDS_ATTENTION] == 0
     export = client.get(reverse("tracker:task_export_csv", args=[task.plan.year]),
                         {"as_of": "2024-07-04"})
@@ -321,7 +320,7 @@ def test_task_list_filters_combine_and_live_in_the_url(
     assert numbers(agency=agency.slug) == [a.number, b.number]  # KIPO: team leads, KISTA supports
     assert numbers(technology="ai") == [a.number]
     assert numbers(overdue="yes") == [a.number]
-    assert numbers(stale="no") == [b.number]
+    assert numbers(stale="no") == [b.number, c.number]  # a completed task is never stale
     assert numbers(q="특허 분석") == [a.number]
     assert numbers(q=a.code) == [a.number]
     assert numbers(sort="-progress") == [c.number, b.number, a.number]
@@ -474,11 +473,6 @@ def test_task_page_shows_budget_milestones_with_slippage_and_the_timeline(
     assert "budget-bar" in body
 
 
-@pytest.fixture
-def demo(db):
-    call_command("loaddata", "demo", verbosity=0)
-
-
 def test_dashboard_figures_add_up_by_status_strategy_agency_and_technology(
     client, manager, plan, strategy, agency, other_agency
 ):
@@ -502,25 +496,25 @@ def test_dashboard_figures_add_up_by_status_strategy_agency_and_technology(
     context = client.get(reverse("tracker:plan", args=[plan.year])).context
 
     totals = context["totals"]
-    assert (totals["tasks"], totals["completed"], totals["delayed"]) == (4, 1, 2)
-    assert (totals["overdue"], totals["stale"]) == (1, 1)
-    assert (totals["budget"], totals["executed"]) == (1000, 660)
-    assert totals["progress"] == 45  # (100 + 20 + 60 + 0) / 4
-    assert totals["weighted_progress"] == 72  # (100·600 + 20·300 + 60·100) / 1000
-    counts = {row["status"]: (row["count"], row["percent"]) for row in context["breakdown"]}
+    assert (totals.tasks, totals.completed, totals.delayed) == (4, 1, 2)
+    assert (totals.overdue, totals.stale) == (1, 1)
+    assert (totals.budget, totals.executed) == (1000, 660)
+    assert totals.progress == 45  # (100 + 20 + 60 + 0) / 4
+    assert totals.weighted_progress == 72  # (100·600 + 20·300 + 60·100) / 1000
+    counts = {row.status: (row.count, row.percent) for row in context["breakdown"]}
     assert counts[Status.DELAYED] == (2, 50.0) and counts[Status.COMPLETED] == (1, 25.0)
     assert sum(count for count, _ in counts.values()) == 4
-    segments = [(row["offset"], row["share"]) for row in context["breakdown"] if row["count"]]
+    segments = [(row.offset, row.share) for row in context["breakdown"] if row.count]
     assert segments[0][0] == 0 and sum(share for _, share in segments) == 100
     assert all(a + w == b for (a, w), (b, _) in zip(segments, segments[1:], strict=False))
-    strategies = [(row["strategy"], row["tasks"], row["budget"], row["progress"])
+    strategies = [(row.strategy, row.tasks, row.budget, row.progress)
                   for row in context["strategies"]]
     assert strategies == [(strategy, 2, 900, 60), (second, 2, 100, 30)]
-    agencies = [(row["agency"], row["tasks"], row["overdue"], row["executed"])
+    agencies = [(row.agency, row.tasks, row.overdue, row.executed)
                 for row in context["agencies"]]
     assert agencies == [(agency, 2, 0, 650), (other_agency, 2, 1, 10)]
     [technology] = context["technologies"]
-    assert (technology["technology"], technology["tasks"], technology["budget"]) == (
+    assert (technology.technology, technology.tasks, technology.budget) == (
         chips, 2, 900)
     english = client.get(reverse("tracker:plan", args=[plan.year]), HTTP_ACCEPT_LANGUAGE="en")
     assert '?strategy=2">2. Second</a>' in english.content.decode()
@@ -532,7 +526,7 @@ def test_demo_dashboard_in_korean(client, demo):
     response = client.get(reverse("tracker:dashboard"), HTTP_ACCEPT_LANGUAGE="ko")
 
     body = response.content.decode()
-    assert response.context["totals"]["tasks"] == 75
+    assert response.context["totals"].tasks == 75
     assert "9,341억원" in body
     assert "시연용 데이터" in body
     assert "한국은행" in body  # outcome indicators with their source
@@ -548,9 +542,9 @@ def test_demo_dashboard_in_english(client, demo):
     assert "US$698.6 million" in body
     assert "Bank of Korea" in body
     assert "IMD IP-protection rank" in body
-    assert response.context["totals"]["budget"] == 934_100_000_000
-    agencies = {row["agency"].slug: row for row in response.context["agencies"]}
-    assert sum(row["tasks"] for row in agencies.values()) == 75
+    assert response.context["totals"].budget == 934_100_000_000
+    agencies = {row.agency.slug: row for row in response.context["agencies"]}
+    assert sum(row.tasks for row in agencies.values()) == 75
     assert len(response.context["technologies"]) == 12
 
 
@@ -571,12 +565,12 @@ def test_agency_pages_show_what_each_agency_leads_and_supports(client, demo):
     listing = client.get(reverse("tracker:agency_list"))
     kista = client.get(reverse("tracker:agency_detail", args=["kista"]))
 
-    by_slug = {agency.slug: agency for agency in listing.context["agencies"]}
-    assert by_slug["kista"].led_count == Task.objects.filter(lead_agency__slug="kista").count()
-    assert by_slug["kipo"].supported_count == Agency.objects.get(
+    by_slug = {card.agency.slug: card for card in listing.context["cards"]}
+    assert by_slug["kista"].led == Task.objects.filter(lead_agency__slug="kista").count()
+    assert by_slug["kipo"].supported == Agency.objects.get(
         slug="kipo").supported_tasks.count()
     assert "국가전략기술특허지원단" in kista.content.decode()
-    assert kista.context["led_summary"]["tasks"] == by_slug["kista"].led_count
+    assert kista.context["led_summary"].tasks == by_slug["kista"].led
 
 
 def test_the_chosen_agencies_stay_selected_in_the_filter_form(client, manager, task, kista):

@@ -1,11 +1,11 @@
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agency, Status, StrategicTechnology, Task, localized_pair
-from .reports import REPORTING_PERIOD_DAYS
 from .widgets import FastSelect, options_html
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -68,7 +68,7 @@ class TaskFilter(django_filters.FilterSet):
         # Formatted per request, in the request's language (a class attribute would be fixed
         # in whichever language was active when the module was imported).
         self.filters["stale"].label = gettext("No report in %(days)s days") % {
-            "days": REPORTING_PERIOD_DAYS}
+            "days": settings.KIPPLAN_REPORTING_PERIOD_DAYS}
         self.filters["strategy"].extra["choices"] = [
             (str(strategy.number), str(strategy)) for strategy in plan.strategies.all()
         ]

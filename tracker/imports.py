@@ -20,8 +20,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .exports import COLUMNS, LIST_SEPARATOR
-from .models import Agency, Plan, Status, StrategicTechnology, Task, check_day, check_year
+from .exports import COLUMNS, LIST_SEPARATOR, revived
+from .models import (
+    Agency,
+    Plan,
+    ProgressUpdate,
+    StateSource,
+    Status,
+    StrategicTechnology,
+    Task,
+    check_day,
+    check_year,
+)
 from .services import new_plan_like
 
 # The columns a file must have; the others may be left out (blank). `code` and `year` are the
@@ -123,8 +133,10 @@ def read_csv(data, *, limit):
         ) from None
     if "\x00" in text:
         raise PlanImportError([Problem(_("The file is not a CSV file."))])
+    # The export's apostrophes come off the cells as written, before cell_text() strips them.
+    cells = ([revived(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline="")))
     try:
-        return numbered(csv.reader(io.StringIO(text, newline="")), limit)
+        return numbered(cells, limit)
     except csv.Error as error:
         raise PlanImportError([Problem(
             _("The CSV file cannot be read: %(error)s") % {"error": error})]) from None
@@ -344,10 +356,12 @@ def check_rows(rows, plan, strategies, total=None):
 # Importing -----------------------------------------------------------------------------------
 
 
-def import_plan(name, data, year, *, total=None, dry_run=False):
+def import_plan(name, data, year, *, total=None, dry_run=False, user=None):
     """Import the tasks of the file (name tells its type, data is its bytes) into the plan of
     ``year``, made when missing (its strategies and exchange rate copied from the latest earlier
-    plan). Returns an ImportResult; raises PlanImportError with every problem, storing nothing."""
+    plan). A task's state (status, progress, budget executed) is recorded in its history as the
+    import's, by ``user`` if given. Returns an ImportResult; raises PlanImportError with every
+    problem, storing nothing."""
     try:
         check_year(year)
     except ValidationError as error:
@@ -375,7 +389,7 @@ def import_plan(name, data, year, *, total=None, dry_run=False):
                 plan = new_plan_like(model, year,
                                      total_budget=budgets if total is None else total)
                 strategies = {s.number: s for s in plan.strategies.all()}
-            tasks = store(drafts, plan, strategies)
+            tasks = store(drafts, plan, strategies, user=user)
     except IntegrityError:
         # Checked above, so only another import (or an edit) at the same moment gets here.
         raise PlanImportError([Problem(_(
@@ -385,12 +399,20 @@ def import_plan(name, data, year, *, total=None, dry_run=False):
     return ImportResult(plan, len(tasks), created, dry_run=False)
 
 
-def store(drafts, plan, strategies):
+def store(drafts, plan, strategies, *, user=None):
     """Save the checked drafts (task, supporting agencies, technologies) into plan, each task
-    under the plan's strategy of its number. Returns the saved tasks."""
+    under the plan's strategy of its number, and the state each was given as the first entry
+    of its history. Returns the saved tasks."""
+    now = timezone.now()
     for task, *_links in drafts:
         task.plan, task.strategy = plan, strategies[task.strategy.number]
-    tasks = Task.objects.bulk_create([draft[0] for draft in drafts], batch_size=500)
+    tasks = [draft[0] for draft in drafts]
+    entries = {task.number: opening_entry(task, user=user, now=now) for task in tasks}
+    for task in tasks:
+        if entries[task.number]:  # the task's state: a copy of its history's latest entry
+            for field, value in entries[task.number].task_state().items():
+                setattr(task, field, value)
+    tasks = Task.objects.bulk_create(tasks, batch_size=500)
     Task.supporting_agencies.through.objects.bulk_create(
         [Task.supporting_agencies.through(task=task, agency=agency)
          for task, supporting, technologies in drafts for agency in supporting],
@@ -399,4 +421,24 @@ def store(drafts, plan, strategies):
         [Task.technologies.through(task=task, strategictechnology=technology)
          for task, supporting, technologies in drafts for technology in technologies],
         batch_size=2000)
+    history = []
+    for task in tasks:
+        entry = entries[task.number]
+        if entry:
+            entry.task = task
+            history.append(entry)
+    ProgressUpdate.objects.bulk_create(history, batch_size=2000)
     return tasks
+
+
+def opening_entry(task, *, user, now):
+    """The history entry behind an imported task's state, at the file's time of the last
+    report or else the import's; None for a task the file leaves unstarted and unreported."""
+    if (task.status, task.progress, task.budget_executed, task.last_reported_at) == (
+            Status.NOT_STARTED, 0, 0, None):
+        return None
+    return ProgressUpdate(
+        source=StateSource.IMPORT, reported_by=user,
+        reported_at=task.last_reported_at or now, status=task.status,
+        progress=task.progress, budget_executed=task.budget_executed,
+    )

@@ -6,7 +6,7 @@ Money is an integer number of won; display units (억원, US$) belong to templat
 display helpers in ``tracker.money``.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -111,6 +111,23 @@ def check_day(day):
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise ValidationError(_("Choose a date between %(first)s and %(last)s.") % {
             "first": f"{FIRST_YEAR}-01-01", "last": f"{LAST_YEAR}-12-31"}, code="out_of_range")
+
+
+def end_of(day):
+    """The first moment after ``day`` in the site's time zone: what "at the end of the day"
+    means for every as-of page, export and reminder."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def task_code(year, number):
+    """A task's stable public code: the plan's year and the task's number, e.g. 2024-07."""
+    return f"{year}-{number:02d}"
+
+
+def reporting_period():
+    """How long a task may go without a progress report before it counts as stale
+    (KIPPLAN_REPORTING_PERIOD_DAYS; the sources set no period)."""
+    return timedelta(days=settings.KIPPLAN_REPORTING_PERIOD_DAYS)
 
 
 def check_finished_means_full(status, progress):
@@ -322,22 +339,28 @@ def member_agency_ids(user):
     return user._kipplan_agency_ids
 
 
-def overdue_condition(today=None, status_field="status"):
-    """Unfinished, and past the planned end or with an open milestone past its due date."""
-    today = today or timezone.localdate()
+def overdue_condition(day=None, status_field="status"):
+    """Unfinished, and past the planned end or with a milestone overdue on ``day`` (today by
+    default). The one definition of an overdue task: pages, filters, admin and reminders."""
+    day = day or timezone.localdate()
     # An uncorrelated IN (subquery): the database evaluates it once, not once per task.
-    late_milestones = Milestone.objects.filter(
-        completed_on__isnull=True, due_date__lt=today
-    ).values("task_id")
+    late = Milestone.objects.overdue(day).values("task_id")
     return ~Q(**{f"{status_field}__in": Status.finished()}) & (
-        Q(end_date__lt=today) | Q(pk__in=late_milestones)
+        Q(end_date__lt=day) | Q(pk__in=late)
     )
 
 
-def stale_condition(days=90, now=None, reported_field="last_reported_at"):
-    """No progress report in the last ``days`` days, or none ever."""
-    since = (now or timezone.now()) - timedelta(days=days)
-    return Q(**{f"{reported_field}__isnull": True}) | Q(**{f"{reported_field}__lt": since})
+def stale_condition(*, year, now=None, period=None, status_field="status",
+                    reported_field="last_reported_at"):
+    """Unfinished tasks of a plan of ``year`` with no report in the reporting period before
+    ``now`` (or none ever). Once the plan's year has ended, the period is the one before the
+    year's end: reports stop because the year is over, not because agencies forgot. The one
+    definition of a stale task: pages, filters, admin and reminders."""
+    now = now or timezone.now()
+    since = min(now, end_of(date(year, 12, 31))) - (period or reporting_period())
+    return ~Q(**{f"{status_field}__in": Status.finished()}) & (
+        Q(**{f"{reported_field}__isnull": True}) | Q(**{f"{reported_field}__lt": since})
+    )
 
 
 def sees_every_task(user):
@@ -358,7 +381,7 @@ class TaskQuerySet(models.QuerySet):
         )
         return self.filter(Q(lead_agency_id__in=agencies) | Exists(supported))
 
-    def editable_by(self, user):
+    def reportable_by(self, user):
         """The tasks a user may report progress on: those their agencies lead."""
         if not getattr(user, "is_active", False):
             return self.none()
@@ -376,13 +399,17 @@ class TaskQuerySet(models.QuerySet):
             return self.none()
         return self.filter(supporting_agencies__in=member_agency_ids(user)).distinct()
 
-    def overdue(self, today=None):
-        """Unfinished tasks past their planned end or with a milestone past its due date."""
-        return self.filter(overdue_condition(today))
+    def overdue(self, day=None):
+        """Unfinished tasks past their planned end or with a milestone overdue on the day."""
+        return self.filter(overdue_condition(day))
 
-    def without_report_since(self, days=90, now=None):
-        """Tasks with no progress report in the last ``days`` days (or none ever)."""
-        return self.filter(stale_condition(days, now))
+    def stale(self, now=None, period=None):
+        """Unfinished tasks with no report in the reporting period (see stale_condition),
+        each measured against its own plan's year (one condition per plan year)."""
+        condition = Q(pk__in=[])
+        for year in Plan.objects.filter(tasks__in=self).values_list("year", flat=True).distinct():
+            condition |= Q(plan__year=year) & stale_condition(year=year, now=now, period=period)
+        return self.filter(condition)
 
     def as_of(self, day=None):
         """Annotate each task's state on a day, from its progress history: ``current_status``,
@@ -393,9 +420,8 @@ class TaskQuerySet(models.QuerySet):
                 current_status=F("status"), current_progress=F("progress"),
                 current_executed=F("budget_executed"), current_reported_at=F("last_reported_at"),
             )
-        end_of_day = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
         latest = ProgressUpdate.objects.filter(
-            task_id=OuterRef("pk"), reported_at__lt=end_of_day
+            task_id=OuterRef("pk"), reported_at__lt=end_of(day)
         ).order_by("-reported_at", "-pk")
 
         def latest_value(field, default, output_field):
@@ -547,14 +573,14 @@ class Task(models.Model):
         return bool(review_light) and review_light != Status(self.status).review_light
 
     def make_code(self):
-        return f"{self.plan.year}-{self.number:02d}"
+        return task_code(self.plan.year, self.number)
 
     def can_view(self, user):
         return Task.objects.visible_to(user).filter(pk=self.pk).exists()
 
-    def can_edit(self, user):
+    def can_report(self, user):
         """May this user report progress and update milestones on this task?"""
-        return Task.objects.editable_by(user).filter(pk=self.pk).exists()
+        return Task.objects.reportable_by(user).filter(pk=self.pk).exists()
 
     def can_contribute(self, user):
         return Task.objects.supported_by(user).filter(pk=self.pk).exists()
@@ -562,29 +588,6 @@ class Task(models.Model):
     @staticmethod
     def can_review(user):
         return user.is_active and user.has_perm("tracker.add_reviewassessment")
-
-    def timeline(self):
-        """Everything reported on this task, newest first: reports, contribution notes,
-        review assessments and milestone changes, each with who and when (four queries)."""
-        events = [
-            {"kind": "report", "when": u.reported_at, "who": u.reported_by, "item": u}
-            for u in self.updates.select_related("reported_by")
-        ]
-        events += [
-            {"kind": "contribution", "when": c.created_at, "who": c.author, "item": c}
-            for c in self.contributions.select_related("author", "agency")
-        ]
-        events += [
-            {"kind": "review", "when": r.reviewed_at, "who": r.reviewer, "item": r}
-            for r in self.reviews.select_related("reviewer")
-        ]
-        events += [
-            {"kind": "milestone", "when": m.changed_at, "who": m.changed_by, "item": m}
-            for m in MilestoneChange.objects.filter(milestone__task=self).select_related(
-                "changed_by", "milestone"
-            )
-        ]
-        return sorted(events, key=lambda event: event["when"], reverse=True)
 
     def clean(self):
         errors = {}
@@ -600,6 +603,15 @@ class Task(models.Model):
             self.code = self.make_code()
 
 
+class MilestoneQuerySet(models.QuerySet):
+    def overdue(self, day=None):
+        """Milestones still open at the end of ``day`` (today by default) and due before it:
+        not completed, or completed only later. The one definition of an overdue milestone."""
+        day = day or timezone.localdate()
+        return self.filter(Q(completed_on__isnull=True) | Q(completed_on__gt=day),
+                           due_date__lt=day)
+
+
 class Milestone(models.Model):
     """A dated step of a task. The baseline is the date endorsed with the plan."""
 
@@ -612,6 +624,8 @@ class Milestone(models.Model):
     due_date = models.DateField(_("current due date"))
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     is_illustrative = models.BooleanField(_("illustrative"), default=False)
+
+    objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         ordering = ["task_id", "baseline_date", "pk"]
@@ -636,22 +650,34 @@ class Milestone(models.Model):
         """How many days the current due date lies after the baseline (negative: earlier)."""
         return (self.due_date - self.baseline_date).days
 
-    def is_overdue(self, today=None):
-        today = today or timezone.localdate()
-        return self.completed_on is None and self.due_date < today
+
+
+class StateSource(models.TextChoices):
+    """Where an entry of a task's history comes from."""
+
+    REPORT = "report", _("Progress report")
+    IMPORT = "import", _("Plan import")
 
 
 class ProgressUpdate(models.Model):
-    """One report on a task. The history behind the task's current status; append-only."""
+    """One entry of a task's history: a report, or the state a plan import gave the task. The
+    task's current state is a copy of its latest entry (see ``task_state``); append-only."""
 
     task = models.ForeignKey(
         Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="updates"
+    )
+    source = models.CharField(
+        _("source"), max_length=10, choices=StateSource.choices, default=StateSource.REPORT
     )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reported by"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="progress_updates",
+        help_text=_("Who reported; for an import, who imported the file (none from the "
+                    "command line)."),
     )
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
     status = models.CharField(_("status"), max_length=30, choices=Status.choices)
@@ -673,6 +699,13 @@ class ProgressUpdate(models.Model):
                 condition=Q(budget_executed__gte=0), name="update_executed_not_negative"
             ),
             models.CheckConstraint(condition=FINISHED_MEANS_FULL, name="update_completed_is_100"),
+            models.CheckConstraint(
+                condition=Q(source=StateSource.IMPORT) | Q(reported_by__isnull=False),
+                name="update_report_has_reporter",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=StateSource.values), name="update_source_valid"
+            ),
         ]
         indexes = [
             # A task's history newest first, ties broken by id as the ordering does: the
@@ -691,6 +724,14 @@ class ProgressUpdate(models.Model):
 
     def clean(self):
         check_finished_means_full(self.status, self.progress)
+        if self.source == StateSource.REPORT and self.reported_by_id is None:
+            raise ValidationError({"reported_by": _("A progress report needs its reporter.")})
+
+    def task_state(self):
+        """The task's fields that copy this entry when it is the latest: the only way a
+        task's current state is written (reports and imports both go through it)."""
+        return {"status": self.status, "progress": self.progress,
+                "budget_executed": self.budget_executed, "last_reported_at": self.reported_at}
 
 
 class AgencyMembership(models.Model):

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .languages import language_of
-from .models import Milestone, Reminder, Status, Task
+from .models import Milestone, Reminder, Status, Task, stale_condition
 
 
 @dataclass
@@ -56,24 +56,25 @@ def digests(plan, *, days, now=None):
     whose lead agency each staff member reports for."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    period = timedelta(days=days)
     already = {}
-    for user_id, items in Reminder.objects.filter(sent_at__gte=now - timedelta(days=days)
+    for user_id, items in Reminder.objects.filter(sent_at__gte=now - period
                                                   ).values_list("user_id", "items"):
         already.setdefault(user_id, set()).update(items)
     due, no_address = [], []
     for user in staff():
-        tasks = Task.objects.filter(plan=plan).editable_by(user)
+        tasks = Task.objects.filter(plan=plan).reportable_by(user)
         sent = already.get(user.pk, set())
         digest = Digest(user, plan, days)
+        unfinished = tasks.exclude(status__in=Status.finished())
         digest.milestones = [
-            m for m in Milestone.objects.filter(task__in=tasks, completed_on__isnull=True,
-                                                due_date__lt=today)
+            m for m in Milestone.objects.overdue(today).filter(task__in=unfinished)
             .select_related("task").order_by("due_date", "task__number", "pk")
             if f"milestone:{m.pk}" not in sent
         ]
         digest.tasks = [
-            t for t in tasks.exclude(status__in=Status.finished())
-            .without_report_since(days, now).order_by("number")
+            t for t in tasks.filter(stale_condition(year=plan.year, now=now, period=period))
+            .order_by("number")
             if f"task:{t.pk}" not in sent
         ]
         if not digest.items:

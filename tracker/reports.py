@@ -4,8 +4,9 @@ so that a page's query count does not grow with the plan.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
+from django.conf import settings
 from django.db.models import Case, CharField, Count, F, Max, Q, Sum, Value, When
 from django.utils import timezone
 
@@ -18,33 +19,30 @@ from .models import (
     ReviewAssessment,
     Status,
     StrategicTechnology,
+    end_of,
     overdue_condition,
     stale_condition,
 )
 
-REPORTING_PERIOD_DAYS = 90
 DASHBOARD_AGENCIES = 30  # the dashboard's lead-agency table; the agencies page has them all
 FINISHED = Q(current_status__in=Status.finished())
 DELAYED = Q(current_status=Status.DELAYED)
 
 
-def end_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-
-
 @dataclass
 class Moment:
-    """The day a page describes: today, or the ``as_of`` day the user asked for."""
+    """The day a page describes for a plan: today, or the ``as_of`` day the user asked for."""
 
     day: date
     now: datetime
     as_of: date | None
+    year: int  # the plan's year, against whose end staleness is measured once it is over
 
     @classmethod
-    def of(cls, as_of: date | None):
+    def of(cls, as_of: date | None, *, year: int):
         if as_of is None:
-            return cls(day=timezone.localdate(), now=timezone.now(), as_of=None)
-        return cls(day=as_of, now=end_of(as_of), as_of=as_of)
+            return cls(day=timezone.localdate(), now=timezone.now(), as_of=None, year=year)
+        return cls(day=as_of, now=end_of(as_of), as_of=as_of, year=year)
 
 
 def task_rows(tasks, moment: Moment):
@@ -56,7 +54,8 @@ def task_rows(tasks, moment: Moment):
         ),
         is_stale=Case(
             When(
-                stale_condition(REPORTING_PERIOD_DAYS, moment.now, "current_reported_at"),
+                stale_condition(year=moment.year, now=moment.now, status_field="current_status",
+                                reported_field="current_reported_at"),
                 then=Value(True),
             ),
             default=Value(False),
@@ -82,26 +81,74 @@ def summary_columns():
     }
 
 
-def finish_row(row):
-    """A scorecard row's figures: budget, executed, average and budget-weighted progress."""
-    budget = row.pop("budget_sum") or 0
-    weighted = row.pop("weighted_sum") or 0
-    tasks = row.get("tasks") or 0
-    row["budget"] = budget
-    row["executed"] = row.pop("executed_sum") or 0
-    row["progress"] = (row.pop("progress_sum") or 0) / tasks if tasks else 0
-    row["weighted_progress"] = weighted / budget if budget else 0
-    return row
+@dataclass
+class Scorecard:
+    """The figures of a scorecard row: counts, money, average and budget-weighted progress."""
+
+    tasks: int = 0
+    completed: int = 0
+    delayed: int = 0
+    overdue: int = 0
+    stale: int = 0
+    budget: int = 0
+    executed: int = 0
+    progress: float = 0
+    weighted_progress: float = 0
+    last_report: datetime | None = None
+
+
+@dataclass
+class StrategyScore(Scorecard):
+    strategy: object = None
+
+
+@dataclass
+class AgencyScore(Scorecard):
+    agency: object = None
+
+
+@dataclass
+class TechnologyScore(Scorecard):
+    technology: object = None
+
+
+def finish_row(row, kind=Scorecard, **subject):
+    """A scorecard from the database's sums (see summary_columns), about ``subject``."""
+    budget = row["budget_sum"] or 0
+    weighted = row["weighted_sum"] or 0
+    tasks = row["tasks"] or 0
+    return kind(
+        tasks=tasks, completed=row["completed"] or 0, delayed=row["delayed"] or 0,
+        overdue=row["overdue"] or 0, stale=row["stale"] or 0, budget=budget,
+        executed=row["executed_sum"] or 0,
+        progress=(row["progress_sum"] or 0) / tasks if tasks else 0,
+        weighted_progress=weighted / budget if budget else 0,
+        last_report=row["last_report"], **subject,
+    )
+
+
+SUMMED = ("tasks", "completed", "delayed", "overdue", "stale", "budget_sum", "executed_sum",
+          "progress_sum", "weighted_sum")
 
 
 def combine(rows):
-    """One scorecard row from partial rows (sums of the same columns over smaller groups)."""
-    total = {key: sum(row[key] or 0 for row in rows) for key in
-             ("tasks", "completed", "delayed", "overdue", "stale", "budget_sum", "executed_sum",
-              "progress_sum", "weighted_sum")}
+    """One row of sums from partial rows (sums of the same columns over smaller groups)."""
+    total = {key: sum(row[key] or 0 for row in rows) for key in SUMMED}
     total["last_report"] = max((row["last_report"] for row in rows if row["last_report"]),
                                default=None)
     return total
+
+
+@dataclass
+class StatusShare:
+    """One status's part of the breakdown; ``offset`` and ``share`` place its segment in the
+    stacked bar (percent)."""
+
+    status: Status
+    count: int
+    percent: float
+    offset: float
+    share: float
 
 
 def status_and_strategy(rows, plan: Plan):
@@ -119,19 +166,16 @@ def status_and_strategy(rows, plan: Plan):
     breakdown, offset = [], 0
     for status in Status:
         count = by_status.get(status.value, 0)
-        share = 100 * count / totals["tasks"] if totals["tasks"] else 0
-        # "offset": where the status's segment starts in the stacked bar (percent).
-        breakdown.append({"status": status, "count": count, "percent": round(share, 1),
-                          "offset": offset, "share": share})
+        share = 100 * count / totals.tasks if totals.tasks else 0
+        breakdown.append(StatusShare(status, count, round(share, 1), offset, share))
         offset += share
     groups = {}
     for row in partial:
         groups.setdefault(row["strategy_id"], []).append(row)
-    strategy_rows = []
-    for strategy in plan.strategies.filter(pk__in=groups):
-        merged = finish_row(combine(groups[strategy.pk]))
-        merged["strategy"] = strategy
-        strategy_rows.append(merged)
+    strategy_rows = [
+        finish_row(combine(groups[strategy.pk]), StrategyScore, strategy=strategy)
+        for strategy in plan.strategies.filter(pk__in=groups)
+    ]
     return breakdown, totals, strategy_rows
 
 
@@ -140,11 +184,10 @@ def by_lead_agency(rows, limit=None):
     Grouped by the agency's id (cheaper than by its names), named in a second small query."""
     grouped = rows.values("lead_agency_id").annotate(**summary_columns()).order_by(
         "-budget_sum", "lead_agency_id")
-    result = [finish_row(row) for row in (grouped[:limit] if limit else grouped)]
-    agencies = Agency.objects.in_bulk([row["lead_agency_id"] for row in result])
-    for row in result:
-        row["agency"] = agencies[row["lead_agency_id"]]
-    return result
+    grouped = list(grouped[:limit] if limit else grouped)
+    agencies = Agency.objects.in_bulk([row["lead_agency_id"] for row in grouped])
+    return [finish_row(row, AgencyScore, agency=agencies[row["lead_agency_id"]])
+            for row in grouped]
 
 
 TECHNOLOGY_FIELDS = ["id", "number", "name_ko", "name_en", "slug"]
@@ -156,13 +199,11 @@ def by_technology(rows):
     grouped = rows.filter(technologies__isnull=False).values(
         *(f"technologies__{field}" for field in TECHNOLOGY_FIELDS)
     ).annotate(**summary_columns()).order_by("technologies__number")
-    result = []
-    for row in grouped:
-        values = [row.pop(f"technologies__{field}") for field in TECHNOLOGY_FIELDS]
-        row = finish_row(row)
-        row["technology"] = StrategicTechnology.from_db(grouped.db, TECHNOLOGY_FIELDS, values)
-        result.append(row)
-    return result
+    return [
+        finish_row(row, TechnologyScore, technology=StrategicTechnology.from_db(
+            grouped.db, TECHNOLOGY_FIELDS, [row[f"technologies__{f}"] for f in TECHNOLOGY_FIELDS]))
+        for row in grouped
+    ]
 
 
 def of_tasks(queryset, plan, tasks, restricted, path="task"):
@@ -175,13 +216,11 @@ def of_tasks(queryset, plan, tasks, restricted, path="task"):
 
 
 def overdue_milestones(plan, tasks, moment: Moment, restricted, limit=20):
-    """The oldest milestones open on the day and past their due date."""
-    still_open = Q(completed_on__isnull=True)
-    if moment.as_of:
-        still_open |= Q(completed_on__gt=moment.day)
-    milestones = of_tasks(Milestone.objects, plan, tasks, restricted).filter(
-        still_open, due_date__lt=moment.day
-    )
+    """The oldest milestones overdue on the day, of tasks not yet finished (a finished task
+    is not overdue, whatever its milestones say)."""
+    milestones = of_tasks(Milestone.objects.overdue(moment.day), plan, tasks, restricted)
+    finished = tasks.as_of(moment.as_of).filter(current_status__in=Status.finished())
+    milestones = milestones.exclude(task__in=finished.values("pk"))
     return list(
         milestones.select_related("task", "task__lead_agency", "task__plan")
         .order_by("due_date", "pk")[:limit]
@@ -231,20 +270,106 @@ def indicators(plan: Plan):
     return sorted(grouped.items(), key=lambda item: item[0].number)
 
 
-def dashboard(plan: Plan, tasks, moment: Moment, restricted: bool):
+# One read function per page, each returning the page's data as a dataclass. -------------------
+
+
+@dataclass
+class Dashboard:
+    breakdown: list[StatusShare]
+    totals: Scorecard
+    unallocated: int  # the plan's budget less the budgets of the tasks shown
+    strategies: list[StrategyScore]
+    agencies: list[AgencyScore]
+    agency_rows_shown: int
+    technologies: list[TechnologyScore]
+    overdue_milestones: list
+    stale_tasks: list
+    latest_reports: list
+    disagreements: list  # empty for the public: managers' reviews are internal
+    indicators: list
+    reporting_period: int
+
+
+def dashboard(plan: Plan, tasks, moment: Moment, *, restricted: bool, public: bool) -> Dashboard:
     rows = task_rows(tasks, moment)
     breakdown, totals, strategies = status_and_strategy(rows, plan)
-    return {
-        "breakdown": breakdown,
-        "totals": totals,
-        "strategies": strategies,
-        "agencies": by_lead_agency(rows, limit=DASHBOARD_AGENCIES),
-        "agency_rows_shown": DASHBOARD_AGENCIES,
-        "technologies": by_technology(rows),
-        "overdue_milestones": overdue_milestones(plan, tasks, moment, restricted),
-        "stale_tasks": stale_tasks(rows),
-        "latest_reports": latest_reports(rows, moment),
-        "disagreements": review_disagreements(rows),
-        "indicators": indicators(plan),
-        "reporting_period": REPORTING_PERIOD_DAYS,
-    }
+    return Dashboard(
+        breakdown=breakdown, totals=totals, unallocated=plan.total_budget - totals.budget,
+        strategies=strategies, agencies=by_lead_agency(rows, limit=DASHBOARD_AGENCIES),
+        agency_rows_shown=DASHBOARD_AGENCIES, technologies=by_technology(rows),
+        overdue_milestones=overdue_milestones(plan, tasks, moment, restricted),
+        stale_tasks=stale_tasks(rows), latest_reports=latest_reports(rows, moment),
+        disagreements=[] if public else review_disagreements(rows),
+        indicators=indicators(plan),
+        reporting_period=settings.KIPPLAN_REPORTING_PERIOD_DAYS,
+    )
+
+
+@dataclass
+class AgencyCard:
+    agency: Agency
+    led: int
+    supported: int
+    scorecard: AgencyScore | None  # None when the agency leads no task shown
+
+
+def agency_cards(tasks, moment: Moment) -> list[AgencyCard]:
+    """Every agency with the plan's tasks it leads and supports, most involved first."""
+    scores = {row.agency.pk: row for row in by_lead_agency(task_rows(tasks, moment))}
+    led = dict(tasks.values_list("lead_agency").annotate(n=Count("pk")).order_by())
+    supported = dict(
+        tasks.filter(supporting_agencies__isnull=False)
+        .values_list("supporting_agencies").annotate(n=Count("pk")).order_by()
+    )
+    cards = [AgencyCard(agency, led.get(agency.pk, 0), supported.get(agency.pk, 0),
+                        scores.get(agency.pk))
+             for agency in Agency.objects.select_related("parent")]
+    return sorted(cards, key=lambda card: (-(card.led + card.supported), card.agency.name_ko))
+
+
+@dataclass
+class AgencyPage:
+    led: object  # the tasks it leads, as task_rows
+    supported: object
+    led_summary: Scorecard
+
+
+def agency_page(agency: Agency, tasks, moment: Moment) -> AgencyPage:
+    rows = task_rows(tasks, moment).select_related("lead_agency")
+    led = rows.filter(lead_agency=agency)
+    return AgencyPage(
+        led=led.order_by("number"),
+        supported=rows.filter(supporting_agencies=agency).order_by("number"),
+        led_summary=finish_row(led.aggregate(**summary_columns())),
+    )
+
+
+@dataclass
+class TechnologyCard:
+    technology: StrategicTechnology
+    scorecard: TechnologyScore | None  # None when no task shown serves it
+
+
+def technology_cards(tasks, moment: Moment) -> list[TechnologyCard]:
+    scores = {row.technology.pk: row for row in by_technology(task_rows(tasks, moment))}
+    return [TechnologyCard(technology, scores.get(technology.pk))
+            for technology in StrategicTechnology.objects.all()]
+
+
+@dataclass
+class TechnologyPage:
+    tasks: object  # the first ``tasks_shown`` tasks serving it
+    tasks_shown: int
+    summary: Scorecard
+
+
+TASKS_SHOWN = 50  # on the technology page; the filtered task list has them all
+
+
+def technology_page(technology: StrategicTechnology, tasks, moment: Moment) -> TechnologyPage:
+    rows = task_rows(tasks, moment).filter(technologies=technology).select_related(
+        "lead_agency")
+    return TechnologyPage(
+        tasks=rows.order_by("number")[:TASKS_SHOWN], tasks_shown=TASKS_SHOWN,
+        summary=finish_row(rows.aggregate(**summary_columns())),
+    )

@@ -25,8 +25,10 @@ from .models import (
     Status,
     Strategy,
     Task,
+    check_finished_means_full,
     check_year,
     member_agency_ids,
+    task_code,
 )
 
 NEEDS_A_REASON = {Status.NEEDS_ATTENTION, Status.DELAYED, Status.SUSPENDED}
@@ -44,12 +46,13 @@ class ConcurrentUpdateError(Exception):
     def message(self):
         if self.latest is None:
             return _("Someone else changed this task after you opened it. Nothing was saved.")
+        reporter = self.latest.reported_by
         return _(
             "%(user)s reported on this task at %(when)s, after you opened it. Nothing was "
             "saved. The task is now %(status)s at %(progress)s%% with %(executed)s won "
             "executed; check these values and submit again."
         ) % {
-            "user": self.latest.reported_by.get_username(),
+            "user": reporter.get_username() if reporter else self.latest.get_source_display(),
             "when": date_format(timezone.localtime(self.latest.reported_at),
                                 "SHORT_DATETIME_FORMAT"),
             "status": self.task.get_status_display(),
@@ -68,8 +71,11 @@ def validate_report(
         errors["status"] = _("Choose one of the statuses.")
     if not 0 <= progress <= 100:
         errors["progress"] = _("Progress must be between 0 and 100%.")
-    elif status in Status.finished() and progress != 100:
-        errors["progress"] = _("A completed task must be at 100% progress.")
+    else:
+        try:
+            check_finished_means_full(status, progress)
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if budget_executed < 0:
         errors["budget_executed"] = _("The budget executed cannot be negative.")
 
@@ -120,7 +126,7 @@ def report_progress(
     only if it still has that version (checked in the UPDATE itself), so a report never
     overwrites one the user has not seen: ConcurrentUpdateError says who changed it.
     """
-    if not task.can_edit(user):
+    if not task.can_report(user):
         raise PermissionDenied(_("You may not report progress on this task."))
     current = Task.objects.get(pk=task.pk)
     if current.version != expected_version:
@@ -136,8 +142,7 @@ def report_progress(
     )
     update.full_clean()
     changed = Task.objects.filter(pk=task.pk, version=expected_version).update(
-        status=status, progress=progress, budget_executed=budget_executed,
-        last_reported_at=now, version=F("version") + 1, updated_at=now,
+        **update.task_state(), version=F("version") + 1, updated_at=now,
     )
     if not changed:
         raise ConcurrentUpdateError(Task.objects.get(pk=task.pk))
@@ -191,7 +196,7 @@ def update_milestone(
     milestone = Milestone.objects.select_for_update().select_related("task").get(
         pk=milestone.pk
     )
-    if not milestone.task.can_edit(user):
+    if not milestone.task.can_report(user):
         raise PermissionDenied(_("You may not change this task's milestones."))
     validate_milestone_change(
         milestone=milestone, due_date=due_date, completed_on=completed_on, reason=reason
@@ -313,7 +318,7 @@ def copy_tasks(tasks, plan, strategies, years):
     tasks and milestones."""
     carried = Task.objects.bulk_create([
         Task(plan=plan, strategy=strategies[task.strategy.number], number=task.number,
-             code=f"{plan.year}-{task.number:02d}", title_ko=task.title_ko,
+             code=task_code(plan.year, task.number), title_ko=task.title_ko,
              title_en=task.title_en, description_ko=task.description_ko,
              description_en=task.description_en, lead_agency_id=task.lead_agency_id,
              budget=task.budget, start_date=shift_years(task.start_date, years),

@@ -1,8 +1,9 @@
 """The managers' pages: server-rendered, read-only, aggregated in the database."""
 
+import dataclasses
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Count
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
@@ -10,12 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import exports, reports
+from . import exports, history, reports
 from .filters import TaskFilter
 from .forms import AsOfForm
 from .models import Agency, Plan, StrategicTechnology, Task, sees_every_task
 
-TASKS_SHOWN = 50  # on the technology page; the filtered task list has them all
 MAX_SMALL = 32767  # years and task numbers are small integers in the database
 
 
@@ -32,13 +32,20 @@ class PageAccessMixin:
     def sees_everything(self):
         return settings.KIPPLAN_PUBLIC_PAGES or sees_every_task(self.request.user)
 
+    @cached_property
+    def public(self):
+        """An anonymous visitor of the published pages: shown what a government publishes,
+        never usernames, notes or managers' reviews (see tracker.history)."""
+        return not self.request.user.is_authenticated
+
     def visible_tasks(self):
         if self.sees_everything:
             return Task.objects.all()
         return Task.objects.visible_to(self.request.user)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(sees_everything=self.sees_everything, **kwargs)
+        return super().get_context_data(sees_everything=self.sees_everything,
+                                        public=self.public, **kwargs)
 
 
 class PlanMixin(PageAccessMixin):
@@ -66,7 +73,8 @@ class PlanMixin(PageAccessMixin):
         """The day the page describes: ?as_of=, when valid (the page shows the form's error
         otherwise), or today."""
         form = self.as_of_form
-        return reports.Moment.of(form.cleaned_data["as_of"] if form.is_valid() else None)
+        return reports.Moment.of(form.cleaned_data["as_of"] if form.is_valid() else None,
+                                 year=self.plan.year)
 
     def plan_tasks(self):
         return self.visible_tasks().filter(plan=self.plan)
@@ -76,15 +84,18 @@ class PlanMixin(PageAccessMixin):
                                         as_of_form=self.as_of_form, **kwargs)
 
 
+def fields_of(page):
+    """A page's dataclass as template variables (shallow: its rows stay objects)."""
+    return {field.name: getattr(page, field.name) for field in dataclasses.fields(page)}
+
+
 class DashboardView(PlanMixin, TemplateView):
     template_name = "tracker/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(reports.dashboard(self.plan, self.plan_tasks(), self.moment,
-                                         restricted=not self.sees_everything))
-        context["unallocated"] = self.plan.total_budget - context["totals"]["budget"]
-        return context
+        page = reports.dashboard(self.plan, self.plan_tasks(), self.moment,
+                                 restricted=not self.sees_everything, public=self.public)
+        return super().get_context_data(**fields_of(page), **kwargs)
 
 
 class TaskListView(PlanMixin, FilterView):
@@ -101,11 +112,9 @@ class TaskListView(PlanMixin, FilterView):
         return {**super().get_filterset_kwargs(filterset_class), "plan": self.plan}
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
-        context["query"] = query.urlencode()
-        return context
+        return super().get_context_data(query=query.urlencode(), **kwargs)
 
 
 class TaskExportView(TaskListView):
@@ -146,41 +155,16 @@ class TaskDetailView(PlanMixin, DetailView):
         return get_object_or_404(tasks, number=self.kwargs["number"])
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["timeline"] = self.object.timeline()
-        return context
+        return super().get_context_data(
+            timeline=history.timeline(self.object, public=self.public), **kwargs)
 
 
-class ScorecardMixin(PlanMixin):
-    """Counts of the plan's tasks that agencies lead and support."""
-
-    def led_and_supported(self):
-        tasks = self.plan_tasks()
-        led = dict(tasks.values_list("lead_agency").annotate(n=Count("pk")).order_by())
-        supported = dict(
-            tasks.filter(supporting_agencies__isnull=False)
-            .values_list("supporting_agencies").annotate(n=Count("pk")).order_by()
-        )
-        return led, supported
-
-
-class AgencyListView(ScorecardMixin, TemplateView):
+class AgencyListView(PlanMixin, TemplateView):
     template_name = "tracker/agency_list.html"
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        rows = {row["lead_agency_id"]: row for row in reports.by_lead_agency(
-            reports.task_rows(self.plan_tasks(), self.moment))}
-        led, supported = self.led_and_supported()
-        agencies = list(Agency.objects.select_related("parent"))
-        for agency in agencies:
-            agency.scorecard = rows.get(agency.pk)
-            agency.led_count = led.get(agency.pk, 0)
-            agency.supported_count = supported.get(agency.pk, 0)
-        context["agencies"] = sorted(
-            agencies, key=lambda a: (-(a.led_count + a.supported_count), a.name_ko)
-        )
-        return context
+        return super().get_context_data(
+            cards=reports.agency_cards(self.plan_tasks(), self.moment), **kwargs)
 
 
 class AgencyDetailView(PlanMixin, DetailView):
@@ -192,29 +176,16 @@ class AgencyDetailView(PlanMixin, DetailView):
         return Agency.objects.select_related("parent").prefetch_related("children")
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        rows = reports.task_rows(self.plan_tasks(), self.moment).select_related("lead_agency")
-        led = rows.filter(lead_agency=self.object)
-        supported = rows.filter(supporting_agencies=self.object)
-        context.update(
-            led=led.order_by("number"), supported=supported.order_by("number"),
-            led_summary=reports.finish_row(led.aggregate(**reports.summary_columns())),
-        )
-        return context
+        page = reports.agency_page(self.object, self.plan_tasks(), self.moment)
+        return super().get_context_data(**fields_of(page), **kwargs)
 
 
 class TechnologyListView(PlanMixin, TemplateView):
     template_name = "tracker/technology_list.html"
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        rows = {row["technology"].pk: row for row in reports.by_technology(
-            reports.task_rows(self.plan_tasks(), self.moment))}
-        technologies = list(StrategicTechnology.objects.all())
-        for technology in technologies:
-            technology.scorecard = rows.get(technology.pk)
-        context["technologies"] = technologies
-        return context
+        return super().get_context_data(
+            cards=reports.technology_cards(self.plan_tasks(), self.moment), **kwargs)
 
 
 class TechnologyDetailView(PlanMixin, DetailView):
@@ -223,14 +194,5 @@ class TechnologyDetailView(PlanMixin, DetailView):
     context_object_name = "technology"
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        tasks = reports.task_rows(self.plan_tasks(), self.moment).filter(
-            technologies=self.object).select_related("lead_agency")
-        context.update(
-            tasks=tasks.order_by("number")[:TASKS_SHOWN],
-            tasks_shown=TASKS_SHOWN,
-            summary=reports.finish_row(tasks.aggregate(**reports.summary_columns())),
-        )
-        return context
-
-
+        page = reports.technology_page(self.object, self.plan_tasks(), self.moment)
+        return super().get_context_data(**fields_of(page), **kwargs)

@@ -1,9 +1,9 @@
 """Display helpers for kipplan's pages: money, statuses, percentages."""
 
 from django import template
-from django.utils.html import format_html
 
-from tracker.models import ReviewLight, Status
+from tracker import badges
+from tracker.models import ReviewLight
 from tracker.money import format_millions, format_usd, format_won
 
 register = template.Library()
@@ -29,8 +29,12 @@ def usd(amount, plan):
 
 @register.filter
 def status_badge(status):
-    status = Status(status)
-    return format_html('<span class="status status-{}">{}</span>', status.light, status.label)
+    return badges.status_badge(status)
+
+
+@register.filter
+def review_badge(light):
+    return badges.review_badge(light) if light in ReviewLight.values else "—"
 
 
 @register.filter
@@ -39,8 +43,3 @@ def percent_of(part, whole):
     if not whole:
         return 0
     return round(100 * (part or 0) / whole)
-
-
-@register.filter
-def review_label(light):
-    return ReviewLight(light).label if light in ReviewLight.values else "—"

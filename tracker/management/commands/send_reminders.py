@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -5,7 +6,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from tracker.management import base
 from tracker.models import Plan
 from tracker.reminders import digests, send
-from tracker.reports import REPORTING_PERIOD_DAYS
 
 
 class Command(base.Command):
@@ -16,7 +16,7 @@ class Command(base.Command):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=REPORTING_PERIOD_DAYS,
+        parser.add_argument("--days", type=int, default=settings.KIPPLAN_REPORTING_PERIOD_DAYS,
                             help=_("the reporting period in days (%(default)s)"))
         parser.add_argument("--year", type=int, help=_("the plan (the latest by default)"))
         parser.add_argument("--dry-run", action="store_true",

@@ -1,0 +1,131 @@
+"""Published pages (KIPPLAN_PUBLIC_PAGES) show what a government publishes: status, progress,
+budgets and milestones; never usernames, notes written for colleagues or managers' reviews."""
+
+import csv
+import io
+import re
+from html import unescape
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tracker import exports
+from tracker.models import (
+    Agency,
+    ContributionNote,
+    MilestoneChange,
+    ProgressUpdate,
+    ReviewAssessment,
+    StrategicTechnology,
+    Task,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def public(settings, demo):
+    settings.KIPPLAN_PUBLIC_PAGES = True
+
+
+def internal_texts():
+    """Every username, report note, contribution note, milestone reason and review comment of
+    the demo, each category checked to be there."""
+    texts = {
+        "usernames": set(get_user_model().objects.values_list("username", flat=True)),
+        "report notes": set(ProgressUpdate.objects.exclude(note="").values_list("note", flat=True)),
+        "contribution notes": set(ContributionNote.objects.values_list("note", flat=True)),
+        "milestone reasons": set(
+            MilestoneChange.objects.exclude(reason="").values_list("reason", flat=True)),
+        "review comments": set(
+            ReviewAssessment.objects.exclude(comment="").values_list("comment", flat=True)),
+    }
+    assert all(texts.values()), {kind: len(found) for kind, found in texts.items()}
+    return texts
+
+
+def public_urls():
+    tasks = Task.objects.filter(plan__year=2024).order_by("number")
+    return [
+        reverse("tracker:dashboard"),
+        reverse("tracker:plan", args=[2024]) + "?as_of=2024-09-30",
+        reverse("tracker:task_list", args=[2024]),
+        reverse("tracker:agency_list"),
+        reverse("tracker:technology_list"),
+        *(reverse("tracker:task_detail", args=[2024, task.number]) for task in tasks),
+        *(reverse("tracker:agency_detail", args=[slug])
+          for slug in Agency.objects.values_list("slug", flat=True)),
+        *(reverse("tracker:technology_detail", args=[slug])
+          for slug in StrategicTechnology.objects.values_list("slug", flat=True)),
+    ]
+
+
+def visible_text(html):
+    """What a reader sees: the page without its tags and attributes (links' addresses hold
+    agency slugs, which are not usernames)."""
+    return unescape(re.sub(r"<[^>]*>", " ", html))
+
+
+def leaks(text, secrets):
+    found = []
+    for kind, values in secrets.items():
+        for value in values:
+            # Usernames are short words (kipo, msit): whole words only, as written.
+            pattern = rf"(?<![\w-]){re.escape(value)}(?![\w-])" if kind == "usernames" else None
+            if (re.search(pattern, text) if pattern else value in text):
+                found.append((kind, value))
+    return found
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_no_public_page_shows_usernames_notes_or_reviews(client, public, language):
+    secrets = internal_texts()
+    client.cookies["django_language"] = language
+
+    for url in public_urls():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert leaks(visible_text(response.content.decode()), secrets) == [], url
+
+
+def test_no_public_export_holds_usernames_notes_or_reviews(client, public):
+    secrets = internal_texts()
+    # The agency columns hold agencies' slugs (kipo, msit), which the demo's staff usernames
+    # repeat: they name agencies, not people, and are left out of the search.
+    agency_columns = {exports.COLUMNS.index("lead_agency"),
+                      exports.COLUMNS.index("supporting_agencies")}
+
+    def text_of(rows):
+        return " ".join(str(cell) for row in rows for n, cell in enumerate(row)
+                        if cell is not None and n not in agency_columns)
+
+    csv_text = b"".join(client.get(
+        reverse("tracker:task_export_csv", args=[2024])).streaming_content).decode("utf-8-sig")
+    response = client.get(reverse("tracker:task_export_xlsx", args=[2024]))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+
+    assert leaks(text_of(csv.reader(io.StringIO(csv_text))), secrets) == []
+    assert leaks(text_of(workbook.worksheets[0].iter_rows(values_only=True)), secrets) == []
+
+
+def test_the_public_task_page_still_shows_the_reported_history(client, public):
+    task = Task.objects.filter(plan__year=2024, updates__isnull=False).first()
+    update = task.updates.latest()
+
+    body = client.get(reverse("tracker:task_detail", args=[2024, task.number])).content.decode()
+
+    assert update.get_status_display() in body
+    assert f"{update.progress}%" in body
+
+
+def test_signed_in_colleagues_still_see_who_reported_and_why(client, public):
+    update = ProgressUpdate.objects.exclude(note="").select_related("task", "reported_by").first()
+    client.login(username="manager", password="kipplan-demo")
+
+    body = client.get(reverse("tracker:task_detail", args=[2024, update.task.number]))
+
+    text = visible_text(body.content.decode())
+    assert update.reported_by.username in text
+    assert update.note in text

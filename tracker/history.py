@@ -1,0 +1,65 @@
+"""
+A task's history as a list of small typed events, newest first: progress reports (and imported
+states), contribution notes, managers' reviews and milestone changes. Each kind is rendered by
+an include of its own (``template``), shared by the public task page and the admin.
+
+Published pages show what a government publishes: the state reported, and milestone dates.
+Who reported, their notes, contribution notes, the reasons given for moving a milestone and
+managers' reviews are written for colleagues and stay internal.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from .models import MilestoneChange, Task
+
+
+@dataclass(frozen=True)
+class Event:
+    when: datetime
+    who: object  # a user, or None (an import from the command line)
+    public: ClassVar[bool] = False
+    template: ClassVar[str]
+
+
+@dataclass(frozen=True)
+class Report(Event):
+    update: object  # ProgressUpdate
+    public: ClassVar[bool] = True
+    template: ClassVar[str] = "tracker/events/report.html"
+
+
+@dataclass(frozen=True)
+class Contribution(Event):
+    note: object  # ContributionNote
+    template: ClassVar[str] = "tracker/events/contribution.html"
+
+
+@dataclass(frozen=True)
+class Review(Event):
+    review: object  # ReviewAssessment
+    template: ClassVar[str] = "tracker/events/review.html"
+
+
+@dataclass(frozen=True)
+class MilestoneMove(Event):
+    change: object  # MilestoneChange
+    public: ClassVar[bool] = True
+    template: ClassVar[str] = "tracker/events/milestone.html"
+
+
+def timeline(task: Task, *, public: bool = False) -> list[Event]:
+    """The task's history, newest first; for the public, only the kinds it may read (two
+    queries then, four otherwise)."""
+    events = [Report(u.reported_at, u.reported_by, u)
+              for u in task.updates.select_related("reported_by")]
+    events += [MilestoneMove(c.changed_at, c.changed_by, c)
+               for c in MilestoneChange.objects.filter(milestone__task=task)
+               .select_related("changed_by", "milestone")]
+    if not public:
+        events += [Contribution(c.created_at, c.author, c)
+                   for c in task.contributions.select_related("author", "agency")]
+        events += [Review(r.reviewed_at, r.reviewer, r)
+                   for r in task.reviews.select_related("reviewer")]
+    return sorted(events, key=lambda event: event.when, reverse=True)
