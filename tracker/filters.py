@@ -5,7 +5,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, Status, StrategicTechnology, Task, localized_pair
+from .i18n import localized_pair
+from .models import Agency, Status, StrategicTechnology, Task
 from .widgets import FastSelect, options_html
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]

@@ -3,15 +3,9 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    Milestone,
-    ProgressUpdate,
-    ReviewAssessment,
-    check_day,
-)
+from .models import Milestone, ProgressUpdate, ReviewAssessment
 from .services import validate_milestone_change
+from .validators import FIRST_YEAR, LAST_YEAR, check_day
 
 
 class ProgressReportForm(forms.ModelForm):

@@ -21,18 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .exports import COLUMNS, LIST_SEPARATOR, revived
-from .models import (
-    Agency,
-    Plan,
-    ProgressUpdate,
-    StateSource,
-    Status,
-    StrategicTechnology,
-    Task,
-    check_day,
-    check_year,
-)
+from .models import Agency, Plan, ProgressUpdate, StateSource, Status, StrategicTechnology, Task
 from .services import new_plan_like
+from .validators import check_day, check_year
 
 # The columns a file must have; the others may be left out (blank). `code` and `year` are the
 # export's, made again on import.

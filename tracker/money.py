@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from .models import english_active
+from .i18n import english_active
 
 MAN = 10**4  # 만
 EOK = 10**8  # 억

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from .access import member_agency_ids
 from .models import (
     ContributionNote,
     Milestone,
@@ -25,11 +26,9 @@ from .models import (
     Status,
     Strategy,
     Task,
-    check_finished_means_full,
-    check_year,
-    member_agency_ids,
     task_code,
 )
+from .validators import check_finished_means_full, check_year
 
 NEEDS_A_REASON = {Status.NEEDS_ATTENTION, Status.DELAYED, Status.SUSPENDED}
 CLOSED = {*Status.finished(), Status.SUSPENDED}

@@ -12,9 +12,10 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from . import exports, history, reports
+from .access import sees_every_task
 from .filters import TaskFilter
 from .forms import AsOfForm
-from .models import Agency, Plan, StrategicTechnology, Task, sees_every_task
+from .models import Agency, Plan, StrategicTechnology, Task
 
 MAX_SMALL = 32767  # years and task numbers are small integers in the database
 

@@ -3,7 +3,9 @@ to the tasks a user may see."""
 
 from django.contrib import admin
 
-from ..models import Task, localized, sees_every_task
+from ..access import sees_every_task
+from ..i18n import localized
+from ..models import Task
 
 
 def localized_column(field, description):

@@ -10,8 +10,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .. import imports
+from ..access import sees_every_task
 from ..forms import PlanImportForm
-from ..models import Plan, StrategicTechnology, Strategy, sees_every_task
+from ..models import Plan, StrategicTechnology, Strategy
 from ..money import format_won
 from .base import localized_column
 

@@ -1,0 +1,27 @@
+"""
+kipplan's models, by role: the plan and what it is made of (``plans``), tasks and milestones
+with the rules they are read by (``tasks``), a task's history (``history``), and users'
+memberships, settings and reminders (``people``). Their fixed choices are in ``tracker.choices``.
+"""
+
+from ..choices import AgencyKind, ReviewLight, StateSource, Status, TrafficLight
+from .history import ContributionNote, MilestoneChange, ProgressUpdate, ReviewAssessment
+from .people import AgencyMembership, Profile, Reminder
+from .plans import Agency, Indicator, IndicatorValue, Plan, StrategicTechnology, Strategy
+from .tasks import (
+    Milestone,
+    Task,
+    end_of,
+    overdue_condition,
+    reporting_period,
+    stale_condition,
+    task_code,
+)
+
+__all__ = [
+    "Agency", "AgencyKind", "AgencyMembership", "ContributionNote", "Indicator", "IndicatorValue",
+    "Milestone", "MilestoneChange", "Plan", "Profile", "ProgressUpdate", "Reminder",
+    "ReviewAssessment", "ReviewLight", "StateSource", "Status", "Strategy", "StrategicTechnology",
+    "Task", "TrafficLight", "end_of", "overdue_condition", "reporting_period", "stale_condition",
+    "task_code",
+]
