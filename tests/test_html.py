@@ -8,7 +8,9 @@ import subprocess
 
 import pytest
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.test import Client
+from django.utils import translation
 
 from tests.pages import PASSWORD, site_pages
 from tests.tools import VNU, java, need, npm_package
@@ -59,6 +61,19 @@ def test_every_page_is_valid_html(demo, vnu, tmp_path):
 
     assert errors == {}, "\n".join(
         f"{name}:\n  " + "\n  ".join(messages) for name, messages in errors.items())
+
+
+def test_the_error_pages_are_valid_html(vnu, tmp_path):
+    """The 500 and 503 pages, as the error handler renders them (without the database)."""
+    files = []
+    for language in ("ko", "en"):
+        for template in ("500.html", "503.html"):
+            path = tmp_path / f"{language}-{template}"
+            with translation.override(language):
+                path.write_text(render_to_string(template))
+            files.append(path)
+
+    assert validate(vnu, files) == {}
 
 
 def test_the_checker_finds_errors(vnu, tmp_path):
