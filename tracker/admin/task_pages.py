@@ -85,7 +85,7 @@ class TaskPage:
         messages.success(request, message)
         return HttpResponseRedirect(reverse("admin:tracker_task_change", args=[task.pk]))
 
-    def render(self, request, task, form, conflict=None):
+    def render(self, request, task, form):
         context = {
             **self.model_admin.admin_site.each_context(request),
             **summary_context(task),
@@ -94,7 +94,6 @@ class TaskPage:
             "title": self.title,
             "subtitle": str(task),
             "help_text": self.help_text,
-            "conflict": conflict,
         }
         return TemplateResponse(request, self.template_name, context)
 
@@ -131,7 +130,7 @@ class ReportPage(TaskPage):
             form = self.make_form(error.task, resubmit)
             form.is_valid()
             form.add_error(None, error.message())
-            return self.render(request, error.task, form, conflict=error)
+            return self.render(request, error.task, form)
 
 
 class ContributionPage(TaskPage):
