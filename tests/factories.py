@@ -8,14 +8,19 @@ from tracker.models import (
     Agency,
     AgencyKind,
     AgencyMembership,
+    ContributionNote,
     Milestone,
+    MilestoneChange,
     Plan,
     ProgressUpdate,
+    ReviewAssessment,
     Status,
     StrategicTechnology,
     Strategy,
     Task,
 )
+
+KST = datetime.timezone(datetime.timedelta(hours=9))
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -138,3 +143,71 @@ class ProgressUpdateFactory(factory.django.DjangoModelFactory):
     status = Status.ON_TRACK
     progress = 40
     budget_executed = 1_000_000_000
+
+
+def build_plan(tasks, year=2024, *, agencies=12, strategies=5):
+    """A plan of ``tasks`` tasks, made with bulk inserts so that hundreds take a moment.
+
+    Its ``strategies`` strategies and ``agencies`` agencies are its own (slugs
+    ``{year}-agency-N``): the tasks take them in turn, each agency leading and supporting the
+    same tasks, and one of four technologies. Every task has a milestone and a report of
+    30 June. The first task's history grows with the plan, so that the pages of one task do
+    too: ``tasks // 10`` more reports, moved milestones, contribution notes and reviews."""
+    plan = Plan.objects.create(year=year, title_ko=f"{year}년도 시행계획", total_budget=10**12,
+                               won_per_usd="1337.04", endorsed_on=datetime.date(year, 3, 19))
+    strategy_rows = [StrategyFactory(plan=plan, number=n) for n in range(1, strategies + 1)]
+    agency_rows = [AgencyFactory(slug=f"{year}-agency-{n}") for n in range(agencies)]
+    technologies = [
+        StrategicTechnology.objects.get_or_create(
+            number=n + 1, defaults={"name_ko": f"기술 {n}", "slug": f"tech-{n}"})[0]
+        for n in range(4)
+    ]
+    statuses = list(Status)
+    june_30 = datetime.datetime(year, 6, 30, 10, tzinfo=KST)
+    rows = []
+    for n in range(1, tasks + 1):
+        status = statuses[n % len(statuses)]
+        rows.append(Task(
+            plan=plan, strategy=strategy_rows[n % strategies], number=n, code=f"{year}-{n:02d}",
+            title_ko=f"과제 {n}", lead_agency=agency_rows[n % agencies], budget=10**9 + n,
+            start_date=datetime.date(year, 1, 1), end_date=datetime.date(year, 12, 31),
+            status=status, progress=100 if status in Status.finished() else n % 90,
+            budget_executed=n, last_reported_at=june_30,
+        ))
+    created = Task.objects.bulk_create(rows)
+    Supporting = Task.supporting_agencies.through
+    Supporting.objects.bulk_create(
+        Supporting(task=t, agency=agency_rows[(i + 1) % agencies]) for i, t in enumerate(created))
+    Technologies = Task.technologies.through
+    Technologies.objects.bulk_create(
+        Technologies(task=t, strategictechnology=technologies[i % 4])
+        for i, t in enumerate(created))
+    Milestone.objects.bulk_create(
+        Milestone(task=t, title_ko="점검", baseline_date=datetime.date(year, 6, 30),
+                  due_date=datetime.date(year, 7, 31)) for t in created)
+    reporter = ProgressUpdateFactory(task=created[0], reported_at=june_30,
+                                     status=created[0].status, progress=created[0].progress,
+                                     budget_executed=created[0].budget_executed).reported_by
+    ProgressUpdate.objects.bulk_create(
+        ProgressUpdate(task=t, reported_by=reporter, reported_at=june_30, status=t.status,
+                       progress=t.progress, budget_executed=t.budget_executed)
+        for t in created[1:])
+    first, more = created[0], tasks // 10
+    days = [datetime.date(year, 1, 1) + datetime.timedelta(days=n) for n in range(more)]
+    ProgressUpdate.objects.bulk_create(
+        ProgressUpdate(task=first, reported_by=reporter, status=first.status,
+                       progress=first.progress, budget_executed=first.budget_executed,
+                       reported_at=datetime.datetime.combine(day, datetime.time(10), KST))
+        for day in days)
+    moved = Milestone.objects.bulk_create(
+        Milestone(task=first, title_ko=f"단계 {n}", baseline_date=day,
+                  due_date=day + datetime.timedelta(days=30)) for n, day in enumerate(days))
+    MilestoneChange.objects.bulk_create(
+        MilestoneChange(milestone=m, changed_by=reporter, old_due_date=m.baseline_date,
+                        new_due_date=m.due_date, reason="재공고") for m in moved)
+    ContributionNote.objects.bulk_create(
+        ContributionNote(task=first, agency=agency_rows[2 % agencies], author=reporter,
+                         note=f"지원 {n}") for n in range(more))
+    ReviewAssessment.objects.bulk_create(
+        ReviewAssessment(task=first, reviewer=reporter, light="green") for _ in range(more))
+    return plan

@@ -194,14 +194,6 @@ def test_staff_change_list_shows_their_tasks_with_the_reporting_filters(
     assert codes(strategy__id__exact=strategy.pk) == {overdue.code, fresh.code}
 
 
-def test_an_open_milestone_past_its_due_date_makes_a_task_overdue(task):
-    MilestoneFactory(task=task, due_date=timezone.localdate() - datetime.timedelta(days=1))
-    task.end_date = timezone.localdate() + datetime.timedelta(days=30)
-    task.save()
-
-    assert list(Task.objects.overdue()) == [task]
-
-
 def test_staff_move_a_milestone_with_a_reason_through_the_admin(client, task, staff):
     milestone = MilestoneFactory(task=task)
     url = reverse("admin:tracker_milestone_change", args=[milestone.pk])

@@ -90,9 +90,9 @@ def test_the_same_report_with_a_note_is_accepted(
 ):
     task = TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, budget=BUDGET, **before)
 
-    update = report(task, staff, note="사유를 적습니다.", **values)
+    report(task, staff, note="사유를 적습니다.", **values)
 
-    assert update.note == "사유를 적습니다."
+    assert list(ProgressUpdate.objects.values_list("note", flat=True)) == ["사유를 적습니다."]
     assert Task.objects.get(pk=task.pk).status == values.get("status", Status.ON_TRACK)
 
 
