@@ -64,9 +64,10 @@ def stale_condition(*, year, now=None, period=None, status_field="status",
     definition of a stale task: pages, filters, admin and reminders."""
     now = now or timezone.now()
     since = min(now, end_of(date(year, 12, 31))) - (period or reporting_period())
-    return ~Q(**{f"{status_field}__in": Status.finished()}) & (
-        Q(**{f"{reported_field}__isnull": True}) | Q(**{f"{reported_field}__lt": since})
-    )
+    # The report time first: where it is recent, the database skips the status (a subquery
+    # for a day in the past).
+    return (Q(**{f"{reported_field}__isnull": True}) | Q(**{f"{reported_field}__lt": since})) & ~Q(
+        **{f"{status_field}__in": Status.finished()})
 
 
 class TaskQuerySet(models.QuerySet):
