@@ -129,3 +129,23 @@ def test_signed_in_colleagues_still_see_who_reported_and_why(client, public):
     text = visible_text(body.content.decode())
     assert update.reported_by.username in text
     assert update.note in text
+
+
+def test_staff_reading_published_pages_see_internal_data_of_their_own_tasks_only(client, public):
+    secrets = internal_texts()
+    secrets["usernames"].discard("mcst")  # the page's header names who is signed in
+    client.login(username="mcst", password="kipplan-demo")
+    user = get_user_model().objects.get(username="mcst")
+    theirs = Task.objects.visible_to(user).filter(plan__year=2024)
+    others = Task.objects.filter(plan__year=2024).exclude(pk__in=theirs.values("pk"))
+    own = ProgressUpdate.objects.filter(task__in=theirs).exclude(note="").select_related(
+        "task").first()
+
+    for task in others:
+        body = client.get(reverse("tracker:task_detail", args=[2024, task.number]))
+        assert body.status_code == 200  # published: every task is listed
+        assert leaks(visible_text(body.content.decode()), secrets) == [], task.code
+    dashboard = client.get(reverse("tracker:dashboard")).content.decode()
+    assert leaks(visible_text(dashboard), secrets) == []
+    mine = client.get(reverse("tracker:task_detail", args=[2024, own.task.number]))
+    assert own.note in visible_text(mine.content.decode())

@@ -35,9 +35,11 @@ class PageAccessMixin:
 
     @cached_property
     def public(self):
-        """An anonymous visitor of the published pages: shown what a government publishes,
-        never usernames, notes or managers' reviews (see tracker.history)."""
-        return not self.request.user.is_authenticated
+        """Whether the page shows only what a government publishes, never usernames, notes or
+        managers' reviews (see tracker.history): for anyone who reads it only because the
+        pages are published. Plan managers see everything anyway; agency staff, when the pages
+        are published, see every task, but internal data only of their own (the task page)."""
+        return not sees_every_task(self.request.user) and settings.KIPPLAN_PUBLIC_PAGES
 
     def visible_tasks(self):
         if self.sees_everything:
@@ -61,7 +63,8 @@ class PlanMixin(PageAccessMixin):
             if plan is None:
                 raise Http404(_("No plan has been loaded yet."))
             return plan
-        if not str(year).isdigit() or not 1 <= int(year) <= MAX_SMALL:
+        year = str(year)
+        if not (year.isascii() and year.isdigit()) or not 1 <= int(year) <= MAX_SMALL:
             raise Http404(_("No plan for that year."))
         return get_object_or_404(plans, year=int(year))
 
@@ -154,6 +157,13 @@ class TaskDetailView(PlanMixin, DetailView):
         if not 1 <= self.kwargs["number"] <= MAX_SMALL:
             raise Http404(_("No task with that number."))
         return get_object_or_404(tasks, number=self.kwargs["number"])
+
+    @cached_property
+    def public(self):
+        """Internal data of a task is for those who may see the task without publication."""
+        user = self.request.user
+        return (settings.KIPPLAN_PUBLIC_PAGES and not sees_every_task(user)
+                and not self.object.can_view(user))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
