@@ -152,3 +152,43 @@ def test_the_reporting_period_is_a_setting(client, agency, staff, manager, setti
     assert stale_everywhere(client, plan, staff, manager)["task list"] == [task.number]
     assert "5" in body and "No report in 5 days" in client.get(
         reverse("tracker:plan", args=[plan.year]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_no_task_is_stale_before_a_reporting_period_of_its_year_has_passed(
+    client, agency, staff, manager
+):
+    this_year = timezone.localdate().year
+    plan = PlanFactory(year=this_year + 1)  # next year's plan, carried over or imported early
+    strategy = StrategyFactory(plan=plan)
+    TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, number=1,
+                start_date=datetime.date(plan.year, 1, 1),
+                end_date=datetime.date(plan.year, 12, 31))
+
+    assert stale_everywhere(client, plan, staff, manager) == {
+        "dashboard count": 0, "dashboard list": [], "task list": [], "admin": [],
+        "reminder": []}
+
+
+@pytest.mark.parametrize("day, stale", [("2024-03-01", 0), ("2024-05-01", 1)])
+def test_an_unreported_task_becomes_stale_one_period_into_its_year(
+    client, plan, strategy, agency, manager, day, stale
+):
+    TaskFactory(plan=plan, strategy=strategy, lead_agency=agency)
+    client.force_login(manager)
+
+    dashboard = client.get(reverse("tracker:plan", args=[plan.year]), {"as_of": day})
+
+    assert dashboard.context["totals"].stale == stale
+
+
+def test_the_dashboard_says_when_staleness_runs_to_the_end_of_a_past_year(
+    client, plan, manager
+):
+    client.force_login(manager)
+
+    past = client.get(reverse("tracker:plan", args=[plan.year]), HTTP_ACCEPT_LANGUAGE="en")
+    during = client.get(reverse("tracker:plan", args=[plan.year]), {"as_of": "2024-06-30"},
+                        HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "The plan's year is over" in past.content.decode()
+    assert "The plan's year is over" not in during.content.decode()

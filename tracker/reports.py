@@ -291,6 +291,7 @@ class Dashboard:
     disagreements: list  # empty for the public: managers' reviews are internal
     indicators: list
     reporting_period: int
+    period_ends: date | None  # the plan year's last day, once the year is over (see stale)
 
 
 def dashboard(plan: Plan, tasks, moment: Moment, *, restricted: bool, public: bool) -> Dashboard:
@@ -305,6 +306,7 @@ def dashboard(plan: Plan, tasks, moment: Moment, *, restricted: bool, public: bo
         disagreements=[] if public else review_disagreements(rows),
         indicators=indicators(plan),
         reporting_period=settings.KIPPLAN_REPORTING_PERIOD_DAYS,
+        period_ends=date(plan.year, 12, 31) if moment.day.year > plan.year else None,
     )
 
 

@@ -59,11 +59,15 @@ def overdue_condition(day=None, status_field="status"):
 def stale_condition(*, year, now=None, period=None, status_field="status",
                     reported_field="last_reported_at"):
     """Unfinished tasks of a plan of ``year`` with no report in the reporting period before
-    ``now`` (or none ever). Once the plan's year has ended, the period is the one before the
-    year's end: reports stop because the year is over, not because agencies forgot. The one
-    definition of a stale task: pages, filters, admin and reminders."""
+    ``now`` (or none ever). The period lies within the plan's year: once the year has ended it
+    is the period before the year's end (reports stop because the year is over, not because
+    agencies forgot), and until one period of the year has passed no task is stale yet (a plan
+    carried into next year is not late before it starts). The one definition of a stale task:
+    pages, filters, admin and reminders."""
     now = now or timezone.now()
     since = min(now, end_of(date(year, 12, 31))) - (period or reporting_period())
+    if since < end_of(date(year - 1, 12, 31)):
+        return Q(pk__in=[])
     # The report time first: where it is recent, the database skips the status (a subquery
     # for a day in the past).
     return (Q(**{f"{reported_field}__isnull": True}) | Q(**{f"{reported_field}__lt": since})) & ~Q(
