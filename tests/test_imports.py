@@ -131,6 +131,7 @@ BAD_ROWS = [
     ("end_date", "9999-12-31", "between 2000-01-01 and 2100-12-31"),
     ("last_reported_at", "0001-01-01T00:00:00+09:00", "between 2000-01-01 and 2100-12-31"),
     ("last_reported_at", "9999-12-31T23:59:59-12:00", "between 2000-01-01 and 2100-12-31"),
+    ("last_reported_at", "2099-01-01T09:00:00+09:00", "in the future"),
 ]
 
 

@@ -187,7 +187,7 @@ class SpreadsheetDateField(forms.DateField):
 
 
 class SpreadsheetDateTimeField(forms.DateTimeField):
-    """A time in ISO 8601, as the export writes it; without an offset, in Seoul's time."""
+    """A past time in ISO 8601, as the export writes it; without an offset, in Seoul's time."""
 
     def to_python(self, value):
         if isinstance(value, datetime):
@@ -203,6 +203,8 @@ class SpreadsheetDateTimeField(forms.DateTimeField):
         check_day(moment)  # as written, before any conversion could leave the calendar
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
+        if moment > timezone.now():  # a report not yet made would outrank the ones to come
+            raise ValidationError(_("A report cannot have been made in the future."))
         return moment
 
 
