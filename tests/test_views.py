@@ -568,3 +568,10 @@ def test_the_chosen_agencies_stay_selected_in_the_filter_form(client, manager, t
     # Each is selected once: in its own select, not in the other, which offers it too.
     assert body.count(f'value="{kista.slug}" selected>') == 1
     assert body.count(f'value="{kista.slug}">') == 1
+
+
+def test_a_year_written_in_other_digits_is_not_found(client, manager, plan):
+    client.force_login(manager)
+
+    assert client.get(reverse("tracker:dashboard"), {"year": "²⁰²⁴"}).status_code == 404
+    assert client.get(reverse("tracker:dashboard"), {"year": "２０２４"}).status_code == 404

@@ -50,16 +50,20 @@ class MilestoneMove(Event):
 
 
 def timeline(task: Task, *, public: bool = False) -> list[Event]:
-    """The task's history, newest first; for the public, only the kinds it may read (two
+    """The task's history, newest first; for the public, only the kinds marked public (two
     queries then, four otherwise)."""
-    events = [Report(u.reported_at, u.reported_by, u)
-              for u in task.updates.select_related("reported_by")]
-    events += [MilestoneMove(c.changed_at, c.changed_by, c)
-               for c in MilestoneChange.objects.filter(milestone__task=task)
-               .select_related("changed_by", "milestone")]
-    if not public:
-        events += [Contribution(c.created_at, c.author, c)
-                   for c in task.contributions.select_related("author", "agency")]
-        events += [Review(r.reviewed_at, r.reviewer, r)
-                   for r in task.reviews.select_related("reviewer")]
+    sources = {
+        Report: lambda: [Report(u.reported_at, u.reported_by, u)
+                         for u in task.updates.select_related("reported_by")],
+        MilestoneMove: lambda: [
+            MilestoneMove(c.changed_at, c.changed_by, c)
+            for c in MilestoneChange.objects.filter(milestone__task=task)
+            .select_related("changed_by", "milestone")],
+        Contribution: lambda: [Contribution(c.created_at, c.author, c)
+                               for c in task.contributions.select_related("author", "agency")],
+        Review: lambda: [Review(r.reviewed_at, r.reviewer, r)
+                         for r in task.reviews.select_related("reviewer")],
+    }
+    events = [event for kind, read in sources.items() if kind.public or not public
+              for event in read()]
     return sorted(events, key=lambda event: event.when, reverse=True)

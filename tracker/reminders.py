@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .languages import language_of
-from .models import Milestone, Reminder, Status, Task, stale_condition
+from .models import Milestone, Reminder, Task, stale_condition
 
 
 @dataclass
@@ -66,9 +66,9 @@ def digests(plan, *, days, now=None):
         tasks = Task.objects.filter(plan=plan).reportable_by(user)
         sent = already.get(user.pk, set())
         digest = Digest(user, plan, days)
-        unfinished = tasks.exclude(status__in=Status.finished())
         digest.milestones = [
-            m for m in Milestone.objects.overdue(today).filter(task__in=unfinished)
+            m for m in Milestone.objects.overdue(today).of_unfinished_tasks()
+            .filter(task__in=tasks)
             .select_related("task").order_by("due_date", "task__number", "pk")
             if f"milestone:{m.pk}" not in sent
         ]

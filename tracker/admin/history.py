@@ -13,9 +13,11 @@ from .base import HistoryAdmin
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(HistoryAdmin):
     list_display = [
-        "task", "reported_at", "reported_by", "status_display", "progress", "budget_display",
+        "task", "reported_at", "source", "reported_by", "status_display", "progress",
+        "budget_display",
     ]
-    list_filter = ["status", "task__plan", ("task__lead_agency", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["source", "status", "task__plan",
+                   ("task__lead_agency", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["task", "reported_by"]
     search_fields = ["task__code", "task__title_ko", "task__title_en", "note"]
     date_hierarchy = "reported_at"

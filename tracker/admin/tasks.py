@@ -116,7 +116,7 @@ class TaskAdmin(admin.ModelAdmin):
             "fields": ["lead_agency", "supporting_agencies", "technologies"],
         }),
         (_("Budget and schedule"), {"fields": ["budget", "start_date", "end_date"]}),
-        (_("Current status (from the latest progress report)"), {
+        (_("Current status (from the latest entry of the history)"), {
             "fields": ["status", "progress", "budget_executed", "budget_summary",
                        "last_reported_at"],
         }),

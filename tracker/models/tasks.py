@@ -187,7 +187,8 @@ class Task(models.Model):
     budget = models.BigIntegerField(_("budget (won)"), validators=[MinValueValidator(0)])
     start_date = models.DateField(_("planned start"))
     end_date = models.DateField(_("planned end"))
-    # The current state: a copy of the latest progress report, kept for fast lists.
+    # The current state: a copy of the latest entry of the task's history (a report, or the
+    # state an import gave it), written only with that entry; kept for fast lists.
     status = models.CharField(
         _("status"), max_length=30, choices=Status.choices, default=Status.NOT_STARTED
     )
@@ -317,6 +318,15 @@ class MilestoneQuerySet(models.QuerySet):
         day = day or timezone.localdate()
         return self.filter(Q(completed_on__isnull=True) | Q(completed_on__gt=day),
                            due_date__lt=day)
+
+    def of_unfinished_tasks(self, as_of=None):
+        """Those of tasks not finished at the end of ``as_of`` (now without a day): a finished
+        task is not overdue, whatever its milestones say (as in overdue_condition)."""
+        if as_of is None:  # the task's own status, read in the join
+            return self.exclude(task__status__in=Status.finished())
+        finished = Task.objects.filter(pk__in=self.values("task_id")).as_of(as_of).filter(
+            current_status__in=Status.finished())
+        return self.exclude(task__in=finished.values("pk"))
 
 
 class Milestone(models.Model):
