@@ -262,3 +262,86 @@ def test_manager_review_shows_beside_the_agency_status(client, task, staff, mana
     listing = client.get(reverse("admin:tracker_task_changelist"))
     assert listing.context["cl"].result_list[0].review_light == "red"
     assert "kipplan-differs" in listing.content.decode()
+
+
+@pytest.mark.parametrize("amount, unit, won", [
+    ("3,000,000,000", "won", 3_000_000_000),
+    ("3000000000", "", 3_000_000_000),  # no unit: won
+    ("3,000", "million", 3_000_000_000),
+    ("30", "eok", 3_000_000_000),
+    ("29.99", "eok", 2_999_000_000),
+    (" 1,980.5 ", "million", 1_980_500_000),
+])
+def test_staff_report_the_budget_executed_in_won_millions_or_eok(
+    client, task, staff, amount, unit, won
+):
+    client.force_login(staff)
+
+    response = client.post(report_url(task), form_data(task, budget_executed=amount,
+                                                       budget_unit=unit))
+
+    assert response.status_code == 302
+    assert Task.objects.get(pk=task.pk).budget_executed == won
+
+
+@pytest.mark.parametrize("amount, unit, words", [
+    ("lots", "eok", "1,980.7"),
+    ("-5", "won", "zero or more"),
+    ("1.5", "won", "whole number of won"),
+    ("1.123456789", "eok", "whole number of won"),
+    ("1e30", "eok", "far larger than any budget"),
+])
+def test_an_amount_that_is_not_whole_won_is_refused_and_stores_nothing(
+    client, task, staff, amount, unit, words
+):
+    client.force_login(staff)
+
+    response = client.post(report_url(task), form_data(task, budget_executed=amount,
+                                                       budget_unit=unit))
+
+    assert response.status_code == 200
+    with translation.override("en"):  # the form's messages are translated when read
+        assert words in " ".join(response.context["form"].errors["budget_executed"])
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_the_report_form_shows_the_amount_in_eok_beside_the_budget_and_the_last_report(
+    client, task, staff
+):
+    Task.objects.filter(pk=task.pk).update(budget=12_110_000_000, budget_executed=9_850_000_000)
+    task.refresh_from_db()
+    client.force_login(staff)
+
+    form = client.get(report_url(task), HTTP_ACCEPT_LANGUAGE="ko").context["form"]
+    body = client.get(report_url(task), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+
+    assert (form["budget_executed"].value(), form["budget_unit"].value()) == ("98.5", "eok")
+    assert "121.1억원" in body and "98.5억원" in body and "(81%)" in body
+
+
+def test_a_tenfold_jump_in_the_budget_executed_needs_a_note(client, task, staff):
+    Task.objects.filter(pk=task.pk).update(budget=10**12, budget_executed=1_980_700_000)
+    task.refresh_from_db()
+    client.force_login(staff)
+    zero_too_many = form_data(task, budget_executed="198.07", budget_unit="eok")  # 10×
+
+    refused = client.post(report_url(task), zero_too_many, HTTP_ACCEPT_LANGUAGE="en")
+    explained = client.post(report_url(task), {**zero_too_many, "note": "연말 일괄 집행"})
+
+    assert refused.status_code == 200
+    assert "10 times the last report" in " ".join(refused.context["form"].errors["note"])
+    assert explained.status_code == 302
+    assert Task.objects.get(pk=task.pk).budget_executed == 19_807_000_000
+    assert ProgressUpdate.objects.get().note == "연말 일괄 집행"
+
+
+def test_a_report_sent_back_says_the_amount_it_read_in_eok(client, task, staff):
+    Task.objects.filter(pk=task.pk).update(budget=10**12, budget_executed=1_980_700_000)
+    task.refresh_from_db()
+    client.force_login(staff)
+
+    refused = client.post(report_url(task), form_data(task, budget_executed="198.07",
+                                                      budget_unit="eok"),
+                          HTTP_ACCEPT_LANGUAGE="ko")
+
+    assert "이번 보고 집행액 198.1억원(1%)" in refused.content.decode()

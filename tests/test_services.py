@@ -63,6 +63,8 @@ BAD_REPORTS = [
      {"status": Status.SUSPENDED, "progress": 30}, {"status": Status.ON_TRACK, "progress": 30},
      "note"),
     ("an unknown status", {}, {"status": "finished"}, "status"),
+    ("ten times the last budget executed without a note", {"budget_executed": 100_000_000},
+     {"budget_executed": 1_000_000_000}, "note"),
 ]
 NOTE_RULES = [case for case in BAD_REPORTS if case[3] == "note"]
 
@@ -246,3 +248,17 @@ def test_history_rules_hold_in_the_database(task, staff):
                                         note="")
     with pytest.raises(IntegrityError), transaction.atomic():
         ReviewAssessment.objects.create(task=task, reviewer=staff, light="blue")
+
+
+@pytest.mark.parametrize("last, new", [(100_000_000, 999_999_999), (0, 1_000_000_000)])
+def test_less_than_ten_times_the_last_budget_executed_needs_no_note(
+    plan, strategy, agency, staff, last, new
+):
+    """Nine times and a bit is a fast quarter, not a slip of the unit; from nothing there is
+    no ratio to judge."""
+    task = TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, budget=BUDGET,
+                       budget_executed=last)
+
+    report(task, staff, budget_executed=new)
+
+    assert Task.objects.get(pk=task.pk).budget_executed == new

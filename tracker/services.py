@@ -31,6 +31,9 @@ from .models import (
 from .validators import check_finished_means_full, check_year
 
 NEEDS_A_REASON = {Status.NEEDS_ATTENTION, Status.DELAYED, Status.SUSPENDED}
+# A budget executed this many times the last report's needs a note: most such jumps are an amount
+# typed in the wrong unit or with a zero too many.
+JUMP = 10
 CLOSED = {*Status.finished(), Status.SUSPENDED}
 
 
@@ -87,6 +90,12 @@ def validate_report(
         reasons.append(
             _("Progress goes back from %(old)s%% to %(new)s%%: say why.")
             % {"old": task.progress, "new": progress}
+        )
+    if 0 < task.budget_executed and budget_executed >= JUMP * task.budget_executed:
+        reasons.append(
+            _("The budget executed goes from %(old)s to %(new)s won, %(times)s times the last "
+              "report or more: check the unit, or say why.")
+            % {"old": f"{task.budget_executed:,}", "new": f"{budget_executed:,}", "times": JUMP}
         )
     if budget_executed > task.budget:
         reasons.append(
