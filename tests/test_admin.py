@@ -1,6 +1,8 @@
 import io
+import re
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -401,3 +403,38 @@ def test_superuser_sees_and_clears_login_lockouts(admin_client):
                       {"post": "yes"})
 
     assert not AccessAttempt.objects.exists()
+
+
+BRACKETED_PARTICLES = re.compile(r"[을를이가]\s*[(/]\s*[을를이가]\)?|보기위한|뷰 ")
+
+
+@pytest.mark.parametrize("username", ["admin", "manager", "kipo"])
+def test_the_korean_admin_reads_naturally_on_every_list(demo, client, username):
+    """kipplan's catalogue rewords the admin's generic sentences ("과제 를(을) 선택")."""
+    client.login(username=username, password="kipplan-demo")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+    index = client.get(reverse("admin:index"))
+    lists = [model["admin_url"] for app in index.context["app_list"] for model in app["models"]]
+    assert lists
+
+    for url in lists:
+        body = client.get(url).content.decode()
+        assert not BRACKETED_PARTICLES.findall(body), (url, BRACKETED_PARTICLES.findall(body))
+    task_list = client.get(changelist("tracker", "task")).content.decode()
+    assert "<h1>과제 목록</h1>" in task_list
+
+
+def test_the_korean_admin_confirms_a_change_naturally(demo, client):
+    client.login(username="admin", password="kipplan-demo")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+    agency = Agency.objects.get(slug="kista")
+    page = client.get(reverse("admin:tracker_agency_change", args=[agency.pk]))
+    data = {**page.context["adminform"].form.initial, "parent": agency.parent_id or "",
+            "note": "메모", "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0}
+    data = {key: value for key, value in data.items() if value is not None and key != "id"}
+
+    response = client.post(reverse("admin:tracker_agency_change", args=[agency.pk]), data,
+                           follow=True)
+
+    messages = [str(message) for message in response.context["messages"]]
+    assert any("변경을 마쳤습니다" in message for message in messages), messages
