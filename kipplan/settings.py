@@ -168,7 +168,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "tracker:dashboard"
+LOGIN_REDIRECT_URL = "tracker:start"  # by role: the admin, the dashboard or the staff's work
 LOGOUT_REDIRECT_URL = "tracker:dashboard"
 
 # Plan results are published: "1" makes the progress pages public and read-only.

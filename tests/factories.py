@@ -145,6 +145,16 @@ class ProgressUpdateFactory(factory.django.DjangoModelFactory):
     budget_executed = 1_000_000_000
 
 
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewAssessment
+
+    task = factory.SubFactory(TaskFactory)
+    reviewer = factory.SubFactory(UserFactory)
+    light = "green"
+    comment = ""
+
+
 def build_plan(tasks, year=2024, *, agencies=12, strategies=5):
     """A plan of ``tasks`` tasks, made with bulk inserts so that hundreds take a moment.
 

@@ -35,6 +35,7 @@ def site_pages():
         ("technologies", reverse("tracker:technology_list"), "manager", 200),
         ("technology", reverse("tracker:technology_detail", args=["semiconductor-display"]),
          "manager", 200),
+        ("my work", reverse("tracker:my_work"), "kipo", 200),
         ("admin index", reverse("admin:index"), "admin", 200),
         ("admin task list", reverse("admin:tracker_task_changelist"), "admin", 200),
         ("admin plan import", reverse("admin:tracker_plan_import"), "admin", 200),

@@ -19,6 +19,7 @@ from .models import (
     ReviewAssessment,
     Status,
     StrategicTechnology,
+    Task,
     end_of,
     overdue_condition,
     stale_condition,
@@ -373,4 +374,42 @@ def technology_page(technology: StrategicTechnology, tasks, moment: Moment) -> T
     return TechnologyPage(
         tasks=rows.order_by("number")[:TASKS_SHOWN], tasks_shown=TASKS_SHOWN,
         summary=finish_row(rows.aggregate(**summary_columns())),
+    )
+
+
+@dataclass
+class MyWork:
+    """What an agency staff member has to do in a plan: each group a list, each item one click
+    from the form that settles it."""
+
+    plan: Plan | None
+    overdue_milestones: list  # milestones overdue today, of unfinished tasks they report on
+    stale_tasks: list  # their unfinished tasks with no report in the reporting period
+    disagreements: list  # their tasks whose latest manager review differs from their status
+    reporting_period: int
+
+    @property
+    def count(self):
+        return len(self.overdue_milestones) + len(self.stale_tasks) + len(self.disagreements)
+
+
+def my_work(user) -> MyWork:
+    """The start page of agency staff: the latest plan's tasks their agencies lead that need
+    them, by the same rules as the dashboard and the reminders."""
+    plan = Plan.objects.order_by("-year").first()
+    period = settings.KIPPLAN_REPORTING_PERIOD_DAYS
+    if plan is None:
+        return MyWork(None, [], [], [], period)
+    tasks = Task.objects.filter(plan=plan).reportable_by(user)
+    moment = Moment.of(None, year=plan.year)
+    rows = task_rows(tasks, moment)
+    return MyWork(
+        plan=plan,
+        overdue_milestones=list(
+            Milestone.objects.overdue(moment.day).of_unfinished_tasks().filter(task__in=tasks)
+            .select_related("task", "task__plan").order_by("due_date", "pk")),
+        stale_tasks=list(rows.filter(is_stale=True).select_related("plan").order_by(
+            F("current_reported_at").asc(nulls_first=True), "number")),
+        disagreements=review_disagreements(rows, limit=None),
+        reporting_period=period,
     )

@@ -3,16 +3,17 @@
 import dataclasses
 
 from django.conf import settings
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from . import exports, history, reports
-from .access import sees_every_task
+from .access import member_agency_ids, sees_every_task
 from .filters import TaskFilter
 from .forms import AsOfForm
 from .models import Agency, Plan, StrategicTechnology, Task
@@ -207,3 +208,25 @@ class TechnologyDetailView(PlanMixin, DetailView):
     def get_context_data(self, **kwargs):
         page = reports.technology_page(self.object, self.plan_tasks(), self.moment)
         return super().get_context_data(**fields_of(page), **kwargs)
+
+
+class MyWorkView(LoginRequiredMixin, TemplateView):
+    """내 업무: agency staff's start page, what their agencies' tasks need of them now."""
+
+    template_name = "tracker/my_work.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(work=reports.my_work(self.request.user), **kwargs)
+
+
+def start(request):
+    """Where a login lands without a ``next``: administrators on the admin, plan managers on
+    the dashboard, agency staff on their work, anyone else on the dashboard."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if user.is_superuser:
+        return redirect("admin:index")
+    if not sees_every_task(user) and member_agency_ids(user):
+        return redirect("tracker:my_work")
+    return redirect("tracker:dashboard")

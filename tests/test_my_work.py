@@ -1,0 +1,110 @@
+"""내 업무: the start page of agency staff, and where each role lands after login."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import (
+    MilestoneFactory,
+    PlanFactory,
+    ProgressUpdateFactory,
+    ReviewFactory,
+    StrategyFactory,
+    TaskFactory,
+)
+from tracker.models import Status, Task
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("username, lands_on", [
+    ("kipo", "/my-work/"), ("manager", "/"), ("admin", "/admin/"),
+])
+def test_each_role_lands_where_its_work_is_after_login(client, demo, username, lands_on):
+    response = client.post(reverse("login"), {"username": username,
+                                              "password": "kipplan-demo"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == lands_on
+    assert response.status_code == 200
+
+
+def plan_for(agency, other_agency, tasks=2):
+    """A plan of this year with, for each agency, a task of each kind that needs action."""
+    plan = PlanFactory(year=timezone.localdate().year)
+    strategy = StrategyFactory(plan=plan)
+    made = {}
+    for lead in (agency, other_agency):
+        for n in range(tasks):
+            late = TaskFactory(plan=plan, strategy=strategy, lead_agency=lead,
+                               title_ko=f"{lead.slug} 늦은 단계 {n}")
+            MilestoneFactory(task=late, baseline_date=timezone.localdate()
+                             - datetime.timedelta(days=3), title_ko=f"{lead.slug} 단계 {n}")
+            silent = TaskFactory(plan=plan, strategy=strategy, lead_agency=lead,
+                                 title_ko=f"{lead.slug} 무보고 {n}")
+            reviewed = TaskFactory(plan=plan, strategy=strategy, lead_agency=lead,
+                                   title_ko=f"{lead.slug} 검토 {n}")
+            update = ProgressUpdateFactory(task=reviewed, reported_at=timezone.now(),
+                                           status=Status.ON_TRACK)
+            Task.objects.filter(pk=reviewed.pk).update(**update.task_state())
+            ReviewFactory(task=reviewed, light="red", comment="재검토")
+            Task.objects.filter(pk=late.pk).update(**ProgressUpdateFactory(
+                task=late, reported_at=timezone.now()).task_state())
+            made.setdefault(lead.slug, []).append((late, silent, reviewed))
+    return plan, made
+
+
+def test_staff_see_what_their_tasks_need_each_one_click_from_its_form(
+    client, agency, other_agency, staff
+):
+    plan, made = plan_for(agency, other_agency)
+    client.force_login(staff)
+
+    response = client.get(reverse("tracker:my_work"), HTTP_ACCEPT_LANGUAGE="en")
+
+    work, body = response.context["work"], response.content.decode()
+    mine = made[agency.slug]
+    assert [m.task for m in work.overdue_milestones] == [late for late, _, _ in mine]
+    assert set(work.stale_tasks) == {silent for _, silent, _ in mine}
+    assert set(work.disagreements) == {reviewed for _, _, reviewed in mine}
+    for late, silent, reviewed in mine:
+        milestone = late.milestones.get()
+        assert reverse("admin:tracker_milestone_change", args=[milestone.pk]) in body
+        assert reverse("admin:tracker_task_report", args=[silent.pk]) in body
+        assert reverse("admin:tracker_task_report", args=[reviewed.pk]) in body
+    assert other_agency.slug not in body  # another agency's tasks: none of them
+
+
+def test_the_start_page_asks_as_many_queries_for_ten_times_the_work(
+    client, agency, other_agency, staff
+):
+    def queries(tasks):
+        Task.objects.all().delete()
+        plan_for(agency, other_agency, tasks)
+        client.force_login(staff)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("tracker:my_work"))
+        assert response.context["work"].count == 3 * tasks
+        return len(captured)
+
+    assert queries(1) == queries(10)
+
+
+def test_the_start_page_needs_a_login(client):
+    response = client.get(reverse("tracker:my_work"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_staff_find_their_work_from_the_pages_and_the_admin(client, demo):
+    client.login(username="kipo", password="kipplan-demo")
+
+    page = client.get(reverse("tracker:dashboard")).content.decode()
+    admin = client.get(reverse("admin:index")).content.decode()
+
+    assert f'href="{reverse("tracker:my_work")}"' in page
+    assert f'href="{reverse("tracker:my_work")}"' in admin
