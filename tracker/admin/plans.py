@@ -27,6 +27,7 @@ class PlanAdmin(admin.ModelAdmin):
     autocomplete_fields = ["endorsed_by"]
     title_display = localized_column("title", _("title"))
     readonly_fields = ["budget_check"]
+    change_list_template = "admin/tracker/change_list_with_import.html"
     fieldsets = [
         (None, {"fields": ["year", "title_ko", "title_en", "endorsed_by", "endorsed_on"]}),
         (_("Budget"), {"fields": ["total_budget", "won_per_usd", "budget_check"]}),

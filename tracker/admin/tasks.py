@@ -109,6 +109,7 @@ class TaskAdmin(admin.ModelAdmin):
     list_per_page = 50
     ordering = ["-plan__year", "number"]
     change_form_template = "admin/tracker/task/change_form.html"
+    change_list_template = "admin/tracker/change_list_with_import.html"
     fieldsets = [
         (None, {"fields": ["plan", "strategy", "number", "code", "title_ko", "title_en"]}),
         (_("Description"), {"fields": ["description_ko", "description_en"]}),
