@@ -12,6 +12,9 @@ DATABASE_URL          e.g. postgres://user:pass@host:5432/kipplan; a SQLite file
 KIPPLAN_PUBLIC_PAGES  "1" opens the progress pages, read-only and without internal notes, to all
 KIPPLAN_REPORTING_PERIOD_DAYS  days without a report before a task counts as stale (90)
 KIPPLAN_RETRY_AFTER_SECONDS  the Retry-After of a 503 while the database is out of reach (30)
+KIPPLAN_PASSWORD_RESET_LIMIT  password resets one email address may ask for in the window (5)
+KIPPLAN_PASSWORD_RESET_CLIENT_LIMIT  password resets one client address may ask for (5)
+KIPPLAN_PASSWORD_RESET_WINDOW_MINUTES  the throttle's window; axes's cool-off by default (15)
 """
 
 import os
@@ -100,6 +103,16 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Password resets are throttled like logins, in the database (there is no shared cache): an email
+# address, and a client address (REMOTE_ADDR, so behind a proxy all clients share one count), may
+# ask for so many resets within the window; more are refused with 429 and send nothing.
+KIPPLAN_PASSWORD_RESET_LIMIT = int(
+    os.environ.get("KIPPLAN_PASSWORD_RESET_LIMIT", AXES_FAILURE_LIMIT))
+KIPPLAN_PASSWORD_RESET_CLIENT_LIMIT = int(
+    os.environ.get("KIPPLAN_PASSWORD_RESET_CLIENT_LIMIT", AXES_FAILURE_LIMIT))
+KIPPLAN_PASSWORD_RESET_WINDOW_MINUTES = int(os.environ.get(
+    "KIPPLAN_PASSWORD_RESET_WINDOW_MINUTES", AXES_COOLOFF_TIME // timedelta(minutes=1)))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -3,6 +3,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 
 from kipplan.health import readyz
+from tracker.accounts import PasswordResetView
 from tracker.languages import set_language
 
 
@@ -13,6 +14,11 @@ def healthz(request):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # kipplan's reset view (throttled, its email in the user's language) before Django's; the
+    # admin's login page links to "admin_password_reset" when it exists. Django's own views
+    # answer the other steps, with kipplan's templates (templates/registration/).
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="admin_password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),

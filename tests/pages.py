@@ -20,6 +20,12 @@ def site_pages():
     return [
         ("login", reverse("login"), None, 200),
         ("admin login", reverse("admin:login"), None, 200),
+        ("password reset", reverse("password_reset"), None, 200),
+        ("password reset sent", reverse("password_reset_done"), None, 200),
+        ("password reset, invalid link",
+         reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "no-such-token"}),
+         None, 200),
+        ("password reset complete", reverse("password_reset_complete"), None, 200),
         ("dashboard", reverse("tracker:plan", args=[2024]), "manager", 200),
         ("dashboard as of a day", reverse("tracker:plan", args=[2024]) + "?as_of=2024-06-30",
          "manager", 200),

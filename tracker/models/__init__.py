@@ -1,12 +1,13 @@
 """
 kipplan's models, by role: the plan and what it is made of (``plans``), tasks and milestones
 with the rules they are read by (``tasks``), a task's history (``history``), and users'
-memberships, settings and reminders (``people``). Their fixed choices are in ``tracker.choices``.
+memberships, settings, reminders and password reset requests (``people``). Their fixed choices
+are in ``tracker.choices``.
 """
 
 from ..choices import AgencyKind, ReviewLight, StateSource, Status, TrafficLight
 from .history import ContributionNote, MilestoneChange, ProgressUpdate, ReviewAssessment
-from .people import AgencyMembership, Profile, Reminder
+from .people import AgencyMembership, PasswordResetRequest, Profile, Reminder
 from .plans import Agency, Indicator, IndicatorValue, Plan, StrategicTechnology, Strategy
 from .tasks import (
     Milestone,
@@ -20,8 +21,8 @@ from .tasks import (
 
 __all__ = [
     "Agency", "AgencyKind", "AgencyMembership", "ContributionNote", "Indicator", "IndicatorValue",
-    "Milestone", "MilestoneChange", "Plan", "Profile", "ProgressUpdate", "Reminder",
-    "ReviewAssessment", "ReviewLight", "StateSource", "Status", "Strategy", "StrategicTechnology",
-    "Task", "TrafficLight", "end_of", "overdue_condition", "reporting_period", "stale_condition",
-    "task_code",
+    "Milestone", "MilestoneChange", "PasswordResetRequest", "Plan", "Profile", "ProgressUpdate",
+    "Reminder", "ReviewAssessment", "ReviewLight", "StateSource", "Status", "Strategy",
+    "StrategicTechnology", "Task", "TrafficLight", "end_of", "overdue_condition",
+    "reporting_period", "stale_condition", "task_code",
 ]

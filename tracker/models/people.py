@@ -1,5 +1,5 @@
-"""kipplan's users beyond Django's: their agency memberships, their settings and the
-reminders sent to them."""
+"""kipplan's users beyond Django's: their agency memberships, their settings, the
+reminders sent to them, and the password resets asked for (what throttles them)."""
 
 from django.conf import settings
 from django.db import models
@@ -82,3 +82,25 @@ class Profile(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_language_display()}"
+
+
+class PasswordResetRequest(models.Model):
+    """A password reset that was asked for and let through: what the throttle counts, per
+    address and per client, in the database that every app server shares. Rows older than the
+    window are deleted as new ones are written (tracker.accounts)."""
+
+    email = models.CharField(_("email address"), max_length=254)  # normalised, as submitted
+    client_address = models.CharField(_("client address"), max_length=64, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("password reset request")
+        verbose_name_plural = _("password reset requests")
+        indexes = [
+            models.Index(fields=["email", "requested_at"], name="reset_email_time_idx"),
+            models.Index(fields=["client_address", "requested_at"], name="reset_client_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} · {self.client_address} · {self.requested_at:%Y-%m-%d %H:%M}"
