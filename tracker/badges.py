@@ -3,7 +3,7 @@ the colour only adds to it."""
 
 from django.utils.html import format_html
 
-from .models import ReviewLight, Status
+from .models import ReviewLight, Status, TrafficLight
 
 
 def status_badge(status):
@@ -12,7 +12,11 @@ def status_badge(status):
     return format_html('<span class="status status-{}">{}</span>', status.light, status.label)
 
 
-def review_badge(light):
-    """A plan manager's review light as a badge."""
+def review_badge(light, short=False):
+    """A plan manager's review light as a badge; ``short`` for narrow columns: the colour's name
+    alone (녹색), the whole label on hover."""
     light = ReviewLight(light)
+    if short:
+        return format_html('<span class="status status-{}" title="{}">{}</span>', light,
+                           light.label, TrafficLight(light).label)
     return format_html('<span class="status status-{}">{}</span>', light, light.label)

@@ -15,7 +15,7 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 class TaskFilter(django_filters.FilterSet):
     """The task list's filters. Everything lives in the URL, so a filtered list can be shared."""
 
-    q = django_filters.CharFilter(label=_("Search"), method="search", max_length=200)
+    q = django_filters.CharFilter(label=_("Search words"), method="search", max_length=200)
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"), choices=Status.choices, field_name="current_status",
         widget=forms.CheckboxSelectMultiple,

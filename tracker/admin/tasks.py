@@ -7,7 +7,9 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db import models
 from django.forms.models import BaseInlineFormSet
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
@@ -15,7 +17,7 @@ from ..badges import review_badge, status_badge
 from ..forms import MilestoneForm
 from ..history import timeline
 from ..models import Milestone, MilestoneChange, Plan, Task
-from ..money import format_won
+from ..money import format_millions, format_won
 from .base import TaskScopedAdmin, localized_column
 from .task_pages import TASK_PAGES, summary_context
 
@@ -86,9 +88,11 @@ class NoRecentReportFilter(admin.SimpleListFilter):
 
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
+    # One line a task at 1366 px: the title takes the width the other columns leave (the
+    # strategy is a filter and the code's order), agencies by their short names, dates as dates.
     list_display = [
-        "code", "title_display", "strategy_number", "lead_agency", "status_display", "progress",
-        "review_display", "budget_display", "last_reported_at", "is_illustrative",
+        "code", "title_display", "lead_agency_display", "status_display", "progress_display",
+        "review_display", "budget_display", "last_reported_display", "is_illustrative",
     ]
     list_display_links = ["code", "title_display"]
     list_filter = [
@@ -168,7 +172,7 @@ class TaskAdmin(admin.ModelAdmin):
     def review_display(self, task):
         if not task.review_light:
             return "—"
-        badge = review_badge(task.review_light)
+        badge = review_badge(task.review_light, short=True)
         if task.review_differs(task.review_light):
             return format_html('{} <span class="kipplan-differs">{}</span>', badge,
                                _("differs"))
@@ -185,17 +189,28 @@ class TaskAdmin(admin.ModelAdmin):
             "share": share,
         }
 
-    @admin.display(description=_("strategy"), ordering="strategy__number")
-    def strategy_number(self, task):
-        return task.strategy.number
+    @admin.display(description=_("lead agency"), ordering="lead_agency__name_ko")
+    def lead_agency_display(self, task):
+        return format_html('<span title="{}">{}</span>', task.lead_agency,
+                           task.lead_agency.short_name)
+
+    @admin.display(description=_("progress"), ordering="progress")
+    def progress_display(self, task):
+        return f"{task.progress}%"
+
+    @admin.display(description=_("last report"), ordering="last_reported_at")
+    def last_reported_display(self, task):
+        if task.last_reported_at is None:
+            return "—"
+        return date_format(localtime(task.last_reported_at), "SHORT_DATE_FORMAT")
 
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, task):
         return status_badge(task.status)
 
-    @admin.display(description=_("budget"), ordering="budget")
+    @admin.display(description=_("budget (million won)"), ordering="budget")
     def budget_display(self, task):
-        return format_won(task.budget)
+        return format_millions(task.budget)
 
 
 class MilestoneChangeInline(admin.TabularInline):

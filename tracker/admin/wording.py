@@ -36,6 +36,9 @@ ADMIN_SENTENCES = [
     gettext_noop("Constraint “%(name)s” is violated."),
     gettext_noop("Select a valid choice. %(value)s is not one of the available choices."),
     gettext_noop("“%(path)s” does not exist"),
+    gettext_noop(" By %(filter_title)s "),
+    gettext_noop("Filter"),
+    gettext_noop("Start typing to filter…"),
 ]
 CHANGED = ngettext_lazy("%(count)s %(name)s was changed successfully.",
                         "%(count)s %(name)s were changed successfully.", "count")

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import AgencyKind
-from ..i18n import localized
+from ..i18n import english_active, localized
 
 
 class PlanQuerySet(models.QuerySet):
@@ -161,6 +161,14 @@ class Agency(models.Model):
     @property
     def name(self):
         return localized(self, "name")
+
+    @property
+    def short_name(self):
+        """For narrow columns: the Korean name in Korean (특허청), the abbreviation in English
+        (KIPO), or the name where there is none."""
+        if english_active():
+            return self.abbreviation or self.name
+        return self.name
 
     def clean(self):
         ancestor, seen = self.parent, set()
