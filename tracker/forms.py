@@ -1,9 +1,11 @@
+import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import money
 from .models import Milestone, ProgressUpdate, ReviewAssessment
 from .money import format_won
 from .services import validate_milestone_change
@@ -68,6 +70,9 @@ class ProgressReportForm(forms.ModelForm):
 
     field_order = ["status", "progress", "budget_executed", "budget_unit", "note"]
 
+    class Media:
+        js = ["tracker/amount-preview.js"]
+
     def __init__(self, *args, task, **kwargs):
         amount, unit = amount_in_unit(task.budget_executed)
         kwargs.setdefault("initial", {
@@ -80,6 +85,13 @@ class ProgressReportForm(forms.ModelForm):
         self.fields["budget_executed"].help_text = self.budget_line(task.budget_executed, _(
             "The task's budget is %(budget)s; the last report had %(executed)s executed "
             "(%(share)s%%)."))
+        # For the live preview (amount-preview.js): what the typed amount comes to, as it types.
+        amount_format, scale = money.amount_format()
+        self.fields["budget_executed"].widget.attrs.update({
+            "data-budget": task.budget, "data-units": json.dumps(UNITS),
+            "data-amount-format": amount_format, "data-scale": scale,
+            "data-preview": _("This report: %(executed)s executed (%(share)s%% of the budget)"),
+        })
 
     def budget_line(self, won, text):
         budget = self.task.budget

@@ -41,6 +41,14 @@ def format_won(won):
     return _("%(sign)s%(jo)s조 %(eok)s억원") % {"sign": sign, "jo": f"{jo:,}", "eok": f"{eok:,}"}
 
 
+def amount_format():
+    """How format_won writes an amount under a trillion won in the active language, for scripts
+    that write amounts as people type them: (the format with %(amount)s, won per unit)."""
+    if english_active():
+        return _("%(amount)s billion won"), BILLION
+    return _("%(amount)s억원"), EOK
+
+
 def format_millions(won):
     """An amount in millions of won (백만원), for tables whose heading states that unit."""
     if won is None:

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
@@ -83,7 +84,18 @@ class TaskPage:
             return self.render(request, task, form)
         self.model_admin.log_change(request, task, message)
         messages.success(request, message)
-        return HttpResponseRedirect(reverse("admin:tracker_task_change", args=[task.pk]))
+        return HttpResponseRedirect(
+            self.next_url(request) or reverse("admin:tracker_task_change", args=[task.pk]))
+
+    @staticmethod
+    def next_url(request):
+        """Where the user came from to this page (My work), to go back there once saved: a
+        page of this site only."""
+        url = request.POST.get("next") or request.GET.get("next")
+        if url and url_has_allowed_host_and_scheme(
+                url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            return url
+        return None
 
     def render(self, request, task, form):
         context = {
@@ -94,6 +106,7 @@ class TaskPage:
             "title": self.title,
             "subtitle": str(task),
             "help_text": self.help_text,
+            "next": self.next_url(request),
         }
         return TemplateResponse(request, self.template_name, context)
 
