@@ -108,3 +108,35 @@ def test_staff_find_their_work_from_the_pages_and_the_admin(client, demo):
 
     assert f'href="{reverse("tracker:my_work")}"' in page
     assert f'href="{reverse("tracker:my_work")}"' in admin
+
+
+def report_data(task, **changes):
+    return {"status": task.status, "progress": task.progress,
+            "budget_executed": task.budget_executed, "budget_unit": "won",
+            "note": "다시 보고", "version": task.version, **changes}
+
+
+def test_a_report_opened_from_my_work_returns_there_once_saved(client, demo):
+    task = Task.objects.filter(lead_agency__slug="kipo").order_by("number").first()
+    client.force_login(task.lead_agency.memberships.first().user)
+    url = reverse("admin:tracker_task_report", args=[task.pk])
+    back = reverse("tracker:my_work")
+
+    form = client.get(url, {"next": back})
+    saved = client.post(url, report_data(task, next=back))
+
+    assert f'name="next" value="{back}"' in form.content.decode()
+    assert saved.status_code == 302 and saved["Location"] == back
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/", "//evil.example/x", "javascript:x"])
+def test_a_report_never_returns_to_another_site(client, demo, elsewhere):
+    task = Task.objects.filter(lead_agency__slug="kipo").order_by("number").first()
+    client.force_login(task.lead_agency.memberships.first().user)
+    url = reverse("admin:tracker_task_report", args=[task.pk])
+
+    form = client.get(url, {"next": elsewhere})
+    saved = client.post(url, report_data(task, next=elsewhere))
+
+    assert elsewhere not in form.content.decode()
+    assert saved["Location"] == reverse("admin:tracker_task_change", args=[task.pk])
