@@ -69,6 +69,14 @@ class AgencyKind(models.TextChoices):
     COUNCIL = "council", _("Council or commission (위원회)")
 
 
+class FigureKind(models.TextChoices):
+    """How final a published figure is: statistics are published preliminary and revised."""
+
+    PRELIMINARY = "preliminary", _("Preliminary")
+    REVISED = "revised", _("Revised")
+    FINAL = "final", _("Final")
+
+
 class StateSource(models.TextChoices):
     """Where an entry of a task's history comes from."""
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("start/", views.start, name="start"),
     path("my-work/", views.MyWorkView.as_view(), name="my_work"),
+    path("plans/", views.YearsView.as_view(), name="years"),
     path("plans/<int:year>/", views.DashboardView.as_view(), name="plan"),
     path("plans/<int:year>/tasks/", views.TaskListView.as_view(), name="task_list"),
     path("plans/<int:year>/tasks/export.csv", views.TaskExportView.as_view(format="csv"),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import exports, history, reports
+from . import chains, exports, history, reports, years
 from .access import member_agency_ids, sees_every_task
 from .filters import TaskFilter
 from .forms import AsOfForm
@@ -97,7 +97,19 @@ def fields_of(page):
 class DashboardView(PlanMixin, TemplateView):
     template_name = "tracker/dashboard.html"
 
+    def get_template_names(self):
+        if self.headline_only:
+            return ["tracker/plan_headline.html"]
+        return super().get_template_names()
+
+    @cached_property
+    def headline_only(self):
+        """A plan recorded by its headline figures: none of its tasks entered yet."""
+        return not self.plan.tasks.exists()
+
     def get_context_data(self, **kwargs):
+        if self.headline_only:
+            return super().get_context_data(**kwargs)
         page = reports.dashboard(self.plan, self.plan_tasks(), self.moment,
                                  restricted=not self.sees_everything, public=self.public)
         return super().get_context_data(**fields_of(page), **kwargs)
@@ -153,7 +165,7 @@ class TaskDetailView(PlanMixin, DetailView):
 
     def get_object(self, queryset=None):
         tasks = self.plan_tasks().as_of(self.moment.as_of).select_related(
-            "plan", "strategy", "lead_agency", "carried_from__plan"
+            "plan", "strategy", "lead_agency"
         ).prefetch_related("supporting_agencies", "technologies", "milestones")
         if not 1 <= self.kwargs["number"] <= MAX_SMALL:
             raise Http404(_("No task with that number."))
@@ -168,7 +180,18 @@ class TaskDetailView(PlanMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            timeline=history.timeline(self.object, public=self.public), **kwargs)
+            timeline=history.timeline(self.object, public=self.public),
+            chain=chains.chain_of(self.object, self.visible_tasks()), **kwargs)
+
+
+class YearsView(PageAccessMixin, TemplateView):
+    """The plans side by side, year by year."""
+
+    template_name = "tracker/years.html"
+
+    def get_context_data(self, **kwargs):
+        page = years.years_page(self.visible_tasks())
+        return super().get_context_data(**fields_of(page), **kwargs)
 
 
 class AgencyListView(PlanMixin, TemplateView):

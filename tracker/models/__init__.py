@@ -5,10 +5,19 @@ memberships, settings, reminders and password reset requests (``people``). Their
 are in ``tracker.choices``.
 """
 
-from ..choices import AgencyKind, ReviewLight, StateSource, Status, TrafficLight
+from ..choices import AgencyKind, FigureKind, ReviewLight, StateSource, Status, TrafficLight
 from .history import ContributionNote, MilestoneChange, ProgressUpdate, ReviewAssessment
 from .people import AgencyMembership, PasswordResetRequest, Profile, Reminder
-from .plans import Agency, Indicator, IndicatorValue, Plan, StrategicTechnology, Strategy
+from .plans import (
+    Agency,
+    AgencyName,
+    Indicator,
+    IndicatorValue,
+    KeyTask,
+    Plan,
+    StrategicTechnology,
+    Strategy,
+)
 from .tasks import (
     Milestone,
     Task,
@@ -20,7 +29,7 @@ from .tasks import (
 )
 
 __all__ = [
-    "Agency", "AgencyKind", "AgencyMembership", "ContributionNote", "Indicator", "IndicatorValue",
+    "Agency", "AgencyKind", "AgencyName", "FigureKind", "KeyTask", "AgencyMembership", "ContributionNote", "Indicator", "IndicatorValue",
     "Milestone", "MilestoneChange", "PasswordResetRequest", "Plan", "Profile", "ProgressUpdate",
     "Reminder", "ReviewAssessment", "ReviewLight", "StateSource", "Status", "Strategy",
     "StrategicTechnology", "Task", "TrafficLight", "end_of", "overdue_condition",

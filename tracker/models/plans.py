@@ -10,7 +10,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import AgencyKind
+from ..choices import AgencyKind, FigureKind
 from ..i18n import english_active, localized
 
 
@@ -38,6 +38,19 @@ class Plan(models.Model):
         related_name="endorsed_plans",
     )
     endorsed_on = models.DateField(_("endorsed on"), null=True, blank=True)
+    meeting_number = models.PositiveSmallIntegerField(
+        _("Council meeting"), null=True, blank=True,
+        help_text=_("The number of the Council meeting that endorsed the plan, e.g. 36."),
+    )
+    held_in_writing = models.BooleanField(
+        _("endorsed in writing"), default=False,
+        help_text=_("The meeting was held in writing (서면)."),
+    )
+    announced_task_count = models.PositiveIntegerField(
+        _("tasks as announced"), null=True, blank=True,
+        help_text=_("The number of tasks the plan was announced with. A plan may be recorded by "
+                    "its headline figures before its tasks are entered."),
+    )
     total_budget = models.BigIntegerField(
         _("total budget (won)"), validators=[MinValueValidator(0)]
     )
@@ -107,6 +120,43 @@ class Strategy(models.Model):
         return localized(self, "title")
 
 
+class KeyTask(models.Model):
+    """A key task (중점과제) of the master plan, under one of a yearly plan's strategies: the
+    plan's structure is strategy → key task → task."""
+
+    strategy = models.ForeignKey(
+        Strategy, verbose_name=_("strategy"), on_delete=models.CASCADE, related_name="key_tasks"
+    )
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+    title_ko = models.CharField(_("title (Korean)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    is_illustrative = models.BooleanField(
+        _("illustrative"), default=False,
+        help_text=_("The key task's title is invented demo data."),
+    )
+
+    class Meta:
+        ordering = ["strategy_id", "number"]
+        verbose_name = _("key task")
+        verbose_name_plural = _("key tasks")
+        constraints = [
+            models.UniqueConstraint(fields=["strategy", "number"], name="key_task_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="key_task_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    @property
+    def code(self):
+        """The master plan's numbering: strategy, then key task (1-1)."""
+        return f"{self.strategy.number}-{self.number}"
+
+    @property
+    def title(self):
+        return localized(self, "title")
+
+
 class AgencyQuerySet(models.QuerySet):
     def with_descendants(self):
         """These agencies and every agency below them in the tree. Reads the tree's edges in
@@ -129,6 +179,11 @@ class Agency(models.Model):
     name_ko = models.CharField(_("name (Korean)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     abbreviation = models.CharField(_("abbreviation"), max_length=30, blank=True)
+    named_on = models.DateField(
+        _("name in force since"), null=True, blank=True,
+        help_text=_("The day the current name took effect; earlier names are kept as former "
+                    "names."),
+    )
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     kind = models.CharField(_("kind"), max_length=30, choices=AgencyKind.choices)
     parent = models.ForeignKey(
@@ -179,6 +234,43 @@ class Agency(models.Model):
                 )
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
+
+
+class AgencyName(models.Model):
+    """A name an agency had before its current one, in force until ``used_until`` (its last
+    day). The agency keeps its identity (slug, tasks, history, memberships) through renames."""
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="former_names"
+    )
+    name_ko = models.CharField(_("name (Korean)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    abbreviation = models.CharField(_("abbreviation"), max_length=30, blank=True)
+    used_until = models.DateField(_("in force until"), help_text=_("The name's last day."))
+    is_approximate = models.BooleanField(
+        _("date approximate"), default=False,
+        help_text=_("The sources give the month of the rename, not the day."),
+    )
+    source_note = models.TextField(_("sources"), blank=True)
+
+    class Meta:
+        ordering = ["agency_id", "used_until"]
+        verbose_name = _("former name")
+        verbose_name_plural = _("former names")
+        constraints = [
+            # Two names never end on the same day, so no day has two names.
+            models.UniqueConstraint(fields=["agency", "used_until"],
+                                    name="agency_name_one_per_day"),
+        ]
+
+    def __str__(self):
+        if self.abbreviation:
+            return f"{self.name} ({self.abbreviation})"
+        return self.name
+
+    @property
+    def name(self):
+        return localized(self, "name")
 
 
 class StrategicTechnology(models.Model):
@@ -257,13 +349,22 @@ class IndicatorValue(models.Model):
     value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
     note_ko = models.CharField(_("note (Korean)"), max_length=200, blank=True)
     note_en = models.CharField(_("note (English)"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=FigureKind.choices,
+                            default=FigureKind.PRELIMINARY)
+    published_on = models.DateField(
+        _("published on"), null=True, blank=True,
+        help_text=_("When the source published this figure; a later one revises it."),
+    )
+    source = models.TextField(_("source"), blank=True)
 
     class Meta:
-        ordering = ["indicator_id", "year"]
+        # A year's figures in the order they were published: the last one is in force.
+        ordering = ["indicator_id", "year", F("published_on").asc(nulls_first=True), "pk"]
         verbose_name = _("indicator value")
         verbose_name_plural = _("indicator values")
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "year"], name="indicator_value_unique"),
+            models.UniqueConstraint(fields=["indicator", "year", "published_on"],
+                                    name="indicator_value_one_per_publication"),
         ]
 
     def __str__(self):

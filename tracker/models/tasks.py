@@ -25,7 +25,7 @@ from ..validators import (
     check_finished_means_full,
 )
 from .history import ProgressUpdate, ReviewAssessment
-from .plans import Agency, Plan, StrategicTechnology, Strategy
+from .plans import Agency, KeyTask, Plan, StrategicTechnology, Strategy
 
 
 def end_of(day):
@@ -161,6 +161,11 @@ class Task(models.Model):
     )
     strategy = models.ForeignKey(
         Strategy, verbose_name=_("strategy"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    key_task = models.ForeignKey(
+        KeyTask, verbose_name=_("key task"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="tasks", help_text=_("The master plan's key task (중점과제) under the task's "
+                                          "strategy."),
     )
     number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
     code = models.CharField(
@@ -303,6 +308,8 @@ class Task(models.Model):
             errors["end_date"] = _("The planned end cannot be before the planned start.")
         if self.plan_id and self.strategy_id and self.strategy.plan_id != self.plan_id:
             errors["strategy"] = _("The strategy belongs to another plan.")
+        if self.key_task_id and self.strategy_id and self.key_task.strategy_id != self.strategy_id:
+            errors["key_task"] = _("The key task belongs to another strategy.")
         if errors:
             raise ValidationError(errors)
         check_finished_means_full(self.status, self.progress)

@@ -1,0 +1,53 @@
+"""
+A task that continues across years: each carry-over links the new task to the one it continues
+(``Task.carried_from``), so the links make a chain, 2024-17 → 2025-17 → …. Carried tasks are a
+small share of all tasks, so one query reads every link and the chains are followed in Python.
+"""
+
+from .models import Task
+
+
+def links():
+    """{task pk: the pk of the task it continues}, for every carried task: one query."""
+    return dict(Task.objects.filter(carried_from__isnull=False)
+                .values_list("pk", "carried_from_id"))
+
+
+def chain_ids(pk, carried_from):
+    """The pks of the chain through task ``pk``, earliest first, given the links."""
+    carried_into = {source: pk for pk, source in carried_from.items()}
+    seen = {pk}
+
+    def follow(links):
+        steps, step = [], pk
+        while (step := links.get(step)) is not None and step not in seen:
+            steps.append(step)
+            seen.add(step)
+        return steps
+
+    return [*reversed(follow(carried_from)), pk, *follow(carried_into)]
+
+
+def chain_of(task, tasks):
+    """The tasks of ``task``'s chain among ``tasks`` (the ones the reader may see), earliest
+    first, with their plans; [] when the task continues nothing and nothing continues it. Two
+    queries."""
+    ids = chain_ids(task.pk, links())
+    if len(ids) == 1:
+        return []
+    found = tasks.filter(pk__in=ids).select_related("plan").in_bulk()
+    return [found[pk] for pk in ids if pk in found]
+
+
+def chain_codes(pks, tasks):
+    """{pk: "2024-17 → 2025-17"} for the tasks of ``pks`` that are in a chain, naming the chain's
+    tasks among ``tasks`` (the ones the reader may see); for exports: two queries, however many
+    tasks."""
+    carried_from = links()
+    if not carried_from:
+        return {}
+    chains = {pk: ids for pk in pks if len(ids := chain_ids(pk, carried_from)) > 1}
+    codes = dict(tasks.filter(pk__in={pk for ids in chains.values() for pk in ids})
+                 .values_list("pk", "code"))
+    return {pk: " → ".join(codes[step] for step in ids if step in codes)
+            for pk, ids in chains.items()}
