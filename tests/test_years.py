@@ -146,8 +146,8 @@ def test_a_loop_of_links_does_not_hang():
 
 
 def test_a_revised_figure_is_in_force_and_says_what_it_revised(plan):
-    indicator = Indicator.objects.create(plan=plan, number=1, name_ko="무역수지", unit_ko="백만 달러",
-                                         source="BOK")
+    indicator = Indicator.objects.create(plan=plan, number=1, name_ko="무역수지",
+                                         unit_ko="백만 달러", source="BOK")
     first = IndicatorValue.objects.create(indicator=indicator, year=2022, value=Decimal("-1330"),
                                           published_on=datetime.date(2023, 3, 1))
     revised = IndicatorValue.objects.create(indicator=indicator, year=2022, value=Decimal("-1110"),
