@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import chains, exports, history, reports, years
+from . import chains, exports, history, names, reports, years
 from .access import member_agency_ids, sees_every_task
 from .filters import TaskFilter
 from .forms import AsOfForm
@@ -212,7 +212,8 @@ class AgencyDetailView(PlanMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         page = reports.agency_page(self.object, self.plan_tasks(), self.moment)
-        return super().get_context_data(**fields_of(page), **kwargs)
+        return super().get_context_data(**fields_of(page), names=names.history(self.object),
+                                        **kwargs)
 
 
 class TechnologyListView(PlanMixin, TemplateView):

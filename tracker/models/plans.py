@@ -272,6 +272,8 @@ class AgencyName(models.Model):
     def name(self):
         return localized(self, "name")
 
+    short_name = Agency.short_name
+
 
 class StrategicTechnology(models.Model):
     """One of the 12 national strategic technologies (12대 국가전략기술)."""

@@ -5,6 +5,7 @@ from django import template
 from tracker import badges
 from tracker.models import ReviewLight
 from tracker.money import format_millions, format_usd, format_won
+from tracker.names import names_for
 
 register = template.Library()
 
@@ -25,6 +26,19 @@ def millions(amount):
 def usd(amount, plan):
     """An amount in won as US dollars at the plan's reference rate."""
     return format_usd(amount, plan.won_per_usd)
+
+
+@register.filter
+def named(agency, plan):
+    """The agency as ``plan`` names it, with its abbreviation: the name in force on the plan's
+    day (특허청 in the 2024 plan, 지식재산처 in 2026's)."""
+    return str(names_for(plan).of(agency))
+
+
+@register.filter
+def name_in(agency, plan):
+    """The agency's name alone, as ``plan`` names it."""
+    return names_for(plan).of(agency).name
 
 
 @register.filter

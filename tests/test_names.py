@@ -1,0 +1,184 @@
+"""Agencies renamed: one identity, each plan naming an agency as it was called on the plan's
+day, and renames recorded only in order."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from tests.factories import AgencyFactory, PlanFactory, StrategyFactory, TaskFactory
+from tracker import names
+from tracker.models import AgencyMembership, AgencyName, Task
+
+pytestmark = pytest.mark.django_db
+
+OCTOBER_1 = datetime.date(2025, 10, 1)
+
+
+def rename_kipo(agency):
+    return names.rename(agency, name_ko="지식재산처", name_en="Ministry of Intellectual Property",
+                        abbreviation="MOIP", effective=OCTOBER_1)
+
+
+def test_a_renamed_agency_keeps_its_tasks_members_and_slug(task, staff, agency):
+    renamed = rename_kipo(agency)
+
+    assert (renamed.pk, renamed.slug, renamed.name_ko, renamed.named_on) == (
+        agency.pk, "kipo", "지식재산처", OCTOBER_1)
+    former = AgencyName.objects.get(agency=agency)
+    assert (former.name_ko, former.abbreviation, former.used_until) == (
+        "특허청", "KIPO", datetime.date(2025, 9, 30))
+    assert Task.objects.get(pk=task.pk).lead_agency_id == agency.pk
+    assert AgencyMembership.objects.filter(user=staff, agency=agency).exists()
+
+
+@pytest.mark.parametrize("effective", [OCTOBER_1, datetime.date(2025, 6, 1)])
+def test_a_rename_dated_on_or_before_the_previous_one_is_refused(agency, effective):
+    rename_kipo(agency)
+
+    with pytest.raises(ValidationError, match="after the previous one"):
+        names.rename(agency, name_ko="다른 이름", effective=effective)
+
+    assert agency.former_names.count() == 1
+    agency.refresh_from_db()
+    assert agency.name_ko == "지식재산처"
+
+
+def test_the_name_in_force_follows_the_day(agency):
+    rename_kipo(agency)
+    names.rename(agency, name_ko="지식재산부", effective=datetime.date(2027, 1, 1))
+    agency.refresh_from_db()
+
+    def name_on(day):
+        return names.AgencyNames(day).of(agency).name_ko
+
+    assert name_on(datetime.date(2024, 3, 19)) == "특허청"
+    assert name_on(datetime.date(2025, 9, 30)) == "특허청"
+    assert name_on(OCTOBER_1) == "지식재산처"
+    assert name_on(datetime.date(2026, 12, 31)) == "지식재산처"
+    assert name_on(datetime.date(2027, 1, 1)) == "지식재산부"
+
+
+def test_the_names_of_a_day_are_read_in_one_query_for_any_number_of_agencies():
+    agencies = [AgencyFactory() for _ in range(30)]
+    for agency in agencies:
+        names.rename(agency, name_ko=f"새 {agency.name_ko}", effective=OCTOBER_1)
+    day_names = names.AgencyNames(datetime.date(2024, 1, 1))
+
+    with CaptureQueriesContext(connection) as queries:
+        called = [day_names.of(agency).name_ko for agency in agencies]
+
+    assert len(queries) == 1
+    assert called == [agency.name_ko for agency in agencies]
+
+
+def test_each_plan_names_the_agency_as_it_was_called_in_its_year(client, manager, agency):
+    old = TaskFactory(plan=PlanFactory(year=2024), lead_agency=agency, number=3)
+    new_plan = PlanFactory(year=2026)
+    TaskFactory(plan=new_plan, strategy=StrategyFactory(plan=new_plan), lead_agency=agency,
+                number=3, start_date=datetime.date(2026, 1, 1),
+                end_date=datetime.date(2026, 12, 31))
+    rename_kipo(agency)
+    client.force_login(manager)
+
+    page_2024 = client.get(reverse("tracker:task_detail", args=[2024, 3])).content.decode()
+    page_2026 = client.get(reverse("tracker:task_detail", args=[2026, 3])).content.decode()
+    agencies_2024 = client.get(reverse("tracker:agency_list") + "?year=2024").content.decode()
+
+    assert "특허청 (KIPO)" in page_2024 and "지식재산처" not in page_2024
+    assert "지식재산처 (MOIP)" in page_2026 and "특허청" not in page_2026
+    assert "특허청 (KIPO)" in agencies_2024
+    assert old.lead_agency_id == agency.pk
+
+
+def test_the_agency_page_shows_its_names_over_time(client, manager, agency, task):
+    rename_kipo(agency)
+    client.force_login(manager)
+
+    with translation.override("en"):
+        body = client.get(reverse("tracker:agency_detail", args=["kipo"]) + "?year=2024",
+                          HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "<h1>Korean Intellectual Property Office (KIPO)</h1>" in body
+    history = body[body.index("Names over time"):]
+    assert history.index("Korean Intellectual Property Office") < history.index(
+        "Ministry of Intellectual Property")
+    assert "30 Sep 2025" in history and "1 Oct 2025" in history
+
+
+def test_any_name_of_an_agency_finds_it_for_its_period(agency):
+    rename_kipo(agency)
+    AgencyFactory(name_ko="특허청", slug="another")  # named so later, as some other agency
+
+    assert names.matching("특허청", datetime.date(2024, 5, 1))[0].pk == agency.pk
+    assert names.matching("kipo", datetime.date(2024, 5, 1)) == [agency]
+    assert [a.slug for a in names.matching("특허청", datetime.date(2026, 1, 1))] == ["another"]
+    assert names.matching("지식재산처", datetime.date(2024, 5, 1)) == []
+    assert names.matching("MOIP", datetime.date(2026, 1, 1)) == [agency]
+
+
+def test_an_administrator_records_a_rename_in_the_admin(client, superuser, agency, task):
+    client.force_login(superuser)
+    url = reverse("admin:tracker_agency_rename", args=[agency.pk])
+
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"name_ko": "지식재산처", "name_en": "Ministry of Intellectual "
+                                 "Property", "abbreviation": "MOIP", "effective": "2025-10-01"})
+
+    assert response.status_code == 302
+    agency.refresh_from_db()
+    assert (agency.name_ko, agency.named_on) == ("지식재산처", OCTOBER_1)
+    assert Task.objects.get(pk=task.pk).lead_agency_id == agency.pk
+
+
+def test_a_bad_rename_in_the_admin_is_explained_and_stores_nothing(client, superuser, agency):
+    rename_kipo(agency)
+    client.force_login(superuser)
+    url = reverse("admin:tracker_agency_rename", args=[agency.pk])
+
+    with translation.override("en"):
+        early = client.post(url, {"name_ko": "새 이름", "effective": "2025-01-01"},
+                            HTTP_ACCEPT_LANGUAGE="en")
+        nonsense = client.post(url, {"name_ko": "", "effective": "2025-13-45"},
+                               HTTP_ACCEPT_LANGUAGE="en")
+
+    assert early.status_code == 200 and "after the previous one" in early.content.decode()
+    assert nonsense.status_code == 200 and "errorlist" in nonsense.content.decode()
+    assert agency.former_names.count() == 1
+
+
+def test_two_former_names_ending_on_one_day_are_refused(client, superuser, agency):
+    client.force_login(superuser)
+    url = reverse("admin:tracker_agency_change", args=[agency.pk])
+    page = client.get(url)
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update({"name_ko": "특허청", "kind": agency.kind, "slug": agency.slug,
+                 "named_on": "2025-10-01"})
+    former = {"former_names-TOTAL_FORMS": "2", "former_names-INITIAL_FORMS": "0",
+              "former_names-0-name_ko": "옛 이름", "former_names-0-used_until": "2020-12-31",
+              "former_names-1-name_ko": "더 옛 이름", "former_names-1-used_until": "2020-12-31",
+              "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"}
+
+    with translation.override("en"):
+        response = client.post(url, {**data, **former}, HTTP_ACCEPT_LANGUAGE="en")
+        late = client.post(url, {**data, **former, "former_names-TOTAL_FORMS": "1",
+                                 "former_names-0-used_until": "2025-10-01"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200, "the page comes back with the error"
+    assert "end on the same day" in response.content.decode()
+    assert "must end before the current name took effect" in late.content.decode()
+    assert not AgencyName.objects.exists()
+
+
+def test_staff_and_managers_cannot_rename(client, staff, manager, agency):
+    url = reverse("admin:tracker_agency_rename", args=[agency.pk])
+    for user in (staff, manager):
+        client.force_login(user)
+        assert client.post(url, {"name_ko": "x", "effective": "2030-01-01"}).status_code == 403
+    assert not AgencyName.objects.exists()
