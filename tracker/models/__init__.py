@@ -29,9 +29,10 @@ from .tasks import (
 )
 
 __all__ = [
-    "Agency", "AgencyKind", "AgencyName", "FigureKind", "KeyTask", "AgencyMembership", "ContributionNote", "Indicator", "IndicatorValue",
-    "Milestone", "MilestoneChange", "PasswordResetRequest", "Plan", "Profile", "ProgressUpdate",
-    "Reminder", "ReviewAssessment", "ReviewLight", "StateSource", "Status", "Strategy",
-    "StrategicTechnology", "Task", "TrafficLight", "end_of", "overdue_condition",
-    "reporting_period", "stale_condition", "task_code",
+    "Agency", "AgencyKind", "AgencyMembership", "AgencyName", "ContributionNote", "FigureKind",
+    "Indicator", "IndicatorValue", "KeyTask", "Milestone", "MilestoneChange",
+    "PasswordResetRequest", "Plan", "Profile", "ProgressUpdate", "Reminder", "ReviewAssessment",
+    "ReviewLight", "StateSource", "Status", "StrategicTechnology", "Strategy", "Task",
+    "TrafficLight", "end_of", "overdue_condition", "reporting_period", "stale_condition",
+    "task_code",
 ]
