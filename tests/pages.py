@@ -6,7 +6,7 @@ visit, in both languages.
 
 from django.urls import reverse
 
-from tracker.models import Task
+from tracker.models import Agency, Task
 
 PASSWORD = "kipplan-demo"  # every demo user's
 
@@ -17,6 +17,7 @@ def site_pages():
     kipo_task = Task.objects.filter(plan__year=2024, lead_agency__slug="kipo").order_by(
         "number").first()
     tasks = reverse("tracker:task_list", args=[2024])
+    kipo = Agency.objects.get(slug="kipo")
     return [
         ("login", reverse("login"), None, 200),
         ("admin login", reverse("admin:login"), None, 200),
@@ -38,6 +39,9 @@ def site_pages():
         ("no such task", reverse("tracker:task_detail", args=[2024, 999]), "manager", 404),
         ("agencies", reverse("tracker:agency_list"), "manager", 200),
         ("agency", reverse("tracker:agency_detail", args=["kista"]), "manager", 200),
+        ("agency with former names", reverse("tracker:agency_detail", args=["kipo"])
+         + "?year=2024", "manager", 200),
+        ("plans by year", reverse("tracker:years"), "manager", 200),
         ("technologies", reverse("tracker:technology_list"), "manager", 200),
         ("technology", reverse("tracker:technology_detail", args=["semiconductor-display"]),
          "manager", 200),
@@ -45,6 +49,9 @@ def site_pages():
         ("admin index", reverse("admin:index"), "admin", 200),
         ("admin task list", reverse("admin:tracker_task_changelist"), "admin", 200),
         ("admin plan import", reverse("admin:tracker_plan_import"), "admin", 200),
+        ("admin agency", reverse("admin:tracker_agency_change", args=[kipo.pk]), "admin", 200),
+        ("admin agency rename", reverse("admin:tracker_agency_rename", args=[kipo.pk]), "admin",
+         200),
         ("admin task change", reverse("admin:tracker_task_change", args=[first.pk]), "admin",
          200),
         ("admin task, staff", reverse("admin:tracker_task_change", args=[kipo_task.pk]), "kipo",

@@ -54,6 +54,10 @@ class IndicatorSeries:
     figures: list
     chart: Chart
 
+    @property
+    def chart_id(self):
+        return f"chart-indicator-{self.indicator.number}"
+
 
 @dataclass(frozen=True)
 class YearsPage:

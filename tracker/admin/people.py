@@ -19,9 +19,9 @@ from .base import localized_column
 
 
 class AgencyMembershipInline(admin.TabularInline):
+    # Plain selects, not select2 autocompletes (their empty options fail the HTML checker).
     model = AgencyMembership
     extra = 0
-    autocomplete_fields = ["user", "agency"]
     readonly_fields = ["created_at"]
 
 
@@ -68,7 +68,6 @@ class AgencyAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     search_fields = ["name_ko", "name_en", "abbreviation", "slug", "former_names__name_ko",
                      "former_names__name_en", "former_names__abbreviation"]
-    autocomplete_fields = ["parent"]
     prepopulated_fields = {"slug": ["name_en"]}
     inlines = [FormerNameInline, AgencyMembershipInline]
     change_form_template = "admin/tracker/agency/change_form.html"
