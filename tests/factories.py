@@ -9,6 +9,7 @@ from tracker.models import (
     AgencyKind,
     AgencyMembership,
     ContributionNote,
+    KeyTask,
     Milestone,
     MilestoneChange,
     Plan,
@@ -97,6 +98,16 @@ class StrategyFactory(factory.django.DjangoModelFactory):
     title_en = factory.Sequence(lambda n: f"Strategy {n}")
 
 
+class KeyTaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeyTask
+
+    strategy = factory.SubFactory(StrategyFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title_ko = factory.Sequence(lambda n: f"중점과제 {n}")
+    title_en = factory.Sequence(lambda n: f"Key task {n}")
+
+
 class TaskFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Task
@@ -155,17 +166,24 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     comment = ""
 
 
-def build_plan(tasks, year=2024, *, agencies=12, strategies=5):
+def build_plan(tasks, year=2024, *, agencies=12, strategies=5, key_tasks=0):
     """A plan of ``tasks`` tasks, made with bulk inserts so that hundreds take a moment.
 
     Its ``strategies`` strategies and ``agencies`` agencies are its own (slugs
     ``{year}-agency-N``): the tasks take them in turn, each agency leading and supporting the
-    same tasks, and one of four technologies. Every task has a milestone and a report of
-    30 June. The first task's history grows with the plan, so that the pages of one task do
-    too: ``tasks // 10`` more reports, moved milestones, contribution notes and reviews."""
+    same tasks, and one of four technologies. With ``key_tasks``, each strategy has that many
+    key tasks, which its tasks take in turn, with a turn of no key task. Every task has a
+    milestone and a report of 30 June. The first task's history grows with the plan, so that
+    the pages of one task do too: ``tasks // 10`` more reports, moved milestones, contribution
+    notes and reviews."""
     plan = Plan.objects.create(year=year, title_ko=f"{year}년도 시행계획", total_budget=10**12,
                                won_per_usd="1337.04", endorsed_on=datetime.date(year, 3, 19))
     strategy_rows = [StrategyFactory(plan=plan, number=n) for n in range(1, strategies + 1)]
+    key_task_rows = {
+        strategy.pk: [None, *(KeyTaskFactory(strategy=strategy, number=n)
+                              for n in range(1, key_tasks + 1))]
+        for strategy in strategy_rows
+    }
     agency_rows = [AgencyFactory(slug=f"{year}-agency-{n}") for n in range(agencies)]
     technologies = [
         StrategicTechnology.objects.get_or_create(
@@ -177,8 +195,11 @@ def build_plan(tasks, year=2024, *, agencies=12, strategies=5):
     rows = []
     for n in range(1, tasks + 1):
         status = statuses[n % len(statuses)]
+        strategy = strategy_rows[n % strategies]
+        under = key_task_rows[strategy.pk]
         rows.append(Task(
-            plan=plan, strategy=strategy_rows[n % strategies], number=n, code=f"{year}-{n:02d}",
+            plan=plan, strategy=strategy, key_task=under[(n // strategies) % len(under)],
+            number=n, code=f"{year}-{n:02d}",
             title_ko=f"과제 {n}", lead_agency=agency_rows[n % agencies], budget=10**9 + n,
             start_date=datetime.date(year, 1, 1), end_date=datetime.date(year, 12, 31),
             status=status, progress=100 if status in Status.finished() else n % 90,

@@ -406,6 +406,7 @@ def test_csv_export_cells_match_each_task_with_its_lists_merged_in_order(
         "budget": "123", "start_date": "2024-01-01", "end_date": with_lists.end_date.isoformat(),
         "status": with_lists.status, "progress": "30", "budget_executed": "45",
         "last_reported_at": "2024-06-01T08:30:15.123456+09:00", "is_illustrative": "no",
+        "key_task": "",
     }
     assert rows[1]["last_reported_at"] == ""
 
@@ -506,7 +507,7 @@ def test_dashboard_figures_add_up_by_status_strategy_agency_and_technology(
 def test_demo_dashboard_in_korean(client, demo):
     client.login(username="manager", password="kipplan-demo")
 
-    response = client.get(reverse("tracker:dashboard"), HTTP_ACCEPT_LANGUAGE="ko")
+    response = client.get(reverse("tracker:plan", args=[2024]), HTTP_ACCEPT_LANGUAGE="ko")
 
     body = response.content.decode()
     assert response.context["totals"].tasks == 75
@@ -518,7 +519,7 @@ def test_demo_dashboard_in_korean(client, demo):
 def test_demo_dashboard_in_english(client, demo):
     client.login(username="manager", password="kipplan-demo")
 
-    response = client.get(reverse("tracker:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(reverse("tracker:plan", args=[2024]), HTTP_ACCEPT_LANGUAGE="en")
 
     body = response.content.decode()
     assert "934.1 billion won" in body
@@ -534,7 +535,7 @@ def test_demo_dashboard_in_english(client, demo):
 def test_demo_dashboard_shows_review_disagreements(client, demo):
     client.login(username="manager", password="kipplan-demo")
 
-    response = client.get(reverse("tracker:dashboard"))
+    response = client.get(reverse("tracker:plan", args=[2024]))
 
     codes = {task.code for task in response.context["disagreements"]}
     assert codes
@@ -545,13 +546,14 @@ def test_demo_dashboard_shows_review_disagreements(client, demo):
 def test_agency_pages_show_what_each_agency_leads_and_supports(client, demo):
     client.login(username="manager", password="kipplan-demo")
 
-    listing = client.get(reverse("tracker:agency_list"))
-    kista = client.get(reverse("tracker:agency_detail", args=["kista"]))
+    listing = client.get(reverse("tracker:agency_list"), {"year": 2024})
+    kista = client.get(reverse("tracker:agency_detail", args=["kista"]), {"year": 2024})
 
     by_slug = {card.agency.slug: card for card in listing.context["cards"]}
-    assert by_slug["kista"].led == Task.objects.filter(lead_agency__slug="kista").count()
+    assert by_slug["kista"].led == Task.objects.filter(
+        plan__year=2024, lead_agency__slug="kista").count()
     assert by_slug["kipo"].supported == Agency.objects.get(
-        slug="kipo").supported_tasks.count()
+        slug="kipo").supported_tasks.filter(plan__year=2024).count()
     assert "국가전략기술특허지원단" in kista.content.decode()
     assert kista.context["led_summary"].tasks == by_slug["kista"].led
 

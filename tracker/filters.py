@@ -7,9 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from .i18n import localized_pair
 from .models import Agency, Status, StrategicTechnology, Task
+from .reports import strategies_and_key_tasks
 from .widgets import FastSelect, options_html
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+NO_KEY_TASK = "none"
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -23,6 +25,11 @@ class TaskFilter(django_filters.FilterSet):
     # A choice of the plan's strategy numbers, checked in Python: no lookup of arbitrary input.
     strategy = django_filters.ChoiceFilter(
         label=_("Strategy"), field_name="strategy__number", empty_label=_("All strategies"),
+        widget=FastSelect,
+    )
+    # A choice of the plan's key tasks by code (1-2), or none; checked in Python.
+    key_task = django_filters.ChoiceFilter(
+        label=_("Key task"), method="of_key_task", empty_label=_("All key tasks"),
         widget=FastSelect,
     )
     # Agencies are choices of (slug, name), read once for both filters, checked in Python.
@@ -70,8 +77,16 @@ class TaskFilter(django_filters.FilterSet):
         # in whichever language was active when the module was imported).
         self.filters["stale"].label = gettext("No report in %(days)s days") % {
             "days": settings.KIPPLAN_REPORTING_PERIOD_DAYS}
+        # The strategies and their key tasks in one query.
+        structure = strategies_and_key_tasks(plan)
         self.filters["strategy"].extra["choices"] = [
-            (str(strategy.number), str(strategy)) for strategy in plan.strategies.all()
+            (str(strategy.number), str(strategy)) for strategy, _key_tasks in structure
+        ]
+        key_tasks = [key_task for _strategy, key_tasks in structure for key_task in key_tasks]
+        self.key_task_ids = {key_task.code: key_task.pk for key_task in key_tasks}
+        self.filters["key_task"].extra["choices"] = [
+            *((key_task.code, str(key_task)) for key_task in key_tasks),
+            (NO_KEY_TASK, gettext("No key task")),
         ]
         self.filters["technology"].extra["choices"] = [
             (technology.slug, str(technology)) for technology in StrategicTechnology.objects.all()
@@ -103,6 +118,11 @@ class TaskFilter(django_filters.FilterSet):
             task_id=OuterRef("pk"), agency_id__in=ids
         )
         return queryset.filter(Q(lead_agency_id__in=ids) | Exists(supporting))
+
+    def of_key_task(self, queryset, name, code):
+        if code == NO_KEY_TASK:
+            return queryset.filter(key_task__isnull=True)
+        return queryset.filter(key_task_id=self.key_task_ids[code])
 
     def flag(self, queryset, name, value):
         field = {"overdue": "is_overdue", "stale": "is_stale"}[name]

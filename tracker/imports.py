@@ -9,6 +9,7 @@ again on import, from the plan's year and the task's number.
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -21,8 +22,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .exports import COLUMNS, LIST_SEPARATOR, revived
-from .models import Agency, Plan, ProgressUpdate, StateSource, Status, StrategicTechnology, Task
-from .services import new_plan_like
+from .models import (
+    Agency,
+    KeyTask,
+    Plan,
+    ProgressUpdate,
+    StateSource,
+    Status,
+    StrategicTechnology,
+    Task,
+    key_task_code,
+)
+from .services import key_tasks_by_number, new_plan_like
 from .validators import check_day, check_year
 
 # The columns a file must have; the others may be left out (blank). `code` and `year` are the
@@ -30,6 +41,9 @@ from .validators import check_day, check_year
 REQUIRED_COLUMNS = ["number", "strategy", "title_ko", "lead_agency", "budget", "start_date",
                     "end_date"]
 MAX_ROWS = 20_000
+# A key task's code as the export writes it (1-2: strategy, then key task), or its number alone
+# (2), within the task's strategy.
+KEY_TASK_CODE = re.compile(r"(?:([0-9]+)-)?([0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -214,6 +228,7 @@ class TaskRowForm(forms.Form):
 
     number = forms.IntegerField(min_value=1, max_value=32767)
     strategy = forms.IntegerField(min_value=1, max_value=32767)
+    key_task = forms.CharField(required=False)  # after strategy, which it is checked against
     title_ko = forms.CharField(max_length=300)
     title_en = forms.CharField(max_length=300, required=False)
     description_ko = forms.CharField(required=False)
@@ -230,19 +245,46 @@ class TaskRowForm(forms.Form):
     last_reported_at = SpreadsheetDateTimeField(required=False)
     is_illustrative = YesNoField(required=False)
 
-    def __init__(self, cells, *, strategies, agencies, technologies):
+    def __init__(self, cells, *, strategies, key_tasks, agencies, technologies):
         data = {name: cells.get(name) for name in self.base_fields}
         for name, field in self.base_fields.items():
             if not isinstance(field, (SpreadsheetDateField, SpreadsheetDateTimeField)):
                 data[name] = cell_text(data[name])
         super().__init__(data)
         self.strategies, self.agencies, self.techs = strategies, agencies, technologies
+        self.key_tasks = key_tasks
 
     def clean_strategy(self):
         number = self.cleaned_data["strategy"]
         if number not in self.strategies:
             raise ValidationError(_("The plan has no strategy %(number)s.") % {"number": number})
         return self.strategies[number]
+
+    def clean_key_task(self):
+        """The key task of the row's strategy that the cell names, by code or number."""
+        text = self.cleaned_data["key_task"]
+        if not text:
+            return None
+        match = KEY_TASK_CODE.fullmatch(text)
+        if match is None:
+            raise ValidationError(_(
+                "“%(text)s” is not a key task; write its code, such as 1-2 (strategy 1, key "
+                "task 2), as text: a spreadsheet may have turned 1-2 into a date.") % {
+                "text": text})
+        strategy = self.cleaned_data.get("strategy")
+        if strategy is None:  # the strategy's own problem is reported
+            return None
+        number = int(match[2])
+        code = key_task_code(match[1] or strategy.number, number)
+        if match[1] and int(match[1]) != strategy.number:
+            raise ValidationError(_(
+                "Key task %(code)s is under strategy %(other)s, but the task's strategy is "
+                "%(strategy)s.") % {"code": code, "other": int(match[1]),
+                                     "strategy": strategy.number})
+        if (strategy.number, number) not in self.key_tasks:
+            raise ValidationError(_("Strategy %(strategy)s has no key task %(code)s.") % {
+                "strategy": strategy.number, "code": code})
+        return self.key_tasks[strategy.number, number]
 
     def clean_lead_agency(self):
         return self.look_up(self.cleaned_data["lead_agency"], self.agencies,
@@ -276,7 +318,8 @@ class TaskRowForm(forms.Form):
         """The row as an unsaved task of plan, checked by the model's own rules."""
         data = self.cleaned_data
         task = Task(
-            plan=plan, strategy=data["strategy"], number=data["number"],
+            plan=plan, strategy=data["strategy"], key_task=data["key_task"],
+            number=data["number"],
             title_ko=data["title_ko"], title_en=data["title_en"],
             description_ko=data["description_ko"], description_en=data["description_en"],
             lead_agency=data["lead_agency"], budget=data["budget"],
@@ -285,7 +328,7 @@ class TaskRowForm(forms.Form):
             last_reported_at=data["last_reported_at"], is_illustrative=data["is_illustrative"],
         )
         task.code = task.make_code()
-        task.full_clean(exclude=["plan", "strategy", "lead_agency", "code"],
+        task.full_clean(exclude=["plan", "strategy", "key_task", "lead_agency", "code"],
                         validate_unique=False, validate_constraints=False)
         return task, data["supporting_agencies"], data["technologies"]
 
@@ -301,17 +344,18 @@ def names(queryset, *fields):
     return known
 
 
-def check_rows(rows, plan, strategies, total=None):
+def check_rows(rows, plan, strategies, total=None, *, key_tasks):
     """The rows as (task, supporting agencies, technologies); PlanImportError with every
-    problem when any row is wrong."""
+    problem when any row is wrong. ``strategies`` and ``key_tasks`` are those the tasks are
+    matched against, by number ({number: strategy}, {(strategy number, number): key task})."""
     agencies = names(Agency.objects.all(), "slug", "name_ko", "name_en")
     technologies = names(StrategicTechnology.objects.all(), "slug", "number", "name_ko",
                          "name_en")
     taken = set(plan.tasks.values_list("number", flat=True)) if plan.pk else set()
     problems, drafts, first_row = [], [], {}
     for row, cells in rows:
-        form = TaskRowForm(cells, strategies=strategies, agencies=agencies,
-                           technologies=technologies)
+        form = TaskRowForm(cells, strategies=strategies, key_tasks=key_tasks,
+                           agencies=agencies, technologies=technologies)
         valid = form.is_valid()
         problems += [Problem(" ".join(errors), row=row, column=column)
                      for column, errors in form.errors.items()]
@@ -351,10 +395,10 @@ def check_rows(rows, plan, strategies, total=None):
 
 def import_plan(name, data, year, *, total=None, dry_run=False, user=None):
     """Import the tasks of the file (name tells its type, data is its bytes) into the plan of
-    ``year``, made when missing (its strategies and exchange rate copied from the latest earlier
-    plan). A task's state (status, progress, budget executed) is recorded in its history as the
-    import's, by ``user`` if given. Returns an ImportResult; raises PlanImportError with every
-    problem, storing nothing."""
+    ``year``, made when missing (its strategies, key tasks and exchange rate copied from the
+    latest earlier plan). A task's state (status, progress, budget executed) is recorded in its
+    history as the import's, by ``user`` if given. Returns an ImportResult; raises
+    PlanImportError with every problem, storing nothing."""
     try:
         check_year(year)
     except ValidationError as error:
@@ -370,9 +414,11 @@ def import_plan(name, data, year, *, total=None, dry_run=False, user=None):
                 "Create the plan and its strategies in the admin first.") % {"year": year})])
         plan = Plan(year=year)
         strategies = {s.number: s for s in model.strategies.all()}
+        key_tasks = key_tasks_by_number(KeyTask.objects.filter(strategy__plan=model))
     else:
         strategies = {s.number: s for s in plan.strategies.all()}
-    drafts = check_rows(rows, plan, strategies, total)
+        key_tasks = key_tasks_by_number(KeyTask.objects.filter(strategy__plan=plan))
+    drafts = check_rows(rows, plan, strategies, total, key_tasks=key_tasks)
     if dry_run:
         return ImportResult(plan, len(drafts), created, dry_run=True)
     try:
@@ -382,7 +428,8 @@ def import_plan(name, data, year, *, total=None, dry_run=False, user=None):
                 plan = new_plan_like(model, year,
                                      total_budget=budgets if total is None else total)
                 strategies = {s.number: s for s in plan.strategies.all()}
-            tasks = store(drafts, plan, strategies, user=user)
+                key_tasks = key_tasks_by_number(KeyTask.objects.filter(strategy__plan=plan))
+            tasks = store(drafts, plan, strategies, key_tasks, user=user)
     except IntegrityError:
         # Checked above, so only another import (or an edit) at the same moment gets here.
         raise PlanImportError([Problem(_(
@@ -392,12 +439,14 @@ def import_plan(name, data, year, *, total=None, dry_run=False, user=None):
     return ImportResult(plan, len(tasks), created, dry_run=False)
 
 
-def store(drafts, plan, strategies, *, user=None):
+def store(drafts, plan, strategies, key_tasks, *, user=None):
     """Save the checked drafts (task, supporting agencies, technologies) into plan, each task
-    under the plan's strategy of its number, and the state each was given as the first entry
-    of its history. Returns the saved tasks."""
+    under the plan's strategy and key task of their numbers, and the state each was given as
+    the first entry of its history. Returns the saved tasks."""
     now = timezone.now()
     for task, *_links in drafts:
+        if task.key_task is not None:
+            task.key_task = key_tasks[task.strategy.number, task.key_task.number]
         task.plan, task.strategy = plan, strategies[task.strategy.number]
     tasks = [draft[0] for draft in drafts]
     entries = {task.number: opening_entry(task, user=user, now=now) for task in tasks}

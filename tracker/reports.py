@@ -3,7 +3,7 @@ The read side of the manager pages: aggregates computed in the database, each ta
 so that a page's query count does not grow with the plan.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
@@ -13,12 +13,14 @@ from django.utils import timezone
 from .models import (
     Agency,
     IndicatorValue,
+    KeyTask,
     Milestone,
     Plan,
     ProgressUpdate,
     ReviewAssessment,
     Status,
     StrategicTechnology,
+    Strategy,
     Task,
     end_of,
     overdue_condition,
@@ -99,8 +101,14 @@ class Scorecard:
 
 
 @dataclass
+class KeyTaskScore(Scorecard):
+    key_task: object = None  # None: the strategy's tasks that have no key task
+
+
+@dataclass
 class StrategyScore(Scorecard):
     strategy: object = None
+    key_tasks: list[KeyTaskScore] = field(default_factory=list)  # by number, "none" last
 
 
 @dataclass
@@ -153,11 +161,11 @@ class StatusShare:
 
 
 def status_and_strategy(rows, plan: Plan):
-    """The status breakdown, the headline totals and the strategy table, from one query
-    grouped by strategy and status (at most a few dozen partial rows). Grouped by the
-    strategy's id, which the tasks' covering index holds; the plan's strategies, a handful,
-    are read in a second query."""
-    partial = list(rows.values("strategy_id", "current_status").annotate(
+    """The status breakdown, the headline totals and the strategy table with each strategy's
+    key tasks, from one query grouped by strategy, key task and status (at most a few hundred
+    partial rows). Grouped by ids only, which the tasks' covering index holds; the plan's
+    strategies and key tasks, a few dozen, are read together in a second query."""
+    partial = list(rows.values("strategy_id", "key_task_id", "current_status").annotate(
         **summary_columns()).order_by())
 
     totals = finish_row(combine(partial))
@@ -172,12 +180,50 @@ def status_and_strategy(rows, plan: Plan):
         offset += share
     groups = {}
     for row in partial:
-        groups.setdefault(row["strategy_id"], []).append(row)
-    strategy_rows = [
-        finish_row(combine(groups[strategy.pk]), StrategyScore, strategy=strategy)
-        for strategy in plan.strategies.filter(pk__in=groups)
-    ]
+        groups.setdefault(row["strategy_id"], {}).setdefault(row["key_task_id"], []).append(row)
+    strategy_rows = []
+    for strategy, key_tasks in strategies_and_key_tasks(plan, groups):
+        by_key_task = groups[strategy.pk]
+        scores = [finish_row(combine(by_key_task[key_task.pk]), KeyTaskScore, key_task=key_task)
+                  for key_task in key_tasks if key_task.pk in by_key_task]
+        # The rest have no key task (or, against Task.clean, one of another strategy): the key
+        # tasks' rows always add up to their strategy's.
+        named = {key_task.pk for key_task in key_tasks}
+        rest = [row for pk, rows_ in by_key_task.items() if pk not in named for row in rows_]
+        if rest:
+            scores.append(finish_row(combine(rest), KeyTaskScore, key_task=None))
+        everything = [row for rows_ in by_key_task.values() for row in rows_]
+        strategy_rows.append(finish_row(combine(everything), StrategyScore, strategy=strategy,
+                                        key_tasks=scores))
     return breakdown, totals, strategy_rows
+
+
+STRATEGY_FIELDS = [f.attname for f in Strategy._meta.concrete_fields]
+KEY_TASK_FIELDS = [f.attname for f in KeyTask._meta.concrete_fields]
+
+
+def strategies_and_key_tasks(plan: Plan, strategy_ids=None):
+    """(strategy, [its key tasks]) for the plan's strategies (those of ``strategy_ids`` if
+    given), by number, read in one query: the strategies joined to their key tasks (a strategy
+    without any comes once, with empty key-task columns). Each key task holds its strategy,
+    for its code."""
+    strategies = plan.strategies.all()
+    if strategy_ids is not None:
+        strategies = strategies.filter(pk__in=strategy_ids)
+    values = strategies.order_by("number", "key_tasks__number").values_list(
+        *STRATEGY_FIELDS, *(f"key_tasks__{name}" for name in KEY_TASK_FIELDS))
+    found = {}
+    for row in values:
+        strategy_values, key_task_values = row[:len(STRATEGY_FIELDS)], row[len(STRATEGY_FIELDS):]
+        pk = strategy_values[0]
+        if pk not in found:
+            found[pk] = (Strategy.from_db(values.db, STRATEGY_FIELDS, strategy_values), [])
+        strategy, key_tasks = found[pk]
+        if key_task_values[0] is not None:
+            key_task = KeyTask.from_db(values.db, KEY_TASK_FIELDS, key_task_values)
+            key_task.strategy = strategy
+            key_tasks.append(key_task)
+    return list(found.values())
 
 
 def by_lead_agency(rows, limit=None):

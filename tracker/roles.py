@@ -17,9 +17,9 @@ PLAN_MANAGERS = "Plan managers"
 
 # Every model of the plan and its reporting; not the users' own profiles and reminders.
 PLAN_MODELS = [
-    "plan", "strategy", "agency", "strategictechnology", "task", "milestone", "progressupdate",
-    "agencymembership", "reviewassessment", "contributionnote", "milestonechange", "indicator",
-    "indicatorvalue",
+    "plan", "strategy", "keytask", "agency", "strategictechnology", "task", "milestone",
+    "progressupdate", "agencymembership", "reviewassessment", "contributionnote",
+    "milestonechange", "indicator", "indicatorvalue",
 ]
 
 # Role name -> codenames of tracker permissions. Keep the order: a new database makes the groups

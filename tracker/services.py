@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from .access import member_agency_ids
 from .models import (
     ContributionNote,
+    KeyTask,
     Milestone,
     MilestoneChange,
     Plan,
@@ -240,19 +241,46 @@ def record_review(
 
 
 def new_plan_like(model, year, *, total_budget):
-    """A new, empty plan for ``year`` with the strategies and exchange rate of ``model`` (an
-    earlier plan): the master plan's strategies run for five years."""
+    """A new, empty plan for ``year`` with the strategies, key tasks and exchange rate of
+    ``model`` (an earlier plan): the master plan's strategies and key tasks run for five
+    years."""
     plan = Plan.objects.create(
         year=year, title_ko=f"{year}년도 국가지식재산 시행계획",
         title_en=f"{year} National IP Implementation Plan", total_budget=total_budget,
         won_per_usd=model.won_per_usd,
     )
-    Strategy.objects.bulk_create([
+    strategies = Strategy.objects.bulk_create([
         Strategy(plan=plan, number=strategy.number, title_ko=strategy.title_ko,
                  title_en=strategy.title_en)
         for strategy in model.strategies.order_by("number")
     ])
+    copy_key_tasks(model, {strategy.number: strategy for strategy in strategies})
     return plan
+
+
+def key_tasks_by_number(key_tasks):
+    """{(strategy number, key task number): key task} of a queryset of key tasks, in one
+    query."""
+    return {(key_task.strategy.number, key_task.number): key_task
+            for key_task in key_tasks.select_related("strategy")}
+
+
+def copy_key_tasks(source: Plan, strategies: dict) -> dict:
+    """The key tasks of the ``source`` plan, under ``strategies`` ({number: strategy}) of
+    another plan, matched by strategy number and key task number: copies (titles, illustrative
+    or not) where that plan has none of the number, its own where it has; none under a strategy
+    it lacks. Returns that plan's {(strategy number, number): key task}. Three queries."""
+    present = key_tasks_by_number(KeyTask.objects.filter(strategy__in=strategies.values()))
+    copies = KeyTask.objects.bulk_create([
+        KeyTask(strategy=strategies[strategy_number], number=number,
+                title_ko=key_task.title_ko, title_en=key_task.title_en,
+                is_illustrative=key_task.is_illustrative)
+        for (strategy_number, number), key_task in key_tasks_by_number(
+            KeyTask.objects.filter(strategy__plan=source).order_by(
+                "strategy__number", "number")).items()
+        if strategy_number in strategies and (strategy_number, number) not in present
+    ])
+    return {**present, **{(copy.strategy.number, copy.number): copy for copy in copies}}
 
 
 class CarryOverError(Exception):
@@ -296,7 +324,8 @@ def carry_over(source_year, target_year, *, include_suspended=False):
             "The %(year)s plan already has %(count)s tasks; tasks are carried over only into "
             "an empty plan.") % {"year": target_year, "count": target.tasks.count()})
     leaving = Status.finished() if include_suspended else [*Status.finished(), Status.SUSPENDED]
-    unfinished = (source.tasks.exclude(status__in=leaving).select_related("strategy")
+    unfinished = (source.tasks.exclude(status__in=leaving)
+                  .select_related("strategy", "key_task")
                   .prefetch_related("supporting_agencies", "technologies", "milestones")
                   .order_by("number"))
     years = target_year - source_year
@@ -310,7 +339,8 @@ def carry_over(source_year, target_year, *, include_suspended=False):
             if missing:
                 raise CarryOverError(_("The %(year)s plan has no strategy %(numbers)s.") % {
                     "year": target_year, "numbers": ", ".join(map(str, missing))})
-            carried, milestones = copy_tasks(unfinished, target, strategies, years)
+            key_tasks = copy_key_tasks(source, strategies)
+            carried, milestones = copy_tasks(unfinished, target, strategies, key_tasks, years)
     except IntegrityError:
         # Checked above, so only another carry-over or import at the same moment gets here.
         raise CarryOverError(_(
@@ -320,12 +350,14 @@ def carry_over(source_year, target_year, *, include_suspended=False):
     return CarryOver(target, len(carried), len(milestones), suspended)
 
 
-def copy_tasks(tasks, plan, strategies, years):
-    """Copies of tasks in plan, ``years`` later, with their supporting agencies,
-    technologies and open milestones, each linked to the task it continues. Returns the new
-    tasks and milestones."""
+def copy_tasks(tasks, plan, strategies, key_tasks, years):
+    """Copies of tasks in plan, ``years`` later, under the plan's strategies and key tasks of
+    the same numbers, with their supporting agencies, technologies and open milestones, each
+    linked to the task it continues. Returns the new tasks and milestones."""
     carried = Task.objects.bulk_create([
-        Task(plan=plan, strategy=strategies[task.strategy.number], number=task.number,
+        Task(plan=plan, strategy=strategies[task.strategy.number],
+             key_task=key_tasks[task.strategy.number, task.key_task.number]
+             if task.key_task else None, number=task.number,
              code=task_code(plan.year, task.number), title_ko=task.title_ko,
              title_en=task.title_en, description_ko=task.description_ko,
              description_en=task.description_en, lead_agency_id=task.lead_agency_id,

@@ -5,6 +5,7 @@ import dataclasses
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
@@ -58,7 +59,8 @@ class PlanMixin(PageAccessMixin):
     @cached_property
     def plan(self):
         year = self.kwargs.get("year") or self.request.GET.get("year")
-        plans = Plan.objects.select_related("endorsed_by")
+        plans = Plan.objects.select_related("endorsed_by").annotate(
+            has_tasks=Exists(Task.objects.filter(plan=OuterRef("pk"))))
         if year is None:
             plan = plans.order_by("-year").first()
             if plan is None:
@@ -105,7 +107,7 @@ class DashboardView(PlanMixin, TemplateView):
     @cached_property
     def headline_only(self):
         """A plan recorded by its headline figures: none of its tasks entered yet."""
-        return not self.plan.tasks.exists()
+        return not self.plan.has_tasks
 
     def get_context_data(self, **kwargs):
         if self.headline_only:

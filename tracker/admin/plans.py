@@ -1,5 +1,5 @@
-"""The plans, their strategies and the strategic technologies; and the page that imports a plan's
-tasks from a spreadsheet."""
+"""The plans, their strategies (with their key tasks) and the strategic technologies; and the page
+that imports a plan's tasks from a spreadsheet."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import imports
 from ..access import sees_every_task
 from ..forms import PlanImportForm
-from ..models import Plan, StrategicTechnology, Strategy
+from ..models import KeyTask, Plan, StrategicTechnology, Strategy
 from ..money import format_won
 from .base import localized_column
 
@@ -126,6 +126,15 @@ class PlanAdmin(admin.ModelAdmin):
         }
 
 
+class KeyTaskInline(admin.TabularInline):
+    """The strategy's key tasks (중점과제), numbered within it: 1-2 is key task 2 of strategy 1.
+    Plan administrators edit them here; managers read them."""
+
+    model = KeyTask
+    extra = 0
+    fields = ["number", "title_ko", "title_en", "is_illustrative"]
+
+
 @admin.register(Strategy)
 class StrategyAdmin(admin.ModelAdmin):
     list_display = ["number", "title_display", "plan"]
@@ -135,6 +144,7 @@ class StrategyAdmin(admin.ModelAdmin):
     search_fields = ["title_ko", "title_en"]
     autocomplete_fields = ["plan"]
     title_display = localized_column("title", _("title"))
+    inlines = [KeyTaskInline]
 
 
 @admin.register(StrategicTechnology)

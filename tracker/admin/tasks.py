@@ -16,7 +16,7 @@ from .. import services
 from ..badges import review_badge, status_badge
 from ..forms import MilestoneForm
 from ..history import timeline
-from ..models import Milestone, MilestoneChange, Plan, Task
+from ..models import KeyTask, Milestone, MilestoneChange, Plan, Task
 from ..money import format_millions, format_won
 from .base import TaskScopedAdmin, localized_column
 from .task_pages import TASK_PAGES, summary_context
@@ -86,6 +86,43 @@ class NoRecentReportFilter(admin.SimpleListFilter):
         return queryset
 
 
+NO_KEY_TASK = "none"
+
+
+def key_task_label(key_task):
+    """A key task among those of every plan: its plan's year, code and title."""
+    return f"{key_task.strategy.plan.year} {key_task}"
+
+
+def key_tasks_with_plans():
+    """Key tasks with their strategies and plans (for their labels), the latest plan's first."""
+    return KeyTask.objects.select_related("strategy__plan").order_by(
+        "-strategy__plan__year", "strategy__number", "number")
+
+
+class KeyTaskFilter(admin.SimpleListFilter):
+    """The key tasks in one query (those of the plan filtered by, if any), and "none"."""
+
+    title = _("key task")
+    parameter_name = "key_task"
+
+    def lookups(self, request, model_admin):
+        key_tasks = key_tasks_with_plans()
+        plan = request.GET.get("plan__id__exact", "")
+        if plan.isascii() and plan.isdigit():
+            key_tasks = key_tasks.filter(strategy__plan_id=plan)
+        return [(str(key_task.pk), key_task_label(key_task)) for key_task in key_tasks] + [
+            (NO_KEY_TASK, _("No key task"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == NO_KEY_TASK:
+            return queryset.filter(key_task__isnull=True)
+        if value and value.isascii() and value.isdigit():
+            return queryset.filter(key_task_id=value)
+        return queryset
+
+
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     # One line a task at 1366 px: the title takes the width the other columns leave (the
@@ -96,7 +133,7 @@ class TaskAdmin(admin.ModelAdmin):
     ]
     list_display_links = ["code", "title_display"]
     list_filter = [
-        "status", "strategy", OverdueFilter, NoRecentReportFilter, "plan",
+        "status", "strategy", KeyTaskFilter, OverdueFilter, NoRecentReportFilter, "plan",
         ("lead_agency", admin.RelatedOnlyFieldListFilter), "is_illustrative",
     ]
     list_select_related = ["plan", "strategy", "lead_agency"]
@@ -115,7 +152,8 @@ class TaskAdmin(admin.ModelAdmin):
     change_form_template = "admin/tracker/task/change_form.html"
     change_list_template = "admin/tracker/change_list_with_import.html"
     fieldsets = [
-        (None, {"fields": ["plan", "strategy", "number", "code", "title_ko", "title_en"]}),
+        (None, {"fields": ["plan", "strategy", "key_task", "number", "code", "title_ko",
+                           "title_en"]}),
         (_("Description"), {"fields": ["description_ko", "description_en"]}),
         (_("Agencies and technologies"), {
             "fields": ["lead_agency", "supporting_agencies", "technologies"],
@@ -144,6 +182,14 @@ class TaskAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and (
             obj is None or obj.can_view(request.user)
         )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "key_task":  # labelled with their plans, read in one query
+            kwargs["queryset"] = key_tasks_with_plans()
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.label_from_instance = key_task_label
+            return field
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_urls(self):
         return [page(self).urlpattern() for page in TASK_PAGES] + super().get_urls()

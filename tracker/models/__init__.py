@@ -17,6 +17,7 @@ from .plans import (
     Plan,
     StrategicTechnology,
     Strategy,
+    key_task_code,
 )
 from .tasks import (
     Milestone,
@@ -33,6 +34,6 @@ __all__ = [
     "Indicator", "IndicatorValue", "KeyTask", "Milestone", "MilestoneChange",
     "PasswordResetRequest", "Plan", "Profile", "ProgressUpdate", "Reminder", "ReviewAssessment",
     "ReviewLight", "StateSource", "Status", "StrategicTechnology", "Strategy", "Task",
-    "TrafficLight", "end_of", "overdue_condition", "reporting_period", "stale_condition",
-    "task_code",
+    "TrafficLight", "end_of", "key_task_code", "overdue_condition", "reporting_period",
+    "stale_condition", "task_code",
 ]

@@ -120,6 +120,11 @@ class Strategy(models.Model):
         return localized(self, "title")
 
 
+def key_task_code(strategy_number, number):
+    """A key task's code, as the master plan numbers them: strategy, then key task (1-2)."""
+    return f"{strategy_number}-{number}"
+
+
 class KeyTask(models.Model):
     """A key task (중점과제) of the master plan, under one of a yearly plan's strategies: the
     plan's structure is strategy → key task → task."""
@@ -149,8 +154,7 @@ class KeyTask(models.Model):
 
     @property
     def code(self):
-        """The master plan's numbering: strategy, then key task (1-1)."""
-        return f"{self.strategy.number}-{self.number}"
+        return key_task_code(self.strategy.number, self.number)
 
     @property
     def title(self):
