@@ -32,7 +32,7 @@ def test_a_whole_plan_survives_dumpdata_and_loaddata_into_an_empty_database(tmp_
     # earlier transactional test's flush made them again under later ids.
     call_command("flush", "--no-input", verbosity=0)
     call_command("loaddata", "demo", verbosity=0)
-    carry_over(2024, 2025)
+    carry_over(2024, 2026)  # a plan made by the service too, beside the demo's 2024 and 2025
     Profile.objects.create(user=get_user_model().objects.get(username="msit"), language="en")
     Reminder.objects.create(user=get_user_model().objects.get(username="kipo"),
                             items=["task:1", "milestone:2"])

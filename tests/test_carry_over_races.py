@@ -22,7 +22,7 @@ def test_concurrent_carry_overs_on_postgresql_make_one_plan():
     def run():
         try:
             barrier.wait(timeout=10)
-            made.append(services.carry_over(2024, 2025).tasks)
+            made.append(services.carry_over(2024, 2026).tasks)
         except services.CarryOverError as error:
             refused.append(str(error))
         finally:
@@ -38,5 +38,5 @@ def test_concurrent_carry_overs_on_postgresql_make_one_plan():
         status__in=[*Status.finished(), Status.SUSPENDED]).count()
     assert made == [unfinished]
     assert len(refused) == runs - 1, refused
-    assert Plan.objects.filter(year=2025).count() == 1
-    assert Task.objects.filter(plan__year=2025).count() == unfinished
+    assert Plan.objects.filter(year=2026).count() == 1
+    assert Task.objects.filter(plan__year=2026).count() == unfinished

@@ -12,10 +12,18 @@ from django.core.management.base import CommandError
 from django.core.serializers.base import DeserializationError
 from django.db import IntegrityError
 from django.db.models import Count, F, Sum
+from django.utils import timezone
 
+from tracker import services
 from tracker.models import (
     Agency,
+    AgencyName,
+    FigureKind,
+    Indicator,
+    IndicatorValue,
+    KeyTask,
     Milestone,
+    MilestoneChange,
     Plan,
     ProgressUpdate,
     Status,
@@ -71,6 +79,208 @@ def test_no_demo_report_spends_more_than_its_tasks_budget(demo):
     assert list(overspent.values_list("task__code", "budget_executed")) == []
 
 
+# The plans by year, as announced (../shared/domain/evaluation.md): tasks, budget in won,
+# Council meeting and its date, all held in writing.
+ANNOUNCED = [
+    (2022, 112, 990_100_000_000, 31, "2022-03-31"),
+    (2023, 107, 1_012_400_000_000, 34, "2023-03-31"),
+    (2024, 75, 934_100_000_000, 36, "2024-03-19"),
+    (2025, 67, 785_000_000_000, 38, "2025-03-28"),
+]
+SOURCED_KEY_TASKS = {
+    "1-1": "Core IP creation in national strategic industries",
+    "1-2": "Technology transfer and commercialisation",
+    "1-3": "Pre-emptive legal reform for the digital environment",
+    "2-1": "Strategic protection of national core technologies",
+    "2-2": "Preventing domestic and overseas infringement",
+    "2-3": "The IP dispute-resolution system",
+}
+
+
+@pytest.mark.parametrize(("year", "tasks", "budget", "meeting", "endorsed_on"), ANNOUNCED,
+                         ids=[str(row[0]) for row in ANNOUNCED])
+def test_each_plan_is_recorded_as_announced(demo, year, tasks, budget, meeting, endorsed_on):
+    plan = Plan.objects.get(year=year)
+
+    assert plan.title_ko == f"{year}년도 국가지식재산 시행계획"
+    assert plan.title_en == f"{year} National IP Implementation Plan"
+    assert (plan.announced_task_count, plan.total_budget, plan.meeting_number) == (
+        tasks, budget, meeting)
+    assert plan.endorsed_on.isoformat() == endorsed_on
+    assert plan.held_in_writing
+    assert plan.endorsed_by.name_ko == "국가지식재산위원회"
+    assert f"제{meeting}회" in plan.source_note and endorsed_on in plan.source_note
+    assert str(plan.won_per_usd) == "1337.04"
+
+
+def test_the_demo_has_exactly_the_four_plans(demo):
+    assert list(Plan.objects.order_by("year").values_list("year", flat=True)) == [
+        2022, 2023, 2024, 2025]
+
+
+@pytest.mark.parametrize("year", [2022, 2023])
+def test_the_2022_and_2023_plans_are_headline_figures_only(demo, year):
+    plan = Plan.objects.get(year=year)
+
+    assert not plan.tasks.exists()
+    assert "Headline figures only" in plan.data_note
+    assert "2024 plan's reference rate" in plan.data_note
+
+
+@pytest.mark.parametrize(("year", "tasks", "budget"), [(2024, 75, 934_100_000_000),
+                                                        (2025, 67, 785_000_000_000)])
+def test_the_entered_plans_tasks_match_the_announced_count_and_budget(demo, year, tasks,
+                                                                       budget):
+    plan = Plan.objects.with_budget_totals().get(year=year)
+
+    assert plan.task_count == plan.announced_task_count == tasks
+    assert plan.allocated_budget == plan.total_budget == budget
+    assert sorted(plan.tasks.values_list("code", flat=True)) == sorted(
+        f"{year}-{number:02d}" for number in plan.tasks.values_list("number", flat=True))
+
+
+@pytest.mark.parametrize("year", [2024, 2025])
+def test_each_entered_plan_has_the_16_key_tasks_six_of_them_sourced(demo, year):
+    key_tasks = KeyTask.objects.filter(strategy__plan__year=year).select_related("strategy")
+
+    assert key_tasks.count() == 16
+    assert {key_task.strategy.number for key_task in key_tasks} == {1, 2, 3, 4, 5}
+    sourced = {key_task.code: key_task.title_en for key_task in key_tasks
+               if not key_task.is_illustrative}
+    assert sourced == SOURCED_KEY_TASKS
+    assert all(key_task.title_ko and key_task.title_en for key_task in key_tasks)
+    assert "key tasks 1-1 to 1-3 and 2-1 to 2-3" in Plan.objects.get(year=year).data_note
+
+
+def test_every_task_serves_a_key_task_of_its_own_strategy(demo):
+    tasks = Task.objects.select_related("key_task__strategy", "strategy")
+
+    assert tasks.count() == 75 + 67
+    assert all(task.key_task and task.key_task.strategy == task.strategy for task in tasks)
+
+
+@pytest.mark.parametrize(("title_ko", "key_task"), [
+    ("국가전략기술특허지원단 출범·운영", "1-1"),
+    ("대학 실험실 창업 전주기 지원", "1-2"),
+    ("디지털 환경 대응 선제적 지식재산 법제 정비", "1-3"),
+    ("기술경찰 확대 및 기술유출 대응 범부처 네트워크 구축", "2-1"),
+    ("해외 지식재산 침해 대응 지원", "2-2"),
+    ("저작권 분쟁조정 활성화", "2-3"),
+])
+def test_tasks_serve_the_key_task_their_title_makes_evident(demo, title_ko, key_task):
+    task = demo.tasks.select_related("key_task__strategy").get(title_ko=title_ko)
+
+    assert task.key_task.code == key_task
+
+
+# The 2025 plan: the 2024 plan's unfinished tasks as carry_over makes them, and new ones.
+
+def carried(tasks, years):
+    """What carry-over decides about each carried task, with its dates moved back ``years``
+    to the source plan's, in number order."""
+    tasks = tasks.select_related("strategy", "key_task__strategy").prefetch_related(
+        "supporting_agencies", "technologies", "milestones", "updates").order_by("number")
+    return [{
+        "number": task.number, "carried_from": task.carried_from_id,
+        "code": task.code.split("-")[1],
+        "titles": (task.title_ko, task.title_en, task.description_ko, task.description_en),
+        "lead": task.lead_agency_id,
+        "supporting": sorted(agency.pk for agency in task.supporting_agencies.all()),
+        "technologies": sorted(technology.pk for technology in task.technologies.all()),
+        "budget": task.budget, "strategy": task.strategy.number,
+        "key_task": task.key_task.code if task.key_task else None,
+        "dates": (services.shift_years(task.start_date, -years),
+                  services.shift_years(task.end_date, -years)),
+        "state": (task.status, task.progress, task.budget_executed, task.last_reported_at,
+                  task.version),
+        "is_illustrative": task.is_illustrative, "source_note": task.source_note,
+        "milestones": [(m.title_ko, m.title_en, m.baseline_date, m.due_date, m.completed_on,
+                        m.is_illustrative) for m in task.milestones.all()],
+        "history": len(task.updates.all()),
+    } for task in tasks]
+
+
+def test_the_2025_carried_tasks_are_what_carry_over_makes(demo):
+    fixture = carried(Task.objects.filter(plan__year=2025, carried_from__isnull=False), 1)
+
+    services.carry_over(2024, 2026)
+
+    made = carried(Task.objects.filter(plan__year=2026), 2)
+    assert len(made) == 30
+    assert [task["number"] for task in fixture] == [task["number"] for task in made]
+    for ours, theirs in zip(fixture, made, strict=True):
+        assert ours == theirs, ours["number"]
+    assert not MilestoneChange.objects.filter(milestone__task__plan__year=2025).exists()
+
+
+def test_the_2025_carried_tasks_keep_their_key_tasks_as_carry_over_does(demo):
+    def key_tasks(year):
+        return {
+            "plan": sorted(KeyTask.objects.filter(strategy__plan__year=year).values_list(
+                "strategy__number", "number", "title_ko", "title_en", "is_illustrative")),
+            "tasks": list(Task.objects.filter(plan__year=year, carried_from__isnull=False)
+                          .order_by("number")
+                          .values_list("number", "key_task__strategy__number",
+                                       "key_task__number")),
+        }
+
+    services.carry_over(2024, 2026)
+
+    assert key_tasks(2026)["plan"] and key_tasks(2026)["tasks"]
+    assert key_tasks(2025) == key_tasks(2026)
+    assert key_tasks(2025)["plan"] == key_tasks(2024)["plan"]
+
+
+def test_the_2025_new_tasks_are_illustrative_and_fill_the_plan(demo):
+    plan = Plan.objects.get(year=2025)
+    carried_over = plan.tasks.filter(carried_from__isnull=False)
+    new = plan.tasks.filter(carried_from__isnull=True)
+
+    assert (carried_over.count(), new.count()) == (30, 37)
+    assert not new.filter(is_illustrative=False).exists()
+    assert new.filter(source_note__contains="kollo.kr").count() == 4
+    assert not set(new.values_list("number", flat=True)) & set(
+        carried_over.values_list("number", flat=True))
+    assert new.aggregate(total=Sum("budget"))["total"] == (
+        785_000_000_000 - carried_over.aggregate(total=Sum("budget"))["total"])
+    assert not new.filter(budget__lte=0).exists()
+    assert not new.exclude(start_date="2025-01-01", end_date="2025-12-31").exists()
+    assert new.annotate(n=Count("milestones")).filter(n=0).count() == 0
+
+
+def test_nothing_has_been_reported_on_the_2025_plan_and_its_state_is_its_history(demo):
+    tasks = Task.objects.filter(plan__year=2025).as_of(timezone.localdate())
+
+    assert not ProgressUpdate.objects.filter(task__plan__year=2025).exists()
+    assert {(task.status, task.progress, task.budget_executed, task.last_reported_at)
+            for task in tasks} == {(Status.NOT_STARTED, 0, 0, None)}
+    assert all((task.current_status, task.current_progress, task.current_executed,
+                task.current_reported_at) == (task.status, task.progress,
+                                              task.budget_executed, task.last_reported_at)
+               for task in tasks)
+
+
+def test_the_2022_trade_balance_was_published_and_then_revised(demo):
+    balance = Indicator.objects.get(plan=demo, name_en="IPR trade balance")
+    figures = balance.values.filter(year=2022)
+
+    assert [(str(value.value), value.kind, value.published_on.isoformat()) for value in figures
+            ] == [("-1330.00", FigureKind.PRELIMINARY, "2023-03-24"),
+                  ("-1110.00", FigureKind.REVISED, "2024-03-20")]
+    assert all("Bank of Korea" in value.source and value.note_ko and value.note_en
+               for value in figures)
+    assert figures.last().value == -1110  # the latest published is in force
+
+
+def test_the_other_indicator_figures_are_preliminary_with_their_source(demo):
+    others = IndicatorValue.objects.exclude(indicator__name_en="IPR trade balance", year=2022)
+
+    assert others.count() == 9
+    assert set(others.values_list("kind", flat=True)) == {FigureKind.PRELIMINARY}
+    assert all(value.source == value.indicator.source for value in others)
+    assert not others.filter(published_on__isnull=False).exists()
+
+
 def test_demo_has_months_of_reports_and_milestones_on_every_task(demo):
     assert demo.tasks.annotate(n=Count("milestones")).filter(n=0).count() == 0
     assert demo.tasks.annotate(n=Count("updates")).filter(n__lt=3).count() == 0
@@ -85,8 +295,22 @@ def test_demo_has_the_12_technologies_and_the_agency_tree(demo):
     )
     team = Agency.objects.get(name_ko="국가전략기술특허지원단")
     assert team.parent.abbreviation == "KISTA"
-    assert team.parent.parent.abbreviation == "KIPO"
+    assert team.parent.parent.slug == "kipo"
     assert Agency.objects.count() >= 20
+
+
+def test_demo_agencies_keep_their_sourced_renames(demo):
+    def history(slug):
+        agency = Agency.objects.get(slug=slug)
+        return (agency.name_ko, agency.abbreviation, str(agency.named_on),
+                [(name.name_ko, name.abbreviation, str(name.used_until))
+                 for name in agency.former_names.all()])
+
+    assert history("kipo") == ("지식재산처", "MOIP", "2025-10-01",
+                               [("특허청", "KIPO", "2025-09-30")])
+    assert history("khs") == ("국가유산청", "KHS", "2024-05-17",
+                              [("문화재청", "CHA", "2024-05-16")])
+    assert all(name.source_note for name in AgencyName.objects.all())
 
 
 def test_patent_support_team_launch_is_led_by_kista_and_serves_all_12_technologies(demo):
@@ -99,9 +323,15 @@ def test_patent_support_team_launch_is_led_by_kista_and_serves_all_12_technologi
 
 
 def test_invented_demo_content_is_marked_illustrative(demo):
-    assert demo.data_note
-    assert not Task.objects.filter(is_illustrative=False, source_note="").exists()
+    assert all(Plan.objects.values_list("data_note", flat=True))
+    # A task that is not illustrative has its source, or continues a task that has one
+    # (carry-over does not copy sources: they speak of the earlier plan).
+    unsourced = Task.objects.filter(is_illustrative=False, source_note="")
+    assert not unsourced.exclude(carried_from__source_note__gt="").exists()
+    assert unsourced.exists()  # sourced 2024 tasks carried into 2025
     assert Task.objects.filter(is_illustrative=True).count() > 50
+    assert set(KeyTask.objects.filter(is_illustrative=True).values_list(
+        "strategy__number", flat=True)) == {3, 4, 5}
     assert not Milestone.objects.filter(is_illustrative=False).exists()
     assert not ProgressUpdate.objects.filter(is_illustrative=False).exists()
 

@@ -130,7 +130,7 @@ def test_a_user_without_a_choice_gets_korean(client, manager, plan):
 
 def demo_pages():
     return {
-        "dashboard": (reverse("tracker:dashboard"),
+        "dashboard": (reverse("tracker:plan", args=[2024]),
                       ["상태별 과제", "9,341억원", "약 6억 9,863만 달러", "추진전략별 진척"],
                       ["Tasks by status", "934.1 billion won", "≈ US$698.6 million",
                        "Progress by strategy"]),

@@ -52,7 +52,7 @@ def as_csv(rows, columns=exports.COLUMNS):
     return buffer.getvalue().encode("utf-8")
 
 
-def problems_of(name, data, year=2025, **options):
+def problems_of(name, data, year=2026, **options):
     with pytest.raises(PlanImportError) as caught:
         import_plan(name, data, year, **options)
     return [(p.row, p.column, p.message) for p in caught.value.problems]
@@ -68,17 +68,20 @@ def test_the_exported_plan_imported_into_an_empty_year_is_the_same_plan(admin, f
     path = tmp_path / f"plan.{fmt}"
     path.write_bytes(exported if fmt == "csv" else export(admin, 2024, "xlsx"))
 
-    call_command("import_plan", str(path), "--year", "2025", "--total", "934100000000",
+    call_command("import_plan", str(path), "--year", "2026", "--total", "934100000000",
                  stdout=io.StringIO())
 
-    before, after = rows_of(exported), rows_of(export(admin, 2025))
+    before, after = rows_of(exported), rows_of(export(admin, 2026))
     assert len(after) == 75
+    # The export's read-only columns describe the plan's context (its year's agency names,
+    # its carry-overs), which an import into another year does not bring.
+    made_again = {"code", "year", *exports.READ_ONLY_COLUMNS}
     for old, new in zip(before, after, strict=True):
-        assert new["code"] == old["code"].replace("2024-", "2025-")
-        assert new["year"] == "2025"
-        assert {k: v for k, v in new.items() if k not in ("code", "year")} == {
-            k: v for k, v in old.items() if k not in ("code", "year")}
-    plan = Plan.objects.get(year=2025)
+        assert new["code"] == old["code"].replace("2024-", "2026-")
+        assert new["year"] == "2026"
+        assert {k: v for k, v in new.items() if k not in made_again} == {
+            k: v for k, v in old.items() if k not in made_again}
+    plan = Plan.objects.get(year=2026)
     assert plan.total_budget == 934_100_000_000
     assert list(plan.strategies.values_list("number", "title_ko")) == list(
         Plan.objects.get(year=2024).strategies.values_list("number", "title_ko"))
@@ -88,24 +91,30 @@ def test_the_exported_plan_imported_back_into_its_emptied_year_is_byte_for_byte_
     admin
 ):
     exported = export(admin, 2024)
-    Task.objects.filter(plan__year=2024).delete()
+    chains = [row["carried_over"] for row in rows_of(exported)]
+    Task.objects.filter(plan__year=2024).delete()  # and with them, their links to 2025
 
     result = import_plan("plan.csv", exported, 2024)
 
     assert (result.tasks, result.created_plan) == (75, False)
-    assert export(admin, 2024) == exported
+    assert any(chains) and not any(row["carried_over"] for row in rows_of(export(admin, 2024)))
+    without_links = exported.decode("utf-8-sig").replace(" → ", "")
+    for chain in sorted(set(chains), key=len, reverse=True):
+        if chain:
+            without_links = without_links.replace(chain.replace(" → ", ""), "")
+    assert export(admin, 2024).decode("utf-8-sig") == without_links
 
 
 def test_a_plan_written_by_hand_needs_only_the_required_columns(demo):
     data = ("number,strategy,title_ko,lead_agency,budget,start_date,end_date,technologies\n"
-            "1,2,직접 쓴 과제,특허청,1000000,2025-01-01,2025-12-31,반도체·디스플레이;5\n")
+            "1,2,직접 쓴 과제,지식재산처,1000000,2026-01-01,2026-12-31,반도체·디스플레이;5\n")
 
-    import_plan("plan.csv", data.encode(), 2025)
+    import_plan("plan.csv", data.encode(), 2026)
 
-    task = Task.objects.get(plan__year=2025)
+    task = Task.objects.get(plan__year=2026)
     assert (task.code, task.lead_agency.slug, task.status, task.progress) == (
-        "2025-01", "kipo", "not_started", 0)
-    assert task.strategy.plan.year == 2025
+        "2026-01", "kipo", "not_started", 0)
+    assert task.strategy.plan.year == 2026
     assert sorted(task.technologies.values_list("number", flat=True)) == [1, 5]
 
 
@@ -157,23 +166,23 @@ def test_every_bad_row_is_reported_with_its_row_and_column_and_nothing_is_stored
     assert any(row == 25 and column == "progress" for row, column, _ in problems)
     assert len(problems) == len(BAD_ROWS) + 3
     assert Task.objects.count() == tasks
-    assert not Plan.objects.filter(year=2025).exists()
+    assert not Plan.objects.filter(year=2026).exists()
 
 
 def test_a_repeated_number_is_reported_even_in_a_row_with_other_problems(demo):
     data = ("number,strategy,title_ko,lead_agency,budget,start_date,end_date\n"
-            "1,1,첫 과제,kipo,100,2025-01-01,2025-12-31\n"
-            "1,1,,ghost,100,2025-01-01,2025-12-31\n")
+            "1,1,첫 과제,kipo,100,2026-01-01,2026-12-31\n"
+            "1,1,,ghost,100,2026-01-01,2026-12-31\n")
 
     problems = problems_of("plan.csv", data.encode())
 
     assert [(row, column) for row, column, _ in problems] == [
         (3, "number"), (3, "title_ko"), (3, "lead_agency")]
     assert problems[0][2] == "Task 1 is also in row 2."
-    assert not Plan.objects.filter(year=2025).exists()
+    assert not Plan.objects.filter(year=2026).exists()
 
 
-@pytest.mark.parametrize("year", [2024, 2025], ids=["existing plan", "new plan"])
+@pytest.mark.parametrize("year", [2024, 2026], ids=["existing plan", "new plan"])
 def test_an_import_overtaken_by_another_stores_nothing_and_says_so(admin, monkeypatch, year):
     """Two imports of one file into one year at once: the second's checks pass before the
     first writes, and its own writing then finds the plan or the numbers taken."""
@@ -212,7 +221,7 @@ def test_budgets_must_add_up_to_the_total_given(admin):
 
     assert problems == [(None, "budget", "The budgets add up to 934,100,000,000 won, not to "
                                          "the total of 934,100,000,001 won.")]
-    assert not Plan.objects.filter(year=2025).exists()
+    assert not Plan.objects.filter(year=2026).exists()
 
 
 def broken_xlsx():
@@ -254,13 +263,13 @@ def test_a_bad_file_is_reported_and_nothing_is_stored(demo, name, data, words):
     problems = problems_of(name, data)
 
     assert any(words in message for _, _, message in problems), problems
-    assert not Plan.objects.filter(year=2025).exists()
+    assert not Plan.objects.filter(year=2026).exists()
 
 
 def test_a_year_with_no_plan_and_none_before_it_is_refused(db):
     data = b"number,strategy,title_ko,lead_agency,budget,start_date,end_date\n"
 
-    problems = problems_of("plan.csv", data + b"1,1,x,kipo,1,2025-01-01,2025-12-31\n")
+    problems = problems_of("plan.csv", data + b"1,1,x,kipo,1,2026-01-01,2026-12-31\n")
 
     assert "no earlier plan" in problems[0][2]
 
@@ -273,10 +282,10 @@ def test_dry_run_checks_and_stores_nothing(admin, tmp_path):
     path.write_bytes(export(admin, 2024))
     out = io.StringIO()
 
-    call_command("import_plan", str(path), "--year", "2025", "--dry-run", stdout=out)
+    call_command("import_plan", str(path), "--year", "2026", "--dry-run", stdout=out)
 
-    assert "75 tasks would be imported into the 2025 plan" in out.getvalue()
-    assert not Plan.objects.filter(year=2025).exists()
+    assert "75 tasks would be imported into the 2026 plan" in out.getvalue()
+    assert not Plan.objects.filter(year=2026).exists()
 
 
 def test_the_command_lists_every_problem_and_fails(admin, tmp_path):
@@ -287,31 +296,32 @@ def test_the_command_lists_every_problem_and_fails(admin, tmp_path):
     err = io.StringIO()
 
     with pytest.raises(CommandError, match="2 problem"):
-        call_command("import_plan", str(path), "--year", "2025", stderr=err)
+        call_command("import_plan", str(path), "--year", "2026", stderr=err)
 
     assert "row 2, column lead_agency" in err.getvalue()
     assert "row 6, column budget" in err.getvalue()
 
 
 @pytest.mark.parametrize(("name", "year", "message"), [
-    ("no-such-file.csv", "2025", "Cannot read"),
+    ("no-such-file.csv", "2026", "Cannot read"),
     ("plan.csv", "1800", "Give a year between 2000 and 2100"),
     ("plan.csv", "99999", "Give a year between 2000 and 2100"),
 ])
 def test_the_command_refuses_a_missing_file_or_a_wild_year(demo, tmp_path, name, year, message):
     (tmp_path / "plan.csv").write_bytes(b"number,strategy\n")
     err = io.StringIO()
+    plans = list(Plan.objects.values_list("year", flat=True))
 
     with pytest.raises(CommandError) as refused:
         call_command("import_plan", str(tmp_path / name), "--year", year, stderr=err)
 
     assert message in f"{refused.value}\n{err.getvalue()}"
-    assert not Plan.objects.exclude(year=2024).exists()
+    assert list(Plan.objects.values_list("year", flat=True)) == plans
 
 
 def upload(client, data, name="plan.csv", **fields):
     return client.post(reverse("admin:tracker_plan_import"), {
-        "year": 2025, "file": SimpleUploadedFile(name, data), **fields})
+        "year": 2026, "file": SimpleUploadedFile(name, data), **fields})
 
 
 def test_an_administrator_imports_a_plan_from_the_admin(admin):
@@ -320,7 +330,7 @@ def test_an_administrator_imports_a_plan_from_the_admin(admin):
 
     response = upload(admin, export(admin, 2024, "xlsx"), name="plan.xlsx")
 
-    plan = Plan.objects.get(year=2025)
+    plan = Plan.objects.get(year=2026)
     assert response.status_code == 302
     assert response["Location"].endswith(f"?plan__id__exact={plan.pk}")
     assert plan.tasks.count() == 75
@@ -336,15 +346,15 @@ def test_the_admin_page_lists_the_problems_and_stores_nothing(admin):
     assert response.status_code == 200
     assert "<td>4</td><td>technologies</td>" in body
     assert "warp-drive" in body
-    assert not Plan.objects.filter(year=2025).exists()
+    assert not Plan.objects.filter(year=2026).exists()
 
 
 def test_the_admin_page_checks_only_when_asked(admin):
     response = upload(admin, export(admin, 2024), dry_run="on")
 
     assert response.status_code == 200
-    assert "75 tasks would be imported into the 2025 plan" in response.content.decode()
-    assert not Plan.objects.filter(year=2025).exists()
+    assert "75 tasks would be imported into the 2026 plan" in response.content.decode()
+    assert not Plan.objects.filter(year=2026).exists()
 
 
 @pytest.mark.parametrize("fields", [{"year": "twenty"}, {"year": "99999"}, {"total": "-1"}])
@@ -353,7 +363,7 @@ def test_the_admin_page_refuses_bad_fields(admin, fields):
 
     assert response.status_code == 200
     assert 'class="errorlist' in response.content.decode()
-    assert not Plan.objects.filter(year=2025).exists()
+    assert not Plan.objects.filter(year=2026).exists()
 
 
 @pytest.mark.parametrize("username", ["manager", "kipo"])
