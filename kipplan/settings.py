@@ -101,7 +101,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False  # no banner on every management command; lockouts are still logged
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "kipplan.auth.ModelBackend",  # Django's, its permissions read in one query
 ]
 
 # Password resets are throttled like logins, in the database (there is no shared cache): an email

@@ -23,7 +23,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 # Django's test client logs in without a request, which django-axes refuses; the login
 # throttling test turns axes back on (tests/test_security.py).
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["kipplan.auth.ModelBackend"]
 AXES_ENABLED = False
 # Plain-HTTP test requests; tests/test_security.py checks the HTTPS settings of production.
 SECURE_SSL_REDIRECT = False

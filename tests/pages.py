@@ -6,7 +6,7 @@ visit, in both languages.
 
 from django.urls import reverse
 
-from tracker.models import Agency, Task
+from tracker.models import Agency, Indicator, Task
 
 PASSWORD = "kipplan-demo"  # every demo user's
 
@@ -18,6 +18,8 @@ def site_pages():
         "number").first()
     tasks = reverse("tracker:task_list", args=[2024])
     kipo = Agency.objects.get(slug="kipo")
+    carried = Task.objects.filter(plan__year=2025, carried_from__isnull=False).order_by(
+        "number").first()
     return [
         ("login", reverse("login"), None, 200),
         ("admin login", reverse("admin:login"), None, 200),
@@ -42,6 +44,9 @@ def site_pages():
         ("agency with former names", reverse("tracker:agency_detail", args=["kipo"])
          + "?year=2024", "manager", 200),
         ("plans by year", reverse("tracker:years"), "manager", 200),
+        ("plan by its headline figures", reverse("tracker:plan", args=[2022]), "manager", 200),
+        ("task carried over", reverse("tracker:task_detail", args=[2025, carried.number]),
+         "manager", 200),
         ("technologies", reverse("tracker:technology_list"), "manager", 200),
         ("technology", reverse("tracker:technology_detail", args=["semiconductor-display"]),
          "manager", 200),
@@ -50,6 +55,11 @@ def site_pages():
         ("admin task list", reverse("admin:tracker_task_changelist"), "admin", 200),
         ("admin plan import", reverse("admin:tracker_plan_import"), "admin", 200),
         ("admin agency", reverse("admin:tracker_agency_change", args=[kipo.pk]), "admin", 200),
+        ("admin plans", reverse("admin:tracker_plan_changelist"), "admin", 200),
+        ("admin strategy", reverse("admin:tracker_strategy_change", args=[
+            first.strategy_id]), "admin", 200),
+        ("admin indicator", reverse("admin:tracker_indicator_change", args=[
+            Indicator.objects.order_by("pk").first().pk]), "admin", 200),
         ("admin agency rename", reverse("admin:tracker_agency_rename", args=[kipo.pk]), "admin",
          200),
         ("admin task change", reverse("admin:tracker_task_change", args=[first.pk]), "admin",

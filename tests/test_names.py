@@ -1,7 +1,9 @@
 """Agencies renamed: one identity, each plan naming an agency as it was called on the plan's
 day, and renames recorded only in order."""
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import AgencyFactory, PlanFactory, StrategyFactory, TaskFactory
-from tracker import names
+from tracker import imports, names
 from tracker.models import AgencyMembership, AgencyName, Task
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +184,69 @@ def test_staff_and_managers_cannot_rename(client, staff, manager, agency):
         client.force_login(user)
         assert client.post(url, {"name_ko": "x", "effective": "2030-01-01"}).status_code == 403
     assert not AgencyName.objects.exists()
+
+
+def import_row(agency_name, number=1):
+    return ("number,strategy,title_ko,lead_agency,budget,start_date,end_date\n"
+            f"{number},1,과제,{agency_name},100,2026-01-01,2026-12-31\n").encode()
+
+
+def test_an_import_takes_the_names_in_force_in_its_year_and_explains_the_others(agency):
+    rename_kipo(agency)
+    plan = PlanFactory(year=2026, endorsed_on=datetime.date(2026, 3, 20))
+    StrategyFactory(plan=plan, number=1)
+
+    with translation.override("en"):
+        with pytest.raises(imports.PlanImportError) as caught:
+            imports.import_plan("plan.csv", import_row("특허청"), 2026)
+    imported = imports.import_plan("plan.csv", import_row("지식재산처"), 2026)
+    by_slug = imports.import_plan("plan.csv", import_row("kipo", number=2), 2026)
+
+    (problem,) = caught.value.problems
+    assert "“특허청” is not the agency's name in this plan's year" in problem.message
+    assert "지식재산처" in problem.message
+    assert imported.tasks == by_slug.tasks == 1
+    assert set(plan.tasks.values_list("lead_agency_id", flat=True)) == {agency.pk}
+
+
+def test_an_import_into_the_earlier_year_takes_the_earlier_name(agency):
+    rename_kipo(agency)
+    StrategyFactory(plan=PlanFactory(year=2024), number=1)
+
+    with pytest.raises(imports.PlanImportError):
+        imports.import_plan("plan.csv", import_row("지식재산처"), 2024)
+    assert imports.import_plan("plan.csv", import_row("특허청"), 2024).tasks == 1
+
+
+def test_exports_and_the_dashboard_name_agencies_as_their_plan_does(client, manager, agency):
+    plan = PlanFactory(year=2024)
+    TaskFactory(plan=plan, strategy=StrategyFactory(plan=plan), lead_agency=agency)
+    rename_kipo(agency)
+    client.force_login(manager)
+
+    export = client.get(reverse("tracker:task_export_csv", args=[2024]))
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode(
+        "utf-8-sig"))))
+    dashboard = client.get(reverse("tracker:plan", args=[2024])).content.decode()
+
+    assert [(row["lead_agency"], row["lead_agency_name"]) for row in rows] == [("kipo", "특허청")]
+    assert "특허청" in dashboard and "지식재산처" not in dashboard
+
+
+def test_the_task_list_offers_and_searches_agencies_by_their_names_in_its_year(
+        client, manager, agency, other_agency):
+    plan = PlanFactory(year=2024)
+    strategy = StrategyFactory(plan=plan)
+    ours = TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, title_ko="심사 혁신")
+    TaskFactory(plan=plan, strategy=strategy, lead_agency=other_agency, title_ko="저작권")
+    rename_kipo(agency)
+    client.force_login(manager)
+    url = reverse("tracker:task_list", args=[2024])
+
+    page = client.get(url).content.decode()
+    by_old_name = client.get(url, {"q": "특허청"}).context["page_obj"].object_list
+    by_new_name = client.get(url, {"q": "지식재산처"}).context["page_obj"].object_list
+
+    assert '<option value="kipo">특허청</option>' in page
+    assert [task.pk for task in by_old_name] == [ours.pk]
+    assert list(by_new_name) == []

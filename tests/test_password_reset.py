@@ -81,7 +81,7 @@ def test_the_locked_out_page_offers_the_reset_link(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     settings.AXES_ENABLED = True
     settings.AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
-                                        "django.contrib.auth.backends.ModelBackend"]
+                                        "kipplan.auth.ModelBackend"]
     UserFactory(username="locked")
     for _ in range(settings.AXES_FAILURE_LIMIT):
         locked = client.post(reverse("login"), {"username": "locked", "password": "wrong"},

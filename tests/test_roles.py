@@ -1,11 +1,13 @@
 """The roles of tracker.roles: made by migrate and by flush, kept exactly as the table says."""
 
 import pytest
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from kipplan.auth import ModelBackend as OneQuery
 from tracker import roles
 
 
@@ -78,3 +80,15 @@ def test_sync_roles_refuses_when_a_permission_does_not_exist_and_changes_nothing
         roles.sync_roles()
 
     assert permissions_by_role() == before
+
+
+def test_a_users_permissions_are_read_in_one_query_the_same_as_djangos(
+        django_assert_num_queries, make_staff, agency, manager):
+    staff = make_staff(agency)
+    staff.user_permissions.add(Permission.objects.get(codename="view_plan"))
+    for user in (staff, manager):
+        fresh = type(user).objects.get(pk=user.pk)
+        with django_assert_num_queries(1):
+            mine = OneQuery().get_all_permissions(fresh)
+        assert mine == ModelBackend().get_all_permissions(type(user).objects.get(pk=user.pk))
+        assert "tracker.view_plan" in mine

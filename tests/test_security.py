@@ -13,7 +13,7 @@ AXES_ON = {
     "AXES_ENABLED": True,
     "AUTHENTICATION_BACKENDS": [
         "axes.backends.AxesStandaloneBackend",
-        "django.contrib.auth.backends.ModelBackend",
+        "kipplan.auth.ModelBackend",
     ],
 }
 PRODUCTION = {

@@ -406,7 +406,7 @@ def test_csv_export_cells_match_each_task_with_its_lists_merged_in_order(
         "budget": "123", "start_date": "2024-01-01", "end_date": with_lists.end_date.isoformat(),
         "status": with_lists.status, "progress": "30", "budget_executed": "45",
         "last_reported_at": "2024-06-01T08:30:15.123456+09:00", "is_illustrative": "no",
-        "key_task": "",
+        "key_task": "", "lead_agency_name": with_lists.lead_agency.name_ko, "carried_over": "",
     }
     assert rows[1]["last_reported_at"] == ""
 

@@ -39,15 +39,14 @@ def chain_of(task, tasks):
     return [found[pk] for pk in ids if pk in found]
 
 
-def chain_codes(pks, tasks):
-    """{pk: "2024-17 → 2025-17"} for the tasks of ``pks`` that are in a chain, naming the chain's
-    tasks among ``tasks`` (the ones the reader may see); for exports: two queries, however many
-    tasks."""
-    carried_from = links()
-    if not carried_from:
-        return {}
-    chains = {pk: ids for pk in pks if len(ids := chain_ids(pk, carried_from)) > 1}
-    codes = dict(tasks.filter(pk__in={pk for ids in chains.values() for pk in ids})
-                 .values_list("pk", "code"))
-    return {pk: " → ".join(codes[step] for step in ids if step in codes)
-            for pk, ids in chains.items()}
+def chain_codes(tasks):
+    """{pk: "2024-17 → 2025-17"} for every task of ``tasks`` (the ones the reader may see) in a
+    chain of them; for exports: one query, however many tasks."""
+    pairs = tasks.filter(carried_from__in=tasks.values("pk")).values_list(
+        "pk", "carried_from_id", "code", "carried_from__code")
+    carried_from, codes = {}, {}
+    for pk, source, code, source_code in pairs:
+        carried_from[pk] = source
+        codes[pk], codes[source] = code, source_code
+    return {pk: " → ".join(codes[step] for step in chain_ids(pk, carried_from))
+            for pk in codes}

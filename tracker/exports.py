@@ -11,7 +11,9 @@ from django.db.models import CharField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from .chains import chain_codes
 from .models import Task, key_task_code
+from .names import name_day, name_in_force
 
 # New columns go at the end, so that a column keeps its place in the spreadsheets and macros
 # made from earlier exports.
@@ -19,8 +21,11 @@ COLUMNS = [
     "code", "year", "number", "strategy", "title_ko", "title_en", "description_ko",
     "description_en", "lead_agency", "supporting_agencies", "technologies", "budget",
     "start_date", "end_date", "status", "progress", "budget_executed", "last_reported_at",
-    "is_illustrative", "key_task",
+    "is_illustrative", "key_task", "lead_agency_name", "carried_over",
 ]
+# Written for readers, skipped by the import: the lead agency as the plan's year names it (in
+# Korean), and the task's chain of carry-overs across the years (2024-17 → 2025-17).
+READ_ONLY_COLUMNS = ["lead_agency_name", "carried_over"]
 LIST_SEPARATOR = ";"
 CHUNK = 2000  # rows read from the database at a time
 ROWS_PER_CHUNK = 200  # CSV rows to a streamed chunk
@@ -34,7 +39,7 @@ FIELDS = [
     "pk", "code", "plan__year", "number", "strategy__number", "title_ko", "title_en",
     "description_ko", "description_en", "lead_agency__slug", "budget", "start_date", "end_date",
     "current_status", "current_progress", "current_executed", "reported_text",
-    "is_illustrative", "key_task__strategy__number", "key_task__number",
+    "is_illustrative", "key_task__strategy__number", "key_task__number", "lead_agency_name",
 ]
 
 
@@ -75,12 +80,14 @@ def local_iso(utc_text, zone):
     return moment.astimezone(zone).isoformat()
 
 
-def export_rows(tasks):
-    """The header, then one list of cell values per task, in task-number order. Three streamed
-    queries (the tasks, their supporting agencies, their technologies), read side by side, so
-    memory stays flat however many tasks there are."""
+def export_rows(tasks, plan, visible=None):
+    """The header, then one list of cell values per task of ``plan``, in task-number order.
+    Three streamed queries (the tasks, their supporting agencies, their technologies), read
+    side by side, so memory stays flat however many tasks there are, the lead agency named as
+    in the plan's year; and one small one, the carry-over chains among ``visible`` tasks."""
     yield COLUMNS
     tasks = tasks.order_by("number", "pk")
+    chains = chain_codes(visible if visible is not None else Task.objects.all())
     agencies = merged(slugs_by_task(
         Task.supporting_agencies.through, tasks, "agency__slug", "agency__slug"))
     techs = merged(slugs_by_task(
@@ -89,16 +96,19 @@ def export_rows(tasks):
     zone = timezone.get_current_timezone()
     # The report time comes as the database's UTC text, which fromisoformat() reads about ten
     # times faster than Django's converters (a third of the export's time at 10,000 rows).
-    tasks = tasks.annotate(reported_text=Cast("current_reported_at", CharField()))
+    tasks = tasks.annotate(reported_text=Cast("current_reported_at", CharField()),
+                           lead_agency_name=name_in_force("lead_agency", name_day(plan)))
     for (pk, code, year, number, strategy, title_ko, title_en, description_ko, description_en,
          lead, budget, start, end, status, progress, executed, reported, illustrative,
-         key_strategy, key_number) in tasks.values_list(*FIELDS).iterator(chunk_size=CHUNK):
+         key_strategy, key_number, lead_name) in tasks.values_list(*FIELDS).iterator(
+            chunk_size=CHUNK):
         yield [
             code, year, number, strategy, title_ko, title_en, description_ko, description_en,
             lead, agencies(pk), techs(pk), budget, start.isoformat(), end.isoformat(), status,
             progress, executed, local_iso(reported, zone) if reported else "",
             "yes" if illustrative else "no",
             key_task_code(key_strategy, key_number) if key_number else "",
+            lead_name, chains.get(pk, ""),
         ]
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .i18n import localized_pair
 from .models import Agency, Status, StrategicTechnology, Task
+from .names import name_day, name_in_force
 from .reports import strategies_and_key_tasks
 from .widgets import FastSelect, options_html
 
@@ -91,9 +92,14 @@ class TaskFilter(django_filters.FilterSet):
         self.filters["technology"].extra["choices"] = [
             (technology.slug, str(technology)) for technology in StrategicTechnology.objects.all()
         ]
+        # Agencies by the names the plan's year gives them, read in the same query.
+        self.name_day = name_day(plan)
         agencies = [
             (slug, localized_pair(name_ko, name_en))
-            for slug, name_ko, name_en in Agency.objects.values_list("slug", "name_ko", "name_en")
+            for slug, name_ko, name_en in Agency.objects.annotate(
+                called_ko=name_in_force(None, self.name_day),
+                called_en=name_in_force(None, self.name_day, "name_en"),
+            ).order_by("called_ko").values_list("slug", "called_ko", "called_en")
         ]
         shared = options_html([("", _("All agencies")), *agencies])  # one string for both
         for name in ("lead", "agency"):
@@ -102,12 +108,19 @@ class TaskFilter(django_filters.FilterSet):
                                             widget=FastSelect(options=shared))
 
     def search(self, queryset, name, value):
+        """Tasks with every word in their code, title or description, or in their lead
+        agency's name (as the plan's year names it)."""
         words = value.split()
+        queryset = queryset.annotate(
+            lead_called_ko=name_in_force("lead_agency", self.name_day),
+            lead_called_en=name_in_force("lead_agency", self.name_day, "name_en"),
+        )
         for word in words[:10]:
             queryset = queryset.filter(
                 Q(code__icontains=word) | Q(title_ko__icontains=word)
                 | Q(title_en__icontains=word) | Q(description_ko__icontains=word)
-                | Q(description_en__icontains=word)
+                | Q(description_en__icontains=word) | Q(lead_called_ko__icontains=word)
+                | Q(lead_called_en__icontains=word)
             )
         return queryset
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from .exports import COLUMNS, LIST_SEPARATOR, revived
 from .models import (
     Agency,
+    AgencyName,
     KeyTask,
     Plan,
     ProgressUpdate,
@@ -33,6 +34,7 @@ from .models import (
     Task,
     key_task_code,
 )
+from .names import name_day, name_on
 from .services import key_tasks_by_number, new_plan_like
 from .validators import check_day, check_year
 
@@ -245,14 +247,15 @@ class TaskRowForm(forms.Form):
     last_reported_at = SpreadsheetDateTimeField(required=False)
     is_illustrative = YesNoField(required=False)
 
-    def __init__(self, cells, *, strategies, key_tasks, agencies, technologies):
+    def __init__(self, cells, *, strategies, key_tasks, agencies, technologies,
+                 misnamed=None):
         data = {name: cells.get(name) for name in self.base_fields}
         for name, field in self.base_fields.items():
             if not isinstance(field, (SpreadsheetDateField, SpreadsheetDateTimeField)):
                 data[name] = cell_text(data[name])
         super().__init__(data)
         self.strategies, self.agencies, self.techs = strategies, agencies, technologies
-        self.key_tasks = key_tasks
+        self.key_tasks, self.misnamed = key_tasks, misnamed or {}
 
     def clean_strategy(self):
         number = self.cleaned_data["strategy"]
@@ -288,11 +291,11 @@ class TaskRowForm(forms.Form):
 
     def clean_lead_agency(self):
         return self.look_up(self.cleaned_data["lead_agency"], self.agencies,
-                            _("No agency is called “%(name)s”."))[0]
+                            _("No agency is called “%(name)s”."), self.misnamed)[0]
 
     def clean_supporting_agencies(self):
         return self.look_up(self.cleaned_data["supporting_agencies"], self.agencies,
-                            _("No agency is called “%(name)s”."))
+                            _("No agency is called “%(name)s”."), self.misnamed)
 
     def clean_technologies(self):
         return self.look_up(self.cleaned_data["technologies"], self.techs,
@@ -306,11 +309,17 @@ class TaskRowForm(forms.Form):
         return status
 
     @staticmethod
-    def look_up(text, known, message):
+    def look_up(text, known, message, misnamed=None):
+        """The objects the names of ``text`` stand for. A name of another period (an
+        agency's former or later name, in ``misnamed``) is refused with the period's name."""
         names = [name.strip() for name in text.split(LIST_SEPARATOR) if name.strip()]
         unknown = [name for name in names if name not in known]
         if unknown:
-            raise ValidationError([message % {"name": name} for name in unknown])
+            misnamed = misnamed or {}
+            raise ValidationError([
+                _("“%(name)s” is not the agency's name in this plan's year, which calls it "
+                  "“%(called)s”.") % {"name": name, "called": misnamed[name]}
+                if name in misnamed else message % {"name": name} for name in unknown])
         found = list(dict.fromkeys(known[name] for name in names))
         return found
 
@@ -344,18 +353,40 @@ def names(queryset, *fields):
     return known
 
 
+def agency_names(day):
+    """({name: agency}, {name: the name in force}) for the plan of ``day``: each agency under
+    its slug and the Korean and English names in force on the day; its names of other periods
+    in the second, to say which name the plan's year uses. Two queries."""
+    former = {}
+    for name in AgencyName.objects.order_by("agency_id", "used_until"):
+        former.setdefault(name.agency_id, []).append(name)
+    known, misnamed = {}, {}
+    for agency in Agency.objects.all():
+        periods = former.get(agency.pk, [])
+        called = name_on(agency, day, periods)
+        for text in (agency.slug, called.name_ko, called.name_en):
+            if text:
+                known.setdefault(text, agency)
+        for other in (agency, *periods):
+            for text in (other.name_ko, other.name_en):
+                if text and other is not called:
+                    misnamed.setdefault(text, " / ".join(
+                        part for part in (called.name_ko, called.name_en) if part))
+    return known, {text: name for text, name in misnamed.items() if text not in known}
+
+
 def check_rows(rows, plan, strategies, total=None, *, key_tasks):
     """The rows as (task, supporting agencies, technologies); PlanImportError with every
     problem when any row is wrong. ``strategies`` and ``key_tasks`` are those the tasks are
     matched against, by number ({number: strategy}, {(strategy number, number): key task})."""
-    agencies = names(Agency.objects.all(), "slug", "name_ko", "name_en")
+    agencies, misnamed = agency_names(name_day(plan))
     technologies = names(StrategicTechnology.objects.all(), "slug", "number", "name_ko",
                          "name_en")
     taken = set(plan.tasks.values_list("number", flat=True)) if plan.pk else set()
     problems, drafts, first_row = [], [], {}
     for row, cells in rows:
         form = TaskRowForm(cells, strategies=strategies, key_tasks=key_tasks,
-                           agencies=agencies, technologies=technologies)
+                           agencies=agencies, technologies=technologies, misnamed=misnamed)
         valid = form.is_valid()
         problems += [Problem(" ".join(errors), row=row, column=column)
                      for column, errors in form.errors.items()]

@@ -13,7 +13,8 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -44,6 +45,16 @@ class AgencyNames:
 
     def of(self, agency):
         return self.former.get(agency.pk, agency)
+
+
+def name_in_force(agency_field, day, field="name_ko"):
+    """An expression for ``field`` of the name in force on ``day`` of the agency that
+    ``agency_field`` points to (None: the agency of the row itself), for a query to read the
+    names with its rows."""
+    former = AgencyName.objects.filter(agency=OuterRef(agency_field or "pk"),
+                                       used_until__gte=day)
+    return Coalesce(Subquery(former.order_by("used_until").values(field)[:1]),
+                    F(f"{agency_field}__{field}" if agency_field else field))
 
 
 def names_for(plan):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Case, CharField, Count, F, Max, Q, Sum, Value, When
 from django.utils import timezone
 
+from . import indicators as outcome
 from .models import (
     Agency,
     IndicatorValue,
@@ -309,11 +310,13 @@ def review_disagreements(rows, limit=20):
 
 
 def indicators(plan: Plan):
-    """The plan's outcome indicators with their values, in one query."""
+    """The plan's outcome indicators with their figures by year (the latest published of each
+    year, and what it revised), in one query."""
     grouped = {}
     for value in IndicatorValue.objects.filter(indicator__plan=plan).select_related("indicator"):
         grouped.setdefault(value.indicator, []).append(value)
-    return sorted(grouped.items(), key=lambda item: item[0].number)
+    return sorted(((indicator, outcome.figures(values)) for indicator, values in grouped.items()),
+                  key=lambda item: item[0].number)
 
 
 # One read function per page, each returning the page's data as a dataclass. -------------------

@@ -106,8 +106,9 @@ class DashboardView(PlanMixin, TemplateView):
 
     @cached_property
     def headline_only(self):
-        """A plan recorded by its headline figures: none of its tasks entered yet."""
-        return not self.plan.has_tasks
+        """A plan recorded by its headline figures (its announced number of tasks) with none
+        of its tasks entered yet; a plan being filled by an import shows its dashboard."""
+        return not self.plan.has_tasks and self.plan.announced_task_count is not None
 
     def get_context_data(self, **kwargs):
         if self.headline_only:
@@ -146,7 +147,7 @@ class TaskExportView(TaskListView):
         filterset = self.get_filterset(self.get_filterset_class())
         valid = not filterset.is_bound or filterset.is_valid()  # as FilterView decides
         tasks = filterset.qs if valid else filterset.queryset.none()
-        rows = exports.export_rows(tasks.order_by("number"))
+        rows = exports.export_rows(tasks.order_by("number"), self.plan, self.visible_tasks())
         name = f"kipplan-{self.plan.year}-tasks"
         if self.format == "xlsx":
             return FileResponse(
@@ -167,7 +168,7 @@ class TaskDetailView(PlanMixin, DetailView):
 
     def get_object(self, queryset=None):
         tasks = self.plan_tasks().as_of(self.moment.as_of).select_related(
-            "plan", "strategy", "lead_agency"
+            "plan", "strategy", "key_task__strategy", "lead_agency"
         ).prefetch_related("supporting_agencies", "technologies", "milestones")
         if not 1 <= self.kwargs["number"] <= MAX_SMALL:
             raise Http404(_("No task with that number."))

@@ -18,8 +18,9 @@ from ..models import Agency, AgencyMembership, AgencyName, Profile
 from .base import localized_column
 
 
-class AgencyMembershipInline(admin.TabularInline):
-    # Plain selects, not select2 autocompletes (their empty options fail the HTML checker).
+class AgencyMembershipInline(admin.StackedInline):
+    # Stacked, so that every field has its label; plain selects, not select2 autocompletes
+    # (their empty options fail the HTML checker).
     model = AgencyMembership
     extra = 0
     readonly_fields = ["created_at"]
@@ -39,7 +40,7 @@ class FormerNameFormSet(BaseInlineFormSet):
             raise ValidationError(error.messages) from None
 
 
-class FormerNameInline(admin.TabularInline):
+class FormerNameInline(admin.StackedInline):
     """Names the agency had before, each in force until its last day: for recording history.
     A rename from today on is recorded with the agency's Rename page."""
 

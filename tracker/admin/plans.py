@@ -1,8 +1,11 @@
-"""The plans, their strategies (with their key tasks) and the strategic technologies; and the page
-that imports a plan's tasks from a spreadsheet."""
+"""The plans, their strategies (with their key tasks), the strategic technologies and the outcome
+indicators (with their yearly figures); and the page that imports a plan's tasks from a
+spreadsheet."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -12,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import imports
 from ..access import sees_every_task
 from ..forms import PlanImportForm
-from ..models import KeyTask, Plan, StrategicTechnology, Strategy
+from ..models import Indicator, IndicatorValue, KeyTask, Plan, StrategicTechnology, Strategy
 from ..money import format_won
 from .base import localized_column
 
@@ -99,6 +102,8 @@ class PlanAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("difference"))
     def budget_difference_display(self, plan):
+        if not plan.task_count:
+            return _("tasks not entered")
         difference = plan.budget_difference(plan.allocated_budget)
         if difference == 0:
             return _("adds up")
@@ -110,6 +115,9 @@ class PlanAdmin(admin.ModelAdmin):
     def budget_check(self, plan):
         if plan.pk is None:
             return "—"
+        if not plan.task_count:
+            return _("The plan is recorded by its headline figures; its tasks have not been "
+                     "entered, so there are no task budgets to add up yet.")
         difference = plan.budget_difference(plan.allocated_budget)
         if difference == 0:
             return _("Yes: the %(count)s task budgets add up to the total of %(total)s won.") % {
@@ -126,7 +134,7 @@ class PlanAdmin(admin.ModelAdmin):
         }
 
 
-class KeyTaskInline(admin.TabularInline):
+class KeyTaskInline(admin.StackedInline):
     """The strategy's key tasks (중점과제), numbered within it: 1-2 is key task 2 of strategy 1.
     Plan administrators edit them here; managers read them."""
 
@@ -142,9 +150,12 @@ class StrategyAdmin(admin.ModelAdmin):
     list_filter = ["plan"]
     list_select_related = ["plan"]
     search_fields = ["title_ko", "title_en"]
-    autocomplete_fields = ["plan"]
     title_display = localized_column("title", _("title"))
     inlines = [KeyTaskInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A strategy stays in its plan (its tasks and key tasks are the plan's).
+        return ["plan"] if obj is not None else []
 
 
 @admin.register(StrategicTechnology)
@@ -154,3 +165,29 @@ class StrategicTechnologyAdmin(admin.ModelAdmin):
     name_display = localized_column("name", _("name"))
     search_fields = ["name_ko", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
+
+
+class IndicatorValueInline(admin.StackedInline):
+    """A year's figures of the indicator, each as published: a revision is a new row with a
+    later publication date, and the latest published is the one the pages show."""
+
+    model = IndicatorValue
+    extra = 1
+    fields = ["year", "value", "kind", "published_on", "source", "note_ko", "note_en"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1})}}
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    """Outcome indicators and their yearly figures: plan administrators add each year's values,
+    with their source, publication date and whether they are preliminary or revised."""
+
+    list_display = ["number", "name_display", "plan", "target_year", "target_display"]
+    list_filter = ["plan"]
+    list_select_related = ["plan"]
+    name_display = localized_column("name", _("name"))
+    inlines = [IndicatorValueInline]
+
+    @admin.display(description=_("target"))
+    def target_display(self, indicator):
+        return indicator.target or "—"
