@@ -6,7 +6,7 @@ visit, in both languages.
 
 from django.urls import reverse
 
-from tracker.models import Agency, Indicator, Task
+from tracker.models import Agency, EvaluationRound, Indicator, Task
 
 PASSWORD = "kipplan-demo"  # every demo user's
 
@@ -18,6 +18,8 @@ def site_pages():
         "number").first()
     tasks = reverse("tracker:task_list", args=[2024])
     kipo = Agency.objects.get(slug="kipo")
+    # The demo has no evaluation round yet; the admin's round page is checked on one.
+    round, _created = EvaluationRound.objects.get_or_create(plan=first.plan)
     carried = Task.objects.filter(plan__year=2025, carried_from__isnull=False).order_by(
         "number").first()
     return [
@@ -60,6 +62,8 @@ def site_pages():
             first.strategy_id]), "admin", 200),
         ("admin indicator", reverse("admin:tracker_indicator_change", args=[
             Indicator.objects.order_by("pk").first().pk]), "admin", 200),
+        ("admin evaluation round", reverse("admin:tracker_evaluationround_change",
+                                            args=[round.pk]), "admin", 200),
         ("admin agency rename", reverse("admin:tracker_agency_rename", args=[kipo.pk]), "admin",
          200),
         ("admin task change", reverse("admin:tracker_task_change", args=[first.pk]), "admin",

@@ -23,6 +23,7 @@ from tracker.history import Report
 from tracker.models import (
     Agency,
     ContributionNote,
+    EvaluationRound,
     Milestone,
     MilestoneChange,
     Plan,
@@ -56,6 +57,8 @@ def test_superuser_opens_every_models_list_and_an_object(
 ):
     if model_name == "reminder":  # the demo has none until the command sends them
         call_command("send_reminders", "--year", "2024", stdout=io.StringIO())
+    if model_name == "evaluationround":  # the demo's rounds come with the results' evaluation
+        EvaluationRound.objects.create(plan=Plan.objects.get(year=2024))
     client.login(username="admin", password="kipplan-demo")
     response = client.get(changelist(app_label, model_name))
     assert response.status_code == 200

@@ -7,7 +7,16 @@ from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management import call_command
 
-from tracker.models import PasswordResetRequest, Profile, Reminder, Task
+from tracker.models import (
+    EvaluationRound,
+    Grade,
+    GradeLevel,
+    PasswordResetRequest,
+    Plan,
+    Profile,
+    Reminder,
+    Task,
+)
 from tracker.services import carry_over
 
 # flush empties the whole database, which a test transaction cannot roll back.
@@ -37,6 +46,9 @@ def test_a_whole_plan_survives_dumpdata_and_loaddata_into_an_empty_database(tmp_
     Reminder.objects.create(user=get_user_model().objects.get(username="kipo"),
                             items=["task:1", "milestone:2"])
     PasswordResetRequest.objects.create(email="kipo@example.kr", client_address="203.0.113.7")
+    round = EvaluationRound.objects.create(plan=Plan.objects.get(year=2024))
+    Grade.objects.create(round=round, task=Task.objects.filter(plan__year=2024).first(),
+                         grade=GradeLevel.EXCELLENT)
     before = everything()
     backup = tmp_path / "kipplan-backup.json"
 

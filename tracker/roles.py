@@ -19,7 +19,7 @@ PLAN_MANAGERS = "Plan managers"
 PLAN_MODELS = [
     "plan", "strategy", "keytask", "agency", "strategictechnology", "task", "milestone",
     "progressupdate", "agencymembership", "reviewassessment", "contributionnote",
-    "milestonechange", "indicator", "indicatorvalue",
+    "milestonechange", "indicator", "indicatorvalue", "agencyname", "evaluationround", "grade",
 ]
 
 # Role name -> codenames of tracker permissions. Keep the order: a new database makes the groups

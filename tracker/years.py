@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from . import indicators as outcome
 from .charts import Chart, bar_chart
-from .models import Plan, Status
+from .models import Grade, GradeLevel, Plan, RoundState, Status
 from .money import EOK, format_won
 
 
@@ -22,6 +22,16 @@ class PlanYear:
     allocated: int  # their budgets
     executed: int
     completed: int
+    grades: dict | None = None  # {grade level: units}, once the plan's round is approved
+
+    @property
+    def graded(self):
+        return sum(self.grades.values()) if self.grades else 0
+
+    @property
+    def grade_counts(self):
+        """[(level, units)], best first, for the table."""
+        return [(level, (self.grades or {}).get(level, 0)) for level in GradeLevel]
 
     @property
     def headline_only(self):
@@ -66,25 +76,41 @@ class YearsPage:
     budget_chart: Chart
     results_chart: Chart
     indicators: list[IndicatorSeries]
+    grades_chart: Chart | None  # None until a round has been approved
+    graded_years: list[PlanYear]
 
 
 def years_page(tasks):
-    """The years page over ``tasks`` (the tasks the reader may see): four queries, however many
-    plans and tasks."""
+    """The years page over ``tasks`` (the tasks the reader may see): five queries, however many
+    plans and tasks. The grades are those of approved rounds, which the Council publishes."""
     plans = list(Plan.objects.annotate(task_count=Count("tasks")).order_by("year"))
     finished = Status.finished()
     totals = {row["plan"]: row for row in tasks.values("plan").annotate(
         entered=Count("pk"), allocated=Sum("budget"), executed=Sum("budget_executed"),
         completed=Count("pk", filter=Q(status__in=finished)),
     ).order_by()}
+    grades = {}
+    for row in Grade.objects.filter(round__state__in=RoundState.decided()).values(
+            "round__plan", "grade").annotate(units=Count("pk")).order_by():
+        grades.setdefault(row["round__plan"], {})[row["grade"]] = row["units"]
     years = [PlanYear(plan=plan, entered=totals.get(plan.pk, {}).get("entered", 0),
                       allocated=totals.get(plan.pk, {}).get("allocated") or 0,
                       executed=totals.get(plan.pk, {}).get("executed") or 0,
-                      completed=totals.get(plan.pk, {}).get("completed", 0))
+                      completed=totals.get(plan.pk, {}).get("completed", 0),
+                      grades=grades.get(plan.pk))
              for plan in plans]
+    graded = [year for year in years if year.grades]
     return YearsPage(years=years, tasks_chart=tasks_chart(years),
                      budget_chart=budget_chart(years), results_chart=results_chart(years),
-                     indicators=indicator_series())
+                     indicators=indicator_series(),
+                     grades_chart=grades_chart(graded) if graded else None,
+                     graded_years=graded)
+
+
+def grades_chart(years):
+    return bar_chart(_("Grades of the year-end evaluation"), [
+        (str(year.plan.year), [(units, str(units), False) for _level, units in year.grade_counts])
+        for year in years])
 
 
 def tasks_chart(years):

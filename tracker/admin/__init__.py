@@ -7,7 +7,8 @@ The admin is where agency staff report and plan managers review. By role:
 - ``task_pages``: a task's own pages: report progress, add a contribution note, review.
 - ``history``: progress reports, contribution notes, reviews, milestone changes, reminders.
 - ``people``: agencies, memberships and users.
-- ``plans``: plans, strategies, technologies, and the plan import page.
+- ``plans``: plans, strategies, technologies, indicators, and the plan import page.
+- ``evaluation``: the year-end evaluation rounds and their grades.
 
 Access: every queryset of task data goes through ``Task.objects.visible_to(user)``, so no
 admin URL (list, change, history, delete, actions, autocomplete, raw-id popups, inlines, a
@@ -18,7 +19,7 @@ task's own pages) reaches another agency's task. Every change with a rule goes t
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import history, people, plans, tasks  # noqa: F401 (each registers its admins)
+from . import evaluation, history, people, plans, tasks  # noqa: F401 (each registers its admins)
 
 admin.site.site_header = _("kipplan: national IP plan tracker")
 admin.site.site_title = _("kipplan")

@@ -1,11 +1,12 @@
 """
 kipplan's models, by role: the plan and what it is made of (``plans``), tasks and milestones
-with the rules they are read by (``tasks``), a task's history (``history``), and users'
-memberships, settings, reminders and password reset requests (``people``). Their fixed choices
-are in ``tracker.choices``.
+with the rules they are read by (``tasks``), a task's history (``history``), the year-end
+evaluation (``evaluation``), and users' memberships, settings, reminders and password reset
+requests (``people``). Their fixed choices are in ``tracker.choices``.
 """
 
 from ..choices import AgencyKind, FigureKind, ReviewLight, StateSource, Status, TrafficLight
+from .evaluation import EvaluationRound, Grade, GradeLevel, RoundState
 from .history import ContributionNote, MilestoneChange, ProgressUpdate, ReviewAssessment
 from .people import AgencyMembership, PasswordResetRequest, Profile, Reminder
 from .plans import (
@@ -30,10 +31,10 @@ from .tasks import (
 )
 
 __all__ = [
-    "Agency", "AgencyKind", "AgencyMembership", "AgencyName", "ContributionNote", "FigureKind",
-    "Indicator", "IndicatorValue", "KeyTask", "Milestone", "MilestoneChange",
-    "PasswordResetRequest", "Plan", "Profile", "ProgressUpdate", "Reminder", "ReviewAssessment",
-    "ReviewLight", "StateSource", "Status", "StrategicTechnology", "Strategy", "Task",
-    "TrafficLight", "end_of", "key_task_code", "overdue_condition", "reporting_period",
-    "stale_condition", "task_code",
+    "Agency", "AgencyKind", "AgencyMembership", "AgencyName", "ContributionNote",
+    "EvaluationRound", "FigureKind", "Grade", "GradeLevel", "Indicator", "IndicatorValue",
+    "KeyTask", "Milestone", "MilestoneChange", "PasswordResetRequest", "Plan", "Profile",
+    "ProgressUpdate", "Reminder", "ReviewAssessment", "ReviewLight", "RoundState", "StateSource",
+    "Status", "StrategicTechnology", "Strategy", "Task", "TrafficLight", "end_of", "key_task_code",
+    "overdue_condition", "reporting_period", "stale_condition", "task_code",
 ]

@@ -1,0 +1,155 @@
+"""The evaluation round: its steps in order, its dates in order, grades while it is evaluated
+and never after approval, and the grade distribution on the years page once approved."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import translation
+
+from tests.factories import AgencyFactory, PlanFactory, TaskFactory
+from tracker import evaluation
+from tracker.models import EvaluationRound, Grade, GradeLevel, RoundState
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.date
+
+
+def dated_round(plan):
+    return EvaluationRound.objects.create(
+        plan=plan, submission_opens=DAY(2025, 1, 6), submission_closes=DAY(2025, 1, 31),
+        evaluation_closes=DAY(2025, 2, 28), meeting_number=38, meeting_date=DAY(2025, 3, 28),
+        held_in_writing=True, published_on=DAY(2025, 4, 15))
+
+
+def evaluated(round, grades):
+    evaluation.advance(round, RoundState.SUBMISSION)
+    evaluation.advance(round, RoundState.EVALUATION)
+    for task, grade in grades:
+        evaluation.set_grade(round, task=task, grade=grade)
+    return round
+
+
+def test_a_round_moves_one_step_at_a_time_to_publication(plan):
+    task = TaskFactory(plan=plan)
+    round = evaluated(dated_round(plan), [(task, GradeLevel.OUTSTANDING)])
+
+    with pytest.raises(ValidationError, match="cannot move"):
+        evaluation.advance(round, RoundState.PUBLISHED)
+    evaluation.advance(round, RoundState.APPROVED)
+    evaluation.advance(round, RoundState.PUBLISHED)
+
+    round.refresh_from_db()
+    assert round.state == RoundState.PUBLISHED
+
+
+@pytest.mark.parametrize("step, field, words", [
+    (RoundState.SUBMISSION, "submission_closes", "the day submission closes"),
+    (RoundState.EVALUATION, "evaluation_closes", "the day evaluation closes"),
+])
+def test_a_step_needs_its_dates(plan, step, field, words):
+    round = dated_round(plan)
+    setattr(round, field, None)
+    round.save()
+    if step == RoundState.EVALUATION:
+        evaluation.advance(round, RoundState.SUBMISSION)
+
+    with translation.override("en"), pytest.raises(ValidationError, match=words):
+        evaluation.advance(round, step)
+
+
+def test_approval_needs_grades_and_then_nothing_of_the_round_changes(plan):
+    task = TaskFactory(plan=plan)
+    round = evaluated(dated_round(plan), [])
+
+    with translation.override("en"), pytest.raises(ValidationError, match="the grades"):
+        evaluation.advance(round, RoundState.APPROVED)
+    evaluation.set_grade(round, task=task, grade=GradeLevel.EXCELLENT)
+    evaluation.advance(round, RoundState.APPROVED)
+
+    with pytest.raises(ValidationError, match="approved"):
+        evaluation.set_grade(round, task=task, grade=GradeLevel.OUTSTANDING)
+    assert Grade.objects.get(task=task).grade == GradeLevel.EXCELLENT
+
+
+def test_grades_are_given_only_while_the_round_is_evaluated_and_to_its_own_tasks(plan):
+    round = dated_round(plan)
+    other = TaskFactory(plan=PlanFactory(year=2023))
+
+    with pytest.raises(ValidationError, match="being evaluated"):
+        evaluation.set_grade(round, task=TaskFactory(plan=plan), grade=GradeLevel.EXCELLENT)
+    evaluated(round, [])
+    with pytest.raises(ValidationError, match="another plan"):
+        evaluation.set_grade(round, task=other, grade=GradeLevel.EXCELLENT)
+    with pytest.raises(ValidationError, match="either a task or an institution"):
+        evaluation.set_grade(round, task=other, agency=AgencyFactory(), grade="excellent")
+    assert not Grade.objects.exists()
+
+
+@pytest.mark.parametrize("changes", [
+    {"submission_opens": DAY(2025, 2, 1)},  # after submission closes
+    {"meeting_date": DAY(2025, 2, 1)},  # before evaluation closes
+    {"published_on": DAY(2025, 3, 1)},  # before the meeting
+    {"state": RoundState.APPROVED, "meeting_date": None, "published_on": None},
+])
+def test_the_database_refuses_dates_out_of_order_and_a_decision_without_a_meeting(plan,
+                                                                                   changes):
+    round = dated_round(plan)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EvaluationRound.objects.filter(pk=round.pk).update(**changes)
+
+
+def test_the_admin_shows_a_decided_round_read_only(client, superuser, plan):
+    round = evaluated(dated_round(plan), [(TaskFactory(plan=plan), GradeLevel.SATISFACTORY)])
+    evaluation.advance(round, RoundState.APPROVED)
+    client.force_login(superuser)
+
+    page = client.get(reverse("admin:tracker_evaluationround_change", args=[round.pk]))
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="meeting_date"' not in body and 'name="grades-0-grade"' not in body
+
+
+def test_the_admin_action_moves_a_round_on_or_says_why_not(client, superuser, plan):
+    ready, unready = dated_round(plan), EvaluationRound.objects.create(
+        plan=PlanFactory(year=2023))
+    client.force_login(superuser)
+
+    with translation.override("en"):
+        response = client.post(
+            reverse("admin:tracker_evaluationround_changelist"),
+            {"action": "move_to_next_step", "_selected_action": [ready.pk, unready.pk]},
+            follow=True, HTTP_ACCEPT_LANGUAGE="en")
+
+    messages = [str(message) for message in response.context["messages"]]
+    assert any("Results being submitted" in message for message in messages)
+    assert any("needs the day submission opens" in message for message in messages)
+    ready.refresh_from_db()
+    unready.refresh_from_db()
+    assert (ready.state, unready.state) == (RoundState.SUBMISSION, RoundState.PREPARING)
+
+
+def test_the_years_page_draws_the_grades_of_approved_rounds_only(client, manager):
+    approved_plan, open_plan = PlanFactory(year=2024), PlanFactory(year=2025)
+    grades = [GradeLevel.OUTSTANDING, GradeLevel.EXCELLENT, GradeLevel.EXCELLENT,
+              GradeLevel.SATISFACTORY]
+    round = evaluated(dated_round(approved_plan),
+                      [(TaskFactory(plan=approved_plan), grade) for grade in grades])
+    evaluation.advance(round, RoundState.APPROVED)
+    evaluated(dated_round(open_plan), [(TaskFactory(plan=open_plan), GradeLevel.INSUFFICIENT)])
+    client.force_login(manager)
+
+    with translation.override("en"):
+        body = client.get(reverse("tracker:years"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    table = body[body.index("as the Council approved them"):]
+    table = table[:table.index("</table>")]
+    assert '<th scope="row">2024</th><td class="num">1</td><td class="num">2</td>' in table
+    assert '<td class="num">0</td><td class="num">4</td>' in table  # none insufficient; 4 graded
+    assert "2025" not in table
+    assert 'id="chart-grades-title"' in body
