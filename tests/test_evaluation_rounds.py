@@ -37,7 +37,7 @@ def test_a_round_moves_one_step_at_a_time_to_publication(plan):
     task = TaskFactory(plan=plan)
     round = evaluated(dated_round(plan), [(task, GradeLevel.OUTSTANDING)])
 
-    with pytest.raises(ValidationError, match="cannot move"):
+    with translation.override("en"), pytest.raises(ValidationError, match="cannot move"):
         evaluation.advance(round, RoundState.PUBLISHED)
     evaluation.advance(round, RoundState.APPROVED)
     evaluation.advance(round, RoundState.PUBLISHED)
@@ -70,7 +70,7 @@ def test_approval_needs_grades_and_then_nothing_of_the_round_changes(plan):
     evaluation.set_grade(round, task=task, grade=GradeLevel.EXCELLENT)
     evaluation.advance(round, RoundState.APPROVED)
 
-    with pytest.raises(ValidationError, match="approved"):
+    with translation.override("en"), pytest.raises(ValidationError, match="approved"):
         evaluation.set_grade(round, task=task, grade=GradeLevel.OUTSTANDING)
     assert Grade.objects.get(task=task).grade == GradeLevel.EXCELLENT
 
@@ -79,13 +79,14 @@ def test_grades_are_given_only_while_the_round_is_evaluated_and_to_its_own_tasks
     round = dated_round(plan)
     other = TaskFactory(plan=PlanFactory(year=2023))
 
-    with pytest.raises(ValidationError, match="being evaluated"):
-        evaluation.set_grade(round, task=TaskFactory(plan=plan), grade=GradeLevel.EXCELLENT)
-    evaluated(round, [])
-    with pytest.raises(ValidationError, match="another plan"):
-        evaluation.set_grade(round, task=other, grade=GradeLevel.EXCELLENT)
-    with pytest.raises(ValidationError, match="either a task or an institution"):
-        evaluation.set_grade(round, task=other, agency=AgencyFactory(), grade="excellent")
+    with translation.override("en"):
+        with pytest.raises(ValidationError, match="being evaluated"):
+            evaluation.set_grade(round, task=TaskFactory(plan=plan), grade=GradeLevel.EXCELLENT)
+        evaluated(round, [])
+        with pytest.raises(ValidationError, match="another plan"):
+            evaluation.set_grade(round, task=other, grade=GradeLevel.EXCELLENT)
+        with pytest.raises(ValidationError, match="either a task or an institution"):
+            evaluation.set_grade(round, task=other, agency=AgencyFactory(), grade="excellent")
     assert not Grade.objects.exists()
 
 

@@ -42,7 +42,8 @@ def test_a_renamed_agency_keeps_its_tasks_members_and_slug(task, staff, agency):
 def test_a_rename_dated_on_or_before_the_previous_one_is_refused(agency, effective):
     rename_kipo(agency)
 
-    with pytest.raises(ValidationError, match="after the previous one"):
+    with translation.override("en"), pytest.raises(ValidationError,
+                                                   match="after the previous one"):
         names.rename(agency, name_ko="다른 이름", effective=effective)
 
     assert agency.former_names.count() == 1
@@ -250,3 +251,20 @@ def test_the_task_list_offers_and_searches_agencies_by_their_names_in_its_year(
     assert '<option value="kipo">특허청</option>' in page
     assert [task.pk for task in by_old_name] == [ours.pk]
     assert list(by_new_name) == []
+
+
+def test_the_admin_task_list_names_each_tasks_agency_as_its_plan_does(client, superuser,
+                                                                      agency):
+    old = TaskFactory(plan=PlanFactory(year=2024), lead_agency=agency)
+    unendorsed = PlanFactory(year=2026, endorsed_on=None)
+    new = TaskFactory(plan=unendorsed, strategy=StrategyFactory(plan=unendorsed),
+                      lead_agency=agency, start_date=datetime.date(2026, 1, 1),
+                      end_date=datetime.date(2026, 12, 31))
+    rename_kipo(agency)
+    client.force_login(superuser)
+
+    response = client.get(reverse("admin:tracker_task_changelist"), HTTP_ACCEPT_LANGUAGE="ko")
+
+    rows = {task.pk: task for task in response.context["cl"].result_list}
+    assert (rows[old.pk].lead_called_ko, rows[new.pk].lead_called_ko) == ("특허청", "지식재산처")
+    assert 'title="특허청 (KIPO)"' in response.content.decode()

@@ -13,7 +13,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
@@ -55,6 +55,22 @@ def name_in_force(agency_field, day, field="name_ko"):
                                        used_until__gte=day)
     return Coalesce(Subquery(former.order_by("used_until").values(field)[:1]),
                     F(f"{agency_field}__{field}" if agency_field else field))
+
+
+def name_in_its_plans_year(agency_field, plan_field="plan", field="name_ko"):
+    """Like ``name_in_force``, for rows of several plans: the name in force on the day of each
+    row's own plan (its endorsement, or else 1 January of its year)."""
+    former = AgencyName.objects.filter(agency=OuterRef(agency_field))
+
+    def first(names):
+        return Subquery(names.order_by("used_until").values(field)[:1])
+
+    by_endorsement = first(former.filter(used_until__gte=OuterRef(f"{plan_field}__endorsed_on")))
+    by_year = first(former.filter(used_until__year__gte=OuterRef(f"{plan_field}__year")))
+    return Coalesce(
+        Case(When(**{f"{plan_field}__endorsed_on__isnull": False}, then=by_endorsement),
+             default=by_year),
+        F(f"{agency_field}__{field}"))
 
 
 def names_for(plan):

@@ -16,8 +16,9 @@ from .. import services
 from ..badges import review_badge, status_badge
 from ..forms import MilestoneForm
 from ..history import timeline
-from ..models import KeyTask, Milestone, MilestoneChange, Plan, Task
+from ..models import AgencyName, KeyTask, Milestone, MilestoneChange, Plan, Task
 from ..money import format_millions, format_won
+from ..names import name_in_its_plans_year
 from .base import TaskScopedAdmin, localized_column
 from .task_pages import TASK_PAGES, summary_context
 
@@ -171,7 +172,14 @@ class TaskAdmin(admin.ModelAdmin):
     inlines = [MilestoneInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user).with_latest_review()
+        # Each task's lead agency as its plan's year names it, read with the rows.
+        return super().get_queryset(request).visible_to(request.user).with_latest_review(
+        ).annotate(
+            lead_called_ko=name_in_its_plans_year("lead_agency"),
+            lead_called_en=name_in_its_plans_year("lead_agency", field="name_en"),
+            lead_called_abbreviation=name_in_its_plans_year("lead_agency",
+                                                            field="abbreviation"),
+        )
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (
@@ -237,8 +245,10 @@ class TaskAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("lead agency"), ordering="lead_agency__name_ko")
     def lead_agency_display(self, task):
-        return format_html('<span title="{}">{}</span>', task.lead_agency,
-                           task.lead_agency.short_name)
+        """Short: the Korean name in Korean, the abbreviation in English; whole on hover."""
+        called = AgencyName(name_ko=task.lead_called_ko, name_en=task.lead_called_en,
+                            abbreviation=task.lead_called_abbreviation)
+        return format_html('<span title="{}">{}</span>', called, called.short_name)
 
     @admin.display(description=_("progress"), ordering="progress")
     def progress_display(self, task):
