@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import translation
 
@@ -154,3 +155,40 @@ def test_the_years_page_draws_the_grades_of_approved_rounds_only(client, manager
     assert '<td class="num">0</td><td class="num">4</td>' in table  # none insufficient; 4 graded
     assert "2025" not in table
     assert 'id="chart-grades-title"' in body
+
+
+def test_plan_managers_see_rounds_but_cannot_move_them(client, manager, plan):
+    round = dated_round(plan)
+    client.force_login(manager)
+    url = reverse("admin:tracker_evaluationround_changelist")
+
+    page = client.get(url)
+    client.post(url, {"action": "move_to_next_step", "_selected_action": [round.pk]})
+
+    assert page.status_code == 200 and "move_to_next_step" not in page.content.decode()
+    round.refresh_from_db()
+    assert round.state == RoundState.PREPARING
+
+
+def test_a_graded_task_cannot_be_deleted(plan):
+    task = TaskFactory(plan=plan)
+    evaluated(dated_round(plan), [(task, GradeLevel.EXCELLENT)])
+
+    with pytest.raises(ProtectedError), transaction.atomic():
+        task.delete()
+
+    assert Grade.objects.filter(task=task).exists()
+
+
+def test_the_public_sees_grades_once_published_not_when_approved(client, settings, plan):
+    settings.KIPPLAN_PUBLIC_PAGES = True
+    round = evaluated(dated_round(plan), [(TaskFactory(plan=plan), GradeLevel.OUTSTANDING)])
+    evaluation.advance(round, RoundState.APPROVED)
+    url = reverse("tracker:years")
+
+    approved = client.get(url).content.decode()
+    evaluation.advance(round, RoundState.PUBLISHED)
+    published = client.get(url).content.decode()
+
+    assert 'id="chart-grades-title"' not in approved
+    assert 'id="chart-grades-title"' in published

@@ -113,17 +113,6 @@ def test_the_agency_page_shows_its_names_over_time(client, manager, agency, task
     assert "30 Sep 2025" in history and "1 Oct 2025" in history
 
 
-def test_any_name_of_an_agency_finds_it_for_its_period(agency):
-    rename_kipo(agency)
-    AgencyFactory(name_ko="특허청", slug="another")  # named so later, as some other agency
-
-    assert names.matching("특허청", datetime.date(2024, 5, 1))[0].pk == agency.pk
-    assert names.matching("kipo", datetime.date(2024, 5, 1)) == [agency]
-    assert [a.slug for a in names.matching("특허청", datetime.date(2026, 1, 1))] == ["another"]
-    assert names.matching("지식재산처", datetime.date(2024, 5, 1)) == []
-    assert names.matching("MOIP", datetime.date(2026, 1, 1)) == [agency]
-
-
 def test_an_administrator_records_a_rename_in_the_admin(client, superuser, agency, task):
     client.force_login(superuser)
     url = reverse("admin:tracker_agency_rename", args=[agency.pk])
@@ -268,3 +257,29 @@ def test_the_admin_task_list_names_each_tasks_agency_as_its_plan_does(client, su
     rows = {task.pk: task for task in response.context["cl"].result_list}
     assert (rows[old.pk].lead_called_ko, rows[new.pk].lead_called_ko) == ("특허청", "지식재산처")
     assert 'title="특허청 (KIPO)"' in response.content.decode()
+
+
+def test_a_former_name_without_its_last_day_is_a_form_error(client, superuser, agency):
+    rename_kipo(agency)
+    client.force_login(superuser)
+    url = reverse("admin:tracker_agency_change", args=[agency.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update({"kind": agency.kind, "named_on": "2025-10-01",
+                 "former_names-TOTAL_FORMS": "2", "former_names-INITIAL_FORMS": "1",
+                 "former_names-0-id": agency.former_names.get().pk,
+                 "former_names-0-name_ko": "특허청", "former_names-0-used_until": "2025-09-30",
+                 "former_names-1-name_ko": "날짜 없는 이름", "former_names-1-used_until": "",
+                 "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"})
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert agency.former_names.count() == 1
+
+
+@pytest.mark.parametrize("day", [datetime.date(1, 1, 1), datetime.date(9999, 12, 31)])
+def test_a_rename_far_outside_the_plans_years_is_refused(agency, day):
+    with pytest.raises(ValidationError):
+        names.rename(agency, name_ko="새 이름", effective=day)
+    assert not agency.former_names.exists()

@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -185,3 +185,12 @@ def test_the_years_page_with_no_plan_says_so(client, manager):
         body = client.get(reverse("tracker:years"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "No plan has been loaded yet." in body
+
+
+def test_a_year_has_one_undated_figure(plan):
+    indicator = Indicator.objects.create(plan=plan, number=1, name_ko="무역수지",
+                                         unit_ko="백만 달러", source="BOK")
+    IndicatorValue.objects.create(indicator=indicator, year=2023, value=Decimal("180"))
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        IndicatorValue.objects.create(indicator=indicator, year=2023, value=Decimal("181"))

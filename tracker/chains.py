@@ -13,9 +13,11 @@ def links():
                 .values_list("pk", "carried_from_id"))
 
 
-def chain_ids(pk, carried_from):
-    """The pks of the chain through task ``pk``, earliest first, given the links."""
-    carried_into = {source: pk for pk, source in carried_from.items()}
+def chain_ids(pk, carried_from, carried_into=None):
+    """The pks of the chain through task ``pk``, earliest first, given the links (and their
+    reverse, when the caller has it already)."""
+    if carried_into is None:
+        carried_into = {source: pk for pk, source in carried_from.items()}
     seen = {pk}
 
     def follow(links):
@@ -48,5 +50,6 @@ def chain_codes(tasks):
     for pk, source, code, source_code in pairs:
         carried_from[pk] = source
         codes[pk], codes[source] = code, source_code
-    return {pk: " → ".join(codes[step] for step in chain_ids(pk, carried_from))
+    carried_into = {source: pk for pk, source in carried_from.items()}
+    return {pk: " → ".join(codes[step] for step in chain_ids(pk, carried_from, carried_into))
             for pk in codes}

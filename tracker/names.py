@@ -13,13 +13,14 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, OuterRef, Q, Subquery, When
+from django.db.models import Case, F, OuterRef, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from .models import Agency, AgencyName
+from .validators import check_day
 
 
 def name_day(plan):
@@ -98,26 +99,10 @@ def name_on(agency, day, former):
     return min(ending, key=lambda name: name.used_until) if ending else agency
 
 
-def matching(name, day):
-    """The agencies called ``name`` (Korean, English or abbreviation, any case) on ``day``:
-    three queries."""
-    text = Q(name_ko__iexact=name) | Q(name_en__iexact=name) | Q(abbreviation__iexact=name)
-    candidates = {*AgencyName.objects.filter(text).values_list("agency_id", flat=True),
-                  *Agency.objects.filter(text).values_list("pk", flat=True)}
-    wanted = name.casefold()
-    found = []
-    for agency in Agency.objects.filter(pk__in=candidates).prefetch_related("former_names"):
-        called = name_on(agency, day, agency.former_names.all())
-        if wanted in {called.name_ko.casefold(), called.name_en.casefold(),
-                      called.abbreviation.casefold()}:
-            found.append(agency)
-    return found
-
-
 def check_former_names(agency, names):
     """Refuse former names that would give the agency two names on one day: each ends on its
     own day, before the current name took effect."""
-    days = [name.used_until for name in names]
+    days = [name.used_until for name in names if name.used_until is not None]
     if len(days) != len(set(days)):
         raise ValidationError(_("Two former names end on the same day: each day has one name."))
     if agency.named_on and any(day >= agency.named_on for day in days):
@@ -129,6 +114,7 @@ def check_former_names(agency, names):
 def rename(agency, *, name_ko, name_en="", abbreviation="", effective, source_note=""):
     """Give the agency a new name from ``effective``: its current name becomes a former name
     in force until the day before. Its tasks, history and memberships stay as they are."""
+    check_day(effective)
     with transaction.atomic():
         agency = Agency.objects.select_for_update().get(pk=agency.pk)
         last = agency.former_names.order_by("-used_until").values_list(

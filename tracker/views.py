@@ -193,7 +193,7 @@ class YearsView(PageAccessMixin, TemplateView):
     template_name = "tracker/years.html"
 
     def get_context_data(self, **kwargs):
-        page = years.years_page(self.visible_tasks())
+        page = years.years_page(self.visible_tasks(), public=self.public)
         return super().get_context_data(**fields_of(page), **kwargs)
 
 

@@ -80,9 +80,10 @@ class YearsPage:
     graded_years: list[PlanYear]
 
 
-def years_page(tasks):
-    """The years page over ``tasks`` (the tasks the reader may see): five queries, however many
-    plans and tasks. The grades are those of approved rounds, which the Council publishes."""
+def years_page(tasks, *, public=False):
+    """The years page over ``tasks`` (the tasks the reader may see): six queries, however many
+    plans and tasks. The grades are those of approved rounds; for the public, of published
+    ones only."""
     plans = list(Plan.objects.annotate(task_count=Count("tasks")).order_by("year"))
     finished = Status.finished()
     totals = {row["plan"]: row for row in tasks.values("plan").annotate(
@@ -90,7 +91,8 @@ def years_page(tasks):
         completed=Count("pk", filter=Q(status__in=finished)),
     ).order_by()}
     grades = {}
-    for row in Grade.objects.filter(round__state__in=RoundState.decided()).values(
+    shown = [RoundState.PUBLISHED] if public else RoundState.decided()
+    for row in Grade.objects.filter(round__state__in=shown).values(
             "round__plan", "grade").annotate(units=Count("pk")).order_by():
         grades.setdefault(row["round__plan"], {})[row["grade"]] = row["units"]
     years = [PlanYear(plan=plan, entered=totals.get(plan.pk, {}).get("entered", 0),

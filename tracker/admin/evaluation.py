@@ -32,6 +32,9 @@ class GradeInline(admin.StackedInline):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self.editable(obj)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("task", "agency")
+
     def get_formset(self, request, obj=None, **kwargs):
         request.kipplan_round_plan = obj.plan_id if obj else None
         return super().get_formset(request, obj, **kwargs)
@@ -65,7 +68,8 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not (obj and obj.decided)
 
-    @admin.action(description=_("Move the selected rounds to their next step"))
+    @admin.action(description=_("Move the selected rounds to their next step"),
+                  permissions=["change"])
     def move_to_next_step(self, request, queryset):
         for round in queryset.select_related("plan"):
             following = evaluation.NEXT.get(round.state)

@@ -11,10 +11,12 @@ from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .. import names
 from ..models import Agency, AgencyMembership, AgencyName, Profile
+from ..validators import check_day
 from .base import localized_column
 
 
@@ -55,7 +57,7 @@ class RenameForm(forms.Form):
     name_ko = forms.CharField(label=_("New name (Korean)"), max_length=200)
     name_en = forms.CharField(label=_("New name (English)"), max_length=200, required=False)
     abbreviation = forms.CharField(label=_("New abbreviation"), max_length=30, required=False)
-    effective = forms.DateField(label=_("In force from"), help_text=_(
+    effective = forms.DateField(label=_("In force from"), validators=[check_day], help_text=_(
         "The first day of the new name; the current name stays in force until the day before."))
     source_note = forms.CharField(label=_("Sources"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
@@ -93,7 +95,8 @@ class AgencyAdmin(admin.ModelAdmin):
                 form.add_error(None, error)
             else:
                 message = _("Renamed “%(old)s” to “%(new)s” from %(day)s.") % {
-                    "old": agency, "new": renamed, "day": form.cleaned_data["effective"]}
+                    "old": agency, "new": renamed,
+                    "day": date_format(form.cleaned_data["effective"], "SHORT_DATE_FORMAT")}
                 self.log_change(request, renamed, message)
                 messages.success(request, message)
                 return HttpResponseRedirect(

@@ -32,8 +32,10 @@ class PlanAdmin(admin.ModelAdmin):
     readonly_fields = ["budget_check"]
     change_list_template = "admin/tracker/change_list_with_import.html"
     fieldsets = [
-        (None, {"fields": ["year", "title_ko", "title_en", "endorsed_by", "endorsed_on"]}),
-        (_("Budget"), {"fields": ["total_budget", "won_per_usd", "budget_check"]}),
+        (None, {"fields": ["year", "title_ko", "title_en", "endorsed_by", "endorsed_on",
+                           "meeting_number", "held_in_writing"]}),
+        (_("Budget"), {"fields": ["total_budget", "announced_task_count", "won_per_usd",
+                                  "budget_check"]}),
         (_("Sources and demo data"), {"fields": ["source_note", "data_note"]}),
     ]
 

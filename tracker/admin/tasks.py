@@ -181,6 +181,11 @@ class TaskAdmin(admin.ModelAdmin):
                                                             field="abbreviation"),
         )
 
+    def get_readonly_fields(self, request, obj=None):
+        # A task stays in its plan: its code, grades and history are that year's.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "plan"] if obj is not None else fields
+
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (
             obj is None or obj.can_view(request.user)

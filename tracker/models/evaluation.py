@@ -2,7 +2,9 @@
 The year-end evaluation of a plan (추진실적 점검·평가, 지식재산 기본법 art. 10): one round per
 plan, moving preparing → submission → evaluation → approved → published, and the grades the
 Council approves. A round's dates are the managers' (the sources give none); its steps are
-services (``tracker.evaluation``), which lock everything of the round once it is approved.
+services (``tracker.evaluation``), which refuse any change to a round once it is approved; the
+admin shows it read-only; the database keeps its dates in order and a graded task or institution
+from being deleted.
 """
 
 from django.core.exceptions import ValidationError
@@ -92,9 +94,10 @@ class Grade(models.Model):
 
     round = models.ForeignKey(EvaluationRound, verbose_name=_("evaluation round"),
                               on_delete=models.CASCADE, related_name="grades")
-    task = models.ForeignKey("Task", verbose_name=_("task"), on_delete=models.CASCADE,
+    # A graded task or institution cannot be deleted: the grade is the Council's record.
+    task = models.ForeignKey("Task", verbose_name=_("task"), on_delete=models.PROTECT,
                              null=True, blank=True, related_name="grades")
-    agency = models.ForeignKey(Agency, verbose_name=_("institution"), on_delete=models.CASCADE,
+    agency = models.ForeignKey(Agency, verbose_name=_("institution"), on_delete=models.PROTECT,
                                null=True, blank=True, related_name="grades")
     grade = models.CharField(_("grade"), max_length=20, choices=GradeLevel.choices)
     reason = models.TextField(_("reason"), blank=True)

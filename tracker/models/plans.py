@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import AgencyKind, FigureKind
 from ..i18n import english_active, localized
+from ..validators import check_day
 
 
 class PlanQuerySet(models.QuerySet):
@@ -184,7 +185,7 @@ class Agency(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     abbreviation = models.CharField(_("abbreviation"), max_length=30, blank=True)
     named_on = models.DateField(
-        _("name in force since"), null=True, blank=True,
+        _("name in force since"), null=True, blank=True, validators=[check_day],
         help_text=_("The day the current name took effect; earlier names are kept as former "
                     "names."),
     )
@@ -250,7 +251,8 @@ class AgencyName(models.Model):
     name_ko = models.CharField(_("name (Korean)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     abbreviation = models.CharField(_("abbreviation"), max_length=30, blank=True)
-    used_until = models.DateField(_("in force until"), help_text=_("The name's last day."))
+    used_until = models.DateField(_("in force until"), validators=[check_day],
+                                  help_text=_("The name's last day."))
     is_approximate = models.BooleanField(
         _("date approximate"), default=False,
         help_text=_("The sources give the month of the rename, not the day."),
@@ -371,6 +373,10 @@ class IndicatorValue(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["indicator", "year", "published_on"],
                                     name="indicator_value_one_per_publication"),
+            # One undated figure a year: a revision says when it was published.
+            models.UniqueConstraint(fields=["indicator", "year"],
+                                    condition=Q(published_on__isnull=True),
+                                    name="indicator_value_one_undated"),
         ]
 
     def __str__(self):
