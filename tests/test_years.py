@@ -194,3 +194,17 @@ def test_a_year_has_one_undated_figure(plan):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         IndicatorValue.objects.create(indicator=indicator, year=2023, value=Decimal("181"))
+
+
+@pytest.mark.parametrize("page", ["tracker:task_list", "tracker:agency_list",
+                                  "tracker:technology_list"])
+def test_every_page_of_a_headline_plan_says_so(client, manager, page):
+    headline_plan(2022, 112, 9_901, 31, datetime.date(2022, 3, 31))
+    client.force_login(manager)
+    url = (reverse(page, args=[2022]) if page == "tracker:task_list"
+           else reverse(page) + "?year=2022")
+
+    with translation.override("en"):
+        body = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "is recorded by its headline figures (112 tasks, 990.1 billion won)" in body

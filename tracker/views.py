@@ -86,9 +86,16 @@ class PlanMixin(PageAccessMixin):
     def plan_tasks(self):
         return self.visible_tasks().filter(plan=self.plan)
 
+    @cached_property
+    def headline_only(self):
+        """A plan recorded by its headline figures (its announced number of tasks) with none
+        of its tasks entered yet; a plan being filled by an import shows its dashboard."""
+        return not self.plan.has_tasks and self.plan.announced_task_count is not None
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(plan=self.plan, moment=self.moment,
-                                        as_of_form=self.as_of_form, **kwargs)
+                                        as_of_form=self.as_of_form,
+                                        headline_only=self.headline_only, **kwargs)
 
 
 def fields_of(page):
@@ -103,12 +110,6 @@ class DashboardView(PlanMixin, TemplateView):
         if self.headline_only:
             return ["tracker/plan_headline.html"]
         return super().get_template_names()
-
-    @cached_property
-    def headline_only(self):
-        """A plan recorded by its headline figures (its announced number of tasks) with none
-        of its tasks entered yet; a plan being filled by an import shows its dashboard."""
-        return not self.plan.has_tasks and self.plan.announced_task_count is not None
 
     def get_context_data(self, **kwargs):
         if self.headline_only:
