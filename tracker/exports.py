@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from .chains import chain_codes
 from .models import Task, key_task_code
-from .names import name_day, name_in_force
+from .names import AgencyNames, name_day
 
 # New columns go at the end, so that a column keeps its place in the spreadsheets and macros
 # made from earlier exports.
@@ -39,7 +39,8 @@ FIELDS = [
     "pk", "code", "plan__year", "number", "strategy__number", "title_ko", "title_en",
     "description_ko", "description_en", "lead_agency__slug", "budget", "start_date", "end_date",
     "current_status", "current_progress", "current_executed", "reported_text",
-    "is_illustrative", "key_task__strategy__number", "key_task__number", "lead_agency_name",
+    "is_illustrative", "key_task__strategy__number", "key_task__number", "lead_agency_id",
+    "lead_agency__name_ko",
 ]
 
 
@@ -83,8 +84,9 @@ def local_iso(utc_text, zone):
 def export_rows(tasks, plan, visible=None):
     """The header, then one list of cell values per task of ``plan``, in task-number order.
     Three streamed queries (the tasks, their supporting agencies, their technologies), read
-    side by side, so memory stays flat however many tasks there are, the lead agency named as
-    in the plan's year; and one small one, the carry-over chains among ``visible`` tasks."""
+    side by side, so memory stays flat however many tasks there are; and two small ones: the
+    renamed agencies' names in the plan's year, and the carry-over chains among ``visible``
+    tasks."""
     yield COLUMNS
     tasks = tasks.order_by("number", "pk")
     chains = chain_codes(visible if visible is not None else Task.objects.all())
@@ -96,11 +98,11 @@ def export_rows(tasks, plan, visible=None):
     zone = timezone.get_current_timezone()
     # The report time comes as the database's UTC text, which fromisoformat() reads about ten
     # times faster than Django's converters (a third of the export's time at 10,000 rows).
-    tasks = tasks.annotate(reported_text=Cast("current_reported_at", CharField()),
-                           lead_agency_name=name_in_force("lead_agency", name_day(plan)))
+    tasks = tasks.annotate(reported_text=Cast("current_reported_at", CharField()))
+    former = AgencyNames(name_day(plan)).former  # the few renamed agencies: one small query
     for (pk, code, year, number, strategy, title_ko, title_en, description_ko, description_en,
          lead, budget, start, end, status, progress, executed, reported, illustrative,
-         key_strategy, key_number, lead_name) in tasks.values_list(*FIELDS).iterator(
+         key_strategy, key_number, lead_id, lead_name) in tasks.values_list(*FIELDS).iterator(
             chunk_size=CHUNK):
         yield [
             code, year, number, strategy, title_ko, title_en, description_ko, description_en,
@@ -108,7 +110,7 @@ def export_rows(tasks, plan, visible=None):
             progress, executed, local_iso(reported, zone) if reported else "",
             "yes" if illustrative else "no",
             key_task_code(key_strategy, key_number) if key_number else "",
-            lead_name, chains.get(pk, ""),
+            former[lead_id].name_ko if lead_id in former else lead_name, chains.get(pk, ""),
         ]
 
 

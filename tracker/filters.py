@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .i18n import localized_pair
 from .models import Agency, Status, StrategicTechnology, Task
-from .names import name_day, name_in_force
+from .names import name_day, name_in_force, names_for
 from .reports import strategies_and_key_tasks
 from .widgets import FastSelect, options_html
 
@@ -92,15 +92,14 @@ class TaskFilter(django_filters.FilterSet):
         self.filters["technology"].extra["choices"] = [
             (technology.slug, str(technology)) for technology in StrategicTechnology.objects.all()
         ]
-        # Agencies by the names the plan's year gives them, read in the same query.
+        # Agencies by the names the plan's year gives them (the page's own names, read once).
         self.name_day = name_day(plan)
-        agencies = [
-            (slug, localized_pair(name_ko, name_en))
-            for slug, name_ko, name_en in Agency.objects.annotate(
-                called_ko=name_in_force(None, self.name_day),
-                called_en=name_in_force(None, self.name_day, "name_en"),
-            ).order_by("called_ko").values_list("slug", "called_ko", "called_en")
-        ]
+        called = names_for(plan)
+        agencies = sorted(
+            ((agency.slug, called.of(agency)) for agency in
+             Agency.objects.only("pk", "slug", "name_ko", "name_en")),
+            key=lambda pair: pair[1].name_ko)
+        agencies = [(slug, localized_pair(name.name_ko, name.name_en)) for slug, name in agencies]
         shared = options_html([("", _("All agencies")), *agencies])  # one string for both
         for name in ("lead", "agency"):
             # A callable, as a form deep-copies a list of choices for every field that has it.
