@@ -39,13 +39,16 @@ def figures(values):
 
 
 def indicators_of(plan):
-    """[(indicator, figures)] of a plan: two queries."""
-    indicators = Indicator.objects.filter(plan=plan).prefetch_related("values")
-    return [(indicator, figures(indicator.values.all())) for indicator in indicators]
+    """[(indicator, figures)] of a plan's indicators that have figures, by number: one query."""
+    grouped = {}
+    for value in IndicatorValue.objects.filter(indicator__plan=plan).select_related("indicator"):
+        grouped.setdefault(value.indicator, []).append(value)
+    return sorted(((indicator, figures(values)) for indicator, values in grouped.items()),
+                  key=lambda item: item[0].number)
 
 
 def latest_indicators():
-    """The indicators of the latest plan that has any, with their figures: three queries."""
+    """The indicators of the latest plan that has any, with their figures: two queries."""
     plan_id = (Indicator.objects.order_by("-plan__year").values_list("plan_id", flat=True)
                .first())
     if plan_id is None:

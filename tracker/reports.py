@@ -13,7 +13,6 @@ from django.utils import timezone
 from . import indicators as outcome
 from .models import (
     Agency,
-    IndicatorValue,
     KeyTask,
     Milestone,
     Plan,
@@ -309,16 +308,6 @@ def review_disagreements(rows, limit=20):
     )
 
 
-def indicators(plan: Plan):
-    """The plan's outcome indicators with their figures by year (the latest published of each
-    year, and what it revised), in one query."""
-    grouped = {}
-    for value in IndicatorValue.objects.filter(indicator__plan=plan).select_related("indicator"):
-        grouped.setdefault(value.indicator, []).append(value)
-    return sorted(((indicator, outcome.figures(values)) for indicator, values in grouped.items()),
-                  key=lambda item: item[0].number)
-
-
 # One read function per page, each returning the page's data as a dataclass. -------------------
 
 
@@ -350,7 +339,7 @@ def dashboard(plan: Plan, tasks, moment: Moment, *, restricted: bool, public: bo
         overdue_milestones=overdue_milestones(plan, tasks, moment, restricted),
         stale_tasks=stale_tasks(rows), latest_reports=latest_reports(rows, moment),
         disagreements=[] if public else review_disagreements(rows),
-        indicators=indicators(plan),
+        indicators=outcome.indicators_of(plan),
         reporting_period=settings.KIPPLAN_REPORTING_PERIOD_DAYS,
         period_ends=date(plan.year, 12, 31) if moment.day.year > plan.year else None,
     )

@@ -81,7 +81,7 @@ class YearsPage:
 
 
 def years_page(tasks, *, public=False):
-    """The years page over ``tasks`` (the tasks the reader may see): six queries, however many
+    """The years page over ``tasks`` (the tasks the reader may see): five queries, however many
     plans and tasks. The grades are those of approved rounds; for the public, of published
     ones only."""
     plans = list(Plan.objects.annotate(task_count=Count("tasks")).order_by("year"))
