@@ -191,6 +191,25 @@ KIPPLAN_PUBLIC_PAGES = env_bool("KIPPLAN_PUBLIC_PAGES", default=False)
 KIPPLAN_REPORTING_PERIOD_DAYS = int(os.environ.get("KIPPLAN_REPORTING_PERIOD_DAYS", "90"))
 # What a 503 (the database out of reach) asks clients to wait before trying again, in seconds.
 KIPPLAN_RETRY_AFTER_SECONDS = int(os.environ.get("KIPPLAN_RETRY_AFTER_SECONDS", "30"))
+# The year-end evaluation (tracker.evaluation). The law and the sources give no weights, scale,
+# score bands or number of evaluators: these are what a new round starts with, and each round
+# keeps its own, which the plan managers change in the round's admin page before scoring starts.
+# Criteria: (Korean name, English name, weight, for metropolitan governments only).
+KIPPLAN_EVALUATION = {
+    "scale": (0, 100),
+    # The lowest panel mean of each grade; below the last one, 미흡.
+    "bands": {"outstanding": 90, "excellent": 80, "satisfactory": 60},
+    "evaluators_per_unit": 2,
+    "criteria": [
+        ("정책품질", "Policy quality", 40, False),
+        ("파급효과", "Ripple effect", 30, False),
+        ("전략성", "Strategy", 30, False),
+        ("지역특화 전략", "Region-specific strategy", 20, True),
+        ("수요 대응", "Response to demand", 20, True),
+    ],
+}
+# Evidence files of the year-end results: the largest file accepted, in megabytes.
+KIPPLAN_EVIDENCE_MAX_MB = int(os.environ.get("KIPPLAN_EVIDENCE_MAX_MB", "20"))
 # Where the links in emails point: the site as its users reach it.
 KIPPLAN_SITE_URL = os.environ.get("KIPPLAN_SITE_URL", "http://127.0.0.1:8000")
 
@@ -209,6 +228,14 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Evidence files: outside the static files and never served from a URL of their own; the
+    # download view applies the task's access rules (tracker.downloads).
+    "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("KIPPLAN_EVIDENCE_ROOT",
+                                               str(BASE_DIR / "evidence")),
+                    "base_url": None},
+    },
 }
 
 # In development whitenoise serves straight from the apps' static folders.

@@ -1,6 +1,7 @@
 """Settings for the test suite: the production settings with fast, local parts."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "kipplan-tests-only-not-a-secret")
 
@@ -15,6 +16,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Evidence files are real files, in a folder of this test run's own.
+    "evidence": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                 "OPTIONS": {"location": tempfile.mkdtemp(prefix="kipplan-evidence-"),
+                             "base_url": None}},
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

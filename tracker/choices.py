@@ -67,6 +67,8 @@ class AgencyKind(models.TextChoices):
     PUBLIC_INSTITUTION = "public_institution", _("Public institution")
     TEAM = "team", _("Team")
     COUNCIL = "council", _("Council or commission (위원회)")
+    # The 17 시·도: implementing bodies that lead tasks and are graded as institutions.
+    METROPOLITAN = "metropolitan", _("Metropolitan government (시·도)")
 
 
 class FigureKind(models.TextChoices):

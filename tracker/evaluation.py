@@ -1,14 +1,43 @@
 """
-The evaluation round's steps, each a service with its rules: a round moves preparing →
-submission → evaluation → approved → published, one step at a time, and once approved nothing of
-it changes. Grades are set while the round is being evaluated.
+The year-end evaluation's services, each with its rules:
+
+- a round moves preparing → submission → evaluation → approved → published, one step at a time
+  (``advance``), and once approved nothing of it changes (``check_open``);
+- its criteria, weights, scale and bands are set before scoring starts;
+- managers assign evaluators to graded units (``assign``): at least the round's number of
+  evaluators per unit, none from the unit's agency, its parent or its children;
+- evaluators score their assignments (``score``), each from the version they opened;
+- the panel's weighted mean per unit is computed in the database (``unit_means``), and managers
+  set the final grades (``set_grade``), guided by the round's bands, with a reason where a grade
+  departs from its band.
+
+A graded unit is a ministry's project (a task) or a metropolitan government (an institution).
 """
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import EvaluationRound, Grade, RoundState
+from .access import sees_every_task
+from .models import (
+    Agency,
+    AgencyKind,
+    Assignment,
+    Criterion,
+    EvaluationRound,
+    Grade,
+    Plan,
+    RoundState,
+    Score,
+    Task,
+    weighted_mean,
+)
 
 NEXT = {
     RoundState.PREPARING: RoundState.SUBMISSION,
@@ -16,6 +45,41 @@ NEXT = {
     RoundState.EVALUATION: RoundState.APPROVED,
     RoundState.APPROVED: RoundState.PUBLISHED,
 }
+
+
+def is_evaluator(user):
+    """An outside expert with evaluator's rights and no other view of the plan: they see their
+    assignments and nothing else of the site."""
+    return (user.is_active and not user.is_superuser and user.has_perm("tracker.add_score")
+            and not sees_every_task(user))
+
+
+def can_manage(user):
+    """May this user run the evaluation (assign evaluators, grade, move the round)?"""
+    return user.is_active and user.has_perm("tracker.change_evaluationround")
+
+
+# -- The round --------------------------------------------------------------------------------
+
+def create_round(*, plan: Plan, **fields) -> EvaluationRound:
+    """A plan's round with the default criteria of KIPPLAN_EVALUATION (the managers change
+    them before scoring starts)."""
+    with transaction.atomic():
+        round = EvaluationRound(plan=plan, **fields)
+        round.full_clean()
+        round.save()
+        add_default_criteria(round)
+    return round
+
+
+def add_default_criteria(round: EvaluationRound) -> None:
+    if round.criteria.exists():
+        return
+    Criterion.objects.bulk_create(
+        Criterion(round=round, number=number, name_ko=name_ko, name_en=name_en, weight=weight,
+                  institutions_only=institutions_only)
+        for number, (name_ko, name_en, weight, institutions_only)
+        in enumerate(settings.KIPPLAN_EVALUATION["criteria"], start=1))
 
 
 def missing_for(round, state):
@@ -29,13 +93,22 @@ def missing_for(round, state):
         RoundState.PUBLISHED: [("published_on", _("the day of publication"))],
     }[state]
     missing = [what for field, what in needs if getattr(round, field) is None]
-    if state == RoundState.APPROVED and not round.grades.exists():
-        missing.append(_("the grades"))
+    if state == RoundState.EVALUATION and not round.criteria.exists():
+        missing.append(_("its criteria"))
+    if state == RoundState.APPROVED:
+        if not round.grades.exists():
+            missing.append(_("the grades"))
+        ungraded = len(ungraded_units(round))
+        if ungraded:
+            missing.append(_("grades for %(count)s more units") % {"count": ungraded})
     return missing
 
 
-def advance(round, to):
-    """Move the round to the next step, ``to``; a ValidationError says why not."""
+def advance(round, to, *, user=None):
+    """Move the round to the next step, ``to``; a ValidationError says why not. With a user,
+    only one who may manage the evaluation."""
+    if user is not None and not can_manage(user):
+        raise PermissionDenied
     with transaction.atomic():
         round = EvaluationRound.objects.select_for_update().get(pk=round.pk)
         if NEXT.get(round.state) != to:
@@ -56,17 +129,255 @@ def check_open(round):
         raise ValidationError(_("The round has been approved: nothing of it changes."))
 
 
-def set_grade(round, *, grade, task=None, agency=None, reason=""):
-    """Grade a task (a ministry's project) or an institution while the round is evaluated."""
+def locked_round(round):
+    """The round, locked for the rest of the transaction, refused if decided."""
+    round = EvaluationRound.objects.select_for_update().get(pk=round.pk)
+    check_open(round)
+    return round
+
+
+# -- Graded units ------------------------------------------------------------------------------
+
+def graded_tasks(round):
+    """The round's projects: the plan's tasks led by central agencies (metropolitan
+    governments are graded as institutions instead)."""
+    return Task.objects.filter(plan_id=round.plan_id).exclude(
+        lead_agency__kind=AgencyKind.METROPOLITAN)
+
+
+def graded_institutions(round):
+    """The round's institutions: the metropolitan governments that lead tasks of the plan."""
+    return Agency.objects.filter(kind=AgencyKind.METROPOLITAN,
+                                 led_tasks__plan_id=round.plan_id).distinct()
+
+
+def ungraded_units(round):
+    """The units of the round without a grade: (task ids, institution ids) as one list."""
+    tasks = graded_tasks(round).exclude(grades__round=round).values_list("pk", flat=True)
+    institutions = graded_institutions(round).exclude(grades__round=round).values_list(
+        "pk", flat=True)
+    return [("task", pk) for pk in tasks] + [("agency", pk) for pk in institutions]
+
+
+def unit_of(*, round, task=None, agency=None):
+    """Check that a unit is one of the round's: a task of its plan led by a central agency, or
+    a metropolitan government leading tasks of it."""
+    if (task is None) == (agency is None):
+        raise ValidationError(_("Choose either a task or an institution."))
+    if task is not None:
+        if task.plan_id != round.plan_id:
+            raise ValidationError(_("The task belongs to another plan."))
+        if task.lead_agency.kind == AgencyKind.METROPOLITAN:
+            raise ValidationError(_("A metropolitan government's tasks are graded with the "
+                                    "institution, not one by one."))
+    elif not graded_institutions(round).filter(pk=agency.pk).exists():
+        raise ValidationError(_("%(agency)s is not a metropolitan government leading tasks of "
+                                "this plan.") % {"agency": agency})
+    return {"task": task, "agency": agency}
+
+
+def unit_means(round):
+    """Each graded unit's panel: weighted mean, number of evaluators and of scores, computed in
+    the database. Returns {("task", id) or ("agency", id): UnitScore}."""
+    rows = (Score.objects.filter(assignment__round=round)
+            .values("assignment__task_id", "assignment__agency_id")
+            .annotate(mean=weighted_mean(), evaluators=Count("assignment", distinct=True))
+            .order_by())
+    means = {}
+    for row in rows:
+        key = (("task", row["assignment__task_id"]) if row["assignment__task_id"]
+               else ("agency", row["assignment__agency_id"]))
+        means[key] = UnitScore(mean=quantize(row["mean"]), evaluators=row["evaluators"])
+    return means
+
+
+def quantize(value):
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    mean: Decimal | None
+    evaluators: int
+
+
+def unit_mean(round, *, task=None, agency=None):
+    scores = Score.objects.filter(assignment__round=round, assignment__task=task,
+                                  assignment__agency=agency)
+    return quantize(scores.aggregate(mean=weighted_mean())["mean"])
+
+
+# -- Assignments -------------------------------------------------------------------------------
+
+def conflicting_agencies(agency):
+    """The unit's agency with its parent and its children: an evaluator belonging to any of
+    them has a conflict of interest."""
+    ids = {agency.pk}
+    if agency.parent_id:
+        ids.add(agency.parent_id)
+    ids.update(Agency.objects.filter(parent_id=agency.pk).values_list("pk", flat=True))
+    return ids
+
+
+def check_conflict(evaluator, unit_agency):
+    from .models import AgencyMembership
+
+    clash = AgencyMembership.objects.filter(
+        user=evaluator, agency_id__in=conflicting_agencies(unit_agency)).select_related(
+        "agency").first()
+    if clash is not None:
+        raise ValidationError(
+            _("%(user)s belongs to %(agency)s, which is %(unit)s or its parent or child: they "
+              "cannot evaluate it.") % {"user": evaluator.get_username(),
+                                        "agency": clash.agency, "unit": unit_agency})
+
+
+def assign(*, round: EvaluationRound, evaluator, task: Task | None = None,
+           agency: Agency | None = None, user=None) -> Assignment:
+    """Assign an evaluator to a graded unit, before the round is decided; refused for anyone
+    who is not an evaluator, or who belongs to the unit's agency, its parent or its children."""
+    if user is not None and not can_manage(user):
+        raise PermissionDenied
     with transaction.atomic():
-        round = EvaluationRound.objects.select_for_update().get(pk=round.pk)
-        check_open(round)
+        round = locked_round(round)
+        unit = unit_of(round=round, task=task, agency=agency)
+        if not is_evaluator(evaluator):
+            raise ValidationError(_("%(user)s is not an evaluator.") % {
+                "user": evaluator.get_username()})
+        check_conflict(evaluator, task.lead_agency if task else agency)
+        if Assignment.objects.filter(round=round, evaluator=evaluator, **unit).exists():
+            raise ValidationError(_("%(user)s is already assigned to %(unit)s.") % {
+                "user": evaluator.get_username(), "unit": task or agency})
+        assignment = Assignment(round=round, evaluator=evaluator, **unit)
+        assignment.full_clean()
+        try:
+            with transaction.atomic():
+                assignment.save()
+        except IntegrityError as error:
+            raise ValidationError(_("%(user)s is already assigned to %(unit)s.") % {
+                "user": evaluator.get_username(), "unit": task or agency}) from error
+    return assignment
+
+
+def unassign(*, assignment: Assignment, user=None) -> None:
+    """Take an assignment back before its evaluator has scored anything."""
+    if user is not None and not can_manage(user):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked_round(assignment.round)
+        if assignment.scores.exists():
+            raise ValidationError(_("The evaluator has scored this unit: the assignment "
+                                    "stays."))
+        assignment.delete()
+
+
+def understaffed_units(round):
+    """Units with fewer evaluators than the round asks for: {key: count}."""
+    counts = {}
+    for task_id, agency_id in Assignment.objects.filter(round=round).values_list(
+            "task_id", "agency_id"):
+        key = ("task", task_id) if task_id else ("agency", agency_id)
+        counts[key] = counts.get(key, 0) + 1
+    units = [("task", pk) for pk in graded_tasks(round).values_list("pk", flat=True)] + [
+        ("agency", pk) for pk in graded_institutions(round).values_list("pk", flat=True)]
+    return {key: counts.get(key, 0) for key in units
+            if counts.get(key, 0) < round.evaluators_per_unit}
+
+
+# -- Scores -----------------------------------------------------------------------------------
+
+class StaleScoresError(Exception):
+    """The assignment was scored again after the form was opened; nothing was saved."""
+
+    def __init__(self, assignment):
+        self.assignment = assignment
+        super().__init__(self.message())
+
+    def message(self):
+        when = self.assignment.scored_at
+        return _("These scores were saved again at %(when)s, after you opened this page (in "
+                 "another tab or window). Nothing was saved: check the scores below and save "
+                 "again.") % {"when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
+                              if when else "-"}
+
+
+def applicable_criteria(assignment):
+    criteria = assignment.round.criteria.all()
+    return criteria if assignment.agency_id else criteria.filter(institutions_only=False)
+
+
+def score(*, assignment: Assignment, user, values: dict, comment: str,
+          expected_version: int) -> Assignment:
+    """Save an evaluator's scores ({criterion id: value}) and comment for their assignment,
+    while the round is being evaluated, from the version they opened."""
+    if assignment.evaluator_id != user.pk or not is_evaluator(user):
+        raise PermissionDenied
+    with transaction.atomic():
+        round = locked_round(assignment.round)
+        if round.state != RoundState.EVALUATION:
+            raise ValidationError(_("Scores are given while the round is being evaluated."))
+        criteria = {criterion.pk: criterion for criterion in applicable_criteria(assignment)}
+        errors = []
+        for criterion_id, value in values.items():
+            criterion = criteria.get(criterion_id)
+            if criterion is None:
+                errors.append(_("A score was given for a criterion that is not this round's."))
+            elif value is not None and not round.scale_min <= value <= round.scale_max:
+                errors.append(_("“%(criterion)s”: scores are from %(low)s to %(high)s.") % {
+                    "criterion": criterion, "low": round.scale_min, "high": round.scale_max})
+        if errors:
+            raise ValidationError(errors)
+        now = timezone.now()
+        changed = Assignment.objects.filter(pk=assignment.pk, version=expected_version).update(
+            comment=comment.strip(), version=F("version") + 1, scored_at=now)
+        if not changed:
+            raise StaleScoresError(Assignment.objects.get(pk=assignment.pk))
+        for criterion_id, value in values.items():
+            if value is None:
+                Score.objects.filter(assignment=assignment, criterion_id=criterion_id).delete()
+            else:
+                Score.objects.update_or_create(assignment=assignment, criterion_id=criterion_id,
+                                               defaults={"value": value})
+    assignment.refresh_from_db()
+    return assignment
+
+
+# -- Grades -----------------------------------------------------------------------------------
+
+def set_grade(round, *, grade, task=None, agency=None, reason="", user=None):
+    """Set a unit's final grade while the round is being evaluated. The round's bands guide it:
+    a grade that departs from the band of the panel's mean needs a reason."""
+    if user is not None and not can_manage(user):
+        raise PermissionDenied
+    with transaction.atomic():
+        round = locked_round(round)
         if round.state != RoundState.EVALUATION:
             raise ValidationError(_("Grades are set while the round is being evaluated."))
-        if (task is None) == (agency is None):
-            raise ValidationError(_("Grade either a task or an institution."))
-        if task is not None and task.plan_id != round.plan_id:
-            raise ValidationError(_("The task belongs to another plan."))
+        unit = unit_of(round=round, task=task, agency=agency)
+        mean = unit_mean(round, **unit)
+        check_reason(round, grade=grade, mean=mean, reason=reason)
         graded, _created = Grade.objects.update_or_create(
-            round=round, task=task, agency=agency, defaults={"grade": grade, "reason": reason})
+            round=round, **unit,
+            defaults={"grade": grade, "reason": reason.strip(), "mean": mean})
     return graded
+
+
+def check_reason(round, *, grade, mean, reason):
+    band = round.band_for(mean)
+    if band is not None and grade != band and not reason.strip():
+        raise ValidationError({"reason": _(
+            "The panel's mean %(mean)s is in the band of “%(band)s”: say why the grade is "
+            "different.") % {"mean": mean, "band": band.label}})
+    if band is None and not reason.strip():
+        raise ValidationError({"reason": _(
+            "No evaluator has scored this unit yet: say on what the grade rests.")})
+
+
+def grades_visible_to(round, user):
+    """Whether a user sees the round's grades: managers always; agency staff and everyone else
+    once the Council has approved them (the public once published)."""
+    if sees_every_task(user):
+        return True
+    if user.is_authenticated:
+        return round.decided
+    return round.state == RoundState.PUBLISHED

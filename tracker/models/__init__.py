@@ -1,12 +1,22 @@
 """
 kipplan's models, by role: the plan and what it is made of (``plans``), tasks and milestones
 with the rules they are read by (``tasks``), a task's history (``history``), the year-end
-evaluation (``evaluation``), and users' memberships, settings, reminders and password reset
-requests (``people``). Their fixed choices are in ``tracker.choices``.
+evaluation (``evaluation``) and the results it grades (``results``), and users' memberships,
+settings, reminders and password reset requests (``people``). Their fixed choices are in
+``tracker.choices``.
 """
 
 from ..choices import AgencyKind, FigureKind, ReviewLight, StateSource, Status, TrafficLight
-from .evaluation import EvaluationRound, Grade, GradeLevel, RoundState
+from .evaluation import (
+    Assignment,
+    Criterion,
+    EvaluationRound,
+    Grade,
+    GradeLevel,
+    RoundState,
+    Score,
+    weighted_mean,
+)
 from .history import ContributionNote, MilestoneChange, ProgressUpdate, ReviewAssessment
 from .people import AgencyMembership, PasswordResetRequest, Profile, Reminder
 from .plans import (
@@ -20,6 +30,13 @@ from .plans import (
     Strategy,
     key_task_code,
 )
+from .results import (
+    EvidenceFile,
+    EvidenceKind,
+    PerformanceIndicator,
+    Result,
+    ResultState,
+)
 from .tasks import (
     Milestone,
     Task,
@@ -31,6 +48,8 @@ from .tasks import (
 )
 
 __all__ = [
+    "Assignment", "Criterion", "EvidenceFile", "EvidenceKind", "PerformanceIndicator", "Result",
+    "ResultState", "Score", "weighted_mean",
     "Agency", "AgencyKind", "AgencyMembership", "AgencyName", "ContributionNote",
     "EvaluationRound", "FigureKind", "Grade", "GradeLevel", "Indicator", "IndicatorValue",
     "KeyTask", "Milestone", "MilestoneChange", "PasswordResetRequest", "Plan", "Profile",

@@ -7,12 +7,47 @@ admin shows it read-only; the database keeps its dates in order and a graded tas
 from being deleted.
 """
 
+from decimal import Decimal
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .plans import Agency, Plan
+
+SCORE = {"max_digits": 6, "decimal_places": 2}
+
+
+def default_scale_min():
+    return Decimal(settings.KIPPLAN_EVALUATION["scale"][0])
+
+
+def default_scale_max():
+    return Decimal(settings.KIPPLAN_EVALUATION["scale"][1])
+
+
+def default_band(grade):
+    return lambda: Decimal(settings.KIPPLAN_EVALUATION["bands"][grade])
+
+
+def default_band_outstanding():
+    return default_band("outstanding")()
+
+
+def default_band_excellent():
+    return default_band("excellent")()
+
+
+def default_band_satisfactory():
+    return default_band("satisfactory")()
+
+
+def default_evaluators_per_unit():
+    return settings.KIPPLAN_EVALUATION["evaluators_per_unit"]
 
 
 class RoundState(models.TextChoices):
@@ -61,11 +96,38 @@ class EvaluationRound(models.Model):
     is_illustrative = models.BooleanField(
         _("illustrative"), default=False,
         help_text=_("The round's dates, scores and grades are invented demo data."))
+    # The scale, bands and panel size: the sources give none; a new round takes the defaults of
+    # KIPPLAN_EVALUATION and the managers change them before scoring starts.
+    scale_min = models.DecimalField(_("lowest score"), default=default_scale_min, **SCORE)
+    scale_max = models.DecimalField(_("highest score"), default=default_scale_max, **SCORE)
+    band_outstanding = models.DecimalField(
+        _("lowest mean for 최우수"), default=default_band_outstanding, **SCORE)
+    band_excellent = models.DecimalField(
+        _("lowest mean for 우수"), default=default_band_excellent, **SCORE)
+    band_satisfactory = models.DecimalField(
+        _("lowest mean for 보통"), default=default_band_satisfactory, **SCORE,
+        help_text=_("Below it, 미흡. The bands guide the grades; a grade that departs from its "
+                    "band needs a reason."))
+    evaluators_per_unit = models.PositiveSmallIntegerField(
+        _("evaluators per graded unit"), default=default_evaluators_per_unit,
+        validators=[MinValueValidator(2)],
+        help_text=_("At least two evaluators score each project or institution."))
 
     class Meta:
+        ordering = ["-plan__year"]
         verbose_name = _("evaluation round")
         verbose_name_plural = _("evaluation rounds")
         constraints = [
+            models.CheckConstraint(condition=Q(scale_min__lt=F("scale_max")),
+                                   name="round_scale_in_order"),
+            models.CheckConstraint(
+                condition=Q(band_satisfactory__gte=F("scale_min"),
+                            band_excellent__gte=F("band_satisfactory"),
+                            band_outstanding__gte=F("band_excellent"),
+                            scale_max__gte=F("band_outstanding")),
+                name="round_bands_in_order"),
+            models.CheckConstraint(condition=Q(evaluators_per_unit__gte=2),
+                                   name="round_two_evaluators_or_more"),
             models.CheckConstraint(condition=in_order("submission_opens", "submission_closes"),
                                    name="round_submission_in_order"),
             models.CheckConstraint(condition=in_order("submission_closes", "evaluation_closes"),
@@ -83,24 +145,235 @@ class EvaluationRound(models.Model):
     def __str__(self):
         return _("Evaluation of the %(plan)s") % {"plan": self.plan}
 
+    def clean(self):
+        errors = {}
+        for earlier, later in [("submission_opens", "submission_closes"),
+                               ("submission_closes", "evaluation_closes"),
+                               ("evaluation_closes", "meeting_date"),
+                               ("meeting_date", "published_on")]:
+            first, then = getattr(self, earlier), getattr(self, later)
+            if first and then and first > then:
+                errors[later] = _("This date comes before “%(earlier)s”.") % {
+                    "earlier": self._meta.get_field(earlier).verbose_name}
+        if None not in (self.scale_min, self.scale_max) and self.scale_min >= self.scale_max:
+            errors["scale_max"] = _("The highest score must be above the lowest.")
+        bands = [self.scale_min, self.band_satisfactory, self.band_excellent,
+                 self.band_outstanding, self.scale_max]
+        if None not in bands and bands != sorted(bands):
+            errors["band_satisfactory"] = _(
+                "The bands must rise within the scale: lowest score ≤ 보통 ≤ 우수 ≤ 최우수 ≤ "
+                "highest score.")
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def decided(self):
         return self.state in RoundState.decided()
 
+    @property
+    def scoring_started(self):
+        return self.state not in (RoundState.PREPARING, RoundState.SUBMISSION)
 
-class Grade(models.Model):
+    def band_for(self, mean):
+        """The grade the round's bands give a panel mean (None without a mean)."""
+        if mean is None:
+            return None
+        for grade, lowest in [(GradeLevel.OUTSTANDING, self.band_outstanding),
+                              (GradeLevel.EXCELLENT, self.band_excellent),
+                              (GradeLevel.SATISFACTORY, self.band_satisfactory)]:
+            if mean >= lowest:
+                return grade
+        return GradeLevel.INSUFFICIENT
+
+    def submission_is_late(self, day=None):
+        """Whether a result submitted on ``day`` (today) is after the round's deadline."""
+        day = day or timezone.localdate()
+        return self.submission_closes is not None and day > self.submission_closes
+
+
+class Criterion(models.Model):
+    """One criterion the evaluators score, with its weight in the round's weighted mean. Some
+    criteria apply to metropolitan governments only (region-specific strategy, response to
+    demand)."""
+
+    round = models.ForeignKey(EvaluationRound, verbose_name=_("evaluation round"),
+                              on_delete=models.CASCADE, related_name="criteria")
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+    name_ko = models.CharField(_("name (Korean)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    weight = models.PositiveSmallIntegerField(_("weight"), validators=[MinValueValidator(1)])
+    institutions_only = models.BooleanField(
+        _("metropolitan governments only"), default=False,
+        help_text=_("Scored for metropolitan governments (graded as institutions) only."))
+
+    class Meta:
+        ordering = ["round_id", "number"]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "number"], name="criterion_number_unique"),
+            models.CheckConstraint(condition=Q(weight__gte=1), name="criterion_weight_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        from ..i18n import localized
+
+        return localized(self, "name")
+
+    def applies_to(self, unit):
+        return not self.institutions_only or unit.is_institution
+
+
+def unit_condition(prefix=""):
+    """A graded unit is a task (a ministry's project) or an institution, never both."""
+    return Q(**{f"{prefix}task__isnull": False, f"{prefix}agency__isnull": True}) | Q(
+        **{f"{prefix}task__isnull": True, f"{prefix}agency__isnull": False})
+
+
+class GradedUnit(models.Model):
+    """What is graded: a ministry's project (a task) or a metropolitan government (an agency)."""
+
+    round = models.ForeignKey(EvaluationRound, verbose_name=_("evaluation round"),
+                              on_delete=models.CASCADE)
+    # A graded or assessed task or institution cannot be deleted: it is the Council's record.
+    task = models.ForeignKey("Task", verbose_name=_("task"), on_delete=models.PROTECT,
+                             null=True, blank=True)
+    agency = models.ForeignKey(Agency, verbose_name=_("institution"), on_delete=models.PROTECT,
+                               null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def unit(self):
+        return self.task or self.agency
+
+    @property
+    def is_institution(self):
+        return self.agency_id is not None
+
+    def unit_agency(self):
+        """The agency the unit belongs to: the task's lead agency, or the institution."""
+        return self.task.lead_agency if self.task_id else self.agency
+
+    def clean_unit(self):
+        if bool(self.task_id) == bool(self.agency_id):
+            raise ValidationError(_("Choose either a task or an institution."))
+        if self.task_id and self.round_id and self.task.plan_id != self.round.plan_id:
+            raise ValidationError({"task": _("The task belongs to another plan.")})
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def for_evaluator(self, user):
+        return self.filter(evaluator=user) if user.is_active else self.none()
+
+    def with_progress(self):
+        """Annotate each assignment with the criteria it has scores for and the criteria it
+        must score (those of its round that apply to its unit)."""
+        applicable = Criterion.objects.filter(round_id=models.OuterRef("round_id")).filter(
+            Q(institutions_only=False) | Q(institutions_only=models.OuterRef("is_institution_")))
+        return self.annotate(
+            is_institution_=models.ExpressionWrapper(Q(agency__isnull=False),
+                                                     output_field=models.BooleanField()),
+            scored=models.Count("scores", distinct=True),
+            required=models.Subquery(
+                applicable.order_by().values("round_id").annotate(n=models.Count("pk"))
+                .values("n")[:1], output_field=models.IntegerField()),
+        )
+
+
+class Assignment(GradedUnit):
+    """An evaluator's assignment to score one graded unit of a round, with their comment. Its
+    version makes a second save from a stale form fail instead of overwriting the first."""
+
+    round = models.ForeignKey(EvaluationRound, verbose_name=_("evaluation round"),
+                              on_delete=models.CASCADE, related_name="assignments")
+    task = models.ForeignKey("Task", verbose_name=_("task"), on_delete=models.PROTECT,
+                             null=True, blank=True, related_name="assignments")
+    agency = models.ForeignKey(Agency, verbose_name=_("institution"), on_delete=models.PROTECT,
+                               null=True, blank=True, related_name="assignments")
+    evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("evaluator"),
+                                  on_delete=models.PROTECT, related_name="assignments")
+    comment = models.TextField(_("comment"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+    assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now, editable=False)
+    scored_at = models.DateTimeField(_("last scored at"), null=True, blank=True, editable=False)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["round_id", "task_id", "agency_id", "evaluator_id"]
+        verbose_name = _("evaluator assignment")
+        verbose_name_plural = _("evaluator assignments")
+        constraints = [
+            models.CheckConstraint(condition=unit_condition(),
+                                   name="assignment_of_a_task_or_an_institution"),
+            models.UniqueConstraint(fields=["evaluator", "task"],
+                                    name="assignment_once_per_task"),
+            models.UniqueConstraint(fields=["round", "evaluator", "agency"],
+                                    name="assignment_once_per_institution"),
+        ]
+        indexes = [models.Index(fields=["evaluator", "round"], name="assignment_evaluator_idx")]
+
+    def __str__(self):
+        return f"{self.unit} · {self.evaluator}"
+
+    def clean(self):
+        self.clean_unit()
+
+
+class Score(models.Model):
+    """One evaluator's score of one criterion for their assignment's unit."""
+
+    assignment = models.ForeignKey(Assignment, verbose_name=_("assignment"),
+                                   on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, verbose_name=_("criterion"),
+                                  on_delete=models.PROTECT, related_name="scores")
+    value = models.DecimalField(_("score"), **SCORE)
+
+    class Meta:
+        ordering = ["assignment_id", "criterion__number"]
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "criterion"],
+                                    name="score_one_per_criterion"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="score_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.criterion}: {self.value}"
+
+
+def weighted_mean(prefix=""):
+    """The panel's weighted mean of a unit's scores, computed in the database:
+    Σ score × weight / Σ weight over every score of every evaluator of the unit."""
+    value, weight = f"{prefix}value", f"{prefix}criterion__weight"
+    return models.ExpressionWrapper(
+        Sum(F(value) * F(weight)) * Decimal("1.0") / Sum(weight),
+        output_field=models.DecimalField(max_digits=8, decimal_places=2))
+
+
+class Grade(GradedUnit):
     """A graded unit's grade in a round: a ministry's project (a task) or, for a metropolitan
-    government, the institution itself (an agency)."""
+    government, the institution itself (an agency). ``reason`` says why a grade departs from the
+    band of the panel's mean."""
 
     round = models.ForeignKey(EvaluationRound, verbose_name=_("evaluation round"),
                               on_delete=models.CASCADE, related_name="grades")
-    # A graded task or institution cannot be deleted: the grade is the Council's record.
     task = models.ForeignKey("Task", verbose_name=_("task"), on_delete=models.PROTECT,
                              null=True, blank=True, related_name="grades")
     agency = models.ForeignKey(Agency, verbose_name=_("institution"), on_delete=models.PROTECT,
                                null=True, blank=True, related_name="grades")
     grade = models.CharField(_("grade"), max_length=20, choices=GradeLevel.choices)
     reason = models.TextField(_("reason"), blank=True)
+    mean = models.DecimalField(
+        _("panel mean"), max_digits=8, decimal_places=2, null=True, blank=True, editable=False,
+        help_text=_("The panel's weighted mean when the grade was set."))
 
     class Meta:
         ordering = ["round_id", "task_id", "agency_id"]
@@ -119,7 +392,4 @@ class Grade(models.Model):
         return f"{self.task or self.agency}: {self.get_grade_display()}"
 
     def clean(self):
-        if self.task_id and self.round_id and self.task.plan_id != self.round.plan_id:
-            raise ValidationError({"task": _("The task belongs to another plan.")})
-        if bool(self.task_id) == bool(self.agency_id):
-            raise ValidationError(_("Grade either a task or an institution."))
+        self.clean_unit()
