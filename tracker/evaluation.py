@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -146,9 +146,12 @@ def graded_tasks(round):
 
 
 def graded_institutions(round):
-    """The round's institutions: the metropolitan governments that lead tasks of the plan."""
-    return Agency.objects.filter(kind=AgencyKind.METROPOLITAN,
-                                 led_tasks__plan_id=round.plan_id).distinct()
+    """The round's institutions: the metropolitan governments that lead or support tasks of
+    the plan (a regional task is often led by one city with others taking part)."""
+    return Agency.objects.filter(kind=AgencyKind.METROPOLITAN).filter(
+        Q(pk__in=Task.objects.filter(plan_id=round.plan_id).values("lead_agency_id"))
+        | Q(pk__in=Task.supporting_agencies.through.objects.filter(
+            task__plan_id=round.plan_id).values("agency_id")))
 
 
 def ungraded_units(round):
@@ -171,7 +174,7 @@ def unit_of(*, round, task=None, agency=None):
             raise ValidationError(_("A metropolitan government's tasks are graded with the "
                                     "institution, not one by one."))
     elif not graded_institutions(round).filter(pk=agency.pk).exists():
-        raise ValidationError(_("%(agency)s is not a metropolitan government leading tasks of "
+        raise ValidationError(_("%(agency)s is not a metropolitan government taking part in "
                                 "this plan.") % {"agency": agency})
     return {"task": task, "agency": agency}
 
