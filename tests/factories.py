@@ -9,9 +9,11 @@ from tracker.models import (
     AgencyKind,
     AgencyMembership,
     ContributionNote,
+    EvaluationRound,
     KeyTask,
     Milestone,
     MilestoneChange,
+    PerformanceIndicator,
     Plan,
     ProgressUpdate,
     ReviewAssessment,
@@ -242,3 +244,51 @@ def build_plan(tasks, year=2024, *, agencies=12, strategies=5, key_tasks=0):
     ReviewAssessment.objects.bulk_create(
         ReviewAssessment(task=first, reviewer=reporter, light="green") for _ in range(more))
     return plan
+
+
+# -- The year-end evaluation ---------------------------------------------------------------------
+
+class PerformanceIndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PerformanceIndicator
+
+    task = factory.SubFactory(TaskFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    name_ko = factory.Sequence(lambda n: f"성과지표 {n}")
+    name_en = factory.Sequence(lambda n: f"Indicator {n}")
+    unit = "건"
+    target = 100
+
+
+def evaluator(username="evaluator", *agencies):
+    """An outside expert in the Evaluators group, belonging to ``agencies`` (for the conflict
+    rule)."""
+    from django.contrib.auth.models import Group
+
+    from tracker import roles
+
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get(name=roles.EVALUATORS))
+    for agency in agencies:
+        MembershipFactory(user=user, agency=agency)
+    return user
+
+
+ROUND_DATES = {  # relative to the year after the plan's
+    "submission_opens": (1, 2), "submission_closes": (1, 31), "evaluation_closes": (3, 7),
+    "meeting_date": (3, 28), "published_on": (4, 30),
+}
+
+
+def round_at(state, plan, **fields):
+    """A plan's round (with the default criteria) put straight into ``state`` with every date
+    set, for tests that start there; the steps' own rules are tested through the services."""
+    from tracker import evaluation
+
+    year = plan.year + 1
+    dates = {name: datetime.date(year, month, day)
+             for name, (month, day) in ROUND_DATES.items()}
+    round = evaluation.create_round(plan=plan, meeting_number=38, **{**dates, **fields})
+    EvaluationRound.objects.filter(pk=round.pk).update(state=state)
+    round.refresh_from_db()
+    return round
