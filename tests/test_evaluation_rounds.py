@@ -4,7 +4,7 @@ and never after approval, and the grade distribution on the years page once appr
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
@@ -20,7 +20,7 @@ DAY = datetime.date
 
 
 def dated_round(plan):
-    return EvaluationRound.objects.create(
+    return evaluation.create_round(
         plan=plan, submission_opens=DAY(2025, 1, 6), submission_closes=DAY(2025, 1, 31),
         evaluation_closes=DAY(2025, 2, 28), meeting_number=38, meeting_date=DAY(2025, 3, 28),
         held_in_writing=True, published_on=DAY(2025, 4, 15))
@@ -30,7 +30,7 @@ def evaluated(round, grades):
     evaluation.advance(round, RoundState.SUBMISSION)
     evaluation.advance(round, RoundState.EVALUATION)
     for task, grade in grades:
-        evaluation.set_grade(round, task=task, grade=grade)
+        evaluation.set_grade(round, task=task, grade=grade, reason="No scores in this test.")
     return round
 
 
@@ -68,7 +68,7 @@ def test_approval_needs_grades_and_then_nothing_of_the_round_changes(plan):
 
     with translation.override("en"), pytest.raises(ValidationError, match="the grades"):
         evaluation.advance(round, RoundState.APPROVED)
-    evaluation.set_grade(round, task=task, grade=GradeLevel.EXCELLENT)
+    evaluation.set_grade(round, task=task, grade=GradeLevel.EXCELLENT, reason="Read.")
     evaluation.advance(round, RoundState.APPROVED)
 
     with translation.override("en"), pytest.raises(ValidationError, match="approved"):
@@ -114,7 +114,7 @@ def test_the_admin_shows_a_decided_round_read_only(client, superuser, plan):
 
     body = page.content.decode()
     assert page.status_code == 200
-    assert 'name="meeting_date"' not in body and 'name="grades-0-grade"' not in body
+    assert 'name="meeting_date"' not in body and 'name="criteria-0-weight"' not in body
 
 
 def test_the_admin_action_moves_a_round_on_or_says_why_not(client, superuser, plan):
@@ -157,17 +157,24 @@ def test_the_years_page_draws_the_grades_of_approved_rounds_only(client, manager
     assert 'id="chart-grades-title"' in body
 
 
-def test_plan_managers_see_rounds_but_cannot_move_them(client, manager, plan):
+def test_plan_managers_move_rounds_and_agency_staff_cannot(client, manager, staff, plan):
     round = dated_round(plan)
-    client.force_login(manager)
     url = reverse("admin:tracker_evaluationround_changelist")
+    client.force_login(staff)
 
+    refused = client.post(url, {"action": "move_to_next_step", "_selected_action": [round.pk]})
+    round.refresh_from_db()
+    assert refused.status_code == 403 and round.state == RoundState.PREPARING
+    with pytest.raises(PermissionDenied):
+        evaluation.advance(round, RoundState.SUBMISSION, user=staff)
+
+    client.force_login(manager)
     page = client.get(url)
     client.post(url, {"action": "move_to_next_step", "_selected_action": [round.pk]})
 
-    assert page.status_code == 200 and "move_to_next_step" not in page.content.decode()
+    assert page.status_code == 200 and "move_to_next_step" in page.content.decode()
     round.refresh_from_db()
-    assert round.state == RoundState.PREPARING
+    assert round.state == RoundState.SUBMISSION
 
 
 def test_a_graded_task_cannot_be_deleted(plan):

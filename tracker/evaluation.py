@@ -235,24 +235,32 @@ def check_conflict(evaluator, unit_agency):
                                         "agency": clash.agency, "unit": unit_agency})
 
 
+def check_assignment(*, round, evaluator, task=None, agency=None):
+    """Refuse an assignment to a unit that is not the round's, of anyone who is not an
+    evaluator, who belongs to the unit's agency, its parent or its children, or who is assigned
+    to the unit already. Returns the unit as keyword arguments."""
+    unit = unit_of(round=round, task=task, agency=agency)
+    if not is_evaluator(evaluator):
+        raise ValidationError(_("%(user)s is not an evaluator.") % {
+            "user": evaluator.get_username()})
+    check_conflict(evaluator, task.lead_agency if task else agency)
+    if Assignment.objects.filter(round=round, evaluator=evaluator, **unit).exists():
+        raise ValidationError(_("%(user)s is already assigned to %(unit)s.") % {
+            "user": evaluator.get_username(), "unit": task or agency})
+    return unit
+
+
 def assign(*, round: EvaluationRound, evaluator, task: Task | None = None,
            agency: Agency | None = None, user=None) -> Assignment:
-    """Assign an evaluator to a graded unit, before the round is decided; refused for anyone
-    who is not an evaluator, or who belongs to the unit's agency, its parent or its children."""
+    """Assign an evaluator to a graded unit before the round is decided (check_assignment
+    says who may not be)."""
     if user is not None and not can_manage(user):
         raise PermissionDenied
     with transaction.atomic():
         round = locked_round(round)
-        unit = unit_of(round=round, task=task, agency=agency)
-        if not is_evaluator(evaluator):
-            raise ValidationError(_("%(user)s is not an evaluator.") % {
-                "user": evaluator.get_username()})
-        check_conflict(evaluator, task.lead_agency if task else agency)
-        if Assignment.objects.filter(round=round, evaluator=evaluator, **unit).exists():
-            raise ValidationError(_("%(user)s is already assigned to %(unit)s.") % {
-                "user": evaluator.get_username(), "unit": task or agency})
+        unit = check_assignment(round=round, evaluator=evaluator, task=task, agency=agency)
         assignment = Assignment(round=round, evaluator=evaluator, **unit)
-        assignment.full_clean()
+        assignment.full_clean(validate_unique=False)
         try:
             with transaction.atomic():
                 assignment.save()

@@ -8,7 +8,10 @@ The admin is where agency staff report and plan managers review. By role:
 - ``history``: progress reports, contribution notes, reviews, milestone changes, reminders.
 - ``people``: agencies, memberships and users.
 - ``plans``: plans, strategies, technologies, indicators, and the plan import page.
-- ``evaluation``: the year-end evaluation rounds and their grades.
+- ``results``: a task's year-end results page (write, submit, withdraw, evidence) and the list
+  of results.
+- ``evaluation``: the year-end evaluation: rounds (dates, scale, bands, criteria, steps, the
+  grades page) and evaluators' assignments with their scoring page.
 
 Access: every queryset of task data goes through ``Task.objects.visible_to(user)``, so no
 admin URL (list, change, history, delete, actions, autocomplete, raw-id popups, inlines, a
@@ -19,7 +22,14 @@ task's own pages) reaches another agency's task. Every change with a rule goes t
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import evaluation, history, people, plans, tasks  # noqa: F401 (each registers its admins)
+from . import (  # noqa: F401 (each registers its admins)
+    evaluation,
+    history,
+    people,
+    plans,
+    results,
+    tasks,
+)
 
 admin.site.site_header = _("kipplan: national IP plan tracker")
 admin.site.site_title = _("kipplan")

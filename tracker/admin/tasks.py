@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from .. import services
+from .. import results, services
 from ..badges import review_badge, status_badge
 from ..forms import MilestoneForm
 from ..history import timeline
@@ -20,6 +20,7 @@ from ..models import AgencyName, KeyTask, Milestone, MilestoneChange, Plan, Task
 from ..money import format_millions, format_won
 from ..names import name_in_its_plans_year
 from .base import TaskScopedAdmin, localized_column
+from .results import ResultsPage
 from .task_pages import TASK_PAGES, summary_context
 
 
@@ -205,7 +206,8 @@ class TaskAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_urls(self):
-        return [page(self).urlpattern() for page in TASK_PAGES] + super().get_urls()
+        pages = [*TASK_PAGES, ResultsPage]
+        return [page(self).urlpattern() for page in pages] + super().get_urls()
 
     def changelist_view(self, request, extra_context=None):
         # The plan import adds tasks, so the task list keeps a link to it (on the plan admin).
@@ -224,6 +226,7 @@ class TaskAdmin(admin.ModelAdmin):
                 "can_report": task.can_report(request.user),
                 "can_contribute": task.can_contribute(request.user),
                 "can_review": Task.can_review(request.user),
+                "has_round": results.round_of(task) is not None,
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
