@@ -10,7 +10,7 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import translation
 
-from tests.factories import AgencyFactory, PlanFactory, TaskFactory
+from tests.factories import AgencyFactory, PlanFactory, TaskFactory, evaluator
 from tracker import evaluation
 from tracker.models import EvaluationRound, Grade, GradeLevel, RoundState
 
@@ -28,6 +28,10 @@ def dated_round(plan):
 
 def evaluated(round, grades):
     evaluation.advance(round, RoundState.SUBMISSION)
+    experts = [evaluator(f"expert-{n}") for n in range(round.evaluators_per_unit)]
+    for task in evaluation.graded_tasks(round):
+        for expert in experts:
+            evaluation.assign(round=round, evaluator=expert, task=task)
     evaluation.advance(round, RoundState.EVALUATION)
     for task, grade in grades:
         evaluation.set_grade(round, task=task, grade=grade, reason="No scores in this test.")
@@ -74,6 +78,18 @@ def test_approval_needs_grades_and_then_nothing_of_the_round_changes(plan):
     with translation.override("en"), pytest.raises(ValidationError, match="approved"):
         evaluation.set_grade(round, task=task, grade=GradeLevel.OUTSTANDING)
     assert Grade.objects.get(task=task).grade == GradeLevel.EXCELLENT
+
+
+def test_evaluation_starts_once_every_unit_has_its_evaluators(plan):
+    task = TaskFactory(plan=plan)
+    round = dated_round(plan)
+    evaluation.advance(round, RoundState.SUBMISSION)
+    evaluation.assign(round=round, evaluator=evaluator("only-one"), task=task)
+
+    with translation.override("en"), pytest.raises(ValidationError, match="at least 2 evaluators"):
+        evaluation.advance(round, RoundState.EVALUATION)
+    evaluation.assign(round=round, evaluator=evaluator("second-one"), task=task)
+    evaluation.advance(round, RoundState.EVALUATION)
 
 
 def test_grades_are_given_only_while_the_round_is_evaluated_and_to_its_own_tasks(plan):

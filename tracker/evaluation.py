@@ -93,8 +93,13 @@ def missing_for(round, state):
         RoundState.PUBLISHED: [("published_on", _("the day of publication"))],
     }[state]
     missing = [what for field, what in needs if getattr(round, field) is None]
-    if state == RoundState.EVALUATION and not round.criteria.exists():
-        missing.append(_("its criteria"))
+    if state == RoundState.EVALUATION:
+        if not round.criteria.exists():
+            missing.append(_("its criteria"))
+        understaffed = len(understaffed_units(round))
+        if understaffed:
+            missing.append(_("at least %(count)s evaluators for each of %(units)s more units") % {
+                "count": round.evaluators_per_unit, "units": understaffed})
     if state == RoundState.APPROVED:
         if not round.grades.exists():
             missing.append(_("the grades"))
