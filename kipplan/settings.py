@@ -11,10 +11,20 @@ DJANGO_HSTS_SECONDS   HSTS max-age when HTTPS is on; a year by default
 DATABASE_URL          e.g. postgres://user:pass@host:5432/kipplan; a SQLite file by default
 KIPPLAN_PUBLIC_PAGES  "1" opens the progress pages, read-only and without internal notes, to all
 KIPPLAN_REPORTING_PERIOD_DAYS  days without a report before a task counts as stale (90)
+KIPPLAN_RESULTS_REMINDER_DAYS  days before the results deadline that reminders start, and between
+                      two reminders of the same missing results or unscored assignment (7)
 KIPPLAN_RETRY_AFTER_SECONDS  the Retry-After of a 503 while the database is out of reach (30)
 KIPPLAN_PASSWORD_RESET_LIMIT  password resets one email address may ask for in the window (5)
 KIPPLAN_PASSWORD_RESET_CLIENT_LIMIT  password resets one client address may ask for (5)
 KIPPLAN_PASSWORD_RESET_WINDOW_MINUTES  the throttle's window; axes's cool-off by default (15)
+KIPPLAN_EVIDENCE_MAX_MB  the largest evidence file accepted, in megabytes (20)
+KIPPLAN_EVIDENCE_ROOT  the folder of the evidence files; "evidence" in the project folder by default
+KIPPLAN_EVIDENCE_BUCKET  an S3 bucket for the evidence files instead of the folder (needs the
+                      "s3" extra, django-storages); private objects, never overwritten
+KIPPLAN_EVIDENCE_ENDPOINT_URL  the endpoint of S3-compatible storage (https://s3.example.kr);
+                      Amazon S3 when unset
+AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION  the bucket's credentials and
+                      region, read by boto3 itself
 """
 
 import os
@@ -189,6 +199,11 @@ KIPPLAN_PUBLIC_PAGES = env_bool("KIPPLAN_PUBLIC_PAGES", default=False)
 # A task with no progress report for this many days is "stale" on the pages and in the reminders.
 # The law and the plan set no period; 90 days is a quarter, as the agencies report.
 KIPPLAN_REPORTING_PERIOD_DAYS = int(os.environ.get("KIPPLAN_REPORTING_PERIOD_DAYS", "90"))
+# The year-end evaluation's reminders (send_reminders --evaluation): agency staff are reminded of
+# results not yet submitted from this many days before the round's deadline, and of results still
+# missing after it; evaluators of assignments not fully scored. An item is sent again only after
+# this many days. The decree sets no such period (a week is a guess the Council may change).
+KIPPLAN_RESULTS_REMINDER_DAYS = int(os.environ.get("KIPPLAN_RESULTS_REMINDER_DAYS", "7"))
 # What a 503 (the database out of reach) asks clients to wait before trying again, in seconds.
 KIPPLAN_RETRY_AFTER_SECONDS = int(os.environ.get("KIPPLAN_RETRY_AFTER_SECONDS", "30"))
 # The year-end evaluation (tracker.evaluation). The law and the sources give no weights, scale,
@@ -208,7 +223,8 @@ KIPPLAN_EVALUATION = {
         ("수요 대응", "Response to demand", 20, True),
     ],
 }
-# Evidence files of the year-end results: the largest file accepted, in megabytes.
+# Evidence files of the year-end results: the largest file accepted, in megabytes (checked by
+# tracker.evidence; the web server in front must let a request this large through).
 KIPPLAN_EVIDENCE_MAX_MB = int(os.environ.get("KIPPLAN_EVIDENCE_MAX_MB", "20"))
 # Where the links in emails point: the site as its users reach it.
 KIPPLAN_SITE_URL = os.environ.get("KIPPLAN_SITE_URL", "http://127.0.0.1:8000")
@@ -237,6 +253,21 @@ STORAGES = {
                     "base_url": None},
     },
 }
+if os.environ.get("KIPPLAN_EVIDENCE_BUCKET", "").strip():
+    # S3 or S3-compatible storage (django-storages, the "s3" extra): private objects, a new name
+    # for every file (never overwritten); the download view streams them, so their signed URLs
+    # are never handed out. boto3 reads the AWS_* credentials from the environment itself.
+    STORAGES["evidence"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["KIPPLAN_EVIDENCE_BUCKET"].strip(),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            **({"endpoint_url": os.environ["KIPPLAN_EVIDENCE_ENDPOINT_URL"].strip()}
+               if os.environ.get("KIPPLAN_EVIDENCE_ENDPOINT_URL", "").strip() else {}),
+        },
+    }
 
 # In development whitenoise serves straight from the apps' static folders.
 WHITENOISE_USE_FINDERS = DEBUG

@@ -5,6 +5,16 @@ in the columns the task export writes, so that an exported plan imports back as 
 All or nothing: every problem in the file is found and reported with its row and column, and
 nothing is stored unless there are none. `code` and `year` are written by the export and made
 again on import, from the plan's year and the task's number.
+
+An optional column, `performance_indicators`, gives each task's performance indicators
+(성과지표), set with the plan: one or more, separated by “;” or put on lines of their own, each
+as ``name | unit | target`` with, optionally, an English name as a fourth part:
+
+    특허분석 보고서 | 건 | 12; 상담 기업 | 개사 | 300 | Companies advised
+
+The target is a number of 0 or more (1,000 and 12.5 are read; not 12%); names and units cannot
+hold “;” or “|”. The indicators are numbered in the cell's order. A plan whose evaluation round has
+started takes no more indicators (as ``tracker.results.set_indicators``).
 """
 
 import csv
@@ -12,6 +22,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from itertools import islice
 from pathlib import PurePath
 
@@ -25,9 +36,12 @@ from .exports import COLUMNS, LIST_SEPARATOR, revived
 from .models import (
     Agency,
     AgencyName,
+    EvaluationRound,
     KeyTask,
+    PerformanceIndicator,
     Plan,
     ProgressUpdate,
+    RoundState,
     StateSource,
     Status,
     StrategicTechnology,
@@ -43,6 +57,16 @@ from .validators import check_day, check_year
 REQUIRED_COLUMNS = ["number", "strategy", "title_ko", "lead_agency", "budget", "start_date",
                     "end_date"]
 MAX_ROWS = 20_000
+# Read by the import only (the export's columns, and after them the indicators' own, which the
+# export may come to write too).
+INDICATORS = "performance_indicators"
+IMPORT_COLUMNS = list(dict.fromkeys([*COLUMNS, INDICATORS]))
+# A task's indicators: entries separated by ";" or line breaks, an entry's parts by "|".
+INDICATOR_SEPARATOR = re.compile(r"[;\r\n]+")
+INDICATOR_PARTS = "|"
+MAX_INDICATORS = 50  # per task
+# A target as a number, with thousands separated by commas or not: 12, 1,000, 12.5.
+TARGET = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
 # A key task's code as the export writes it (1-2: strategy, then key task), or its number alone
 # (2), within the task's strategy.
 KEY_TASK_CODE = re.compile(r"(?:([0-9]+)-)?([0-9]+)")
@@ -72,7 +96,7 @@ class PlanImportError(Exception):
         super().__init__("\n".join(map(str, self.problems)))
 
 
-COLUMN_ORDER = {column: n for n, column in enumerate(COLUMNS, 1)}
+COLUMN_ORDER = {column: n for n, column in enumerate(IMPORT_COLUMNS, 1)}
 
 
 @dataclass
@@ -105,7 +129,7 @@ def read_table(name, data):
     if missing:
         problems.append(Problem(_("These columns are missing: %(columns)s.") % {
             "columns": ", ".join(missing)}, row=header_row))
-    unknown = [column for column in header if column and column not in COLUMNS]
+    unknown = [column for column in header if column and column not in IMPORT_COLUMNS]
     if unknown:
         problems.append(Problem(_("These columns are not kipplan's: %(columns)s.") % {
             "columns": ", ".join(unknown)}, row=header_row))
@@ -224,6 +248,72 @@ class SpreadsheetDateTimeField(forms.DateTimeField):
         return moment
 
 
+def indicator_target(text):
+    """The target of an indicator as written: a number of 0 or more."""
+    if not text:
+        raise ValidationError(_("the target is missing."))
+    if not TARGET.fullmatch(text):
+        raise ValidationError(_("the target “%(target)s” is not a number of 0 or more (write "
+                                "12, 1,000 or 12.5).") % {"target": text})
+    return Decimal(text.replace(",", ""))  # TARGET admits only what Decimal reads
+
+
+def indicator(entry, number):
+    """One entry of the performance_indicators cell (``name | unit | target``, optionally
+    ``| English name``) as the fields of an indicator, checked by the model's own rules."""
+    parts = [part.strip() for part in entry.split(INDICATOR_PARTS)]
+    if not 3 <= len(parts) <= 4:
+        raise ValidationError(_("write it as name | unit | target, optionally followed by "
+                                "| English name."))
+    name_ko, unit, target, *english = parts
+    fields = {"name_ko": name_ko, "name_en": english[0] if english else "", "unit": unit}
+    problems = []
+    if not name_ko:
+        problems.append(_("the name is missing."))
+    if not unit:
+        problems.append(_("the unit is missing."))
+    try:
+        fields["target"] = indicator_target(target)
+    except ValidationError as error:
+        problems += error.messages
+    if problems:
+        raise ValidationError(problems)
+    row = PerformanceIndicator(number=number, **fields)
+    try:
+        row.full_clean(exclude=["task"])
+    except ValidationError as error:
+        raise ValidationError([
+            f"{PerformanceIndicator._meta.get_field(field).verbose_name}: {message}"
+            if field != "__all__" else message
+            for field, messages in error.message_dict.items() for message in messages
+        ]) from None
+    return fields
+
+
+class IndicatorsField(forms.Field):
+    """A task's performance indicators as the cell gives them: a list of the fields of each
+    (name_ko, name_en, unit, target), in their order; empty for an empty cell."""
+
+    def to_python(self, value):
+        entries = [entry.strip() for entry in INDICATOR_SEPARATOR.split(cell_text(value))
+                   if entry.strip()]
+        if len(entries) > MAX_INDICATORS:
+            raise ValidationError(_("A task has at most %(limit)s performance indicators; this "
+                                    "one has %(count)s.") % {"limit": MAX_INDICATORS,
+                                                             "count": len(entries)})
+        indicators, problems = [], []
+        for number, entry in enumerate(entries, 1):
+            try:
+                indicators.append(indicator(entry, number))
+            except ValidationError as error:
+                problems += [_("Indicator %(number)s (“%(entry)s”): %(problem)s") % {
+                    "number": number, "entry": entry, "problem": message}
+                    for message in error.messages]
+        if problems:
+            raise ValidationError(problems)
+        return indicators
+
+
 class TaskRowForm(forms.Form):
     """One row of the file: the columns, parsed and checked. Names are looked up in the
     dictionaries given, made once for the whole file."""
@@ -246,6 +336,7 @@ class TaskRowForm(forms.Form):
     budget_executed = forms.IntegerField(min_value=0, max_value=10**18, required=False)
     last_reported_at = SpreadsheetDateTimeField(required=False)
     is_illustrative = YesNoField(required=False)
+    performance_indicators = IndicatorsField(required=False)
 
     def __init__(self, cells, *, strategies, key_tasks, agencies, technologies,
                  misnamed=None):
@@ -324,7 +415,8 @@ class TaskRowForm(forms.Form):
         return found
 
     def task(self, plan):
-        """The row as an unsaved task of plan, checked by the model's own rules."""
+        """The row as an unsaved task of plan, checked by the model's own rules, with its
+        supporting agencies, technologies and performance indicators."""
         data = self.cleaned_data
         task = Task(
             plan=plan, strategy=data["strategy"], key_task=data["key_task"],
@@ -339,7 +431,8 @@ class TaskRowForm(forms.Form):
         task.code = task.make_code()
         task.full_clean(exclude=["plan", "strategy", "key_task", "lead_agency", "code"],
                         validate_unique=False, validate_constraints=False)
-        return task, data["supporting_agencies"], data["technologies"]
+        return (task, data["supporting_agencies"], data["technologies"],
+                data["performance_indicators"])
 
 
 def names(queryset, *fields):
@@ -376,13 +469,17 @@ def agency_names(day):
 
 
 def check_rows(rows, plan, strategies, total=None, *, key_tasks):
-    """The rows as (task, supporting agencies, technologies); PlanImportError with every
-    problem when any row is wrong. ``strategies`` and ``key_tasks`` are those the tasks are
-    matched against, by number ({number: strategy}, {(strategy number, number): key task})."""
+    """The rows as (task, supporting agencies, technologies, performance indicators);
+    PlanImportError with every problem when any row is wrong. ``strategies`` and ``key_tasks``
+    are those the tasks are matched against, by number ({number: strategy}, {(strategy number,
+    number): key task})."""
     agencies, misnamed = agency_names(name_day(plan))
     technologies = names(StrategicTechnology.objects.all(), "slug", "number", "name_ko",
                          "name_en")
     taken = set(plan.tasks.values_list("number", flat=True)) if plan.pk else set()
+    # Indicators are set with the plan, before its round takes results (set_indicators' rule).
+    round_started = bool(plan.pk) and EvaluationRound.objects.filter(plan=plan).exclude(
+        state=RoundState.PREPARING).exists()
     problems, drafts, first_row = [], [], {}
     for row, cells in rows:
         form = TaskRowForm(cells, strategies=strategies, key_tasks=key_tasks,
@@ -401,6 +498,12 @@ def check_rows(rows, plan, strategies, total=None, *, key_tasks):
         if number in taken:
             problems.append(Problem(_("Task %(number)s already exists in the %(year)s plan.") % {
                 "number": number, "year": plan.year}, row=row, column="number"))
+            continue
+        if round_started and form.cleaned_data.get(INDICATORS):
+            problems.append(Problem(_(
+                "The %(year)s plan's evaluation round has started: performance indicators are "
+                "set with the plan, before its results are taken. Leave this column empty.") % {
+                "year": plan.year}, row=row, column=INDICATORS))
             continue
         if not valid:
             continue
@@ -471,9 +574,9 @@ def import_plan(name, data, year, *, total=None, dry_run=False, user=None):
 
 
 def store(drafts, plan, strategies, key_tasks, *, user=None):
-    """Save the checked drafts (task, supporting agencies, technologies) into plan, each task
-    under the plan's strategy and key task of their numbers, and the state each was given as
-    the first entry of its history. Returns the saved tasks."""
+    """Save the checked drafts (task, supporting agencies, technologies, performance
+    indicators) into plan, each task under the plan's strategy and key task of their numbers,
+    and the state each was given as the first entry of its history. Returns the saved tasks."""
     now = timezone.now()
     for task, *_links in drafts:
         if task.key_task is not None:
@@ -488,11 +591,18 @@ def store(drafts, plan, strategies, key_tasks, *, user=None):
     tasks = Task.objects.bulk_create(tasks, batch_size=500)
     Task.supporting_agencies.through.objects.bulk_create(
         [Task.supporting_agencies.through(task=task, agency=agency)
-         for task, supporting, technologies in drafts for agency in supporting],
+         for task, supporting, technologies, indicators in drafts
+         for agency in supporting],
         batch_size=2000)
     Task.technologies.through.objects.bulk_create(
         [Task.technologies.through(task=task, strategictechnology=technology)
-         for task, supporting, technologies in drafts for technology in technologies],
+         for task, supporting, technologies, indicators in drafts
+         for technology in technologies],
+        batch_size=2000)
+    PerformanceIndicator.objects.bulk_create(
+        [PerformanceIndicator(task=task, number=number, **fields)
+         for task, supporting, technologies, indicators in drafts
+         for number, fields in enumerate(indicators, 1)],
         batch_size=2000)
     history = []
     for task in tasks:

@@ -5,24 +5,38 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from tracker.management import base
 from tracker.models import Plan
-from tracker.reminders import digests, send
+from tracker.reminders import digests, evaluation_digests, open_rounds, send
 
 
 class Command(base.Command):
     help = gettext_lazy(
         "Email each agency staff member one digest of their overdue milestones and of their "
         "tasks with no progress report in the reporting period, in their language. Items "
-        "already sent within the period are not sent again."
+        "already sent within the period are not sent again. With --evaluation, the year-end "
+        "evaluation's digests instead: to agency staff, their tasks' results not yet submitted "
+        "(from --days before the round's deadline, and after it while missing); to evaluators, "
+        "their assignments not fully scored."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=settings.KIPPLAN_REPORTING_PERIOD_DAYS,
-                            help=_("the reporting period in days (%(default)s)"))
-        parser.add_argument("--year", type=int, help=_("the plan (the latest by default)"))
+        parser.add_argument(
+            "--days", type=int,
+            help=_("the reporting period in days (%(progress)s; with --evaluation, "
+                   "%(evaluation)s)") % {
+                "progress": settings.KIPPLAN_REPORTING_PERIOD_DAYS,
+                "evaluation": settings.KIPPLAN_RESULTS_REMINDER_DAYS})
+        parser.add_argument("--year", type=int, help=_(
+            "the plan (the latest by default; with --evaluation, every round taking results or "
+            "scores)"))
+        parser.add_argument("--evaluation", action="store_true",
+                            help=_("send the year-end evaluation's digests"))
         parser.add_argument("--dry-run", action="store_true",
                             help=_("list what would be sent, sending and recording nothing"))
 
-    def handle(self, *args, days, year, dry_run, **options):
+    def handle(self, *args, days, year, evaluation, dry_run, **options):
+        if days is None:
+            days = (settings.KIPPLAN_RESULTS_REMINDER_DAYS if evaluation
+                    else settings.KIPPLAN_REPORTING_PERIOD_DAYS)
         if not 1 <= days <= 3660:
             raise CommandError(_("Give a reporting period between 1 and 3660 days."))
         plans = Plan.objects.order_by("-year")
@@ -30,14 +44,22 @@ class Command(base.Command):
         if plan is None:
             raise CommandError(_("There is no plan for %(year)s.") % {"year": year} if year
                                else _("No plan has been loaded yet."))
-        due, no_address = digests(plan, days=days)
-        for digest in due:
-            self.stdout.write(_(
-                "%(user)s <%(email)s> (%(language)s): %(milestones)s overdue milestones, "
-                "%(tasks)s tasks without a report") % {
-                "user": digest.user.username, "email": digest.user.email,
-                "language": digest.language, "milestones": len(digest.milestones),
-                "tasks": len(digest.tasks)})
+        if evaluation:
+            if not open_rounds(plan if year else None).exists():
+                self.stdout.write(_("No evaluation round is taking results or scores: there is "
+                                    "nothing to remind of."))
+            due, no_address = evaluation_digests(days=days, plan=plan if year else None)
+            for digest in due:
+                self.stdout.write(digest.summary())
+        else:
+            due, no_address = digests(plan, days=days)
+            for digest in due:
+                self.stdout.write(_(
+                    "%(user)s <%(email)s> (%(language)s): %(milestones)s overdue milestones, "
+                    "%(tasks)s tasks without a report") % {
+                    "user": digest.user.username, "email": digest.user.email,
+                    "language": digest.language, "milestones": len(digest.milestones),
+                    "tasks": len(digest.tasks)})
         for digest in no_address:
             self.stderr.write(_("%(user)s has no email address: no reminder sent.") % {
                 "user": digest.user.username})
