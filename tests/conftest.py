@@ -136,3 +136,17 @@ def demo_for_the_module(django_db_setup, django_db_blocker):
 def demo(demo_for_the_module, db):
     """The demo data, shared by the module's tests, each in a savepoint of its own.
     (Transactional tests load the demo themselves: they empty the database when they end.)"""
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's evidence folder (kipplan.test_settings makes one in the temp folder)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    location = Path(settings.STORAGES["evidence"]["OPTIONS"]["location"])
+    if location.parent == Path(tempfile.gettempdir()) and location.name.startswith(
+            "kipplan-evidence-"):
+        shutil.rmtree(location, ignore_errors=True)

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 OPEN = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
         "password_reset_complete", "set_language", "healthz", "readyz", "admin:login",
         "admin:logout", "admin:password_reset", "admin_password_reset"}
-SAMPLE_KWARGS = {"year": 2024, "number": 17, "slug": "kipo"}
+SAMPLE_KWARGS = {"year": 2024, "number": 17, "slug": "kipo", "pk": 1}
 
 
 def named_patterns(resolver=None, namespace=""):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .access import sees_every_task
-from .evaluation import check_open
+from .evaluation import check_open, is_evaluator
 from .models import (
     Assignment,
     EvaluationRound,
@@ -57,6 +57,9 @@ def tasks_readable_by(user):
     assigned = Assignment.objects.filter(evaluator=user).filter(
         Q(task_id=OuterRef("pk"))
         | Q(agency_id=OuterRef("lead_agency_id"), round__plan_id=OuterRef("plan_id")))
+    if is_evaluator(user):
+        # An evaluator's agencies are there for the conflict rule, not to read their results.
+        return Task.objects.filter(Exists(assigned))
     visible = Task.objects.visible_to(user).values("pk")
     return Task.objects.filter(Q(pk__in=visible) | Exists(assigned))
 
