@@ -14,25 +14,37 @@ from django.db import IntegrityError
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from tracker import services
+from tracker import evaluation, roles, services
 from tracker.models import (
     Agency,
+    AgencyKind,
     AgencyName,
+    Assignment,
+    EvaluationRound,
+    EvidenceFile,
     FigureKind,
+    Grade,
+    GradeLevel,
     Indicator,
     IndicatorValue,
     KeyTask,
     Milestone,
     MilestoneChange,
+    PerformanceIndicator,
     Plan,
     ProgressUpdate,
+    Result,
+    ResultState,
+    RoundState,
     Status,
     StrategicTechnology,
     Task,
 )
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
-DEMO_USERS = ["admin", "manager", "kipo", "kista", "kista-team", "msit", "mcst"]
+EVALUATORS = ["evaluator-lee", "evaluator-park"]
+DEMO_USERS = ["admin", "manager", "kipo", "kista", "kista-team", "msit", "mcst", "incheon",
+              *EVALUATORS]
 
 
 @pytest.fixture
@@ -428,3 +440,231 @@ def test_demo_staff_see_their_agencies_tasks_including_sub_agencies(demo):
     for username in ("msit", "mcst"):
         assert editable(username) and editable(username) < visible(username)
         assert Task.objects.supported_by(User.objects.get(username=username)).exists()
+
+
+# The year-end evaluation of the 2024 plan (../shared/domain/evaluation.md): 66 projects of 14
+# ministries and the 17 metropolitan governments graded in March 2025; 7 projects rated 최우수,
+# among them two the press names; Incheon the best metropolitan government. The rest is
+# illustrative.
+
+METROPOLITAN = [
+    ("seoul", "서울특별시", "Seoul Metropolitan Government"),
+    ("busan", "부산광역시", "Busan Metropolitan City"),
+    ("daegu", "대구광역시", "Daegu Metropolitan City"),
+    ("incheon", "인천광역시", "Incheon Metropolitan City"),
+    ("gwangju", "광주광역시", "Gwangju Metropolitan City"),
+    ("daejeon", "대전광역시", "Daejeon Metropolitan City"),
+    ("ulsan", "울산광역시", "Ulsan Metropolitan City"),
+    ("sejong", "세종특별자치시", "Sejong Special Self-Governing City"),
+    ("gyeonggi", "경기도", "Gyeonggi-do"),
+    ("gangwon", "강원특별자치도", "Gangwon State"),
+    ("chungbuk", "충청북도", "Chungcheongbuk-do"),
+    ("chungnam", "충청남도", "Chungcheongnam-do"),
+    ("jeonbuk", "전북특별자치도", "Jeonbuk State"),
+    ("jeonnam", "전라남도", "Jeollanam-do"),
+    ("gyeongbuk", "경상북도", "Gyeongsangbuk-do"),
+    ("gyeongnam", "경상남도", "Gyeongsangnam-do"),
+    ("jeju", "제주특별자치도", "Jeju Special Self-Governing Province"),
+]
+NAMED_OUTSTANDING = [("산업기술·영업비밀 보호를 위한 수사 및 협력체계 강화", "moj"),
+                     ("온라인 콘텐츠의 저작권 보호 체계 강화", "mcst")]
+
+
+@pytest.fixture
+def round_2024(demo):
+    return EvaluationRound.objects.get(plan=demo)
+
+
+def top_of(agency):
+    """The top of an agency's tree: KISTA and its team count under KIPO."""
+    while agency.parent_id is not None:
+        agency = agency.parent
+    return agency
+
+
+def criteria_of(round):
+    return [(c.name_ko, c.name_en, c.weight, c.institutions_only) for c in round.criteria.all()]
+
+
+def test_the_demo_has_the_17_metropolitan_governments_by_their_current_names(demo):
+    metropolitan = Agency.objects.filter(kind=AgencyKind.METROPOLITAN).order_by("pk")
+
+    assert [(a.slug, a.name_ko, a.name_en) for a in metropolitan] == METROPOLITAN
+    assert not metropolitan.filter(parent__isnull=False).exists()
+    assert not AgencyName.objects.filter(agency__in=metropolitan).exists()
+
+
+def test_the_2024_round_grades_66_projects_led_by_14_central_bodies(round_2024):
+    projects = evaluation.graded_tasks(round_2024).select_related(
+        "lead_agency__parent__parent")
+    tops = {top_of(task.lead_agency) for task in projects}
+
+    assert projects.count() == 66
+    assert len(tops) == 14
+    assert not any(agency.kind == AgencyKind.METROPOLITAN for agency in tops)
+    assert {"kipo", "moj", "mcst"} <= {agency.slug for agency in tops}
+    regional = round_2024.plan.tasks.filter(lead_agency__kind=AgencyKind.METROPOLITAN)
+    assert regional.count() == 9
+
+
+def test_all_17_metropolitan_governments_take_part_and_are_graded(round_2024):
+    metropolitan = set(Agency.objects.filter(kind=AgencyKind.METROPOLITAN))
+    graded = Grade.objects.filter(round=round_2024, agency__isnull=False)
+
+    assert set(evaluation.graded_institutions(round_2024)) == metropolitan
+    assert len(metropolitan) == 17
+    assert {grade.agency for grade in graded.select_related("agency")} == metropolitan
+
+
+def test_only_illustrative_leads_became_metropolitan_governments_and_say_so(demo):
+    regional = Task.objects.filter(lead_agency__kind=AgencyKind.METROPOLITAN)
+
+    assert regional.filter(plan=demo).count() == 9
+    assert not regional.filter(is_illustrative=False).exists()
+    assert all("illustrative" in task.source_note and "예시" in task.source_note
+               for task in regional.filter(plan=demo))
+
+
+def test_seven_projects_are_rated_outstanding_among_them_the_two_the_press_names(round_2024):
+    outstanding = Grade.objects.filter(round=round_2024, task__isnull=False,
+                                       grade=GradeLevel.OUTSTANDING).select_related(
+        "task__lead_agency")
+
+    assert outstanding.count() == 7
+    named = {(grade.task.title_ko, grade.task.lead_agency.slug) for grade in outstanding}
+    assert set(NAMED_OUTSTANDING) <= named
+    for title, _lead in NAMED_OUTSTANDING:
+        task = round_2024.plan.tasks.get(title_ko=title)
+        assert not task.is_illustrative
+        assert "March 2025" in task.source_note and "2025년 3월" in task.source_note
+
+
+def test_incheon_is_the_best_metropolitan_government(round_2024):
+    incheon = Agency.objects.get(slug="incheon")
+    means = evaluation.unit_means(round_2024)
+    institutions = {key: score.mean for key, score in means.items() if key[0] == "agency"}
+
+    assert Grade.objects.get(round=round_2024, agency=incheon).grade == GradeLevel.OUTSTANDING
+    assert max(institutions, key=institutions.get) == ("agency", incheon.pk)
+    assert sorted(institutions.values())[-2] < institutions["agency", incheon.pk]
+    assert "best metropolitan government" in incheon.note and "March 2025" in incheon.note
+
+
+def test_every_grade_lies_in_the_band_of_the_databases_weighted_mean(round_2024):
+    means = evaluation.unit_means(round_2024)
+    grades = Grade.objects.filter(round=round_2024)
+
+    assert grades.count() == 66 + 17 == len(means)
+    assert evaluation.ungraded_units(round_2024) == []
+    for grade in grades:
+        key = ("task", grade.task_id) if grade.task_id else ("agency", grade.agency_id)
+        assert grade.mean == means[key].mean, key
+        assert round_2024.band_for(grade.mean) == grade.grade, key
+        assert grade.reason == ""
+    # Every grade is used, the way the 2021 results used them.
+    assert set(grades.values_list("grade", flat=True)) == set(GradeLevel.values)
+
+
+def test_every_unit_is_scored_by_both_evaluators_on_each_of_its_criteria(round_2024):
+    User = get_user_model()
+    evaluators = set(User.objects.filter(username__in=EVALUATORS))
+    assignments = Assignment.objects.filter(round=round_2024).with_progress()
+
+    assert evaluation.understaffed_units(round_2024) == {}
+    assert assignments.count() == 2 * (66 + 17)
+    units = {}
+    for assignment in assignments.select_related("evaluator"):
+        key = (assignment.task_id, assignment.agency_id)
+        units.setdefault(key, set()).add(assignment.evaluator)
+        assert assignment.scored == assignment.required == (5 if assignment.agency_id else 3)
+        assert assignment.comment.endswith("(예시)")
+    assert all(unit == evaluators for unit in units.values())
+    assert len(units) == 66 + 17
+
+
+def test_the_2024_round_is_published_illustrative_and_approved_at_the_38th_meeting(round_2024):
+    defaults = settings.KIPPLAN_EVALUATION
+
+    assert (round_2024.state, round_2024.is_illustrative) == (RoundState.PUBLISHED, True)
+    assert (round_2024.meeting_number, round_2024.meeting_date.isoformat(),
+            round_2024.held_in_writing) == (38, "2025-03-28", True)
+    assert (round_2024.submission_opens.year, round_2024.submission_opens.month) == (2025, 1)
+    assert (round_2024.submission_closes.year, round_2024.submission_closes.month) == (2025, 1)
+    assert round_2024.evaluation_closes.isoformat() <= "2025-03-10"
+    assert round_2024.published_on > round_2024.meeting_date
+    round_2024.full_clean()
+    assert criteria_of(round_2024) == [tuple(row) for row in defaults["criteria"]]
+    assert (round_2024.scale_min, round_2024.scale_max) == defaults["scale"]
+    assert (round_2024.band_outstanding, round_2024.band_excellent,
+            round_2024.band_satisfactory) == tuple(defaults["bands"].values())
+    assert round_2024.evaluators_per_unit == defaults["evaluators_per_unit"]
+
+
+def test_every_2024_task_has_submitted_results_some_late_none_with_evidence(round_2024):
+    results = Result.objects.filter(task__plan=round_2024.plan)
+
+    assert results.count() == 75
+    assert set(results.values_list("state", flat=True)) == {ResultState.SUBMITTED}
+    late = results.filter(is_late=True)
+    assert 0 < late.count() <= 6
+    for result in results:
+        day = timezone.localdate(result.submitted_at)
+        assert result.is_late == round_2024.submission_is_late(day), result.task_id
+        assert day >= round_2024.submission_opens
+        for text in (result.achievements, result.problems, result.next_steps,
+                     result.summary_public):
+            assert text.endswith("(예시)"), result.task_id
+    assert not EvidenceFile.objects.exists()  # a file cannot live in a JSON fixture
+
+
+def test_every_2024_task_has_one_or_two_illustrative_indicators_with_actual_values(demo):
+    counts = demo.tasks.annotate(n=Count("performance_indicators")).values_list("n", flat=True)
+    indicators = PerformanceIndicator.objects.filter(task__plan=demo).with_achievement()
+
+    assert set(counts) == {1, 2}
+    assert not indicators.filter(actual__isnull=True).exists()
+    assert all(i.name_ko.endswith("(예시)") and i.name_en.endswith("(illustrative)") and i.unit
+               and i.target > 0 for i in indicators)
+    assert indicators.filter(achievement__gte=100).exists()
+    assert indicators.filter(achievement__lt=100).exists()
+
+
+def test_the_2025_round_is_being_prepared_and_a_manager_can_open_submission(demo):
+    plan = Plan.objects.get(year=2025)
+    round = EvaluationRound.objects.get(plan=plan)
+    counts = plan.tasks.annotate(n=Count("performance_indicators")).values_list("n", flat=True)
+
+    assert (round.state, round.is_illustrative) == (RoundState.PREPARING, True)
+    assert (round.submission_opens, round.submission_closes, round.evaluation_closes,
+            round.meeting_number, round.meeting_date, round.published_on) == (None,) * 6
+    assert criteria_of(round) == [tuple(row) for row in settings.KIPPLAN_EVALUATION["criteria"]]
+    assert set(counts) == {1}
+    assert not PerformanceIndicator.objects.filter(task__plan=plan, actual__isnull=False).exists()
+    assert not Result.objects.filter(task__plan=plan).exists()
+
+    EvaluationRound.objects.filter(pk=round.pk).update(
+        submission_opens="2026-01-05", submission_closes="2026-01-30")
+    evaluation.advance(round, RoundState.SUBMISSION,
+                       user=get_user_model().objects.get(username="manager"))
+
+    assert EvaluationRound.objects.get(pk=round.pk).state == RoundState.SUBMISSION
+
+
+@pytest.mark.parametrize("username", EVALUATORS)
+def test_demo_evaluators_are_outside_experts_who_see_no_task(demo, username):
+    user = get_user_model().objects.get(username=username)
+
+    assert list(user.groups.values_list("name", flat=True)) == [roles.EVALUATORS]
+    assert not user.agency_memberships.exists()
+    assert evaluation.is_evaluator(user)
+    assert not Task.objects.visible_to(user).exists()
+    assert Assignment.objects.for_evaluator(user).count() == 66 + 17
+
+
+def test_demo_incheon_staff_report_for_incheons_tasks_only(demo):
+    user = get_user_model().objects.get(username="incheon")
+
+    assert [m.agency.slug for m in user.agency_memberships.all()] == ["incheon"]
+    assert list(user.groups.values_list("name", flat=True)) == [roles.AGENCY_STAFF]
+    led = set(Task.objects.filter(lead_agency__slug="incheon"))
+    assert led and set(Task.objects.reportable_by(user)) == led

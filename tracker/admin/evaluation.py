@@ -256,6 +256,8 @@ class AssignmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            return  # an existing assignment is shown read-only
         self.fields["evaluator"].queryset = get_user_model().objects.filter(
             groups__name=roles.EVALUATORS, is_active=True).order_by("username")
         self.fields["round"].queryset = EvaluationRound.objects.exclude(

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -351,10 +352,12 @@ class Score(models.Model):
 
 def weighted_mean(prefix=""):
     """The panel's weighted mean of a unit's scores, computed in the database:
-    Σ score × weight / Σ weight over every score of every evaluator of the unit."""
+    Σ score × weight / Σ weight over every score of every evaluator of the unit. The sum is
+    cast to a float before dividing: SQLite keeps whole-number scores as integers, and dividing
+    integers would drop the decimals (87.25 → 87)."""
     value, weight = f"{prefix}value", f"{prefix}criterion__weight"
     return models.ExpressionWrapper(
-        Sum(F(value) * F(weight)) * Decimal("1.0") / Sum(weight),
+        Cast(Sum(F(value) * F(weight)), models.FloatField()) / Sum(weight),
         output_field=models.DecimalField(max_digits=8, decimal_places=2))
 
 
