@@ -49,6 +49,8 @@ demo: migrate
 	@echo "  kista-team  staff of the National Strategic Technology Patent Support Team"
 	@echo "  msit        staff of MSIT (과학기술정보통신부)"
 	@echo "  mcst        staff of MCST (문화체육관광부)"
+	@echo "  incheon     staff of Incheon (인천광역시), a metropolitan government"
+	@echo "  evaluator-lee, evaluator-park  evaluators: only their assigned results and scores"
 	@echo "Open http://$(HOST):$(PORT)/ (pages) or /admin/ (reporting); stop with Ctrl-C."
 	@echo ""
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
