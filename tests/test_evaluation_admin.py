@@ -102,9 +102,11 @@ def test_results_are_refused_before_the_round_opens_and_after_approval(client, s
 
     with translation.override("en"):
         before = client.post(results_url(task), {"action": "save", "achievements": "x",
-                                                 "version": 0}, follow=True)
+                                                 "version": 0}, follow=True,
+                             HTTP_ACCEPT_LANGUAGE="en")
         EvaluationRound.objects.filter(pk=round.pk).update(state=RoundState.APPROVED)
-        after = client.post(results_url(task), {"action": "submit"}, follow=True)
+        after = client.post(results_url(task), {"action": "submit"}, follow=True,
+                            HTTP_ACCEPT_LANGUAGE="en")
 
     assert "opens for submission" in before.content.decode()
     assert "has been approved" in after.content.decode()
@@ -292,3 +294,37 @@ def test_criteria_and_scale_are_fixed_once_scoring_starts(client, manager, plan)
     body = page.content.decode()
     assert page.status_code == 200
     assert 'name="criteria-0-weight"' not in body and 'name="scale_max"' not in body
+
+
+def test_a_rounds_dates_out_of_order_are_refused_with_a_message(client, manager, plan):
+    round = round_at(RoundState.PREPARING, plan)
+    client.force_login(manager)
+    url = reverse("admin:tracker_evaluationround_change", args=[round.pk])
+    page = client.get(url)
+    data = {**page.context["adminform"].form.initial,
+            "criteria-TOTAL_FORMS": 0, "criteria-INITIAL_FORMS": 0,
+            "grades-TOTAL_FORMS": 0, "grades-INITIAL_FORMS": 0}
+    data = {key: ("" if value is None else value) for key, value in data.items()}
+    data.update({"submission_opens": "2025-02-10", "submission_closes": "2025-01-31"})
+
+    response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert "This date comes before" in response.content.decode()
+    round.refresh_from_db()
+    assert round.submission_opens == datetime.date(2025, 1, 2)
+
+
+def test_a_new_round_made_in_the_admin_takes_the_default_criteria(client, manager, plan):
+    client.force_login(manager)
+
+    response = client.post(reverse("admin:tracker_evaluationround_add"), {
+        "plan": plan.pk, "scale_min": "0", "scale_max": "100", "band_outstanding": "90",
+        "band_excellent": "80", "band_satisfactory": "60", "evaluators_per_unit": "2",
+        "criteria-TOTAL_FORMS": 0, "criteria-INITIAL_FORMS": 0,
+        "grades-TOTAL_FORMS": 0, "grades-INITIAL_FORMS": 0})
+
+    assert response.status_code == 302
+    round = EvaluationRound.objects.get(plan=plan)
+    assert list(round.criteria.values_list("name_ko", "weight")) == [
+        ("정책품질", 40), ("파급효과", 30), ("전략성", 30), ("지역특화 전략", 20), ("수요 대응", 20)]
