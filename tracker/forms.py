@@ -282,7 +282,8 @@ class ScoreForm(forms.Form):
                 required=False, max_digits=6, decimal_places=2,
                 min_value=round.scale_min, max_value=round.scale_max,
                 help_text=_("From %(low)s to %(high)s.") % {
-                    "low": round.scale_min.normalize(), "high": round.scale_max.normalize()})
+                    "low": f"{round.scale_min.normalize():f}",
+                    "high": f"{round.scale_max.normalize():f}"})
         # The comment last, after the scores.
         self.order_fields([name for name in self.fields if name.startswith("criterion_")]
                           + ["comment", "version"])
