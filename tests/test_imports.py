@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from tracker import exports, imports
 from tracker.imports import PlanImportError, import_plan
-from tracker.models import Plan, Task
+from tracker.models import EvaluationRound, Plan, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,10 @@ def test_the_exported_plan_imported_back_into_its_emptied_year_is_byte_for_byte_
 ):
     exported = export(admin, 2024)
     chains = [row["carried_over"] for row in rows_of(exported)]
-    Task.objects.filter(plan__year=2024).delete()  # and with them, their links to 2025
+    # The year's evaluation first (its grades keep the Council's record of the tasks), then the
+    # tasks, and with them their links to 2025.
+    EvaluationRound.objects.filter(plan__year=2024).delete()
+    Task.objects.filter(plan__year=2024).delete()
 
     result = import_plan("plan.csv", exported, 2024)
 
@@ -187,6 +190,7 @@ def test_an_import_overtaken_by_another_stores_nothing_and_says_so(admin, monkey
     """Two imports of one file into one year at once: the second's checks pass before the
     first writes, and its own writing then finds the plan or the numbers taken."""
     exported = export(admin, 2024)
+    EvaluationRound.objects.filter(plan__year=2024).delete()
     Task.objects.filter(plan__year=2024).delete()
     checked = imports.check_rows
 

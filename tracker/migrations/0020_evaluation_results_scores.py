@@ -234,7 +234,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='score',
             name='criterion',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scores', to='tracker.criterion', verbose_name='criterion'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='scores', to='tracker.criterion', verbose_name='criterion'),
         ),
         migrations.AddIndex(
             model_name='assignment',

@@ -332,8 +332,9 @@ class Score(models.Model):
 
     assignment = models.ForeignKey(Assignment, verbose_name=_("assignment"),
                                    on_delete=models.CASCADE, related_name="scores")
+    # A scored criterion is not deleted on its own; with its whole round, it goes.
     criterion = models.ForeignKey(Criterion, verbose_name=_("criterion"),
-                                  on_delete=models.PROTECT, related_name="scores")
+                                  on_delete=models.RESTRICT, related_name="scores")
     value = models.DecimalField(_("score"), **SCORE)
 
     class Meta:
