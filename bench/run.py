@@ -6,7 +6,8 @@ kipplan's page benchmark.
     BENCH_DATABASE_URL=postgres://... make bench  # PostgreSQL (the database is filled once)
 
 Builds a synthetic plan at scale (10,000 tasks, 500 agencies, 200,000 progress updates, 20,000
-milestones) once, then measures each page's server time in-process with Django's test client
+milestones) once, with its evaluation round (results, indicators, 20,000 assignments, 54,000
+scores, 10,000 grades), then measures each page's server time in-process with Django's test client
 (middleware, view, queries and template; no network), beside a trivial view measured the same
 way, and the CSV export's rows per second and peak memory. Prints a Markdown table and writes
 bench/results/<database>.json.
@@ -28,6 +29,7 @@ sys.path.insert(0, str(HERE.parent))
 
 YEAR = 2099
 TASKS, AGENCIES, UPDATES_PER_TASK, MILESTONES_PER_TASK = 10_000, 500, 20, 2
+EVALUATORS, PER_UNIT = 30, 2  # the round: every task assigned to two of 30 evaluators
 KST = timezone(timedelta(hours=9))
 
 
@@ -136,6 +138,76 @@ def build(batch=5000):
     print(f"built the synthetic plan in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
+def build_round(batch=5000):
+    """The synthetic plan's evaluation round, approved, made once with bulk inserts: results
+    for 95% of the tasks (one in twenty a draft, one in ten submitted late), an indicator per
+    task, each task assigned to two of 30 evaluators, nine in ten assignments fully scored, and
+    every task graded by its panel's mean."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    from tracker import evaluation
+    from tracker.models import (
+        Assignment,
+        EvaluationRound,
+        Grade,
+        GradeLevel,
+        PerformanceIndicator,
+        Plan,
+        Result,
+        ResultState,
+        RoundState,
+        Score,
+    )
+
+    plan = Plan.objects.get(year=YEAR)
+    if EvaluationRound.objects.filter(plan=plan, grades__isnull=False).exists():
+        return
+    started = time.perf_counter()
+    User = get_user_model()
+    with transaction.atomic():
+        EvaluationRound.objects.filter(plan=plan).delete()
+        round = evaluation.create_round(
+            plan=plan, submission_opens=date(YEAR + 1, 1, 5),
+            submission_closes=date(YEAR + 1, 1, 31), evaluation_closes=date(YEAR + 1, 3, 6),
+            meeting_number=99,
+            meeting_date=date(YEAR + 1, 3, 27), held_in_writing=True)
+        EvaluationRound.objects.filter(pk=round.pk).update(state=RoundState.APPROVED)
+        tasks = list(plan.tasks.order_by("number").only("pk", "number"))
+        submitted_at = datetime(YEAR + 1, 1, 20, 10, tzinfo=KST)
+        drafts = {t.number for t in tasks if t.number % 20 == 1}
+        Result.objects.bulk_create(
+            (Result(task=t, state=ResultState.DRAFT if t.number in drafts
+                    else ResultState.SUBMITTED,
+                    submitted_at=None if t.number in drafts else submitted_at,
+                    is_late=t.number % 10 == 2, achievements=f"성과 {t.number}",
+                    problems="인력 부족", next_steps="확대 추진", summary_public=f"요약 {t.number}")
+             for t in tasks if t.number % 20), batch_size=batch)
+        PerformanceIndicator.objects.bulk_create(
+            (PerformanceIndicator(task=t, number=1, name_ko="성과지표", unit="건", target=100,
+                                  actual=60 + t.number % 60) for t in tasks), batch_size=batch)
+        User.objects.filter(username__startswith="bench-evaluator-").delete()
+        evaluators = User.objects.bulk_create(
+            User(username=f"bench-evaluator-{n}") for n in range(EVALUATORS))
+        assignments = Assignment.objects.bulk_create(
+            (Assignment(round=round, task=t, evaluator=evaluators[(t.number + k) % EVALUATORS])
+             for t in tasks for k in range(PER_UNIT)), batch_size=batch)
+        criteria = list(round.criteria.filter(institutions_only=False))
+        Score.objects.bulk_create(
+            (Score(assignment=a, criterion=c, value=50 + (n * 7 + c.number) % 50)
+             for n, a in enumerate(assignments) if n % 10 for c in criteria), batch_size=batch)
+        means = {key: score.mean for key, score in evaluation.unit_means(round).items()}
+        Grade.objects.bulk_create(
+            (Grade(round=round, task=t, mean=means.get(("task", t.pk)),
+                   grade=round.band_for(means.get(("task", t.pk))) or GradeLevel.SATISFACTORY)
+             for t in tasks), batch_size=batch)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(f"built the evaluation round in {time.perf_counter() - started:.1f} s",
+          file=sys.stderr)
+
+
 def measure(client, url, repeat, warmup=3):
     for _ in range(warmup):
         consume(client.get(url))
@@ -184,6 +256,7 @@ def main():
     args = parser.parse_args()
     setup_django(args.database_url)
     build()
+    build_round()
 
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -207,6 +280,7 @@ def main():
         "agencies": f"/agencies/?year={YEAR}",
         "agency page": f"/agencies/bench-agency-7/?year={YEAR}",
         "technologies": f"/technologies/?year={YEAR}",
+        "evaluation page": f"{base}/evaluation/",
     }
     from tracker.models import StrategicTechnology
 
@@ -228,6 +302,8 @@ def main():
         export_figures(client, "filtered (one strategy)", f"{base}/tasks/export.csv?strategy=1",
                        TASKS // 5),
         export_figures(client, "whole plan", f"{base}/tasks/export.csv", TASKS),
+        export_figures(client, "evaluation results, whole plan",
+                       f"{base}/evaluation/results.csv", TASKS),
     ]
 
     if not args.only:

@@ -6,7 +6,7 @@ visit, in both languages.
 
 from django.urls import reverse
 
-from tracker.models import Agency, EvaluationRound, Indicator, Task
+from tracker.models import Agency, AgencyKind, EvaluationRound, Indicator, Plan, Task
 
 PASSWORD = "kipplan-demo"  # every demo user's
 
@@ -22,6 +22,13 @@ def site_pages():
     round, _created = EvaluationRound.objects.get_or_create(plan=first.plan)
     carried = Task.objects.filter(plan__year=2025, carried_from__isnull=False).order_by(
         "number").first()
+    evaluation = reverse("tracker:evaluation", args=[2024])
+    without_round = Plan.objects.filter(evaluation_round__isnull=True).order_by("-year").first()
+    # A task with its year-end results (the demo's 2024 round), and a metropolitan government.
+    with_results = Task.objects.filter(plan__year=2024, result__isnull=False).order_by(
+        "number").first() or first
+    city = Agency.objects.filter(kind=AgencyKind.METROPOLITAN, led_tasks__plan__year=2024
+                                 ).order_by("slug").first()
     return [
         ("login", reverse("login"), None, 200),
         ("admin login", reverse("admin:login"), None, 200),
@@ -53,6 +60,15 @@ def site_pages():
         ("technology", reverse("tracker:technology_detail", args=["semiconductor-display"]),
          "manager", 200),
         ("my work", reverse("tracker:my_work"), "kipo", 200),
+        ("evaluation", evaluation, "manager", 200),
+        ("evaluation, agency staff", evaluation, "kipo", 200),
+        *([("evaluation without a round", reverse("tracker:evaluation",
+                                                  args=[without_round.year]), "manager", 200)]
+          if without_round else []),
+        ("task with results", reverse("tracker:task_detail", args=[2024, with_results.number]),
+         "manager", 200),
+        *([("metropolitan government", reverse("tracker:agency_detail", args=[city.slug])
+            + "?year=2024", "manager", 200)] if city else []),
         ("admin index", reverse("admin:index"), "admin", 200),
         ("admin task list", reverse("admin:tracker_task_changelist"), "admin", 200),
         ("admin plan import", reverse("admin:tracker_plan_import"), "admin", 200),

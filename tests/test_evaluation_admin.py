@@ -327,4 +327,5 @@ def test_a_new_round_made_in_the_admin_takes_the_default_criteria(client, manage
     assert response.status_code == 302
     round = EvaluationRound.objects.get(plan=plan)
     assert list(round.criteria.values_list("name_ko", "weight")) == [
-        ("정책품질", 40), ("파급효과", 30), ("전략성", 30), ("지역특화 전략", 20), ("수요 대응", 20)]
+        ("정책품질", 40), ("파급효과", 30), ("전략성", 30), ("지역특화 전략", 20),
+        ("수요 대응", 20)]

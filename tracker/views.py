@@ -5,16 +5,18 @@ import dataclasses
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import DetailView, TemplateView, View
 from django_filters.views import FilterView
 
-from . import chains, exports, history, names, reports, years
+from . import chains, exports, history, names, reports, round_report, years
 from .access import member_agency_ids, sees_every_task
+from .evaluation import is_evaluator
 from .filters import TaskFilter
 from .forms import AsOfForm
 from .models import Agency, Plan, StrategicTechnology, Task
@@ -22,13 +24,22 @@ from .models import Agency, Plan, StrategicTechnology, Task
 MAX_SMALL = 32767  # years and task numbers are small integers in the database
 
 
+def keep_evaluators_out(user):
+    """Evaluators see their assignments in the admin and nothing else of the site: every page
+    here refuses them, unless the pages are published to everyone."""
+    if not settings.KIPPLAN_PUBLIC_PAGES and is_evaluator(user):
+        raise PermissionDenied
+
+
 class PageAccessMixin:
     """Logged-in users see the pages; KIPPLAN_PUBLIC_PAGES opens them, read-only, to everyone.
-    Agency staff see their agencies' tasks only, unless the pages are public."""
+    Agency staff see their agencies' tasks only, unless the pages are public; evaluators see
+    none of them, unless they are public."""
 
     def dispatch(self, request, *args, **kwargs):
         if not settings.KIPPLAN_PUBLIC_PAGES and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        keep_evaluators_out(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     @cached_property
@@ -54,12 +65,13 @@ class PageAccessMixin:
 
 
 class PlanMixin(PageAccessMixin):
-    """The plan of the URL's year; without a year, the latest plan."""
+    """The plan of the URL's year; without a year, the latest plan (with its evaluation round,
+    if it has one, read in the same query)."""
 
     @cached_property
     def plan(self):
         year = self.kwargs.get("year") or self.request.GET.get("year")
-        plans = Plan.objects.select_related("endorsed_by").annotate(
+        plans = Plan.objects.select_related("endorsed_by", "evaluation_round").annotate(
             has_tasks=Exists(Task.objects.filter(plan=OuterRef("pk"))))
         if year is None:
             plan = plans.order_by("-year").first()
@@ -164,16 +176,40 @@ class TaskExportView(TaskListView):
 
 
 class TaskDetailView(PlanMixin, DetailView):
+    """A task, and its year-end results once its plan has an evaluation round. The plan and its
+    round come with the task, in the task's query."""
+
     template_name = "tracker/task_detail.html"
     context_object_name = "task"
 
+    @cached_property
+    def year(self):
+        if not 1 <= self.kwargs["year"] <= MAX_SMALL:
+            raise Http404(_("No plan for that year."))
+        return self.kwargs["year"]
+
+    @cached_property
+    def moment(self):
+        form = self.as_of_form
+        return reports.Moment.of(form.cleaned_data["as_of"] if form.is_valid() else None,
+                                 year=self.year)
+
+    @cached_property
+    def plan(self):
+        return self.object.plan
+
     def get_object(self, queryset=None):
-        tasks = self.plan_tasks().as_of(self.moment.as_of).select_related(
-            "plan", "strategy", "key_task__strategy", "lead_agency"
-        ).prefetch_related("supporting_agencies", "technologies", "milestones")
         if not 1 <= self.kwargs["number"] <= MAX_SMALL:
             raise Http404(_("No task with that number."))
-        return get_object_or_404(tasks, number=self.kwargs["number"])
+        tasks = round_report.with_grades(
+            self.visible_tasks().filter(plan__year=self.year).as_of(self.moment.as_of)
+        ).select_related(
+            "plan__endorsed_by", "plan__evaluation_round", "strategy", "key_task__strategy",
+            "lead_agency", "result",
+        ).prefetch_related("supporting_agencies", "technologies", "milestones")
+        task = get_object_or_404(tasks, number=self.kwargs["number"])
+        task.plan.has_tasks = True  # as PlanMixin annotates it: this one has
+        return task
 
     @cached_property
     def public(self):
@@ -183,9 +219,13 @@ class TaskDetailView(PlanMixin, DetailView):
                 and not self.object.can_view(user))
 
     def get_context_data(self, **kwargs):
+        reader = round_report.reader_of(self.request.user,
+                                        round_report.round_of_plan(self.object.plan))
         return super().get_context_data(
             timeline=history.timeline(self.object, public=self.public),
-            chain=chains.chain_of(self.object, self.visible_tasks()), **kwargs)
+            chain=chains.chain_of(self.object, self.visible_tasks()),
+            results=round_report.task_results(self.object, reader, public=self.public),
+            **kwargs)
 
 
 class YearsView(PageAccessMixin, TemplateView):
@@ -216,8 +256,10 @@ class AgencyDetailView(PlanMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         page = reports.agency_page(self.object, self.plan_tasks(), self.moment)
+        reader = round_report.reader_of(self.request.user, round_report.round_of_plan(self.plan))
+        results = round_report.agency_results(self.object, self.plan, reader)
         return super().get_context_data(**fields_of(page), names=names.history(self.object),
-                                        **kwargs)
+                                        results=results, **kwargs)
 
 
 class TechnologyListView(PlanMixin, TemplateView):
@@ -238,23 +280,81 @@ class TechnologyDetailView(PlanMixin, DetailView):
         return super().get_context_data(**fields_of(page), **kwargs)
 
 
+class EvaluationView(PlanMixin, TemplateView):
+    """The plan's year-end evaluation: its round, the results submitted by agency, the
+    evaluators' progress, the spread of the panel means and the grades, each shown only to
+    whom may read it (tracker.round_report.reader_of)."""
+
+    template_name = "tracker/evaluation.html"
+
+    def get_context_data(self, **kwargs):
+        page = round_report.evaluation_page(self.plan, self.request.user)
+        return super().get_context_data(**fields_of(page), **kwargs)
+
+
+class EvaluationExportView(PlanMixin, View):
+    """The evaluation's results, performance indicators or grades as CSV, or all three as the
+    sheets of one XLSX workbook, streamed, each with the page's access rules: the public reads
+    a published round's summaries, indicators and grades only, agency staff the results of the
+    tasks they see and the grades once decided."""
+
+    what = "results"  # "results", "indicators", "grades", or "workbook" (XLSX)
+
+    def get(self, request, *args, **kwargs):
+        plan = self.plan
+        round = round_report.round_of_plan(plan)
+        reader = round_report.reader_of(request.user, round)
+        if reader.public and not round_report.results_published(round):
+            raise PermissionDenied(_("The results of this plan's evaluation are not published."))
+        if self.what == "grades" and not reader.grades:
+            raise PermissionDenied(_("The grades are shown once the Council approves them."))
+        tasks = Task.objects.all() if reader.public else reader.tasks
+        sheets = {
+            "results": lambda: exports.result_rows(plan, tasks, round, public=reader.public,
+                                                   grades=reader.grades),
+            "indicators": lambda: exports.indicator_rows(plan, tasks),
+            "grades": lambda: exports.grade_rows(plan, round, manager=reader.manager,
+                                                 readable=reader.grades_of),
+        }
+        name = f"kipplan-{plan.year}-evaluation"
+        if self.what == "workbook":
+            shown = [what for what in sheets if what != "grades" or reader.grades]
+            return FileResponse(
+                exports.xlsx_workbook([(what, sheets[what]()) for what in shown]),
+                as_attachment=True, filename=f"{name}.xlsx",
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response = StreamingHttpResponse(
+            exports.csv_chunks(sheets[self.what]()), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}-{self.what}.csv"'
+        return response
+
+
 class MyWorkView(LoginRequiredMixin, TemplateView):
     """내 업무: agency staff's start page, what their agencies' tasks need of them now."""
 
     template_name = "tracker/my_work.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and is_evaluator(request.user):
+            raise PermissionDenied  # never published: evaluators have no work here
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(work=reports.my_work(self.request.user), **kwargs)
 
 
 def start(request):
-    """Where a login lands without a ``next``: administrators on the admin, plan managers on
-    the dashboard, agency staff on their work, anyone else on the dashboard."""
+    """Where a login lands without a ``next``: administrators on the admin, evaluators on
+    their assignments (in the admin), plan managers on the dashboard, agency staff on their
+    work, anyone else on the dashboard."""
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if user.is_superuser:
         return redirect("admin:index")
+    if is_evaluator(user):
+        return redirect("admin:tracker_assignment_changelist")
     if not sees_every_task(user) and member_agency_ids(user):
         return redirect("tracker:my_work")
     return redirect("tracker:dashboard")

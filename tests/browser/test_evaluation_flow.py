@@ -1,0 +1,302 @@
+"""
+The year-end evaluation end to end in a real browser: agency staff write their task's results,
+give an indicator's actual value, upload a PDF and submit; a plan manager assigns two evaluators
+and moves the round to its evaluation; each evaluator sees only their assignment, reads the
+results and the evidence, and scores; the manager sets the grade beside the panel's mean and
+band and approves; the staff then see their grade on the task page and the evaluation page.
+In Korean, then a shorter check in English. Screenshots of each key page go to
+test-artifacts/screenshots/.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tests.browser.conftest import log_in, screenshot
+from tests.factories import (
+    AgencyFactory,
+    MembershipFactory,
+    PerformanceIndicatorFactory,
+    PlanFactory,
+    StrategyFactory,
+    TaskFactory,
+    UserFactory,
+    evaluator,
+    round_at,
+)
+from tracker import evaluation, evidence, results, roles
+from tracker.models import (
+    Assignment,
+    EvaluationRound,
+    EvidenceFile,
+    Grade,
+    GradeLevel,
+    Result,
+    RoundState,
+    Score,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "secret-pass-123"  # tests.factories.UserFactory's
+ACHIEVEMENTS = "특허 빅데이터 분석 보고서 150건을 발간하고 중소기업 40곳을 지원했습니다."
+FILE_NAME = "2024년_추진실적_증빙.pdf"
+# The round's dates: results taken until a deadline still ahead, so the submission is on time.
+DATES = {"submission_closes": datetime.date(2099, 1, 31),
+         "evaluation_closes": datetime.date(2099, 3, 7),
+         "meeting_date": datetime.date(2099, 3, 28), "published_on": datetime.date(2099, 4, 30)}
+
+
+def pdf_bytes():
+    """A minimal valid PDF: one empty page, with its cross-reference table."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
+PDF = pdf_bytes()
+
+
+@pytest.fixture
+def story(db):
+    """The 2024 plan with one task of KIPO's and its indicator; KIPO's staff, a plan manager,
+    two outside evaluators (one of a ministry with no part in the task) and the plan's round,
+    taking results."""
+    plan = PlanFactory(year=2024)
+    strategy = StrategyFactory(plan=plan, number=1)
+    kipo = AgencyFactory(name_ko="특허청", name_en="Korean Intellectual Property Office",
+                         abbreviation="KIPO", slug="kipo")
+    task = TaskFactory(plan=plan, strategy=strategy, lead_agency=kipo, number=17,
+                       title_ko="특허 빅데이터 분석 지원", title_en="Patent big data analysis")
+    indicator = PerformanceIndicatorFactory(task=task, number=1, name_ko="특허 분석 건수",
+                                            name_en="Patents analysed", unit="건", target=200)
+    staff = UserFactory(username="kipo-staff")
+    staff.groups.add(Group.objects.get(name=roles.AGENCY_STAFF))
+    MembershipFactory(user=staff, agency=kipo)
+    manager = UserFactory(username="plan-manager")
+    manager.groups.add(Group.objects.get(name=roles.PLAN_MANAGERS))
+    panel = [evaluator("panel-kim"), evaluator("panel-lee", AgencyFactory(slug="mcst"))]
+    round = round_at(RoundState.SUBMISSION, plan, **DATES)
+    return {"plan": plan, "task": task, "indicator": indicator, "staff": staff,
+            "manager": manager, "panel": panel, "round": round}
+
+
+def click_and_wait(page, selector):
+    """Click what submits a form or follows a link, and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.click(selector)
+    page.wait_for_load_state()
+
+
+def messages(page):
+    return page.inner_text("ul.messagelist") if page.locator("ul.messagelist").count() else ""
+
+
+def move_round(page, round):
+    """The manager's changelist action: the round one step on."""
+    page.goto(reverse("admin:tracker_evaluationround_changelist"))
+    page.check(f"input[name=_selected_action][value='{round.pk}']")
+    page.select_option("select[name=action]", "move_to_next_step")
+    click_and_wait(page, "button[name=index]")
+
+
+def test_from_results_to_an_approved_grade_in_the_browser(story, new_page):
+    task, round, plan = story["task"], story["round"], story["plan"]
+    indicator = story["indicator"]
+
+    # Agency staff: from the task's admin page to its year-end results; write, upload, submit.
+    staff = new_page("ko")
+    log_in(staff, "kipo-staff", PASSWORD,
+           next_url=reverse("admin:tracker_task_change", args=[task.pk]))
+    click_and_wait(staff, ".object-tools a:text-is('추진실적')")
+    assert staff.url.endswith(reverse("admin:tracker_task_results", args=[task.pk]))
+    staff.fill("#id_achievements", ACHIEVEMENTS)
+    staff.fill(f"#id_actual_{indicator.pk}", "150")
+    click_and_wait(staff, "form:has(input[name=action][value=save]) input[type=submit]")
+    assert "추진실적을 저장했습니다." in messages(staff)
+    staff.set_input_files("#id_file", files=[
+        {"name": FILE_NAME, "mimeType": "application/pdf", "buffer": PDF}])
+    click_and_wait(staff, "form:has(input[name=action][value=upload]) input[type=submit]")
+    assert FILE_NAME in messages(staff)
+    click_and_wait(staff, "form:has(input[name=action][value=submit]) input[type=submit]")
+    assert "추진실적을 제출했습니다." in messages(staff)
+    body = staff.inner_text("#content-main")
+    assert ACHIEVEMENTS in body and FILE_NAME in body and "75.0%" in body
+    screenshot(staff, "ko-evaluation-1-results-page")
+
+    result = Result.objects.get(task=task)
+    assert result.submitted and not result.is_late
+    stored = EvidenceFile.objects.get(result=result)
+    assert (stored.name, stored.kind, stored.size) == (FILE_NAME, "pdf", len(PDF))
+    indicator.refresh_from_db()
+    assert indicator.actual == 150
+
+    # The manager assigns two evaluators through the admin's form and opens the evaluation.
+    manager = new_page("ko")
+    log_in(manager, "plan-manager", PASSWORD,
+           next_url=reverse("admin:tracker_assignment_add"))
+    for expert in story["panel"]:
+        manager.goto(reverse("admin:tracker_assignment_add"))
+        manager.select_option("#id_round", str(round.pk))
+        manager.select_option("#id_evaluator", str(expert.pk))
+        manager.select_option("#id_task", str(task.pk))
+        click_and_wait(manager, "input[name=_save]")
+        assert manager.url.endswith(reverse("admin:tracker_assignment_changelist"))
+    assert sorted(Assignment.objects.values_list("evaluator__username", flat=True)) == [
+        "panel-kim", "panel-lee"]
+    move_round(manager, round)
+    assert "평가 중" in messages(manager) or "이제" in messages(manager)
+    assert EvaluationRound.objects.get(pk=round.pk).state == RoundState.EVALUATION
+
+    # Each evaluator lands on their assignments, sees theirs only, reads the results and the
+    # evidence, and scores; the progress pages are not theirs.
+    for expert, value in zip(story["panel"], ["92", "94"], strict=True):
+        page = new_page("ko")
+        page.goto(reverse("login"))
+        page.fill("#id_username", expert.username)
+        page.fill("#id_password", PASSWORD)
+        click_and_wait(page, "main button[type=submit], main input[type=submit]")
+        assert page.url.endswith(reverse("admin:tracker_assignment_changelist"))
+        rows = page.locator("#result_list tbody tr")
+        assert rows.count() == 1 and task.title_ko in rows.inner_text()
+        other = ({"panel-kim", "panel-lee"} - {expert.username}).pop()
+        assert other not in page.content()
+        click_and_wait(page, "#result_list tbody tr a")
+        content = page.inner_text("#content-main")
+        assert ACHIEVEMENTS in content and "150" in content
+        with page.expect_download() as downloading:
+            page.click(f"#content-main a:text-is('{FILE_NAME}')")
+        download = downloading.value
+        assert download.suggested_filename == FILE_NAME
+        with open(download.path(), "rb") as handle:
+            assert handle.read() == PDF
+        scores = page.locator("input[name^=criterion_]")
+        assert scores.count() == 3  # a ministry's project: the three common criteria
+        for n in range(scores.count()):
+            scores.nth(n).fill(value)
+        page.fill("#id_comment", f"{expert.username}의 평가 의견")
+        if expert == story["panel"][0]:
+            screenshot(page, "ko-evaluation-2-scoring-page")
+        click_and_wait(page, "input[type=submit].default")
+        assert page.url.endswith(reverse("admin:tracker_assignment_changelist"))
+        assert "점수를 저장했습니다" in messages(page)
+        assert page.goto(reverse("tracker:dashboard")).status == 403
+        assert page.goto(reverse("tracker:evaluation", args=[plan.year])).status == 403
+    assert Score.objects.count() == 6
+    assert evaluation.unit_mean(round, task=task) == Decimal("93.00")
+
+    # The manager reads the mean and its band, sets the grade and approves.
+    manager.goto(reverse("admin:tracker_evaluationround_grades", args=[round.pk]))
+    row = manager.locator("table.kipplan-grades tbody tr", has_text=task.title_ko)
+    assert "93.00" in row.inner_text() and "최우수" in row.inner_text()
+    manager.select_option(f"#id_task-{task.pk}-grade", GradeLevel.OUTSTANDING)
+    click_and_wait(manager, "input[type=submit].default")
+    assert "등급 1건을 저장했습니다." in messages(manager)
+    screenshot(manager, "ko-evaluation-3-grades-page")
+    move_round(manager, round)
+    assert EvaluationRound.objects.get(pk=round.pk).state == RoundState.APPROVED
+    assert Grade.objects.get(task=task).grade == GradeLevel.OUTSTANDING
+
+    # The staff see their grade on the task's page and on the evaluation page; never the
+    # panel's names or the mean.
+    staff.goto(reverse("tracker:task_detail", args=[plan.year, task.number]))
+    page_text = staff.inner_text("main")
+    assert ACHIEVEMENTS in page_text
+    assert "등급:" in page_text and "최우수" in staff.inner_text("p.grade")
+    screenshot(staff, "ko-evaluation-4-task-page")
+    staff.goto(reverse("tracker:evaluation", args=[plan.year]))
+    assert task.title_ko in staff.inner_text("main")
+    screenshot(staff, "ko-evaluation-5-evaluation-page")
+    for seen in (staff,):
+        for secret in ("panel-kim", "panel-lee", "93.00", "의 평가 의견"):
+            assert secret not in seen.content()
+
+
+@pytest.fixture
+def evaluated(story):
+    """The story with the results submitted and two evaluators assigned, the round being
+    evaluated: set up through the services."""
+    task, staff = story["task"], story["staff"]
+    results.save_result(task=task, user=staff, achievements=ACHIEVEMENTS, problems="",
+                        next_steps="", actuals={story["indicator"].pk: Decimal(150)},
+                        expected_version=0)
+    evidence.add_evidence(task=task, user=staff, upload=SimpleUploadedFile(FILE_NAME, PDF))
+    results.submit_result(task=task, user=staff)
+    for expert in story["panel"]:
+        evaluation.assign(round=story["round"], evaluator=expert, task=task)
+    evaluation.advance(story["round"], RoundState.EVALUATION)
+    return story
+
+
+def test_in_english_an_evaluator_scores_and_the_manager_reads_the_mean(evaluated, new_page):
+    task, round = evaluated["task"], evaluated["round"]
+
+    staff = new_page("en")
+    log_in(staff, "kipo-staff", PASSWORD,
+           next_url=reverse("admin:tracker_task_change", args=[task.pk]))
+    click_and_wait(staff, ".object-tools a:text-is('Year-end results')")
+    assert "submitted" in staff.inner_text("#content-main")
+    screenshot(staff, "en-evaluation-1-results-page")
+
+    for expert, value in zip(evaluated["panel"], ["70", "80"], strict=True):
+        page = new_page("en")
+        log_in(page, expert.username, PASSWORD, next_url=reverse("tracker:start"))
+        click_and_wait(page, "#result_list tbody tr a")
+        assert "Your scores" in page.inner_text("#content-main")
+        assert page.locator(f"#content-main a:text-is('{FILE_NAME}')").count() == 1
+        page.fill("input[name^=criterion_] >> nth=0", "101")
+        click_and_wait(page, "input[type=submit].default")
+        assert page.locator(".errorlist").count() >= 1  # out of the scale: refused, said
+        scores = page.locator("input[name^=criterion_]")
+        for n in range(scores.count()):
+            scores.nth(n).fill(value)
+        if expert == evaluated["panel"][0]:
+            screenshot(page, "en-evaluation-2-scoring-page")
+        click_and_wait(page, "input[type=submit].default")
+        assert "Saved your scores for" in messages(page)
+        assert page.goto(reverse("tracker:my_work")).status == 403
+
+    manager = new_page("en")
+    log_in(manager, "plan-manager", PASSWORD,
+           next_url=reverse("admin:tracker_evaluationround_grades", args=[round.pk]))
+    row = manager.locator("table.kipplan-grades tbody tr", has_text=task.title_en)
+    assert "75.00" in row.inner_text() and "Satisfactory" in row.inner_text()
+    screenshot(manager, "en-evaluation-3-grades-page")
+    manager.goto(reverse("tracker:evaluation", args=[evaluated["plan"].year]))
+    assert "panel-kim" in manager.inner_text("main")  # the managers follow the panel
+    screenshot(manager, "en-evaluation-5-evaluation-page")
+
+
+def test_the_scoring_form_says_its_scale_in_plain_numbers(evaluated, new_page):
+    page = new_page("en")
+    log_in(page, "panel-kim", PASSWORD, next_url=reverse("tracker:start"))
+    click_and_wait(page, "#result_list tbody tr a")
+
+    help_texts = page.locator("#content-main form .help").all_inner_texts()
+
+    assert help_texts and all(text.strip() == "From 0 to 100." for text in help_texts)
+
+
+def test_the_task_page_writes_the_deadline_once_in_korean(evaluated, new_page):
+    page = new_page("ko")
+    log_in(page, "kipo-staff", PASSWORD,
+           next_url=reverse("tracker:task_detail", args=[2024, evaluated["task"].number]))
+
+    text = page.inner_text("main")
+
+    assert "2099. 1. 31." in text and "31.." not in text

@@ -1,0 +1,608 @@
+"""
+The read side of the year-end evaluation (/plans/<year>/evaluation/, and the results and grades
+on the task and agency pages): aggregates computed in the database, each table one query, so
+that the pages' query counts do not grow with the plan.
+
+Who reads what is one rule, ``reader_of``:
+- plan managers read everything: every agency's submissions, each evaluator's progress, the
+  panel means and the grades;
+- agency staff read the results of the tasks they see (``Task.objects.visible_to``), and the
+  grades once the Council has decided them (``tracker.evaluation.grades_visible_to``);
+- the public (anyone reading only because the pages are published, evaluators among them)
+  reads a published round's grades and the public summaries of its results, nothing else.
+Nobody but a manager ever reads an evaluator's name, an individual score or a panel mean.
+"""
+
+import decimal
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models.query import prefetch_related_objects
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from . import evaluation
+from .access import member_agency_ids, sees_every_task
+from .i18n import localized_pair
+from .models import (
+    Agency,
+    Assignment,
+    Criterion,
+    EvaluationRound,
+    Grade,
+    GradeLevel,
+    PerformanceIndicator,
+    Plan,
+    ResultState,
+    RoundState,
+    Score,
+    Task,
+    weighted_mean,
+)
+from .names import names_for
+
+SUBMITTED = Q(result__state=ResultState.SUBMITTED)
+
+
+def round_of_plan(plan: Plan) -> EvaluationRound | None:
+    """The plan's round, read with the plan where its query selected it (PlanMixin's does)."""
+    try:
+        return plan.evaluation_round
+    except EvaluationRound.DoesNotExist:
+        return None
+
+
+# -- Who reads what -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reader:
+    manager: bool  # every agency's results, the evaluators' progress, the panel means
+    tasks: QuerySet | None  # the tasks whose results the reader reads; None: the public
+    grades: bool  # the round's grades (see grades_of)
+    # Until the round is published, a grade is its agency's as much as its results are: staff
+    # read the grades of the tasks they see and of their own institutions only.
+    graded_tasks: QuerySet | None = None  # None: every unit's grade
+    institutions: frozenset = frozenset()  # agency ids
+
+    @property
+    def public(self):
+        return self.tasks is None
+
+    @property
+    def every_grade(self):
+        return self.grades and self.graded_tasks is None
+
+    def grades_of(self, grades):
+        """The grades of ``grades`` (a Grade queryset) the reader reads."""
+        if not self.grades:
+            return grades.none()
+        if self.graded_tasks is None:
+            return grades
+        return grades.filter(Q(task__in=self.graded_tasks.values("pk"))
+                             | Q(agency_id__in=self.institutions))
+
+    def reads_grade_of(self, task=None, institution_id=None):
+        """Whether the reader reads the grade of a task they see, or of an institution."""
+        if not self.grades:
+            return False
+        if self.graded_tasks is None:
+            return True
+        return task is not None or institution_id in self.institutions
+
+
+def reader_of(user, round: EvaluationRound | None) -> Reader:
+    """What ``user`` reads of a plan's evaluation (see the module's docstring)."""
+    if sees_every_task(user):
+        return Reader(manager=True, tasks=Task.objects.all(), grades=True)
+    published = results_published(round)
+    if not user.is_authenticated or evaluation.is_evaluator(user):
+        # Evaluators reach these pages only when they are published, and read them as anyone.
+        return Reader(manager=False, tasks=None, grades=published)
+    tasks = Task.objects.visible_to(user)
+    return Reader(manager=False, tasks=tasks,
+                  grades=round is not None and evaluation.grades_visible_to(round, user),
+                  graded_tasks=None if published else tasks,
+                  institutions=member_agency_ids(user))
+
+
+def results_published(round: EvaluationRound | None) -> bool:
+    """Whether the public reads the round's public summaries and indicators: once published."""
+    return round is not None and round.state == RoundState.PUBLISHED
+
+
+# -- Submissions --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Submissions:
+    """Results of a group of tasks: submitted on time or late, drafts, and missing (no result
+    or a draft)."""
+
+    tasks: int = 0
+    on_time: int = 0
+    late: int = 0
+    draft: int = 0
+
+    @property
+    def submitted(self):
+        return self.on_time + self.late
+
+    @property
+    def missing(self):
+        return self.tasks - self.submitted
+
+
+def submission_columns():
+    """The counts of Submissions, for ``aggregate`` or ``annotate`` over tasks (a task has at
+    most one result: the join adds no rows)."""
+    return {
+        "n_tasks": Count("pk"),
+        "n_on_time": Count("pk", filter=SUBMITTED & Q(result__is_late=False)),
+        "n_late": Count("pk", filter=SUBMITTED & Q(result__is_late=True)),
+        "n_draft": Count("pk", filter=Q(result__state=ResultState.DRAFT)),
+    }
+
+
+def submissions_of(row) -> Submissions:
+    return Submissions(tasks=row["n_tasks"] or 0, on_time=row["n_on_time"] or 0,
+                       late=row["n_late"] or 0, draft=row["n_draft"] or 0)
+
+
+@dataclass(frozen=True)
+class AgencySubmissions:
+    agency: object  # the agency, or its former name in force in the plan's year
+    slug: str
+    counts: Submissions
+
+
+@dataclass(frozen=True)
+class SubmissionStatus:
+    agencies: list[AgencySubmissions]  # by name
+    totals: Submissions
+    year: int  # the plan's, for the links to the agencies' pages
+
+    @property
+    def missing(self):
+        """The agencies still missing something, by name."""
+        return [row.agency for row in self.agencies if row.counts.missing]
+
+    @property
+    def missing_names(self):
+        return ", ".join(str(agency.name) for agency in self.missing)
+
+    def table_rows(self):
+        """The table's rows as HTML: written here rather than in the template, which took
+        40 ms of the page for the 500 agencies of the benchmark (bench/README.md). Each number
+        is labelled for the phone layout (table.cards in site.css); text is escaped."""
+        tasks, on_time, late, drafts, missing = (escape(label) for label in (
+            _("Tasks"), _("Submitted on time"), _("Submitted late"), _("Drafts"),
+            _("Missing")))
+        prefix = escape(reverse("tracker:agency_list"))
+        return mark_safe("\n".join(
+            f'<tr><td><a href="{prefix}{escape(row.slug)}/?year={self.year}">'
+            f"{escape(row.agency.name)}</a></td>"
+            f'<td class="num" data-label="{tasks}">{row.counts.tasks}</td>'
+            f'<td class="num" data-label="{on_time}">{row.counts.on_time}</td>'
+            f'<td class="num" data-label="{late}">{row.counts.late}</td>'
+            f'<td class="num" data-label="{drafts}">{row.counts.draft}</td>'
+            f'<td class="num{" flag" if row.counts.missing else ""}" data-label="{missing}">'
+            f"{row.counts.missing}</td></tr>"
+            for row in self.agencies))
+
+
+def submission_status(plan: Plan, tasks) -> SubmissionStatus:
+    """Per lead agency of ``tasks`` in the plan: one query grouped by the agency's id (cheaper
+    than by its names), the agencies read in a second, named as the plan's year names them."""
+    rows = list(tasks.filter(plan=plan).values("lead_agency_id")
+                .annotate(**submission_columns()).order_by())
+    found = Agency.objects.in_bulk([row["lead_agency_id"] for row in rows])
+    names = names_for(plan)
+    agencies = sorted(
+        (AgencySubmissions(agency=names.of(found[row["lead_agency_id"]]),
+                           slug=found[row["lead_agency_id"]].slug, counts=submissions_of(row))
+         for row in rows),
+        key=lambda row: str(row.agency.name))
+    totals = Submissions(*(sum(getattr(row.counts, name) for row in agencies)
+                           for name in ("tasks", "on_time", "late", "draft")))
+    return SubmissionStatus(agencies=agencies, totals=totals, year=plan.year)
+
+
+# -- The evaluators' progress (managers only) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class EvaluatorProgress:
+    evaluator: str  # the username: managers only
+    assignments: int
+    scored: int  # assignments with every applicable criterion scored
+
+    @property
+    def outstanding(self):
+        return self.assignments - self.scored
+
+
+@dataclass(frozen=True)
+class Progress:
+    evaluators: list[EvaluatorProgress]
+    understaffed: int  # units with fewer evaluators than the round asks for
+    evaluators_per_unit: int
+
+    @property
+    def assignments(self):
+        return sum(row.assignments for row in self.evaluators)
+
+    @property
+    def scored(self):
+        return sum(row.scored for row in self.evaluators)
+
+    @property
+    def outstanding(self):
+        return self.assignments - self.scored
+
+
+def count_of(rows):
+    """The number of ``rows`` (a queryset correlated with OuterRef) as a subquery: COUNT(*)
+    without the GROUP BY that Count() would add, so that SQLite makes one index probe of it
+    per outer row (a Count() subquery made the same probes several times slower)."""
+    return Subquery(rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
+                    output_field=IntegerField())
+
+
+def fully_scored(round: EvaluationRound):
+    """A condition on the round's assignments: every criterion that applies to the unit is
+    scored. The same test as Assignment.objects.with_progress()'s scored ≥ required (tested
+    against it), written with a subquery per assignment instead of a join and grouping, so
+    that the assignments can be grouped by evaluator in the same query."""
+    criteria = Criterion.objects.filter(round=round)  # uncorrelated: evaluated once
+    required = Case(When(agency__isnull=True,
+                         then=count_of(criteria.filter(institutions_only=False))),
+                    default=count_of(criteria))
+    return GreaterThanOrEqual(count_of(Score.objects.filter(assignment=OuterRef("pk"))),
+                              required)
+
+
+def progress(round: EvaluationRound) -> Progress:
+    """Per evaluator, in one query: their assignments, and those fully scored; and the units
+    with fewer evaluators than the round asks for."""
+    rows = (Assignment.objects.filter(round=round).values("evaluator__username")
+            .annotate(n=Count("pk"), complete=Count("pk", filter=fully_scored(round)))
+            .order_by("evaluator__username"))
+    return Progress(
+        evaluators=[EvaluatorProgress(row["evaluator__username"], row["n"], row["complete"])
+                    for row in rows],
+        understaffed=understaffed(round), evaluators_per_unit=round.evaluators_per_unit)
+
+
+def understaffed(round: EvaluationRound) -> int:
+    """How many of the round's units have fewer evaluators than it asks for: the count of
+    tracker.evaluation.understaffed_units, computed in the database (two queries, tested
+    against it)."""
+    assignments = Assignment.objects.filter(round=round)
+    return sum(
+        units.annotate(assigned=count_of(assignments.filter(**{field: OuterRef("pk")})))
+        .filter(assigned__lt=round.evaluators_per_unit).count()
+        for units, field in ((evaluation.graded_tasks(round), "task"),
+                             (evaluation.graded_institutions(round), "agency")))
+
+
+# -- The panel means (managers only) -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Band:
+    grade: GradeLevel
+    lowest: Decimal | None  # the lowest mean of the band; None for 미흡 (below 보통)
+    units: int
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The panel means of the round's scored units, summarised, and how many fall in each of
+    the round's bands."""
+
+    units: int
+    lowest: Decimal | None = None
+    lower_quartile: Decimal | None = None
+    median: Decimal | None = None
+    upper_quartile: Decimal | None = None
+    highest: Decimal | None = None
+    bands: list[Band] = field(default_factory=list)
+
+
+FIFTEEN_DIGITS = decimal.Context(prec=15)  # what SQLite holds, as Django reads a Decimal
+
+
+def cents(mean) -> Decimal:
+    """A panel mean as tracker.evaluation.unit_means gives it (to the cent), from the float the
+    database returned: on SQLite as Django's Decimal converter reads a computed value (to 15
+    digits), elsewhere as it comes (PostgreSQL's double precision has no converter)."""
+    if connection.vendor == "sqlite" and not isinstance(mean, Decimal):
+        mean = FIFTEEN_DIGITS.create_decimal_from_float(mean)
+    return evaluation.quantize(mean)
+
+
+def panel_means(round: EvaluationRound) -> list:
+    """The weighted mean of every scored unit's panel (models.weighted_mean, as
+    tracker.evaluation.unit_means computes it), sorted, in one query read flat and raw: ten
+    thousand Decimals cost more to make than the query takes, so only the few the summary
+    needs are made (``cents``). Rounding to the cent keeps the order."""
+    raw = ExpressionWrapper(weighted_mean().expression, output_field=FloatField())
+    means = (Score.objects.filter(assignment__round=round)
+             .values("assignment__task_id", "assignment__agency_id")
+             .annotate(mean=raw).order_by().values_list("mean", flat=True))
+    return sorted(mean for mean in means if mean is not None)
+
+
+def quartiles(means):
+    """statistics.quantiles(n=4, method="inclusive") of the means in cents, making only the
+    six values it interpolates between."""
+    last = len(means) - 1
+    found = []
+    for i in (1, 2, 3):
+        j, delta = divmod(i * last, 4)
+        found.append(evaluation.quantize(
+            (cents(means[j]) * (4 - delta) + cents(means[min(j + 1, last)]) * delta) / 4))
+    return found
+
+
+def spread(round: EvaluationRound) -> Spread:
+    """The panel means summarised: the quartiles, which SQLite cannot compute, from the sorted
+    means; the units in each band (round.band_for's: a mean at a band's floor is in it) by
+    bisection."""
+    means = panel_means(round)
+    floors = [(GradeLevel.OUTSTANDING, round.band_outstanding),
+              (GradeLevel.EXCELLENT, round.band_excellent),
+              (GradeLevel.SATISFACTORY, round.band_satisfactory),
+              (GradeLevel.INSUFFICIENT, None)]
+    bands, above = [], len(means)
+    for level, lowest in floors:
+        start = bisect_left(means, lowest, key=cents) if lowest is not None else 0
+        bands.append(Band(level, lowest, above - start))
+        above = start
+    if not means:
+        return Spread(units=0, bands=bands)
+    lower, middle, upper = quartiles(means)
+    return Spread(units=len(means), lowest=cents(means[0]), lower_quartile=lower,
+                  median=middle, upper_quartile=upper, highest=cents(means[-1]), bands=bands)
+
+
+# -- Grades -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GradeRow:
+    label: str
+    counts: list  # [(level, units)], best first
+
+    @property
+    def total(self):
+        return sum(units for _level, units in self.counts)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    by_strategy: list[GradeRow]  # the ministries' projects, by strategy
+    by_kind: list[GradeRow]  # projects, then metropolitan governments
+    total: GradeRow
+
+
+def row_of(label, counts):
+    return GradeRow(label, [(level, counts.get(level, 0)) for level in GradeLevel])
+
+
+def distribution(round: EvaluationRound, reader: Reader) -> Distribution:
+    """One query grouped by strategy and grade, over the grades the reader reads; an
+    institution's grade has no task, hence no strategy, and makes the metropolitan
+    governments' row."""
+    rows = (reader.grades_of(Grade.objects.filter(round=round))
+            .values("task__strategy__number", "task__strategy__title_ko",
+                    "task__strategy__title_en", "grade")
+            .annotate(units=Count("pk")).order_by("task__strategy__number"))
+    strategies, projects, institutions, total = {}, {}, {}, {}
+    for row in rows:
+        level, units = row["grade"], row["units"]
+        number = row["task__strategy__number"]
+        if number is None:
+            institutions[level] = institutions.get(level, 0) + units
+        else:
+            title = localized_pair(row["task__strategy__title_ko"],
+                                   row["task__strategy__title_en"])
+            counts = strategies.setdefault((number, f"{number}. {title}"), {})
+            counts[level] = counts.get(level, 0) + units
+            projects[level] = projects.get(level, 0) + units
+        total[level] = total.get(level, 0) + units
+    return Distribution(
+        by_strategy=[row_of(label, counts) for (_n, label), counts in sorted(strategies.items())],
+        by_kind=[row_of(_("Ministries' projects"), projects),
+                 row_of(_("Metropolitan governments (시·도)"), institutions)],
+        total=row_of(_("All graded units"), total))
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    """A unit rated 최우수: a ministry's project (a task) or a metropolitan government."""
+
+    task: Task | None
+    agency: object  # the lead agency or the institution, as the plan's year names it
+    mean: Decimal | None  # managers only
+    summary: str  # the result's public summary (a project's)
+
+
+OUTSTANDING_SHOWN = 50  # on the page; the grades export has them all
+
+
+def outstanding(round: EvaluationRound, plan: Plan, reader: Reader,
+                limit=OUTSTANDING_SHOWN) -> list[Outstanding]:
+    """The 최우수 list among the grades the reader reads, projects by number, then
+    institutions by name (the first ``limit``): one query."""
+    manager = reader.manager
+    grades = (reader.grades_of(Grade.objects.filter(round=round, grade=GradeLevel.OUTSTANDING))
+              .select_related("task__lead_agency", "task__result", "agency")
+              .order_by(F("task__number").asc(nulls_last=True), "agency__name_ko", "pk")[:limit])
+    names = names_for(plan)
+    found = []
+    for grade in grades:
+        result = getattr(grade.task, "result", None) if grade.task else None
+        summary = result.summary_public if result is not None and result.submitted else ""
+        agency = grade.task.lead_agency if grade.task else grade.agency
+        found.append(Outstanding(task=grade.task, agency=names.of(agency),
+                                 mean=grade.mean if manager else None, summary=summary))
+    return found
+
+
+# -- The page -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EvaluationPage:
+    round: EvaluationRound | None
+    reader: Reader
+    submissions: SubmissionStatus | None  # None for the public
+    progress: Progress | None  # managers only
+    spread: Spread | None  # managers only
+    grades: Distribution | None  # None until the reader may see them
+    outstanding: list[Outstanding]  # the first OUTSTANDING_SHOWN
+    outstanding_count: int = 0  # all of them
+
+
+def evaluation_page(plan: Plan, user) -> EvaluationPage:
+    """The plan's evaluation as ``user`` may read it. At most nine queries after the plan's
+    (which reads the round with it): submissions and their agencies (2), the former agency
+    names (1), per evaluator (1), understaffed units (2), panel means (1), grades (1) and the
+    최우수 list (1)."""
+    round = round_of_plan(plan)
+    reader = reader_of(user, round)
+    submissions = None if reader.public else submission_status(plan, reader.tasks)
+    if round is None:
+        return EvaluationPage(round=None, reader=reader, submissions=submissions, progress=None,
+                              spread=None, grades=None, outstanding=[])
+    grades = distribution(round, reader) if reader.grades else None
+    return EvaluationPage(
+        round=round, reader=reader, submissions=submissions,
+        progress=progress(round) if reader.manager else None,
+        spread=spread(round) if reader.manager else None, grades=grades,
+        outstanding=outstanding(round, plan, reader) if grades else [],
+        outstanding_count=dict(grades.total.counts)[GradeLevel.OUTSTANDING] if grades else 0)
+
+
+# -- A task's results, on its page ----------------------------------------------------------------
+
+def with_grades(tasks):
+    """Annotate each task with its grade in its plan's round, the panel mean the grade was set
+    with, and, for a task led by a metropolitan government, the institution's grade: read in
+    the task's own query (a task has at most one grade, its institution at most one a round)."""
+    own = Grade.objects.filter(task=OuterRef("pk"), round__plan=OuterRef("plan_id"))
+    institution = Grade.objects.filter(agency=OuterRef("lead_agency_id"),
+                                       round__plan=OuterRef("plan_id"))
+    return tasks.annotate(
+        grade_level=Subquery(own.values("grade")[:1]),
+        grade_mean=Subquery(own.values("mean")[:1]),
+        institution_grade=Subquery(institution.values("grade")[:1]),
+    )
+
+
+@dataclass(frozen=True)
+class TaskResults:
+    round: EvaluationRound
+    result: object  # the Result, or None
+    state: str  # "submitted", "late", "draft" or "none"
+    public: bool  # the reader reads the public summary only
+    shows_content: bool  # the text, indicators' actual values and evidence are shown
+    indicators: list
+    evidence: list  # empty for the public
+    grade: GradeLevel | None  # once the reader may see it
+    institution_grade: GradeLevel | None  # a metropolitan government's task: its institution's
+    mean: Decimal | None  # managers only
+
+    @property
+    def summary(self):
+        return self.result.summary_public if self.result is not None else ""
+
+
+def result_state(result) -> str:
+    if result is None:
+        return "none"
+    if result.submitted:
+        return "late" if result.is_late else "submitted"
+    return "draft"
+
+
+def task_results(task: Task, reader: Reader, *, public: bool) -> TaskResults | None:
+    """The task's year-end results as the reader may read them; None when the plan has no
+    round. The task comes with its round, result and grades (``with_grades``); its indicators
+    and evidence files take a query each, and only when shown. A draft is its agency's own:
+    only a submitted result's text, actual values and evidence are shown; the public reads the
+    summary and indicators of a published round's results, never the evidence."""
+    round = round_of_plan(task.plan)
+    if round is None:
+        return None
+    result = getattr(task, "result", None)
+    submitted = result is not None and result.submitted
+    shows = submitted and (not public or results_published(round))
+    indicators = []
+    if not public or results_published(round):
+        prefetch_related_objects([task], Prefetch(
+            "performance_indicators", queryset=PerformanceIndicator.objects.with_achievement(),
+            to_attr="indicators_shown"))
+        indicators = task.indicators_shown
+    evidence = list(result.evidence.order_by("uploaded_at", "pk")) if submitted and not public \
+        else []
+    if public:  # the page as published: a published round's grades only
+        own = institution = results_published(round)
+    else:
+        own = reader.reads_grade_of(task=task)
+        institution = reader.reads_grade_of(institution_id=task.lead_agency_id)
+    return TaskResults(
+        round=round, result=result, state=result_state(result), public=public,
+        shows_content=shows, indicators=indicators, evidence=evidence,
+        grade=GradeLevel(task.grade_level) if own and task.grade_level else None,
+        institution_grade=(GradeLevel(task.institution_grade)
+                           if institution and task.institution_grade else None),
+        mean=task.grade_mean if reader.manager else None)
+
+
+# -- An agency's results, on its scorecard ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class AgencyResults:
+    round: EvaluationRound
+    submissions: Submissions | None  # of the tasks it leads that the reader sees; None: public
+    grades: list | None  # [Grade] of its projects, by task number; None until visible
+    institution_grade: object  # a metropolitan government's Grade, or None
+
+
+def agency_results(agency: Agency, plan: Plan, reader: Reader) -> AgencyResults | None:
+    """The agency's results in the plan's round (None without a round): the submissions of the
+    tasks it leads whose results the reader reads (one aggregate) and its grades that the
+    reader reads (one query)."""
+    round = round_of_plan(plan)
+    if round is None:
+        return None
+    submissions = None
+    if not reader.public:
+        submissions = submissions_of(reader.tasks.filter(plan=plan, lead_agency=agency)
+                                     .aggregate(**submission_columns()))
+    grades, institution = None, None
+    if reader.grades:
+        graded = list(reader.grades_of(Grade.objects.filter(round=round)).filter(
+            Q(task__lead_agency=agency) | Q(agency=agency)).select_related("task")
+            .order_by(F("task__number").asc(nulls_last=True)))
+        grades = [grade for grade in graded if grade.task_id]
+        institution = next((grade for grade in graded if grade.agency_id), None)
+    return AgencyResults(round=round, submissions=submissions, grades=grades,
+                         institution_grade=institution)
