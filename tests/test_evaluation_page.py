@@ -137,6 +137,7 @@ def evaluate(round, tasks, evaluators, incheon):
     scored = Assignment.objects.get(evaluator=evaluators[0], task=tasks["kipo"])
     for criterion in round.criteria.filter(institutions_only=False):
         Score.objects.create(assignment=scored, criterion=criterion, value=MEAN)
+    evaluation.recount_scores(Assignment.objects.filter(pk=scored.pk))
     Grade.objects.create(round=round, task=tasks["kipo"], grade=GradeLevel.OUTSTANDING,
                          mean=MEAN, reason=INTERNAL["reason"])
     Grade.objects.create(round=round, task=tasks["draft"], grade=GradeLevel.SATISFACTORY)
@@ -454,6 +455,7 @@ def evaluate_in_bulk(plan, evaluators, state=RoundState.APPROVED):
     Score.objects.bulk_create(
         Score(assignment=assignment, criterion=criterion, value=50 + n % 50)
         for n, assignment in enumerate(assignments) if n % 2 for criterion in criteria)
+    evaluation.recount_scores(Assignment.objects.filter(round=round))
     levels = list(GradeLevel)
     Grade.objects.bulk_create(
         Grade(round=round, task=task, grade=levels[n % 4], mean=50 + n % 50)
@@ -841,6 +843,7 @@ def test_fully_scored_agrees_with_the_assignments_progress(at_state, evaluators,
         Score.objects.create(assignment=city, criterion=criterion, value=70)
     partly = Assignment.objects.get(evaluator=evaluators[1], task__number=17)
     Score.objects.create(assignment=partly, criterion=round.criteria.first(), value=70)
+    evaluation.recount_scores(Assignment.objects.filter(pk__in=[city.pk, partly.pk]))
 
     complete = set(Assignment.objects.filter(round=round).filter(
         round_report.fully_scored(round)).values_list("pk", flat=True))
@@ -871,6 +874,7 @@ def test_the_spread_reads_the_means_as_the_service_does_even_at_a_half_cent(
         assignment = Assignment.objects.create(round=round, evaluator=person, task=task)
         for criterion in round.criteria.filter(institutions_only=False):
             Score.objects.create(assignment=assignment, criterion=criterion, value=value)
+    evaluation.recount_scores(Assignment.objects.filter(round=round))
 
     spread = round_report.spread(round)
 

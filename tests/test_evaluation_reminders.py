@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import formats, timezone, translation
 
 from tests.factories import AgencyFactory, TaskFactory, evaluator, round_at
-from tracker import roles
+from tracker import evaluation, roles
 from tracker.models import (
     AgencyKind,
     Assignment,
@@ -265,6 +265,7 @@ def panel(world):
         assignment = Assignment.objects.create(round=round, evaluator=user, **unit)
         Score.objects.bulk_create(Score(assignment=assignment, criterion=criterion, value=70)
                                   for criterion in scored)
+        evaluation.recount_scores(Assignment.objects.filter(pk=assignment.pk))
         return assignment
 
     return {
@@ -323,6 +324,7 @@ def test_scoring_reminders_are_sent_once_a_period(panel):
     Score.objects.bulk_create(Score(assignment=panel["unscored"], criterion=criterion, value=1)
                               for criterion in panel["round"].criteria.filter(
                                   institutions_only=False))
+    evaluation.recount_scores(Assignment.objects.filter(pk=panel["unscored"].pk))
     remind()
     assert [m.to for m in mail.outbox] == [[panel["eva"].email]]  # ada has scored all
 

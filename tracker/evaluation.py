@@ -20,7 +20,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -185,16 +186,15 @@ def unit_of(*, round, task=None, agency=None):
 
 
 def unit_means(round):
-    """Each graded unit's panel: weighted mean, number of evaluators and of scores, computed in
-    the database. Returns {("task", id) or ("agency", id): UnitScore}."""
-    rows = (Score.objects.filter(assignment__round=round)
-            .values("assignment__task_id", "assignment__agency_id")
-            .annotate(mean=weighted_mean(), evaluators=Count("assignment", distinct=True))
+    """Each scored unit's panel: weighted mean and number of evaluators who scored, computed
+    in the database. Returns {("task", id) or ("agency", id): UnitScore}."""
+    rows = (Assignment.objects.filter(round=round, weight_total__gt=0)
+            .values("task_id", "agency_id")
+            .annotate(mean=weighted_mean(), evaluators=Count("pk"))
             .order_by())
     means = {}
     for row in rows:
-        key = (("task", row["assignment__task_id"]) if row["assignment__task_id"]
-               else ("agency", row["assignment__agency_id"]))
+        key = ("task", row["task_id"]) if row["task_id"] else ("agency", row["agency_id"])
         means[key] = UnitScore(mean=quantize(row["mean"]), evaluators=row["evaluators"])
     return means
 
@@ -210,9 +210,8 @@ class UnitScore:
 
 
 def unit_mean(round, *, task=None, agency=None):
-    scores = Score.objects.filter(assignment__round=round, assignment__task=task,
-                                  assignment__agency=agency)
-    return quantize(scores.aggregate(mean=weighted_mean())["mean"])
+    assignments = Assignment.objects.filter(round=round, task=task, agency=agency)
+    return quantize(assignments.aggregate(mean=weighted_mean())["mean"])
 
 
 # -- Assignments -------------------------------------------------------------------------------
@@ -354,8 +353,26 @@ def score(*, assignment: Assignment, user, values: dict, comment: str,
             else:
                 Score.objects.update_or_create(assignment=assignment, criterion_id=criterion_id,
                                                defaults={"value": value})
+        recount_scores(Assignment.objects.filter(pk=assignment.pk))
     assignment.refresh_from_db()
     return assignment
+
+
+def recount_scores(assignments):
+    """Set each assignment's ``criteria_scored``, ``weighted_total`` and ``weight_total`` from
+    its scores, in one UPDATE: whatever writes scores calls it (the service above, the demo's
+    and the benchmark's builders, tests that make scores directly)."""
+    scores = Score.objects.filter(assignment=OuterRef("pk")).order_by().values("assignment")
+
+    def total(expression, output_field):
+        return Coalesce(Subquery(scores.annotate(n=expression).values("n"),
+                                 output_field=output_field), 0)
+
+    assignments.update(
+        criteria_scored=total(Count("pk"), IntegerField()),
+        weighted_total=total(Sum(F("value") * F("criterion__weight")),
+                             DecimalField(max_digits=12, decimal_places=2)),
+        weight_total=total(Sum("criterion__weight"), IntegerField()))
 
 
 # -- Grades -----------------------------------------------------------------------------------

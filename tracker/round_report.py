@@ -55,7 +55,6 @@ from .models import (
     Plan,
     ResultState,
     RoundState,
-    Score,
     Task,
     weighted_mean,
 )
@@ -269,14 +268,13 @@ def count_of(rows):
 def fully_scored(round: EvaluationRound):
     """A condition on the round's assignments: every criterion that applies to the unit is
     scored. The same test as Assignment.objects.with_progress()'s scored ≥ required (tested
-    against it), written with a subquery per assignment instead of a join and grouping, so
-    that the assignments can be grouped by evaluator in the same query."""
+    against it), with the criteria counted once, so that the assignments can be grouped by
+    evaluator in the same query."""
     criteria = Criterion.objects.filter(round=round)  # uncorrelated: evaluated once
     required = Case(When(agency__isnull=True,
                          then=count_of(criteria.filter(institutions_only=False))),
                     default=count_of(criteria))
-    return GreaterThanOrEqual(count_of(Score.objects.filter(assignment=OuterRef("pk"))),
-                              required)
+    return GreaterThanOrEqual(F("criteria_scored"), required)
 
 
 def progress(round: EvaluationRound) -> Progress:
@@ -344,8 +342,8 @@ def panel_means(round: EvaluationRound) -> list:
     thousand Decimals cost more to make than the query takes, so only the few the summary
     needs are made (``cents``). Rounding to the cent keeps the order."""
     raw = ExpressionWrapper(weighted_mean().expression, output_field=FloatField())
-    means = (Score.objects.filter(assignment__round=round)
-             .values("assignment__task_id", "assignment__agency_id")
+    means = (Assignment.objects.filter(round=round, weight_total__gt=0)
+             .values("task_id", "agency_id")
              .annotate(mean=raw).order_by().values_list("mean", flat=True))
     return sorted(mean for mean in means if mean is not None)
 

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Sum
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -273,14 +273,14 @@ class AssignmentQuerySet(models.QuerySet):
         return self.filter(evaluator=user) if user.is_active else self.none()
 
     def with_progress(self):
-        """Annotate each assignment with the criteria it has scores for and the criteria it
-        must score (those of its round that apply to its unit)."""
+        """Annotate each assignment with the criteria it has scores for (``scored``) and the
+        criteria it must score (``required``: those of its round that apply to its unit)."""
         applicable = Criterion.objects.filter(round_id=models.OuterRef("round_id")).filter(
             Q(institutions_only=False) | Q(institutions_only=models.OuterRef("is_institution_")))
         return self.annotate(
             is_institution_=models.ExpressionWrapper(Q(agency__isnull=False),
                                                      output_field=models.BooleanField()),
-            scored=models.Count("scores", distinct=True),
+            scored=F("criteria_scored"),
             required=models.Subquery(
                 applicable.order_by().values("round_id").annotate(n=models.Count("pk"))
                 .values("n")[:1], output_field=models.IntegerField()),
@@ -303,6 +303,16 @@ class Assignment(GradedUnit):
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now, editable=False)
     scored_at = models.DateTimeField(_("last scored at"), null=True, blank=True, editable=False)
+    # How many criteria the evaluator has scored: a count of the assignment's scores, kept by
+    # the code that writes scores (tracker.evaluation.recount_scores), so that the evaluation
+    # page reads every evaluator's progress without counting 50,000 scores (bench/README.md).
+    criteria_scored = models.PositiveSmallIntegerField(_("criteria scored"), default=0,
+                                                       editable=False)
+    # Σ score × weight and Σ weight of the assignment's scores, kept the same way: the panel's
+    # weighted mean of a unit is Σ weighted_total ÷ Σ weight_total over its assignments.
+    weighted_total = models.DecimalField(_("weighted total"), max_digits=12, decimal_places=2,
+                                         default=0, editable=False)
+    weight_total = models.PositiveIntegerField(_("total weight"), default=0, editable=False)
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -318,7 +328,11 @@ class Assignment(GradedUnit):
             models.UniqueConstraint(fields=["round", "evaluator", "agency"],
                                     name="assignment_once_per_institution"),
         ]
-        indexes = [models.Index(fields=["evaluator", "round"], name="assignment_evaluator_idx")]
+        indexes = [
+            models.Index(fields=["evaluator", "round"], name="assignment_evaluator_idx"),
+            # The evaluation page groups a round's assignments by unit (bench/README.md).
+            models.Index(fields=["round", "task", "agency"], name="assignment_round_unit_idx"),
+        ]
 
     def __str__(self):
         return f"{self.unit} · {self.evaluator}"
@@ -352,13 +366,14 @@ class Score(models.Model):
 
 
 def weighted_mean(prefix=""):
-    """The panel's weighted mean of a unit's scores, computed in the database:
-    Σ score × weight / Σ weight over every score of every evaluator of the unit. The sum is
-    cast to a float before dividing: SQLite keeps whole-number scores as integers, and dividing
-    integers would drop the decimals (87.25 → 87)."""
-    value, weight = f"{prefix}value", f"{prefix}criterion__weight"
+    """The panel's weighted mean of a unit, computed in the database over its assignments:
+    Σ score × weight / Σ weight over every score of every evaluator of the unit, from each
+    assignment's totals (Assignment.weighted_total and weight_total). The sum is cast to a float
+    before dividing: SQLite keeps whole numbers as integers, and dividing integers would drop
+    the decimals (87.25 → 87). Without scores, none."""
+    total, weights = f"{prefix}weighted_total", f"{prefix}weight_total"
     return models.ExpressionWrapper(
-        Cast(Sum(F(value) * F(weight)), models.FloatField()) / Sum(weight),
+        Cast(Sum(total), models.FloatField()) / NullIf(Sum(weights), 0),
         output_field=models.DecimalField(max_digits=8, decimal_places=2))
 
 
