@@ -4,9 +4,20 @@ validator (tests/test_html.py) and the accessibility checks (tests/browser/test_
 visit, in both languages.
 """
 
+from datetime import date
+
 from django.urls import reverse
 
-from tracker.models import Agency, AgencyKind, EvaluationRound, Indicator, Plan, Task
+from tracker.models import (
+    Agency,
+    AgencyKind,
+    Assignment,
+    EvaluationRound,
+    Indicator,
+    Plan,
+    RoundState,
+    Task,
+)
 
 PASSWORD = "kipplan-demo"  # every demo user's
 
@@ -18,8 +29,15 @@ def site_pages():
         "number").first()
     tasks = reverse("tracker:task_list", args=[2024])
     kipo = Agency.objects.get(slug="kipo")
-    # The demo has no evaluation round yet; the admin's round page is checked on one.
+    # The demo's 2024 round is published; its 2025 round is opened for results here, so that
+    # the results page shows its forms.
     round, _created = EvaluationRound.objects.get_or_create(plan=first.plan)
+    EvaluationRound.objects.filter(plan__year=2025, state=RoundState.PREPARING).update(
+        state=RoundState.SUBMISSION, submission_opens=date(2026, 1, 5),
+        submission_closes=date(2099, 1, 30))
+    kipo_2025 = Task.objects.filter(plan__year=2025, lead_agency__slug="kipo").order_by(
+        "number").first()
+    lee = Assignment.objects.filter(evaluator__username="evaluator-lee").order_by("pk")
     carried = Task.objects.filter(plan__year=2025, carried_from__isnull=False).order_by(
         "number").first()
     evaluation = reverse("tracker:evaluation", args=[2024])
@@ -88,4 +106,22 @@ def site_pages():
          200),
         ("admin progress report", reverse("admin:tracker_task_report", args=[kipo_task.pk]),
          "kipo", 200),
+        ("admin year-end results, open", reverse("admin:tracker_task_results",
+                                                  args=[kipo_2025.pk]), "kipo", 200),
+        ("admin year-end results, approved", reverse("admin:tracker_task_results",
+                                                      args=[kipo_task.pk]), "kipo", 200),
+        ("admin results list", reverse("admin:tracker_result_changelist"), "kipo", 200),
+        ("admin round grades", reverse("admin:tracker_evaluationround_grades",
+                                       args=[round.pk]), "manager", 200),
+        ("admin assignments, manager", reverse("admin:tracker_assignment_changelist"),
+         "manager", 200),
+        ("admin assignment, add", reverse("admin:tracker_assignment_add"), "manager", 200),
+        ("admin assignments, evaluator", reverse("admin:tracker_assignment_changelist"),
+         "evaluator-lee", 200),
+        ("admin scoring page, a project", reverse("admin:tracker_assignment_change",
+                                                  args=[lee.filter(task__isnull=False)
+                                                        .first().pk]), "evaluator-lee", 200),
+        ("admin scoring page, an institution", reverse(
+            "admin:tracker_assignment_change",
+            args=[lee.filter(agency__isnull=False).first().pk]), "evaluator-lee", 200),
     ]
