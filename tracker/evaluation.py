@@ -20,7 +20,16 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -154,10 +163,13 @@ def graded_tasks(round):
 def graded_institutions(round):
     """The round's institutions: the metropolitan governments that lead or support tasks of
     the plan (a regional task is often led by one city with others taking part)."""
+    # EXISTS per metropolitan government (17 index probes each), not IN over the plan's tasks:
+    # 1 ms against 10 at 10,000 tasks (bench/README.md).
+    leads = Task.objects.filter(plan_id=round.plan_id, lead_agency=OuterRef("pk"))
+    supports = Task.supporting_agencies.through.objects.filter(task__plan_id=round.plan_id,
+                                                               agency=OuterRef("pk"))
     return Agency.objects.filter(kind=AgencyKind.METROPOLITAN).filter(
-        Q(pk__in=Task.objects.filter(plan_id=round.plan_id).values("lead_agency_id"))
-        | Q(pk__in=Task.supporting_agencies.through.objects.filter(
-            task__plan_id=round.plan_id).values("agency_id")))
+        Exists(leads) | Exists(supports))
 
 
 def ungraded_units(round):
