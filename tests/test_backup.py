@@ -8,13 +8,12 @@ from django.core import serializers
 from django.core.management import call_command
 
 from tracker.models import (
-    EvaluationRound,
-    Grade,
-    GradeLevel,
+    EvidenceFile,
+    EvidenceKind,
     PasswordResetRequest,
-    Plan,
     Profile,
     Reminder,
+    Result,
     Task,
 )
 from tracker.services import carry_over
@@ -46,9 +45,12 @@ def test_a_whole_plan_survives_dumpdata_and_loaddata_into_an_empty_database(tmp_
     Reminder.objects.create(user=get_user_model().objects.get(username="kipo"),
                             items=["task:1", "milestone:2"])
     PasswordResetRequest.objects.create(email="kipo@example.kr", client_address="203.0.113.7")
-    round = EvaluationRound.objects.create(plan=Plan.objects.get(year=2024))
-    Grade.objects.create(round=round, task=Task.objects.filter(plan__year=2024).first(),
-                         grade=GradeLevel.EXCELLENT)
+    # The demo's evaluation has no evidence file (files do not live in a fixture): a row of one,
+    # whose file is in the evidence storage, beside the database (README, Backup and restore).
+    EvidenceFile.objects.create(
+        result=Result.objects.order_by("pk").first(), file="2024/1/evidence.pdf",
+        name="실적보고서.pdf", kind=EvidenceKind.PDF, size=1024, sha256="0" * 64,
+        uploaded_by=get_user_model().objects.get(username="kipo"))
     before = everything()
     backup = tmp_path / "kipplan-backup.json"
 
