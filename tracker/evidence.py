@@ -25,9 +25,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import EvaluationRound, EvidenceFile, EvidenceKind, Result
+from .models import EvidenceFile, EvidenceKind, Result
 from .models.results import evidence_storage
-from .results import can_write, check_open_for_results, round_of
+from .results import can_write, check_open_for_results, locked_open_round, round_of
 
 logger = logging.getLogger(__name__)
 
@@ -419,9 +419,7 @@ def add_evidence(*, task, user, upload) -> EvidenceFile:
         upload.seek(0)
         path = storage.save(stored_name(task, kind), upload)
         with transaction.atomic():
-            round = EvaluationRound.objects.select_for_update().filter(
-                plan_id=task.plan_id).first()
-            check_open_for_results(round)
+            locked_open_round(task)
             result, _created = Result.objects.get_or_create(task=task)
             evidence = EvidenceFile(result=result, file=path, name=name, kind=kind, size=size,
                                     sha256=sha256, uploaded_by=user)
@@ -449,8 +447,7 @@ def withdraw_evidence(*, evidence, user) -> EvidenceFile:
     if not can_write(user, task):
         raise PermissionDenied
     with transaction.atomic():
-        round = EvaluationRound.objects.select_for_update().filter(plan_id=task.plan_id).first()
-        check_open_for_results(round)
+        locked_open_round(task)
         evidence = EvidenceFile.objects.select_for_update().get(pk=evidence.pk)
         if evidence.withdrawn:
             raise ValidationError(

@@ -87,6 +87,14 @@ def check_open_for_results(round):
         raise ValidationError(_("Results are taken once the round opens for submission."))
 
 
+def locked_open_round(task):
+    """The task's round, locked for the rest of the transaction (so that it cannot be moved on
+    meanwhile), refused unless it takes results."""
+    round = EvaluationRound.objects.select_for_update().filter(plan_id=task.plan_id).first()
+    check_open_for_results(round)
+    return round
+
+
 def year_end_state(task):
     """The task's state at the end of its plan's year, from its history (never retyped)."""
     return Task.objects.as_of(date(task.plan.year, 12, 31)).get(pk=task.pk)
@@ -111,8 +119,7 @@ def save_result(*, task: Task, user, achievements: str, problems: str, next_step
     if not can_write(user, task):
         raise PermissionDenied
     with transaction.atomic():
-        round = EvaluationRound.objects.select_for_update().filter(plan_id=task.plan_id).first()
-        check_open_for_results(round)
+        locked_open_round(task)
         result, _created = Result.objects.get_or_create(task=task)
         fields = {"achievements": achievements.strip(), "problems": problems.strip(),
                   "next_steps": next_steps.strip(), "summary_public": summary_public.strip()}
@@ -154,8 +161,7 @@ def submit_result(*, task: Task, user) -> Result:
     if not can_write(user, task):
         raise PermissionDenied
     with transaction.atomic():
-        round = EvaluationRound.objects.select_for_update().filter(plan_id=task.plan_id).first()
-        check_open_for_results(round)
+        round = locked_open_round(task)
         result = Result.objects.select_for_update().filter(task=task).first()
         if result is None:
             raise ValidationError(_("Save the results before submitting them."))
@@ -180,8 +186,7 @@ def withdraw_result(*, task: Task, user) -> Result:
     if not can_write(user, task):
         raise PermissionDenied
     with transaction.atomic():
-        round = EvaluationRound.objects.select_for_update().filter(plan_id=task.plan_id).first()
-        check_open_for_results(round)
+        round = locked_open_round(task)
         result = Result.objects.select_for_update().filter(task=task).first()
         if result is None or not result.submitted:
             raise ValidationError(_("The results have not been submitted."))

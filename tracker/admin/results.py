@@ -10,6 +10,7 @@ Also the list of results (read-only), scoped as tasks are.
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -201,8 +202,6 @@ class ResultAdmin(TaskScopedAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(evidence_total=Count("evidence"))
 
     @admin.display(description=gettext_lazy("evidence files"), ordering="evidence_total")
