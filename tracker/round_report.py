@@ -18,6 +18,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
     Case,
@@ -43,7 +44,7 @@ from django.utils.translation import gettext as _
 
 from . import evaluation
 from .access import member_agency_ids, sees_every_task
-from .i18n import localized_pair
+from .i18n import english_active, localized
 from .models import (
     Agency,
     Assignment,
@@ -55,12 +56,14 @@ from .models import (
     Plan,
     ResultState,
     RoundState,
+    Strategy,
     Task,
     weighted_mean,
 )
 from .names import names_for
 
 SUBMITTED = Q(result__state=ResultState.SUBMITTED)
+AGENCY_LABEL = ("slug", "name_ko", "name_en", "abbreviation")  # what the pages show of an agency
 
 
 def round_of_plan(plan: Plan) -> EvaluationRound | None:
@@ -169,6 +172,7 @@ def submissions_of(row) -> Submissions:
 @dataclass(frozen=True)
 class AgencySubmissions:
     agency: object  # the agency, or its former name in force in the plan's year
+    name: str  # that name in the active language, made once
     slug: str
     counts: Submissions
 
@@ -186,7 +190,7 @@ class SubmissionStatus:
 
     @property
     def missing_names(self):
-        return ", ".join(str(agency.name) for agency in self.missing)
+        return ", ".join(row.name for row in self.agencies if row.counts.missing)
 
     def table_rows(self):
         """The table's rows as HTML: written here rather than in the template, which took
@@ -198,7 +202,7 @@ class SubmissionStatus:
         prefix = escape(reverse("tracker:agency_list"))
         return mark_safe("\n".join(
             f'<tr><td><a href="{prefix}{escape(row.slug)}/?year={self.year}">'
-            f"{escape(row.agency.name)}</a></td>"
+            f"{escape(row.name)}</a></td>"
             f'<td class="num" data-label="{tasks}">{row.counts.tasks}</td>'
             f'<td class="num" data-label="{on_time}">{row.counts.on_time}</td>'
             f'<td class="num" data-label="{late}">{row.counts.late}</td>'
@@ -210,16 +214,23 @@ class SubmissionStatus:
 
 def submission_status(plan: Plan, tasks) -> SubmissionStatus:
     """Per lead agency of ``tasks`` in the plan: one query grouped by the agency's id (cheaper
-    than by its names), the agencies read in a second, named as the plan's year names them."""
+    than by its names), the agencies read in a second, named as the plan's year names them.
+    The agencies are sorted by names made once each (``Agency.name`` asks for the active
+    language every time it is read: 500 agencies cost milliseconds)."""
     rows = list(tasks.filter(plan=plan).values("lead_agency_id")
                 .annotate(**submission_columns()).order_by())
-    found = Agency.objects.in_bulk([row["lead_agency_id"] for row in rows])
+    found = {agency.pk: agency for agency in Agency.objects.filter(
+        pk__in=[row["lead_agency_id"] for row in rows]).only(*AGENCY_LABEL)}
     names = names_for(plan)
-    agencies = sorted(
-        (AgencySubmissions(agency=names.of(found[row["lead_agency_id"]]),
-                           slug=found[row["lead_agency_id"]].slug, counts=submissions_of(row))
-         for row in rows),
-        key=lambda row: str(row.agency.name))
+    english = english_active()
+    agencies = []
+    for row in rows:
+        agency = found[row["lead_agency_id"]]
+        shown = names.of(agency)
+        name = (shown.name_en or shown.name_ko) if english else (shown.name_ko or shown.name_en)
+        agencies.append(AgencySubmissions(agency=shown, name=name, slug=agency.slug,
+                                          counts=submissions_of(row)))
+    agencies.sort(key=lambda row: row.name)
     totals = Submissions(*(sum(getattr(row.counts, name) for row in agencies)
                            for name in ("tasks", "on_time", "late", "draft")))
     return SubmissionStatus(agencies=agencies, totals=totals, year=plan.year)
@@ -278,14 +289,18 @@ def fully_scored(round: EvaluationRound):
 
 
 def progress(round: EvaluationRound) -> Progress:
-    """Per evaluator, in one query: their assignments, and those fully scored; and the units
-    with fewer evaluators than the round asks for."""
-    rows = (Assignment.objects.filter(round=round).values("evaluator__username")
+    """Per evaluator, in one query grouped by their id (joining the users for their names
+    took longer than reading the few names in a second): their assignments, and those fully
+    scored; and the units with fewer evaluators than the round asks for."""
+    rows = (Assignment.objects.filter(round=round).values_list("evaluator_id")
             .annotate(n=Count("pk"), complete=Count("pk", filter=fully_scored(round)))
-            .order_by("evaluator__username"))
+            .order_by())
+    usernames = dict(get_user_model().objects.filter(pk__in=[row[0] for row in rows])
+                     .values_list("pk", "username"))
     return Progress(
-        evaluators=[EvaluatorProgress(row["evaluator__username"], row["n"], row["complete"])
-                    for row in rows],
+        evaluators=sorted((EvaluatorProgress(usernames[evaluator], n, complete)
+                           for evaluator, n, complete in rows),
+                          key=lambda row: row.evaluator),
         understaffed=understaffed(round), evaluators_per_unit=round.evaluators_per_unit)
 
 
@@ -339,13 +354,17 @@ def cents(mean) -> Decimal:
 def panel_means(round: EvaluationRound) -> list:
     """The weighted mean of every scored unit's panel (models.weighted_mean, as
     tracker.evaluation.unit_means computes it), sorted, in one query read flat and raw: ten
-    thousand Decimals cost more to make than the query takes, so only the few the summary
-    needs are made (``cents``). Rounding to the cent keeps the order."""
+    thousand Decimals cost more to make than the query takes, and even Django's float
+    converter, called once a row, took a third of the query's time (bench/README.md), so the
+    rows are read straight from the cursor and only the few values the summary needs are made
+    Decimals (``cents``). Rounding to the cent keeps the order."""
     raw = ExpressionWrapper(weighted_mean().expression, output_field=FloatField())
     means = (Assignment.objects.filter(round=round, weight_total__gt=0)
-             .values("task_id", "agency_id")
-             .annotate(mean=raw).order_by().values_list("mean", flat=True))
-    return sorted(mean for mean in means if mean is not None)
+             .values("task_id", "agency_id").annotate(mean=raw).order_by().values("mean"))
+    sql, params = means.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(mean for (mean,) in cursor.fetchall() if mean is not None)
 
 
 def quartiles(means):
@@ -405,28 +424,27 @@ def row_of(label, counts):
 
 
 def distribution(round: EvaluationRound, reader: Reader) -> Distribution:
-    """One query grouped by strategy and grade, over the grades the reader reads; an
-    institution's grade has no task, hence no strategy, and makes the metropolitan
-    governments' row."""
-    rows = (reader.grades_of(Grade.objects.filter(round=round))
-            .values("task__strategy__number", "task__strategy__title_ko",
-                    "task__strategy__title_en", "grade")
-            .annotate(units=Count("pk")).order_by("task__strategy__number"))
-    strategies, projects, institutions, total = {}, {}, {}, {}
-    for row in rows:
-        level, units = row["grade"], row["units"]
-        number = row["task__strategy__number"]
-        if number is None:
+    """One query grouped by strategy id and grade, over the grades the reader reads, and the
+    few strategies read in a second (grouping by their numbers and titles joined the strategy
+    to every grade and sorted by text: twice the time); an institution's grade has no task,
+    hence no strategy, and makes the metropolitan governments' row."""
+    rows = list(reader.grades_of(Grade.objects.filter(round=round))
+                .values_list("task__strategy_id", "grade").annotate(units=Count("pk"))
+                .order_by())
+    strategies = Strategy.objects.in_bulk({row[0] for row in rows if row[0] is not None})
+    by_strategy, projects, institutions, total = {}, {}, {}, {}
+    for strategy_id, level, units in rows:
+        if strategy_id is None:
             institutions[level] = institutions.get(level, 0) + units
         else:
-            title = localized_pair(row["task__strategy__title_ko"],
-                                   row["task__strategy__title_en"])
-            counts = strategies.setdefault((number, f"{number}. {title}"), {})
+            counts = by_strategy.setdefault(strategies[strategy_id], {})
             counts[level] = counts.get(level, 0) + units
             projects[level] = projects.get(level, 0) + units
         total[level] = total.get(level, 0) + units
     return Distribution(
-        by_strategy=[row_of(label, counts) for (_n, label), counts in sorted(strategies.items())],
+        by_strategy=[row_of(f"{strategy.number}. {localized(strategy, 'title')}", counts)
+                     for strategy, counts in sorted(by_strategy.items(),
+                                                    key=lambda pair: pair[0].number)],
         by_kind=[row_of(_("Ministries' projects"), projects),
                  row_of(_("Metropolitan governments (시·도)"), institutions)],
         total=row_of(_("All graded units"), total))
@@ -452,6 +470,10 @@ def outstanding(round: EvaluationRound, plan: Plan, reader: Reader,
     manager = reader.manager
     grades = (reader.grades_of(Grade.objects.filter(round=round, grade=GradeLevel.OUTSTANDING))
               .select_related("task__lead_agency", "task__result", "agency")
+              .only("mean", "task__number", "task__code", "task__title_ko", "task__title_en",
+                    "task__result__state", "task__result__summary_public",
+                    *(f"{agency}__{field}" for agency in ("task__lead_agency", "agency")
+                      for field in AGENCY_LABEL))
               .order_by(F("task__number").asc(nulls_last=True), "agency__name_ko", "pk")[:limit])
     names = names_for(plan)
     found = []

@@ -332,6 +332,9 @@ class Assignment(GradedUnit):
             models.Index(fields=["evaluator", "round"], name="assignment_evaluator_idx"),
             # The evaluation page groups a round's assignments by unit (bench/README.md).
             models.Index(fields=["round", "task", "agency"], name="assignment_round_unit_idx"),
+            # ... and by evaluator, read from this index alone (bench/README.md).
+            models.Index(fields=["round", "evaluator", "agency", "criteria_scored"],
+                         name="assignment_progress_idx"),
         ]
 
     def __str__(self):
@@ -406,6 +409,8 @@ class Grade(GradedUnit):
             models.UniqueConstraint(fields=["round", "task"], name="grade_one_per_task"),
             models.UniqueConstraint(fields=["round", "agency"], name="grade_one_per_institution"),
         ]
+        # The 최우수 list: a round's grades of one level (bench/README.md).
+        indexes = [models.Index(fields=["round", "grade"], name="grade_round_level_idx")]
 
     def __str__(self):
         return f"{self.task or self.agency}: {self.get_grade_display()}"
