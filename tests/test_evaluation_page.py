@@ -41,6 +41,7 @@ from tracker.models import (
     ResultState,
     RoundState,
     Score,
+    Task,
 )
 
 pytestmark = pytest.mark.django_db
@@ -861,6 +862,26 @@ def test_understaffed_agrees_with_the_service(at_state, evaluators, plan, strate
     Assignment.objects.filter(evaluator=evaluators[0], task__number=18).delete()
 
     assert round_report.understaffed(round) == len(evaluation.understaffed_units(round)) == 2
+
+
+def test_understaffed_leaves_out_panels_of_units_no_longer_graded(
+        at_state, evaluators, tasks, incheon, other_agency):
+    """A fully staffed task whose lead became a metropolitan government after it was assigned
+    is no project; an institution that no longer takes part in the plan is no unit."""
+    from tracker import round_report
+
+    round = at_state(RoundState.EVALUATION)
+    Task.objects.filter(pk=tasks["kipo"].pk).update(lead_agency=incheon)  # staffed, now regional
+    Task.objects.filter(pk=tasks["city"].pk).update(lead_agency=other_agency)  # unassigned
+    Assignment.objects.filter(evaluator=evaluators[0], task=tasks["none"]).delete()
+
+    expected = evaluation.understaffed_units(round)
+
+    assert round_report.understaffed(round) == len(expected) == 2, expected
+    Task.objects.filter(pk=tasks["kipo"].pk).update(lead_agency=other_agency)  # Incheon: none
+    assert set(evaluation.understaffed_units(round)) == {("task", tasks["city"].pk),
+                                                         ("task", tasks["none"].pk)}
+    assert round_report.understaffed(round) == 2
 
 
 def test_the_spread_reads_the_means_as_the_service_does_even_at_a_half_cent(

@@ -17,6 +17,7 @@ import decimal
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -44,9 +45,10 @@ from django.utils.translation import gettext as _
 
 from . import evaluation
 from .access import member_agency_ids, sees_every_task
-from .i18n import english_active, localized
+from .i18n import english_active, localized, localized_pair
 from .models import (
     Agency,
+    AgencyKind,
     Assignment,
     Criterion,
     EvaluationRound,
@@ -63,7 +65,6 @@ from .models import (
 from .names import names_for
 
 SUBMITTED = Q(result__state=ResultState.SUBMITTED)
-AGENCY_LABEL = ("slug", "name_ko", "name_en", "abbreviation")  # what the pages show of an agency
 
 
 def round_of_plan(plan: Plan) -> EvaluationRound | None:
@@ -169,6 +170,23 @@ def submissions_of(row) -> Submissions:
                        late=row["n_late"] or 0, draft=row["n_draft"] or 0)
 
 
+class AgencyLabel(NamedTuple):
+    """What the evaluation page shows of an agency, read without making a model of it."""
+
+    pk: int
+    slug: str
+    name_ko: str
+    name_en: str
+    abbreviation: str
+
+    @property
+    def name(self):
+        return localized_pair(self.name_ko, self.name_en)
+
+
+AGENCY_LABEL = AgencyLabel._fields[1:]  # the fields the pages read of an agency
+
+
 @dataclass(frozen=True)
 class AgencySubmissions:
     agency: object  # the agency, or its former name in force in the plan's year
@@ -217,10 +235,11 @@ def submission_status(plan: Plan, tasks) -> SubmissionStatus:
     than by its names), the agencies read in a second, named as the plan's year names them.
     The agencies are sorted by names made once each (``Agency.name`` asks for the active
     language every time it is read: 500 agencies cost milliseconds)."""
-    rows = list(tasks.filter(plan=plan).values("lead_agency_id")
-                .annotate(**submission_columns()).order_by())
-    found = {agency.pk: agency for agency in Agency.objects.filter(
-        pk__in=[row["lead_agency_id"] for row in rows]).only(*AGENCY_LABEL)}
+    tasks = tasks.filter(plan=plan)
+    rows = list(tasks.values("lead_agency_id").annotate(**submission_columns()).order_by())
+    # Read flat, with the tasks as a subquery: a list of 500 ids took Django 12 ms to prepare.
+    found = {agency.pk: agency for agency in map(AgencyLabel._make, Agency.objects.filter(
+        pk__in=tasks.values("lead_agency_id")).values_list("pk", *AGENCY_LABEL))}
     names = names_for(plan)
     english = english_active()
     agencies = []
@@ -288,10 +307,11 @@ def fully_scored(round: EvaluationRound):
     return GreaterThanOrEqual(F("criteria_scored"), required)
 
 
-def progress(round: EvaluationRound) -> Progress:
+def progress(round: EvaluationRound, panels=None) -> Progress:
     """Per evaluator, in one query grouped by their id (joining the users for their names
     took longer than reading the few names in a second): their assignments, and those fully
-    scored; and the units with fewer evaluators than the round asks for."""
+    scored; and the units with fewer evaluators than the round asks for (from ``panels``, the
+    round's ``unit_panels`` when the page has read them)."""
     rows = (Assignment.objects.filter(round=round).values_list("evaluator_id")
             .annotate(n=Count("pk"), complete=Count("pk", filter=fully_scored(round)))
             .order_by())
@@ -301,19 +321,32 @@ def progress(round: EvaluationRound) -> Progress:
         evaluators=sorted((EvaluatorProgress(usernames[evaluator], n, complete)
                            for evaluator, n, complete in rows),
                           key=lambda row: row.evaluator),
-        understaffed=understaffed(round), evaluators_per_unit=round.evaluators_per_unit)
+        understaffed=understaffed(round, panels), evaluators_per_unit=round.evaluators_per_unit)
 
 
-def understaffed(round: EvaluationRound) -> int:
+def understaffed(round: EvaluationRound, panels=None) -> int:
     """How many of the round's units have fewer evaluators than it asks for: the count of
-    tracker.evaluation.understaffed_units, computed in the database (two queries, tested
-    against it)."""
+    tracker.evaluation.understaffed_units (tested against it). The projects' from the panels
+    of the round's assignments, which the spread reads too: a count per graded task took 30 ms
+    on PostgreSQL at 10,000 tasks (bench/README.md). The plan's projects are its tasks less
+    those a metropolitan government leads; a panel of such a task (its lead changed after it
+    was assigned) is no project's and is taken out. The institutions, a few, counted each."""
+    needed = round.evaluators_per_unit
+    if panels is None:
+        panels = unit_panels(round)
+    staffed = sum(1 for panel in panels if panel.task and panel.evaluators >= needed)
     assignments = Assignment.objects.filter(round=round)
-    return sum(
-        units.annotate(assigned=count_of(assignments.filter(**{field: OuterRef("pk")})))
-        .filter(assigned__lt=round.evaluators_per_unit).count()
-        for units, field in ((evaluation.graded_tasks(round), "task"),
-                             (evaluation.graded_institutions(round), "agency")))
+    regional = Q(lead_agency__kind=AgencyKind.METROPOLITAN)
+    tasks = (Task.objects.filter(plan_id=round.plan_id)
+             .annotate(assigned=Case(When(regional, then=count_of(
+                 assignments.filter(task=OuterRef("pk"))))))  # counted for regional tasks only
+             .aggregate(all=Count("pk"), regional=Count("pk", filter=regional),
+                        staffed=Count("pk", filter=regional & Q(assigned__gte=needed))))
+    institutions = (evaluation.graded_institutions(round)
+                    .annotate(assigned=count_of(assignments.filter(agency=OuterRef("pk"))))
+                    .filter(assigned__lt=needed).count())
+    projects = tasks["all"] - tasks["regional"]
+    return projects - (staffed - tasks["staffed"]) + institutions
 
 
 # -- The panel means (managers only) -------------------------------------------------------------
@@ -351,20 +384,38 @@ def cents(mean) -> Decimal:
     return evaluation.quantize(mean)
 
 
-def panel_means(round: EvaluationRound) -> list:
-    """The weighted mean of every scored unit's panel (models.weighted_mean, as
-    tracker.evaluation.unit_means computes it), sorted, in one query read flat and raw: ten
-    thousand Decimals cost more to make than the query takes, and even Django's float
-    converter, called once a row, took a third of the query's time (bench/README.md), so the
-    rows are read straight from the cursor and only the few values the summary needs are made
-    Decimals (``cents``). Rounding to the cent keeps the order."""
+class Panel(NamedTuple):  # ten thousand of them: a tuple is made faster than a dataclass
+    """The assignments of one unit of a round: how many evaluators, and their weighted mean
+    (None until one of them has scored)."""
+
+    task: int | None  # the task's id; None for an institution
+    evaluators: int
+    mean: float | None
+
+
+def unit_panels(round: EvaluationRound) -> list[Panel]:
+    """The panel of every assigned unit of the round, in one query grouped by unit, with the
+    weighted mean as models.weighted_mean (and tracker.evaluation.unit_means) computes it. Read
+    flat and raw: ten thousand Decimals cost more to make than the query takes, and even
+    Django's float converter, called once a row, took a third of the query's time
+    (bench/README.md), so the rows are read straight from the cursor and only the few means
+    the summary shows are made Decimals (``cents``). An assignment not yet scored weighs
+    nothing in the mean."""
     raw = ExpressionWrapper(weighted_mean().expression, output_field=FloatField())
-    means = (Assignment.objects.filter(round=round, weight_total__gt=0)
-             .values("task_id", "agency_id").annotate(mean=raw).order_by().values("mean"))
-    sql, params = means.query.sql_with_params()
+    rows = (Assignment.objects.filter(round=round).values("task_id", "agency_id")
+            .annotate(evaluators=Count("pk"), mean=raw).order_by()
+            .values("task_id", "evaluators", "mean"))
+    sql, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return sorted(mean for (mean,) in cursor.fetchall() if mean is not None)
+        return list(map(Panel._make, cursor.fetchall()))
+
+
+def panel_means(round: EvaluationRound, panels=None) -> list:
+    """The means of the round's scored units, sorted (rounding to the cent keeps the order)."""
+    if panels is None:
+        panels = unit_panels(round)
+    return sorted(panel.mean for panel in panels if panel.mean is not None)
 
 
 def quartiles(means):
@@ -379,11 +430,11 @@ def quartiles(means):
     return found
 
 
-def spread(round: EvaluationRound) -> Spread:
+def spread(round: EvaluationRound, panels=None) -> Spread:
     """The panel means summarised: the quartiles, which SQLite cannot compute, from the sorted
     means; the units in each band (round.band_for's: a mean at a band's floor is in it) by
     bisection."""
-    means = panel_means(round)
+    means = panel_means(round, panels)
     floors = [(GradeLevel.OUTSTANDING, round.band_outstanding),
               (GradeLevel.EXCELLENT, round.band_excellent),
               (GradeLevel.SATISFACTORY, round.band_satisfactory),
@@ -501,10 +552,10 @@ class EvaluationPage:
 
 
 def evaluation_page(plan: Plan, user) -> EvaluationPage:
-    """The plan's evaluation as ``user`` may read it. At most nine queries after the plan's
+    """The plan's evaluation as ``user`` may read it. At most twelve queries after the plan's
     (which reads the round with it): submissions and their agencies (2), the former agency
-    names (1), per evaluator (1), understaffed units (2), panel means (1), grades (1) and the
-    최우수 list (1)."""
+    names (1), per evaluator and their names (2), the units' panels (1), understaffed units
+    (3), grades and their strategies (2) and the 최우수 list (1)."""
     round = round_of_plan(plan)
     reader = reader_of(user, round)
     submissions = None if reader.public else submission_status(plan, reader.tasks)
@@ -512,10 +563,11 @@ def evaluation_page(plan: Plan, user) -> EvaluationPage:
         return EvaluationPage(round=None, reader=reader, submissions=submissions, progress=None,
                               spread=None, grades=None, outstanding=[])
     grades = distribution(round, reader) if reader.grades else None
+    panels = unit_panels(round) if reader.manager else None
     return EvaluationPage(
         round=round, reader=reader, submissions=submissions,
-        progress=progress(round) if reader.manager else None,
-        spread=spread(round) if reader.manager else None, grades=grades,
+        progress=progress(round, panels) if reader.manager else None,
+        spread=spread(round, panels) if reader.manager else None, grades=grades,
         outstanding=outstanding(round, plan, reader) if grades else [],
         outstanding_count=dict(grades.total.counts)[GradeLevel.OUTSTANDING] if grades else 0)
 
