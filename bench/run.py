@@ -230,6 +230,29 @@ def consume(response):
     return response
 
 
+def print_pair(client, name, url, dashboard, repeat):
+    """PAGE and the dashboard requested in turn; medians and the median ratio of the pairs."""
+    from django.db import connection
+
+    for _ in range(3):
+        consume(client.get(url))
+        consume(client.get(dashboard))
+    times, ratios = {url: [], dashboard: []}, []
+    for _ in range(repeat):
+        pair = []
+        for each in (url, dashboard):
+            started = time.perf_counter()
+            response = consume(client.get(each))
+            pair.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (each, response.status_code)
+            times[each].append(pair[-1])
+        ratios.append(pair[0] / pair[1])
+    print(f"{connection.vendor}, {repeat} pairs: {name} {statistics.median(times[url]):.1f} ms, "
+          f"dashboard {statistics.median(times[dashboard]):.1f} ms, "
+          f"{name} ÷ dashboard {statistics.median(ratios):.2f} "
+          f"(pairs {min(ratios):.2f}–{max(ratios):.2f})")
+
+
 def export_figures(client, name, url, rows):
     """Rows per second from a plain run; peak memory from a second run under tracemalloc,
     which slows Python down too much to time with."""
@@ -252,6 +275,10 @@ def main():
     parser.add_argument("--only", metavar="TEXT",
                         help="measure only the pages whose name contains TEXT, and no export; "
                              "results are printed, not saved")
+    parser.add_argument("--pair", metavar="PAGE",
+                        help="measure PAGE (a name from the table) and the dashboard in turn, "
+                             "request by request, and print the median of their ratios: a "
+                             "comparison that holds when the machine's speed drifts")
     parser.add_argument("--database-url", default=os.environ.get(
         "BENCH_DATABASE_URL", f"sqlite:///{HERE / 'bench.sqlite3'}"))
     args = parser.parse_args()
@@ -289,6 +316,8 @@ def main():
         f"/technologies/{StrategicTechnology.objects.order_by('number').first().slug}/"
         f"?year={YEAR}"
     )
+    if args.pair:
+        return print_pair(client, args.pair, pages[args.pair], pages["dashboard"], args.repeat)
     results = {"database": connection.vendor, "python": platform.python_version(),
                "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                "scale": {"tasks": TASKS, "agencies": AGENCIES,
