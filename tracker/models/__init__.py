@@ -1,7 +1,8 @@
 """
 kipplan's models, by role: the plan and what it is made of (``plans``), tasks and milestones
 with the rules they are read by (``tasks``), a task's history (``history``), the year-end
-evaluation (``evaluation``) and the results it grades (``results``), and users' memberships,
+evaluation (``evaluation``) and the results it grades (``results``), what follows it (opinions,
+budget advice, the annual report: ``follow_up``), and users' memberships,
 settings, reminders and password reset requests (``people``). Their fixed choices are in
 ``tracker.choices``.
 """
@@ -16,6 +17,19 @@ from .evaluation import (
     RoundState,
     Score,
     weighted_mean,
+)
+from .follow_up import (
+    ActionCheck,
+    ActionStatus,
+    AnnualReport,
+    BudgetAdvice,
+    CheckedBy,
+    ImprovementAction,
+    Opinion,
+    OpinionAnswer,
+    Recommendation,
+    advice_year,
+    report_due,
 )
 from .history import ContributionNote, MilestoneChange, ProgressUpdate, ReviewAssessment
 from .people import AgencyMembership, PasswordResetRequest, Profile, Reminder
@@ -48,6 +62,9 @@ from .tasks import (
 )
 
 __all__ = [
+    "ActionCheck", "ActionStatus", "AnnualReport", "BudgetAdvice", "CheckedBy",
+    "ImprovementAction", "Opinion", "OpinionAnswer", "Recommendation", "advice_year",
+    "report_due",
     "Assignment", "Criterion", "EvidenceFile", "EvidenceKind", "PerformanceIndicator", "Result",
     "ResultState", "Score", "weighted_mean",
     "Agency", "AgencyKind", "AgencyMembership", "AgencyName", "ContributionNote",
