@@ -16,10 +16,14 @@ from django.utils import timezone
 
 from tracker import evaluation, roles, services
 from tracker.models import (
+    ActionCheck,
+    ActionStatus,
     Agency,
     AgencyKind,
     AgencyName,
     Assignment,
+    BudgetAdvice,
+    CheckedBy,
     EvaluationRound,
     EvidenceFile,
     FigureKind,
@@ -30,15 +34,18 @@ from tracker.models import (
     KeyTask,
     Milestone,
     MilestoneChange,
+    Opinion,
     PerformanceIndicator,
     Plan,
     ProgressUpdate,
+    Recommendation,
     Result,
     ResultState,
     RoundState,
     Status,
     StrategicTechnology,
     Task,
+    advice_year,
 )
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -668,3 +675,39 @@ def test_demo_incheon_staff_report_for_incheons_tasks_only(demo):
     assert list(user.groups.values_list("name", flat=True)) == [roles.AGENCY_STAFF]
     led = set(Task.objects.filter(lead_agency__slug="incheon"))
     assert led and set(Task.objects.reportable_by(user)) == led
+
+
+# -- After the evaluation (illustrative) ---------------------------------------------------------
+
+def test_every_graded_project_of_2024_has_budget_advice_for_2026_in_line_with_its_grade(
+        round_2024):
+    advice = {a.task_id: a for a in BudgetAdvice.objects.filter(round=round_2024)}
+    graded = Grade.objects.filter(round=round_2024, task__isnull=False)
+
+    assert set(advice) == set(graded.values_list("task_id", flat=True)) and len(advice) == 66
+    assert {a.for_year for a in advice.values()} == {advice_year(round_2024)} == {2026}
+    assert round_2024.is_illustrative  # the pages label the round's follow-up as such
+    for grade in graded:
+        chosen = advice[grade.task_id].recommendation
+        if grade.grade in (GradeLevel.OUTSTANDING, GradeLevel.EXCELLENT):
+            assert chosen == Recommendation.INCREASE
+        elif grade.grade == GradeLevel.INSUFFICIENT:
+            assert chosen in (Recommendation.CUT, Recommendation.CONDITIONAL)
+    assert all("(예시)" in a.reason for a in advice.values())
+
+
+def test_the_demo_opinions_show_each_step_of_the_cycle(round_2024):
+    opinions = Opinion.objects.filter(plan=round_2024.plan)
+
+    assert opinions.count() == 4 and all("(예시)" in o.text for o in opinions)
+    assert opinions.filter(agency__slug="incheon").count() == 1
+    closed = opinions.get(closed_at__isnull=False)
+    assert not closed.carried_to_id
+    assert opinions.filter(closed_at__isnull=True, answers__isnull=True).count() == 1
+    carried = opinions.filter(carried_to__isnull=False)
+    assert carried and all(o.carried_to.carried_from_id == o.task_id for o in carried)
+    differing = ActionCheck.objects.filter(action__opinion__in=opinions, by=CheckedBy.COUNCIL,
+                                           status=ActionStatus.NOT_IMPLEMENTED)
+    assert differing.count() == 1
+    assert ActionCheck.objects.filter(action=differing.get().action, by=CheckedBy.AGENCY,
+                                      status=ActionStatus.IN_PROGRESS).exists()
