@@ -198,6 +198,9 @@ def test_managers_see_the_round_submissions_progress_spread_and_grades(
     assert re.search(rf"Still missing results:\s+{other_agency.name_en}\s", text), text
     assert "Being evaluated" in text
     assert "ev-alpha" in text and "91.35" in text
+    kipo = page["outstanding"][0].task
+    assert f'href="{reverse("tracker:task_detail", args=[kipo.plan.year, kipo.number])}"' in (
+        response.content.decode())
     assert [(unit.task and unit.task.code, unit.mean) for unit in page["outstanding"]] == [
         ("2024-17", MEAN), (None, Decimal("88.10"))]
     by_kind = {row.label: row.total for row in page["grades"].by_kind}
