@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_ENV := DJANGO_DEBUG=1
 MANAGE_TEST := DJANGO_SETTINGS_MODULE=kipplan.test_settings $(BIN)/python manage.py
 
-.PHONY: help install install-dev node-tools demo run migrate test lint check fixtures bench load messages clean
+.PHONY: help install install-dev node-tools demo run migrate test lint check fixtures bench bench-report load messages clean
 
 help:
 	@echo "make demo     set up .venv, migrate, load the demo data and serve on http://$(HOST):$(PORT)"
@@ -18,6 +18,7 @@ help:
 	@echo "make fixtures rebuild fixtures/demo.json from fixtures/build_demo.py"
 	@echo "make messages update locale/ko from the code and compile it (needs GNU gettext)"
 	@echo "make bench    page timings at 10,000 tasks (BENCH_DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make bench-report  the annual report's time and memory at 75 and 750 tasks"
 	@echo "make load     gunicorn on the demo data under 32 connections for 30 s a page (needs wrk)"
 
 $(BIN)/python:
@@ -81,6 +82,11 @@ check: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/annual_report.py
+
+# The annual report for 75 and 750 tasks: seconds and peak memory (targets: 10 s; 60 s, 500 MB).
+bench-report: install-dev
+	$(BIN)/python bench/annual_report.py
 
 # gunicorn under load from wrk (apt install wrk); LOAD_DATABASE_URL=postgres://... for PostgreSQL.
 load: install-dev

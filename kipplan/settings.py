@@ -13,6 +13,8 @@ KIPPLAN_PUBLIC_PAGES  "1" opens the progress pages, read-only and without intern
 KIPPLAN_REPORTING_PERIOD_DAYS  days without a report before a task counts as stale (90)
 KIPPLAN_RESULTS_REMINDER_DAYS  days before the results deadline that reminders start, and between
                       two reminders of the same missing results or unscored assignment (7)
+KIPPLAN_OPINION_REMINDER_DAYS  days before an improvement plan is due that reminders start, and
+                      between two reminders of the same opinion or overdue action (7)
 KIPPLAN_RETRY_AFTER_SECONDS  the Retry-After of a 503 while the database is out of reach (30)
 KIPPLAN_PASSWORD_RESET_LIMIT  password resets one email address may ask for in the window (5)
 KIPPLAN_PASSWORD_RESET_CLIENT_LIMIT  password resets one client address may ask for (5)
@@ -204,6 +206,10 @@ KIPPLAN_REPORTING_PERIOD_DAYS = int(os.environ.get("KIPPLAN_REPORTING_PERIOD_DAY
 # missing after it; evaluators of assignments not fully scored. An item is sent again only after
 # this many days. The decree sets no such period (a week is a guess the Council may change).
 KIPPLAN_RESULTS_REMINDER_DAYS = int(os.environ.get("KIPPLAN_RESULTS_REMINDER_DAYS", "7"))
+# send_reminders --opinions reminds an agency's staff of an improvement plan from this many days
+# before it is due (and, marked late, after), and of overdue actions; an item is sent again only
+# after this many days. The law sets no such period (a week is a guess the Council may change).
+KIPPLAN_OPINION_REMINDER_DAYS = int(os.environ.get("KIPPLAN_OPINION_REMINDER_DAYS", "7"))
 # What a 503 (the database out of reach) asks clients to wait before trying again, in seconds.
 KIPPLAN_RETRY_AFTER_SECONDS = int(os.environ.get("KIPPLAN_RETRY_AFTER_SECONDS", "30"))
 # The year-end evaluation (tracker.evaluation). The law and the sources give no weights, scale,

@@ -14,6 +14,7 @@ from tracker.models import (
     Assignment,
     EvaluationRound,
     Indicator,
+    Opinion,
     Plan,
     RoundState,
     Task,
@@ -35,6 +36,9 @@ def site_pages():
     EvaluationRound.objects.filter(plan__year=2025, state=RoundState.PREPARING).update(
         state=RoundState.SUBMISSION, submission_opens=date(2026, 1, 5),
         submission_closes=date(2099, 1, 30))
+    city_opinion = Opinion.objects.get(agency__slug="incheon", plan__year=2024)
+    carried_opinion = Opinion.objects.filter(carried_to__isnull=False).select_related(
+        "carried_to").first()
     kipo_2025 = Task.objects.filter(plan__year=2025, lead_agency__slug="kipo").order_by(
         "number").first()
     lee = Assignment.objects.filter(evaluator__username="evaluator-lee").order_by("pk")
@@ -80,6 +84,26 @@ def site_pages():
         ("my work", reverse("tracker:my_work"), "kipo", 200),
         ("evaluation", evaluation, "manager", 200),
         ("evaluation, agency staff", evaluation, "kipo", 200),
+        ("budget advice", reverse("tracker:budget_advice", args=[2024]), "manager", 200),
+        ("budget advice, agency staff", reverse("tracker:budget_advice", args=[2024]), "kipo",
+         200),
+        ("admin budget advice, staff", reverse("admin:tracker_budgetadvice_changelist"), "kipo",
+         200),
+        ("admin budget advice of a round", reverse("admin:tracker_budgetadvice_round",
+                                                   args=[round.pk]), "manager", 200),
+        ("annual report", reverse("tracker:annual_report", args=[2024]), "manager", 200),
+        ("admin annual reports", reverse("admin:tracker_annualreport_changelist"), "manager",
+         200),
+        ("admin opinions", reverse("admin:tracker_opinion_changelist"), "manager", 200),
+        ("admin opinion", reverse("admin:tracker_opinion_change", args=[city_opinion.pk]),
+         "manager", 200),
+        ("admin opinion, the agency's answer", reverse("admin:tracker_opinion_answer",
+                                                      args=[city_opinion.pk]), "incheon", 200),
+        ("admin opinion, an action's status", reverse(
+            "admin:tracker_opinion_action_status",
+            args=[city_opinion.pk, city_opinion.actions.first().pk]), "incheon", 200),
+        ("task with an opinion carried over", reverse(
+            "tracker:task_detail", args=[2025, carried_opinion.carried_to.number]), "manager", 200),
         *([("evaluation without a round", reverse("tracker:evaluation",
                                                   args=[without_round.year]), "manager", 200)]
           if without_round else []),

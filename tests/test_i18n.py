@@ -47,7 +47,8 @@ def test_the_committed_mo_file_is_compiled_from_the_po_file():
     mo = polib.mofile(str(CATALOGUE.with_suffix(".mo")))
 
     def translations(catalogue):
-        return {(e.msgid, e.msgid_plural): (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
+        return {(e.msgctxt, e.msgid, e.msgid_plural):  # one msgid may have several contexts
+                (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
                 for e in catalogue if e.msgid}
 
     assert translations(mo) == translations(po), "run `make messages` and commit django.mo"

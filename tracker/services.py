@@ -9,7 +9,7 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from .models import (
     KeyTask,
     Milestone,
     MilestoneChange,
+    Opinion,
     Plan,
     ProgressUpdate,
     ReviewAssessment,
@@ -341,6 +342,7 @@ def carry_over(source_year, target_year, *, include_suspended=False):
                     "year": target_year, "numbers": ", ".join(map(str, missing))})
             key_tasks = copy_key_tasks(source, strategies)
             carried, milestones = copy_tasks(unfinished, target, strategies, key_tasks, years)
+            carry_opinions(unfinished, carried)
     except IntegrityError:
         # Checked above, so only another carry-over or import at the same moment gets here.
         raise CarryOverError(_(
@@ -379,3 +381,19 @@ def copy_tasks(tasks, plan, strategies, key_tasks, years):
                   is_illustrative=m.is_illustrative)
         for old, new in pairs for m in old.milestones.all() if m.completed_on is None])
     return carried, milestones
+
+
+def carry_opinions(tasks, carried):
+    """Open improvement opinions follow their tasks: each open opinion on one of ``tasks``, or
+    carried to one of them from an earlier year, is carried to its copy in ``carried``. One
+    UPDATE."""
+    new_of = {old.pk: new.pk for old, new in zip(tasks, carried, strict=True)}
+    if not new_of:
+        return 0
+    return Opinion.objects.filter(
+        Q(carried_to_id__in=new_of) | Q(carried_to__isnull=True, task_id__in=new_of),
+        closed_at__isnull=True,
+    ).update(carried_to_id=Case(
+        *[When(carried_to_id=old, then=new) for old, new in new_of.items()],
+        *[When(task_id=old, then=new) for old, new in new_of.items()],
+    ))

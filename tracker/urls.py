@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import downloads, views
+from . import advice_views, downloads, report_views, views
 
 app_name = "tracker"
 
@@ -27,6 +27,18 @@ urlpatterns = [
          name="evaluation_indicators_csv"),
     path("plans/<int:year>/evaluation/grades.csv",
          views.EvaluationExportView.as_view(what="grades"), name="evaluation_grades_csv"),
+    path("plans/<int:year>/budget-advice/", advice_views.BudgetAdviceView.as_view(),
+         name="budget_advice"),
+    path("plans/<int:year>/budget-advice.xlsx", advice_views.BudgetAdviceExportView.as_view(),
+         name="budget_advice_xlsx"),
+    path("plans/<int:year>/annual-report/", report_views.AnnualReportView.as_view(),
+         name="annual_report"),
+    path("plans/<int:year>/annual-report/generate/", report_views.GenerateView.as_view(),
+         name="annual_report_generate"),
+    path("plans/<int:year>/annual-report/sent/", report_views.MarkSentView.as_view(),
+         name="annual_report_sent"),
+    path("plans/<int:year>/annual-report/files/<slug:slug>/",
+         report_views.DownloadView.as_view(), name="annual_report_download"),
     path("agencies/", views.AgencyListView.as_view(), name="agency_list"),
     path("agencies/<slug:slug>/", views.AgencyDetailView.as_view(), name="agency_detail"),
     path("technologies/", views.TechnologyListView.as_view(), name="technology_list"),

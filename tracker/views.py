@@ -6,16 +6,18 @@ from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView, View
 from django_filters.views import FilterView
 
-from . import chains, exports, history, names, reports, round_report, years
+from . import chains, exports, history, names, opinions, reports, round_report, years
 from .access import member_agency_ids, sees_every_task
+from .annual_report import status_for as annual_report_status
 from .evaluation import is_evaluator
 from .filters import TaskFilter
 from .forms import AsOfForm
@@ -71,8 +73,7 @@ class PlanMixin(PageAccessMixin):
     @cached_property
     def plan(self):
         year = self.kwargs.get("year") or self.request.GET.get("year")
-        plans = Plan.objects.select_related("endorsed_by", "evaluation_round").annotate(
-            has_tasks=Exists(Task.objects.filter(plan=OuterRef("pk"))))
+        plans = self.plans()
         if year is None:
             plan = plans.order_by("-year").first()
             if plan is None:
@@ -82,6 +83,10 @@ class PlanMixin(PageAccessMixin):
         if not (year.isascii() and year.isdigit()) or not 1 <= int(year) <= MAX_SMALL:
             raise Http404(_("No plan for that year."))
         return get_object_or_404(plans, year=int(year))
+
+    def plans(self):
+        return Plan.objects.select_related("endorsed_by", "evaluation_round").annotate(
+            has_tasks=Exists(Task.objects.filter(plan=OuterRef("pk"))))
 
     @cached_property
     def as_of_form(self):
@@ -123,12 +128,28 @@ class DashboardView(PlanMixin, TemplateView):
             return ["tracker/plan_headline.html"]
         return super().get_template_names()
 
+    def plans(self):
+        """The plan with the counts of the improvement opinions the user sees, read in the
+        plan's query (tracker.opinions.plan_counts); none for readers of the public pages."""
+        if self.public:
+            return super().plans()
+        plans = super().plans().annotate(
+            **opinions.plan_counts(self.request.user, timezone.localdate()))
+        # The annual report's status, for the managers, read with the plan too.
+        return plans.select_related("annual_report") if self.sees_everything else plans
+
     def get_context_data(self, **kwargs):
         if self.headline_only:
             return super().get_context_data(**kwargs)
         page = reports.dashboard(self.plan, self.plan_tasks(), self.moment,
                                  restricted=not self.sees_everything, public=self.public)
-        return super().get_context_data(**fields_of(page), **kwargs)
+        plan = self.plan
+        opinion_counts = None if self.public else opinions.Counts(
+            plan.opinions_open, plan.opinions_answer_overdue, plan.opinions_actions_overdue)
+        annual_report = (annual_report_status(plan, selected=True)
+                         if sees_every_task(self.request.user) else None)
+        return super().get_context_data(**fields_of(page), opinion_counts=opinion_counts,
+                                        annual_report=annual_report, **kwargs)
 
 
 class TaskListView(PlanMixin, FilterView):
@@ -225,7 +246,16 @@ class TaskDetailView(PlanMixin, DetailView):
             timeline=history.timeline(self.object, public=self.public),
             chain=chains.chain_of(self.object, self.visible_tasks()),
             results=round_report.task_results(self.object, reader, public=self.public),
-            **kwargs)
+            open_opinions=self.open_opinions(), **kwargs)
+
+    def open_opinions(self):
+        """The open improvement opinions on the task, and those carried to it from the task it
+        continues; internal, so not for readers of the public pages."""
+        if self.public:
+            return []
+        task = self.object
+        return opinions.listing(opinions.visible_to(self.request.user).filter(
+            Q(task=task) | Q(carried_to=task)), timezone.localdate())
 
 
 class YearsView(PageAccessMixin, TemplateView):
@@ -259,7 +289,19 @@ class AgencyDetailView(PlanMixin, DetailView):
         reader = round_report.reader_of(self.request.user, round_report.round_of_plan(self.plan))
         results = round_report.agency_results(self.object, self.plan, reader)
         return super().get_context_data(**fields_of(page), names=names.history(self.object),
-                                        results=results, **kwargs)
+                                        results=results, open_opinions=self.open_opinions(),
+                                        **kwargs)
+
+    def open_opinions(self):
+        """The plan's open improvement opinions (with those carried into it) on the agency or
+        on the tasks it leads; internal, so not for readers of the public pages."""
+        if self.public:
+            return []
+        agency = self.object
+        return opinions.listing(opinions.of_plan(self.plan, opinions.visible_to(
+            self.request.user)).filter(
+            Q(agency=agency) | Q(task__lead_agency=agency)
+            | Q(carried_to__lead_agency=agency)), timezone.localdate())
 
 
 class TechnologyListView(PlanMixin, TemplateView):

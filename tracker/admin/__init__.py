@@ -12,6 +12,10 @@ The admin is where agency staff report and plan managers review. By role:
   of results.
 - ``evaluation``: the year-end evaluation: rounds (dates, scale, bands, criteria, steps, the
   grades page) and evaluators' assignments with their scoring page.
+- ``opinions``: improvement opinions: issued and closed by managers, answered with an
+  improvement plan by the agency, each action's status reported and checked.
+- ``advice``: budget advice on a round's graded projects (one page a round).
+- ``reports``: the annual reports generated.
 
 Access: every queryset of task data goes through ``Task.objects.visible_to(user)``, so no
 admin URL (list, change, history, delete, actions, autocomplete, raw-id popups, inlines, a
@@ -23,10 +27,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from . import (  # noqa: F401 (each registers its admins)
+    advice,
     evaluation,
     history,
+    opinions,
     people,
     plans,
+    reports,
     results,
     tasks,
 )

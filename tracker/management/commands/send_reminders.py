@@ -5,7 +5,13 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from tracker.management import base
 from tracker.models import Plan
-from tracker.reminders import digests, evaluation_digests, open_rounds, send
+from tracker.reminders import (
+    digests,
+    evaluation_digests,
+    open_rounds,
+    opinion_digests,
+    send,
+)
 
 
 class Command(base.Command):
@@ -15,7 +21,10 @@ class Command(base.Command):
         "already sent within the period are not sent again. With --evaluation, the year-end "
         "evaluation's digests instead: to agency staff, their tasks' results not yet submitted "
         "(from --days before the round's deadline, and after it while missing); to evaluators, "
-        "their assignments not fully scored."
+        "their assignments not fully scored. With --opinions, the improvement opinions' "
+        "digests instead: to agency staff, the improvement plans their agencies owe (from "
+        "--days before they are due, and after while missing) and the overdue actions of their "
+        "plans."
     )
 
     def add_arguments(self, parser):
@@ -30,15 +39,27 @@ class Command(base.Command):
             "scores)"))
         parser.add_argument("--evaluation", action="store_true",
                             help=_("send the year-end evaluation's digests"))
+        parser.add_argument("--opinions", action="store_true",
+                            help=_("send the improvement opinions' digests (every plan; "
+                                   "--days defaults to %(days)s)") % {
+                                "days": settings.KIPPLAN_OPINION_REMINDER_DAYS})
         parser.add_argument("--dry-run", action="store_true",
                             help=_("list what would be sent, sending and recording nothing"))
 
-    def handle(self, *args, days, year, evaluation, dry_run, **options):
+    def handle(self, *args, days, year, evaluation, opinions, dry_run, **options):
+        if evaluation and opinions:
+            raise CommandError(_("Choose --evaluation or --opinions, not both."))
         if days is None:
             days = (settings.KIPPLAN_RESULTS_REMINDER_DAYS if evaluation
+                    else settings.KIPPLAN_OPINION_REMINDER_DAYS if opinions
                     else settings.KIPPLAN_REPORTING_PERIOD_DAYS)
         if not 1 <= days <= 3660:
             raise CommandError(_("Give a reporting period between 1 and 3660 days."))
+        if opinions:
+            due, no_address = opinion_digests(days=days)
+            for digest in due:
+                self.stdout.write(digest.summary())
+            return self.finish(due, no_address, dry_run)
         plans = Plan.objects.order_by("-year")
         plan = plans.filter(year=year).first() if year else plans.first()
         if plan is None:
@@ -60,6 +81,9 @@ class Command(base.Command):
                     "user": digest.user.username, "email": digest.user.email,
                     "language": digest.language, "milestones": len(digest.milestones),
                     "tasks": len(digest.tasks)})
+        return self.finish(due, no_address, dry_run)
+
+    def finish(self, due, no_address, dry_run):
         for digest in no_address:
             self.stderr.write(_("%(user)s has no email address: no reminder sent.") % {
                 "user": digest.user.username})

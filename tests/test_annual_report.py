@@ -1,0 +1,521 @@
+"""
+The annual report (연차보고서): its content from the database, the HWPX read back with
+python-hwpx, the PDF read back with Poppler (pdftotext, pdffonts, pdftoppm), the services'
+rules, and the page's access and downloads. Tests that need WeasyPrint's Pango, the Korean font
+or Poppler skip, saying why, where they are missing (and fail on CI, which installs them).
+"""
+
+import datetime
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import storages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from tests.factories import AgencyFactory, UserFactory, build_plan, evaluator, round_at
+from tests.tools import need
+from tracker import annual_report
+from tracker.annual_report.content import report_content
+from tracker.annual_report.hwpx import build_hwpx
+from tracker.annual_report.pdf import build_pdf, pdf_unavailable
+from tracker.models import (
+    ActionCheck,
+    ActionStatus,
+    AgencyKind,
+    AnnualReport,
+    CheckedBy,
+    Grade,
+    GradeLevel,
+    ImprovementAction,
+    Indicator,
+    IndicatorValue,
+    Opinion,
+    OpinionAnswer,
+    PerformanceIndicator,
+    Result,
+    ResultState,
+    RoundState,
+)
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+LEVELS = list(GradeLevel)
+
+
+def poppler(tool):
+    if shutil.which(tool):
+        return None
+    return f"{tool} is not installed (Debian: apt install poppler-utils)"
+
+
+def needs_pdf(*tools):
+    need(pdf_unavailable(), *(poppler(tool) for tool in tools))
+
+
+def pdf_text(data, tmp_path, name="report.pdf"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def reportable(tasks=20, year=2024, state=RoundState.APPROVED):
+    """A plan of ``tasks`` tasks (build_plan's) with a round in ``state``: every task but the
+    last has a submitted result with a Korean summary and an indicator; every task graded in
+    turn 최우수, 우수, 보통, 미흡; Incheon graded 최우수 as an institution; one opinion answered
+    with two actions (one checked implemented); an outcome indicator with a sourced value."""
+    plan = build_plan(tasks, year=year)
+    round = round_at(state, plan)
+    tasks = list(plan.tasks.order_by("number"))
+    now = timezone.now()
+    Result.objects.bulk_create(
+        Result(task=task, state=ResultState.SUBMITTED, submitted_at=now,
+               achievements=f"주요 성과 {task.number}", summary_public=f"성과 요약 {task.number}")
+        for task in tasks[:-1])
+    PerformanceIndicator.objects.bulk_create(
+        PerformanceIndicator(task=task, number=1, name_ko=f"특허 출원 {task.number}",
+                             name_en=f"Patent filings {task.number}", unit="건", target=10,
+                             actual=8) for task in tasks)
+    Grade.objects.bulk_create(
+        Grade(round=round, task=task, grade=LEVELS[n % 4], mean=90 - n % 4 * 10)
+        for n, task in enumerate(tasks))
+    incheon = AgencyFactory(name_ko="인천광역시", name_en="Incheon Metropolitan City",
+                            slug=f"incheon-{year}", kind=AgencyKind.METROPOLITAN)
+    busan = AgencyFactory(name_ko="부산광역시", name_en="Busan Metropolitan City",
+                          slug=f"busan-{year}", kind=AgencyKind.METROPOLITAN)
+    Grade.objects.create(round=round, agency=incheon, grade=GradeLevel.OUTSTANDING, mean=95)
+    Grade.objects.create(round=round, agency=busan, grade=GradeLevel.OUTSTANDING, mean=91)
+    person = UserFactory(username=f"council-{year}")
+    opinion = Opinion.objects.create(
+        plan=plan, round=round, task=tasks[0], text="성과지표를 보완할 것",
+        issued_on=datetime.date(year + 1, 4, 1), answer_due=datetime.date(year + 1, 5, 1),
+        issued_by=person)
+    answer = OpinionAnswer.objects.create(opinion=opinion, text="개선계획", submitted_by=person)
+    first, _second = (ImprovementAction.objects.create(
+        opinion=opinion, answer=answer, number=n, description=f"조치 {n}",
+        due_on=datetime.date(year + 1, 6, 30), created_by=person) for n in (1, 2))
+    ActionCheck.objects.create(action=first, by=CheckedBy.COUNCIL,
+                               status=ActionStatus.IMPLEMENTED, checked_by=person)
+    Opinion.objects.create(plan=plan, agency=incheon, text="기관 의견",
+                           issued_on=datetime.date(year + 1, 4, 1),
+                           answer_due=datetime.date(year + 1, 5, 1), issued_by=person)
+    indicator = Indicator.objects.create(
+        plan=plan, number=1, name_ko="지식재산권 무역수지", name_en="IPR trade balance",
+        unit_ko="백만 달러", unit_en="US$ million", target_ko="흑자 전환", target_en="a surplus",
+        target_year=2026, source="제3차 국가지식재산 기본계획")
+    IndicatorValue.objects.create(indicator=indicator, year=year - 1, value=180,
+                                  source="한국은행 지식재산권 무역수지(잠정)")
+    return plan
+
+
+@pytest.fixture
+def english(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture(autouse=True)
+def no_report_files():
+    """The test run's private storage lasts the run: each test starts without report files."""
+    location = Path(storages["evidence"].location) / "annual-reports"
+    shutil.rmtree(location, ignore_errors=True)
+
+
+@pytest.fixture
+def plan_2024(db):
+    return reportable()
+
+
+def report_files():
+    """The names of the annual reports' files in the private storage."""
+    storage = storages["evidence"]
+    try:
+        years = storage.listdir("annual-reports")[0]
+    except FileNotFoundError:
+        return []
+    return [name for year in years for name in storage.listdir(f"annual-reports/{year}")[1]]
+
+
+# -- Content ------------------------------------------------------------------------------------
+
+def test_content_sums_the_plan_by_strategy_and_says_the_grades(plan_2024):
+    with translation.override("en"):
+        report = report_content(plan_2024)
+        outstanding = str(GradeLevel.OUTSTANDING.label)
+    assert report.glance.task_count == 20
+    assert sum(strategy.line.tasks for strategy in report.glance.strategies) == 20
+    assert report.glance.total_budget == "1,000 billion won"
+    assert sorted(task.code for task in report.tasks) == [f"2024-{n:02d}" for n in range(1, 21)]
+    first = next(task for task in report.tasks if task.code == "2024-01")
+    assert first.summary == "성과 요약 1"
+    assert first.grade == outstanding
+    assert first.indicators[0].rate == "80.0%"
+    last = next(task for task in report.tasks if task.code == "2024-20")
+    assert last.summary == "No results were submitted."
+    assert report.evaluation.rows[-1].counts == [5 + 2, 5, 5, 5]  # projects and institutions
+    assert [unit.code for unit in report.evaluation.outstanding][:5] == [
+        "2024-01", "2024-05", "2024-09", "2024-13", "2024-17"]
+    assert report.evaluation.best_metropolitan == ["Incheon Metropolitan City"]
+
+
+def test_content_counts_opinions_and_how_far_they_were_acted_on(plan_2024):
+    opinions = report_content(plan_2024).opinions
+    assert (opinions.issued, opinions.on_tasks, opinions.on_agencies, opinions.answered,
+            opinions.open) == (2, 1, 1, 1, 2)
+    assert (opinions.actions, opinions.implemented, opinions.not_checked) == (2, 1, 1)
+    assert opinions.implemented_rate == "50.0%"
+
+
+def test_content_gives_outcome_indicators_with_their_sources(plan_2024):
+    with translation.override("ko"):
+        outcome = report_content(plan_2024).outcomes[0]
+    assert outcome.name == "지식재산권 무역수지"
+    assert "흑자 전환" in outcome.target and "2026" in outcome.target
+    assert outcome.values[0].source == "한국은행 지식재산권 무역수지(잠정)"
+    assert outcome.source == "제3차 국가지식재산 기본계획"
+
+
+def test_content_takes_the_same_queries_at_75_and_750_tasks(db):
+    counts = []
+    for tasks, year in ((75, 2023), (750, 2024)):
+        plan = reportable(tasks, year=year)
+        with CaptureQueriesContext(connection) as queries:
+            report_content(plan)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 20
+
+
+@pytest.mark.parametrize("state", [RoundState.SUBMISSION, RoundState.EVALUATION])
+def test_no_report_before_the_round_is_approved(db, manager, state):
+    plan = reportable(4, state=state)
+    with pytest.raises(ValidationError, match="not approved yet"):
+        annual_report.generate(plan=plan, user=manager)
+    assert not AnnualReport.objects.exists()
+
+
+def test_no_report_for_a_plan_without_a_round(db, manager):
+    plan = build_plan(3)
+    with pytest.raises(ValidationError, match="has no evaluation round yet"):
+        annual_report.generate(plan=plan, user=manager)
+    assert not AnnualReport.objects.exists()
+
+
+# -- HWPX ---------------------------------------------------------------------------------------
+
+def open_hwpx(data):
+    from hwpx import HwpxDocument
+
+    return HwpxDocument.open(io.BytesIO(data))
+
+
+def test_hwpx_reads_back_with_the_plan_total_a_result_and_a_grade(plan_2024):
+    with translation.override("ko"):
+        report = report_content(plan_2024, language="ko")
+        data = build_hwpx(report)
+        grade = str(GradeLevel.OUTSTANDING.label)
+    document = open_hwpx(data)
+    assert not document.validate().issues
+    text = document.text.plain()
+    assert "1조원" in text  # the plan's total budget
+    assert "성과 요약 7" in text
+    assert grade in text
+    assert all(f"2024-{n:02d}" in text for n in range(1, 21))
+
+
+def test_hwpx_has_a_table_per_strategy_with_its_header(plan_2024):
+    with translation.override("en"):
+        document = open_hwpx(build_hwpx(report_content(plan_2024)))
+    # glance (2), two tables a strategy (5), grades, opinions, one outcome, the appendix
+    assert len(document.tables) == 2 + 2 * 5 + 1 + 1 + 1 + 1
+    tasks, results = document.tables[2], document.tables[3]
+    assert [cell.text for cell in tasks.rows[0].cells] == [
+        "Code", "Task", "Lead agency", "Budget", "Executed", "Status", "Grade"]
+    assert len(tasks.rows) == 1 + 4  # 20 tasks over 5 strategies
+    assert [cell.text for cell in results.rows[0].cells] == [
+        "Code", "Results", "Performance indicators"]
+    assert [row.cells[0].text for row in results.rows[1:]] == [
+        row.cells[0].text for row in tasks.rows[1:]]
+
+
+# -- PDF ----------------------------------------------------------------------------------------
+
+def test_pdf_text_has_korean_every_task_and_the_total(plan_2024, tmp_path):
+    needs_pdf("pdftotext")
+    with translation.override("ko"):
+        data = build_pdf(report_content(plan_2024, language="ko"))
+    text = pdf_text(data, tmp_path)
+    assert "1조원" in text
+    assert "성과 요약 3" in text
+    assert "추진전략" in text
+    assert all(f"2024-{n:02d}" in text for n in range(1, 21))
+
+
+def test_pdf_embeds_its_fonts(plan_2024, tmp_path):
+    needs_pdf("pdffonts")
+    with translation.override("ko"):
+        data = build_pdf(report_content(plan_2024, language="ko"))
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    assert any("Noto-Sans-CJK-KR" in line for line in fonts)
+    assert all(line.split()[-5] == "yes" for line in fonts), fonts  # the emb column
+
+
+def test_pdf_of_a_big_plan_runs_to_many_pages_with_headers_repeated(db, tmp_path):
+    needs_pdf("pdfinfo", "pdftotext")
+    plan = reportable(150)
+    with translation.override("en"):
+        data = build_pdf(report_content(plan))
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                          check=True).stdout
+    pages = int(next(line for line in info.splitlines() if line.startswith("Pages:")).split()[1])
+    assert pages > 5
+    text = pdf_text(data, tmp_path)
+    # A strategy's table of 30 tasks breaks across pages: its header comes again.
+    assert text.count("Lead agency") > 5 + 1
+    assert f"1 / {pages}" in text  # page numbers
+
+
+def test_pdf_first_pages_kept_as_screenshots(plan_2024, tmp_path):
+    needs_pdf("pdftoppm")
+    with translation.override("ko"):
+        data = build_pdf(report_content(plan_2024, language="ko"))
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    prefix = SCREENSHOTS / "annual-report-pdf"
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(path),
+                    str(prefix)], check=True)
+    shots = sorted(SCREENSHOTS.glob("annual-report-pdf-*.png"))
+    assert len(shots) >= 2
+    assert all(shot.stat().st_size > 1000 for shot in shots)
+
+
+def test_pdf_unavailable_says_what_to_install_without_weasyprint(monkeypatch):
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint → ImportError
+    assert "WeasyPrint" in pdf_unavailable.__wrapped__()
+
+
+# -- The services -------------------------------------------------------------------------------
+
+def test_generate_stores_four_files(plan_2024, manager):
+    need(pdf_unavailable())
+    report, reason = annual_report.generate(plan=plan_2024, user=manager)
+    assert reason is None
+    assert report.generated_by == manager and report.generated_at is not None
+    assert all(getattr(report, name) for name, _language, _kind in annual_report.FILES)
+    assert len(report_files()) == 4
+
+
+def test_generating_again_replaces_the_files(plan_2024, manager,
+                                             django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        annual_report.generate(plan=plan_2024, user=manager)
+    first = set(report_files())
+    with django_capture_on_commit_callbacks(execute=True):
+        annual_report.generate(plan=plan_2024, user=manager)
+    assert len(report_files()) == len(first)
+    assert AnnualReport.objects.count() == 1
+
+
+def test_without_the_pdf_engine_only_hwpx_is_stored(plan_2024, manager, monkeypatch):
+    monkeypatch.setattr(annual_report, "pdf_unavailable", lambda: "Pango is missing.")
+    report, reason = annual_report.generate(plan=plan_2024, user=manager)
+    assert reason == "Pango is missing."
+    assert report.hwpx_ko and report.hwpx_en and not report.pdf_ko and not report.pdf_en
+
+
+def test_only_managers_generate(plan_2024, staff):
+    with pytest.raises(PermissionDenied):
+        annual_report.generate(plan=plan_2024, user=staff)
+    assert not AnnualReport.objects.exists()
+
+
+# -- The page -----------------------------------------------------------------------------------
+
+def page(year=2024):
+    return reverse("tracker:annual_report", args=[year])
+
+
+def generated(plan, manager, monkeypatch):
+    """The report generated with HWPX files only (fast): the page's tests need no PDF."""
+    monkeypatch.setattr(annual_report, "pdf_unavailable", lambda: "No PDF in this test.")
+    return annual_report.generate(plan=plan, user=manager)[0]
+
+
+def test_manager_sees_the_status_and_generates(client, plan_2024, manager, english,
+                                               monkeypatch):
+    client.force_login(manager)
+    response = client.get(page())
+    assert response.status_code == 200
+    assert "31 March 2025" in response.content.decode() or "March 31, 2025" in \
+        response.content.decode()
+    monkeypatch.setattr(annual_report, "pdf_unavailable", lambda: "Pango is missing.")
+    response = client.post(reverse("tracker:annual_report_generate", args=[2024]), follow=True)
+    body = response.content.decode()
+    assert "The annual report has been generated." in body
+    assert "Pango is missing." in body  # the PDF's reason, on the page
+    assert "plan-manager" in body  # generated by
+    assert AnnualReport.objects.get(plan=plan_2024).hwpx_ko
+
+
+def test_generate_for_an_unapproved_round_says_so_and_stores_nothing(client, db, manager,
+                                                                     english):
+    reportable(4, state=RoundState.EVALUATION)
+    client.force_login(manager)
+    response = client.post(reverse("tracker:annual_report_generate", args=[2024]), follow=True)
+    assert response.status_code == 200
+    assert "is not approved yet" in response.content.decode()
+    assert not AnnualReport.objects.exists()
+    assert report_files() == []
+
+
+def test_page_refuses_staff_evaluators_and_anonymous(client, plan_2024, staff):
+    for user, status in ((staff, 403), (evaluator("ev-report"), 403)):
+        client.force_login(user)
+        assert client.get(page()).status_code == status
+        assert client.post(reverse("tracker:annual_report_generate",
+                                   args=[2024])).status_code == status
+        assert client.post(reverse("tracker:annual_report_sent", args=[2024]),
+                           {"sent_on": "2025-03-20"}).status_code == status
+    client.logout()
+    response = client.get(page())
+    assert response.status_code == 302 and "login" in response["Location"]
+    assert not AnnualReport.objects.exists()
+
+
+def test_page_queries_do_not_grow_with_the_plan(client, db, manager, monkeypatch,
+                                                django_assert_max_num_queries):
+    client.force_login(manager)
+    for tasks, year in ((75, 2023), (750, 2024)):
+        generated(reportable(tasks, year=year), manager, monkeypatch)
+        with django_assert_max_num_queries(10):
+            assert client.get(page(year)).status_code == 200
+
+
+def download(year, language, kind):
+    return reverse("tracker:annual_report_download", args=[year, f"{language}-{kind}"])
+
+
+def test_manager_downloads_the_files(client, plan_2024, manager, monkeypatch):
+    generated(plan_2024, manager, monkeypatch)
+    client.force_login(manager)
+    response = client.get(download(2024, "ko", "hwpx"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/hwp+zip"
+    assert response["Content-Disposition"] == \
+        'attachment; filename="kipplan-2024-annual-report-ko.hwpx"'
+    assert open_hwpx(b"".join(response.streaming_content)).text.plain()
+    assert client.get(download(2024, "ko", "pdf")).status_code == 404  # not made here
+    assert client.get(download(2024, "fr", "hwpx")).status_code == 404
+
+
+def test_download_is_a_404_for_anyone_but_managers(client, plan_2024, manager, staff,
+                                                   monkeypatch):
+    generated(plan_2024, manager, monkeypatch)
+    for user in (staff, evaluator("ev-download")):
+        client.force_login(user)
+        assert client.get(download(2024, "ko", "hwpx")).status_code == 404
+    client.logout()
+    assert client.get(download(2024, "ko", "hwpx")).status_code == 302
+
+
+def test_mark_as_sent(client, plan_2024, manager, monkeypatch, english):
+    generated(plan_2024, manager, monkeypatch)
+    client.force_login(manager)
+    response = client.post(reverse("tracker:annual_report_sent", args=[2024]),
+                           {"sent_on": "2025-03-20"}, follow=True)
+    assert "The annual report is marked as sent." in response.content.decode()
+    report = AnnualReport.objects.get()
+    assert report.sent_on == datetime.date(2025, 3, 20) and report.sent_marked_by == manager
+    assert annual_report.status_for(plan_2024, today=datetime.date(2025, 4, 30)).overdue is False
+
+
+@pytest.mark.parametrize("day, message", [
+    ("2024-12-31", "is sent after the year has ended"),
+    ("2999-01-01", "cannot be in the future"),
+    ("not a day", "Enter a valid date."),
+])
+def test_mark_as_sent_refuses_bad_days(client, plan_2024, manager, monkeypatch, english, day,
+                                       message):
+    generated(plan_2024, manager, monkeypatch)
+    client.force_login(manager)
+    response = client.post(reverse("tracker:annual_report_sent", args=[2024]), {"sent_on": day})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert AnnualReport.objects.get().sent_on is None
+
+
+def test_mark_as_sent_before_generating_is_refused(plan_2024, manager):
+    with pytest.raises(ValidationError, match="Generate the report"):
+        annual_report.mark_sent(plan=plan_2024, sent_on=datetime.date(2025, 3, 2), user=manager)
+    assert not AnnualReport.objects.exists()
+
+
+def test_status_for_the_dashboard(plan_2024):
+    status = annual_report.status_for(plan_2024, today=datetime.date(2025, 4, 1))
+    assert status.due == datetime.date(2025, 3, 31)
+    assert (status.generated, status.sent, status.overdue) == (False, False, True)
+    assert not annual_report.status_for(plan_2024, today=datetime.date(2025, 3, 31)).overdue
+
+
+def test_status_include_renders(plan_2024, english):
+    from django.template.loader import render_to_string
+
+    with translation.override("en"):
+        html = render_to_string("tracker/_annual_report_status.html", {
+            "annual_report": annual_report.status_for(plan_2024,
+                                                      today=datetime.date(2025, 4, 1))})
+    assert "overdue" in html and "not yet" in html
+
+
+# -- The admin ----------------------------------------------------------------------------------
+
+def test_admin_list_is_the_managers_read_only(client, plan_2024, manager, staff, monkeypatch):
+    generated(plan_2024, manager, monkeypatch)
+    changelist = reverse("admin:tracker_annualreport_changelist")
+    client.force_login(manager)
+    response = client.get(changelist)
+    assert response.status_code == 200
+    assert page(2024) in response.content.decode()
+    report = AnnualReport.objects.get()
+    change = reverse("admin:tracker_annualreport_change", args=[report.pk])
+    assert client.get(change).status_code == 200
+    assert client.post(change, {"sent_on": "2025-01-02"}).status_code == 403
+    assert client.get(reverse("admin:tracker_annualreport_add")).status_code == 403
+    client.force_login(staff)
+    assert client.get(changelist).status_code == 403
+    assert client.get(change).status_code == 403
+    assert AnnualReport.objects.get().sent_on is None
+
+
+
+def test_the_dashboard_shows_managers_the_reports_due_date_generation_and_sending(
+        client, plan_2024, manager, staff, monkeypatch, english):
+    dashboard = reverse("tracker:plan", args=[2024])
+    client.force_login(manager)
+    before = client.get(dashboard)
+    assert before.context["annual_report"].generated_at is None
+    text = " ".join(before.content.decode().split())
+    assert "Annual report to the National Assembly" in text and "not yet" in text
+
+    generated(plan_2024, manager, monkeypatch)
+    annual_report.mark_sent(plan=plan_2024, sent_on=datetime.date(2025, 3, 20), user=manager)
+    status = client.get(dashboard).context["annual_report"]
+    assert status.generated_at is not None and status.sent_on == datetime.date(2025, 3, 20)
+    assert status.due == datetime.date(2025, 3, 31) and not status.overdue
+
+    client.force_login(staff)  # the report is the managers' work
+    response = client.get(dashboard)
+    assert response.context["annual_report"] is None
+    assert "Annual report to the National Assembly" not in response.content.decode()
