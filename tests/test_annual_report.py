@@ -195,14 +195,15 @@ def test_content_takes_the_same_queries_at_75_and_750_tasks(db):
 @pytest.mark.parametrize("state", [RoundState.SUBMISSION, RoundState.EVALUATION])
 def test_no_report_before_the_round_is_approved(db, manager, state):
     plan = reportable(4, state=state)
-    with pytest.raises(ValidationError, match="not approved yet"):
+    with translation.override("en"), pytest.raises(ValidationError, match="not approved yet"):
         annual_report.generate(plan=plan, user=manager)
     assert not AnnualReport.objects.exists()
 
 
 def test_no_report_for_a_plan_without_a_round(db, manager):
     plan = build_plan(3)
-    with pytest.raises(ValidationError, match="has no evaluation round yet"):
+    with (translation.override("en"),
+          pytest.raises(ValidationError, match="has no evaluation round yet")):
         annual_report.generate(plan=plan, user=manager)
     assert not AnnualReport.objects.exists()
 
