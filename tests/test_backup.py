@@ -1,16 +1,21 @@
 """Backup and restore as the README describes it: dumpdata, then loaddata into an empty
 database, loses nothing."""
 
+from datetime import date
+
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management import call_command
+from django.utils import timezone
 
 from tracker.models import (
+    AnnualReport,
     EvidenceFile,
     EvidenceKind,
     PasswordResetRequest,
+    Plan,
     Profile,
     Reminder,
     Result,
@@ -51,6 +56,10 @@ def test_a_whole_plan_survives_dumpdata_and_loaddata_into_an_empty_database(tmp_
         result=Result.objects.order_by("pk").first(), file="2024/1/evidence.pdf",
         name="실적보고서.pdf", kind=EvidenceKind.PDF, size=1024, sha256="0" * 64,
         uploaded_by=get_user_model().objects.get(username="kipo"))
+    # Nor an annual report (generated on demand): the row of one, its files beside the evidence.
+    AnnualReport.objects.create(plan=Plan.objects.get(year=2024),
+                                hwpx_ko="annual-reports/2024/report-ko.hwpx",
+                                generated_at=timezone.now(), sent_on=date(2025, 3, 28))
     before = everything()
     backup = tmp_path / "kipplan-backup.json"
 

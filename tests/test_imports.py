@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from tracker import exports, imports
 from tracker.imports import PlanImportError, import_plan
-from tracker.models import EvaluationRound, Plan, Task
+from tracker.models import BudgetAdvice, EvaluationRound, Opinion, Plan, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -87,14 +87,21 @@ def test_the_exported_plan_imported_into_an_empty_year_is_the_same_plan(admin, f
         Plan.objects.get(year=2024).strategies.values_list("number", "title_ko"))
 
 
+def empty_the_evaluation(year):
+    """The Council's record of a year, which protects its tasks: opinions, advice, the round."""
+    Opinion.objects.filter(plan__year=year).delete()
+    BudgetAdvice.objects.filter(round__plan__year=year).delete()
+    EvaluationRound.objects.filter(plan__year=year).delete()
+
+
 def test_the_exported_plan_imported_back_into_its_emptied_year_is_byte_for_byte_the_same(
     admin
 ):
     exported = export(admin, 2024)
     chains = [row["carried_over"] for row in rows_of(exported)]
-    # The year's evaluation first (its grades keep the Council's record of the tasks), then the
-    # tasks, and with them their links to 2025.
-    EvaluationRound.objects.filter(plan__year=2024).delete()
+    # The year's evaluation first (what followed it, then its grades keep the Council's record of
+    # the tasks), then the tasks, and with them their links to 2025.
+    empty_the_evaluation(2024)
     Task.objects.filter(plan__year=2024).delete()
 
     result = import_plan("plan.csv", exported, 2024)
@@ -190,7 +197,7 @@ def test_an_import_overtaken_by_another_stores_nothing_and_says_so(admin, monkey
     """Two imports of one file into one year at once: the second's checks pass before the
     first writes, and its own writing then finds the plan or the numbers taken."""
     exported = export(admin, 2024)
-    EvaluationRound.objects.filter(plan__year=2024).delete()
+    empty_the_evaluation(2024)
     Task.objects.filter(plan__year=2024).delete()
     checked = imports.check_rows
 

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from tests.factories import PlanFactory, TaskFactory, UserFactory
 from tracker import opinions
@@ -20,6 +21,14 @@ from tracker.models import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The services' messages in English (test_i18n covers Korean); mails are rendered in each
+    recipient's own language whatever is active."""
+    with translation.override("en"):
+        yield
 
 DAY = datetime.date(2025, 4, 1)
 
