@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from tests.factories import (
@@ -38,6 +39,13 @@ from tracker.models import (
 from tracker.round_report import reader_of
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The services' messages in English (test_i18n covers Korean)."""
+    with translation.override("en"):
+        yield
 
 INCREASE, KEEP, CUT, CONDITIONAL = (Recommendation.INCREASE, Recommendation.KEEP,
                                     Recommendation.CUT, Recommendation.CONDITIONAL)

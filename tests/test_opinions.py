@@ -226,7 +226,7 @@ def test_a_bad_status_is_refused(manager, plan, task, staff):
 
 def test_withdrawn_actions_and_closed_opinions_take_no_checks(manager, plan, task, staff):
     action = answered_action(manager, plan, task, staff)
-    answer(action.opinion, staff)  # withdraws it
+    answer(action.opinion, staff, ("다른 조치", DAY + datetime.timedelta(days=90)))  # drops it
     with pytest.raises(ValidationError, match="withdrawn"):
         opinions.check_action(action=action, status="implemented", note="", user=manager)
     current = action.opinion.actions.get(withdrawn_at__isnull=True)
@@ -234,6 +234,43 @@ def test_withdrawn_actions_and_closed_opinions_take_no_checks(manager, plan, tas
     with pytest.raises(ValidationError, match="closed"):
         opinions.report_action(action=current, status="implemented", note="", user=staff)
     assert not ActionCheck.objects.exists()
+
+
+def test_a_revision_keeps_unchanged_actions_with_their_checks_and_withdraws_the_rest(
+        manager, plan, task, staff):
+    kept = answered_action(manager, plan, task, staff)
+    opinions.report_action(action=kept, status="implemented", note="", user=staff)
+    opinions.check_action(action=kept, status="implemented", note="", user=manager)
+    first = kept.answer
+    dropped = ("삭제될 조치", DAY + datetime.timedelta(days=30))
+    second = answer(kept.opinion, staff, (kept.description, kept.due_on), dropped)
+    gone = second.actions.get(description="삭제될 조치")
+
+    third = answer(kept.opinion, staff, ("새 조치", DAY + datetime.timedelta(days=120)),
+                   (kept.description, kept.due_on))
+
+    kept.refresh_from_db()
+    gone.refresh_from_db()
+    assert kept.withdrawn_at is None and kept.answer == third and kept.number == 2
+    assert kept.checks.count() == 2  # its statuses go on with it
+    assert gone.withdrawn_at is not None  # on record, withdrawn
+    assert [a.description for a in third.actions.order_by("number")] == ["새 조치",
+                                                                         kept.description]
+    assert list(kept.opinion.answers.order_by("pk")) == [first, second, third]
+
+
+def test_an_answer_from_a_stale_page_is_refused(manager, plan, task, staff, make_staff):
+    opinion = issue(plan, manager, task=task)
+    first = answer(opinion, staff)
+    colleague = make_staff(task.lead_agency, username="colleague")
+    opinions.answer_opinion(opinion=opinion, text="동료의 개정안", user=colleague,
+                            actions=[("동료 조치", DAY)], revises=first.pk)
+
+    with pytest.raises(ValidationError, match="after you opened this page"):
+        opinions.answer_opinion(opinion=opinion, text="늦은 개정안", user=staff,
+                                actions=[("늦은 조치", DAY)], revises=first.pk)
+    assert opinion.answers.count() == 2
+    assert not opinion.actions.filter(description="늦은 조치").exists()
 
 
 def test_only_managers_close_and_only_once(manager, plan, task, staff):

@@ -269,3 +269,47 @@ def test_the_plan_filter_takes_the_opinions_carried_into_the_plan(client, manage
     assert list(response.context["cl"].result_list) == [opinion]
     empty = client.get(reverse("admin:tracker_opinion_changelist") + "?year=1999")
     assert list(empty.context["cl"].result_list) == []
+
+
+def test_a_supporting_agencys_staff_see_the_task_but_not_the_lead_agencys_opinion(
+        client, staff, opinion, task, other_agency, outsider):
+    task.supporting_agencies.add(other_agency)
+    action = action_of(opinion, staff)
+    client.force_login(outsider)
+
+    assert list(client.get(urls(opinion, action)["list"]).context["cl"].result_list) == []
+    assert client.get(urls(opinion, action)["answer"]).status_code == 404
+    page = client.get(reverse("tracker:task_detail", args=[task.plan.year, task.number]))
+    assert page.status_code == 200 and opinion.text not in page.content.decode()
+
+
+@pytest.mark.parametrize("year", ["²", "9" * 5000, "-1", "2024x"])
+def test_a_tampered_year_filter_lists_nothing(client, manager, opinion, year):
+    client.force_login(manager)
+
+    response = client.get(reverse("admin:tracker_opinion_changelist"), {"year": year})
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []
+
+
+def test_the_answer_page_refuses_a_plan_submitted_meanwhile(client, staff, make_staff, opinion,
+                                                           english):
+    first = action_of(opinion, staff).answer
+    form = {"text": "늦은 개정안", "revises": str(first.pk),
+            "actions-TOTAL_FORMS": "1", "actions-INITIAL_FORMS": "0",
+            "actions-MIN_NUM_FORMS": "1", "actions-MAX_NUM_FORMS": "1000",
+            "actions-0-description": "늦은 조치", "actions-0-due_on": DAY.isoformat()}
+    colleague = make_staff(opinion.task.lead_agency, username="colleague")
+    client.force_login(colleague)
+    assert client.post(urls(opinion, first.actions.get())["answer"],
+                       {**form, "text": "동료의 개정안",
+                        "actions-0-description": "동료 조치"}).status_code == 302
+
+    client.force_login(staff)
+    response = client.post(urls(opinion, first.actions.get())["answer"], form)
+
+    assert response.status_code == 200
+    assert "after you opened this page" in response.content.decode()
+    assert not OpinionAnswer.objects.filter(text="늦은 개정안").exists()
+    assert opinion.answers.count() == 2

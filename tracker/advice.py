@@ -351,10 +351,10 @@ def workbook(round: EvaluationRound, reader):
     summary = advice_summary(round, reader)
     projects = advised_projects(round, reader)
     sheets = [(name, summary_sheet(table.heading, table.rows, summary.total))
-              for name, table in zip(["by strategy", "by agency", "by grade"], summary.tables,
-                                     strict=True)]
-    return xlsx_workbook([*sheets, ("projects", project_sheet(projects,
-                                                              manager=reader.manager))])
+              for name, table in zip([_("by strategy"), _("by agency"), _("by grade")],
+                                     summary.tables, strict=True)]
+    return xlsx_workbook([*sheets, (_("projects"), project_sheet(projects,
+                                                                 manager=reader.manager))])
 
 
 # -- The page -----------------------------------------------------------------------------------

@@ -102,16 +102,17 @@ def answering_staff(agency_id: int):
 # -- Reads ----------------------------------------------------------------------------------------
 
 def visible_to(user, opinions: QuerySet | None = None) -> QuerySet:
-    """Every opinion for plan managers and superusers; for agency staff, the opinions on the
-    tasks they see or on their agencies (with sub-agencies); none for anyone else."""
+    """Every opinion for plan managers and superusers; for agency staff, the opinions their
+    agencies (with sub-agencies) answer: on the tasks they lead, or on the agencies
+    themselves; none for anyone else."""
     opinions = Opinion.objects.all() if opinions is None else opinions
     if not getattr(user, "is_active", False) or is_evaluator(user):
         return opinions.none()
     if sees_every_task(user) or can_manage(user):
         return opinions
     agencies = member_agency_ids(user)
-    tasks = Task.objects.visible_to(user).values("pk")
-    return opinions.filter(Q(task__in=tasks) | Q(agency_id__in=agencies))
+    # The answering agency's own: not a supporting agency's, though it sees the task.
+    return opinions.filter(Q(task__lead_agency_id__in=agencies) | Q(agency_id__in=agencies))
 
 
 def of_plan(plan: Plan, opinions: QuerySet | None = None) -> QuerySet:
@@ -283,15 +284,28 @@ def _check_open(opinion: Opinion) -> None:
             "day": timezone.localdate(opinion.closed_at).isoformat()})
 
 
-def answer_opinion(*, opinion: Opinion, text: str, actions: list, user) -> OpinionAnswer:
+NOT_GIVEN = object()
+
+
+def answer_opinion(*, opinion: Opinion, text: str, actions: list, user,
+                   revises=NOT_GIVEN) -> OpinionAnswer:
     """The agency's improvement plan: ``actions`` is a list of (description, due_on). A revised
-    plan is a new answer; the actions in force of the previous one are marked withdrawn."""
+    plan is a new answer: an action in force that it keeps unchanged (the same description and
+    due date) goes on in it with its statuses and checks; the others in force are marked
+    withdrawn and stay on record. ``revises`` is the id of the answer the form was opened on
+    (None: none yet): if another was submitted since, nothing is saved."""
     with transaction.atomic():
         opinion = _locked(opinion)
         if not can_answer(user, opinion):
             raise ValidationError(_("Only the staff of the agency the opinion is addressed to "
                                     "answer it."))
         _check_open(opinion)
+        latest = opinion.answers.order_by("-submitted_at", "-pk").first()
+        if revises is not NOT_GIVEN and (latest.pk if latest else None) != revises:
+            raise ValidationError(_(
+                "Another improvement plan was submitted at %(when)s, after you opened this "
+                "page. Nothing was saved: read it, then revise it.") % {
+                "when": timezone.localtime(latest.submitted_at).strftime("%Y-%m-%d %H:%M")})
         if not text.strip():
             raise ValidationError({"text": _("Write the improvement plan.")})
         if not actions:
@@ -304,18 +318,24 @@ def answer_opinion(*, opinion: Opinion, text: str, actions: list, user) -> Opini
                 raise ValidationError(_(
                     "Action %(number)s: its due date cannot be before the opinion was issued "
                     "(%(day)s).") % {"number": number, "day": opinion.issued_on.isoformat()})
-        now = timezone.now()
-        ImprovementAction.objects.filter(opinion=opinion, withdrawn_at__isnull=True).update(
-            withdrawn_at=now)
+        in_force = {(action.description, action.due_on): action for action in
+                    opinion.actions.filter(withdrawn_at__isnull=True).order_by("-pk")}
         answer = OpinionAnswer(opinion=opinion, text=text.strip(), submitted_by=user)
         answer.full_clean()
         answer.save()
         for number, (description, due_on) in enumerate(actions, start=1):
+            action = in_force.pop((description.strip(), due_on), None)
+            if action is not None:  # kept as it was: it goes on, with its history
+                action.answer, action.number = answer, number
+                action.save(update_fields=["answer", "number"])
+                continue
             action = ImprovementAction(opinion=opinion, answer=answer, number=number,
                                        description=description.strip(), due_on=due_on,
                                        created_by=user)
             action.full_clean()
             action.save()
+        ImprovementAction.objects.filter(pk__in=[a.pk for a in in_force.values()]).update(
+            withdrawn_at=timezone.now())
     return answer
 
 

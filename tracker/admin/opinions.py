@@ -75,7 +75,8 @@ class PlanFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        plan = Plan.objects.filter(year=int(value)).first() if value.isdigit() else None
+        valid = value.isascii() and value.isdigit() and len(value) <= 5  # a year, no more
+        plan = Plan.objects.filter(year=int(value)).first() if valid else None
         return opinions.of_plan(plan, queryset) if plan else queryset.none()
 
 
@@ -107,6 +108,8 @@ class IssueForm(forms.ModelForm):
 
 class AnswerForm(forms.Form):
     text = forms.CharField(label=gettext_lazy("Improvement plan"), widget=forms.Textarea)
+    # The answer the page was opened on: a plan submitted meanwhile is not overwritten.
+    revises = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class ActionForm(forms.Form):
@@ -116,7 +119,8 @@ class ActionForm(forms.Form):
                              widget=forms.DateInput(attrs={"type": "date"}))
 
 
-ActionFormSet = forms.formset_factory(ActionForm, extra=2, min_num=1, validate_min=True)
+ActionFormSet = forms.formset_factory(ActionForm, extra=2, min_num=1, validate_min=True,
+                                     can_delete=True)  # a revision may drop an action
 
 
 class StatusForm(forms.Form):
@@ -262,14 +266,16 @@ class OpinionAdmin(admin.ModelAdmin):
         initial = ([{"description": a.description, "due_on": a.due_on}
                     for a in latest.actions.filter(withdrawn_at__isnull=True)]
                    if latest else [])
-        form = AnswerForm(request.POST or None, initial={"text": latest.text if latest else ""})
+        form = AnswerForm(request.POST or None, initial={
+            "text": latest.text if latest else "", "revises": latest.pk if latest else None})
         formset = ActionFormSet(request.POST or None, initial=initial, prefix="actions")
         if request.method == "POST" and form.is_valid() and formset.is_valid():
             actions = [(f.cleaned_data["description"], f.cleaned_data["due_on"])
-                       for f in formset if f.cleaned_data]
+                       for f in formset if f.cleaned_data and not f.cleaned_data.get("DELETE")]
             try:
                 opinions.answer_opinion(opinion=opinion, text=form.cleaned_data["text"],
-                                        actions=actions, user=request.user)
+                                        actions=actions, user=request.user,
+                                        revises=form.cleaned_data["revises"])
             except ValidationError as error:
                 form.add_error(None, error.messages)
             else:
