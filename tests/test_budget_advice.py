@@ -456,16 +456,16 @@ def test_the_xlsx_has_the_sums_and_the_projects(client, advised, manager, korean
     sheets, order = sheets_of(response)
 
     assert response["Content-Disposition"].endswith('kipplan-2024-budget-advice.xlsx"')
-    assert order == ["by strategy", "by agency", "by grade", "projects"]
-    assert [row[1:] for row in sheets["by strategy"][1:]] == [[2, 0, 0, 0, 2], [0, 1, 0, 1, 2],
+    assert order == ["추진전략별", "기관별", "등급별", "과제"]
+    assert [row[1:] for row in sheets["추진전략별"][1:]] == [[2, 0, 0, 0, 2], [0, 1, 0, 1, 2],
                                                              [2, 1, 0, 1, 4]]
-    assert {row[0]: row[1:] for row in sheets["by agency"][1:]} == {
+    assert {row[0]: row[1:] for row in sheets["기관별"][1:]} == {
         "특허청": [1, 1, 0, 0, 2], "문화체육관광부": [1, 0, 0, 1, 2],
         str(advice.advice_summary(advised, reader_of(manager, advised)).total.label):
             [2, 1, 0, 1, 4]}
-    assert [row[1:] for row in sheets["by grade"][1:]] == [
+    assert [row[1:] for row in sheets["등급별"][1:]] == [
         [1, 0, 0, 0, 1], [1, 0, 0, 0, 1], [0, 1, 0, 0, 1], [0, 0, 0, 1, 1], [2, 1, 0, 1, 4]]
-    projects = sheets["projects"]
+    projects = sheets["과제"]
     assert len(projects) == 5
     assert [row[0] for row in projects[1:]] == [
         Task.objects.get(number=n).code for n in (17, 18, 19, 20)]
@@ -478,7 +478,7 @@ def test_the_xlsx_has_the_sums_and_the_projects(client, advised, manager, korean
 def test_staff_xlsx_holds_their_agencys_projects_only(client, approved, staff):
     client.force_login(staff)
 
-    sheets, _order = sheets_of(client.get(xlsx_url()))
+    sheets, _order = sheets_of(client.get(xlsx_url(), HTTP_ACCEPT_LANGUAGE="en"))
 
     assert [row[5] for row in sheets["projects"][1:]] == [REASONS[17], REASONS[18]]
     assert len(sheets["projects"][0]) == 7  # no panel mean
