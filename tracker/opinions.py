@@ -134,7 +134,8 @@ def answer_overdue(opinions: QuerySet, today: datetime.date) -> QuerySet:
     return only_open(opinions).filter(answer_due__lt=today).exclude(_answered())
 
 
-def _latest(by=None):
+def latest_checks(by=None):
+    """An action's checks, latest first (of one side, ``by``, when given), for a subquery."""
     checks = ActionCheck.objects.filter(action_id=OuterRef("pk"))
     if by is not None:
         checks = checks.filter(by=by)
@@ -153,11 +154,11 @@ def with_action_status(actions: QuerySet) -> QuerySet:
     ``council_status`` (each side's latest, with ``..._label`` in the active language), and
     when each side last checked."""
     return actions.annotate(
-        latest_status=Subquery(_latest().values("status")[:1]),
-        agency_status=Subquery(_latest(CheckedBy.AGENCY).values("status")[:1]),
-        agency_checked_at=Subquery(_latest(CheckedBy.AGENCY).values("checked_at")[:1]),
-        council_status=Subquery(_latest(CheckedBy.COUNCIL).values("status")[:1]),
-        council_checked_at=Subquery(_latest(CheckedBy.COUNCIL).values("checked_at")[:1]),
+        latest_status=Subquery(latest_checks().values("status")[:1]),
+        agency_status=Subquery(latest_checks(CheckedBy.AGENCY).values("status")[:1]),
+        agency_checked_at=Subquery(latest_checks(CheckedBy.AGENCY).values("checked_at")[:1]),
+        council_status=Subquery(latest_checks(CheckedBy.COUNCIL).values("status")[:1]),
+        council_checked_at=Subquery(latest_checks(CheckedBy.COUNCIL).values("checked_at")[:1]),
     ).annotate(agency_status_label=_label("agency_status"),
                council_status_label=_label("council_status"))
 
@@ -168,7 +169,7 @@ def overdue_actions(today: datetime.date, actions: QuerySet | None = None) -> Qu
     actions = ImprovementAction.objects.all() if actions is None else actions
     return (actions.filter(opinion__closed_at__isnull=True, withdrawn_at__isnull=True,
                            due_on__lt=today)
-            .annotate(current_status=Subquery(_latest().values("status")[:1]))
+            .annotate(current_status=Subquery(latest_checks().values("status")[:1]))
             .filter(Q(current_status__isnull=True)
                     | ~Q(current_status=ActionStatus.IMPLEMENTED)))
 

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from .. import round_report
 from ..i18n import english_active, localized, localized_pair
 from ..models import (
-    ActionCheck,
     ActionStatus,
     AgencyKind,
     CheckedBy,
@@ -42,6 +41,7 @@ from ..models import (
 )
 from ..money import format_millions, format_won
 from ..names import names_for
+from ..opinions import latest_checks
 
 
 def check_reportable(plan: Plan):
@@ -441,8 +441,7 @@ def opinions_of(plan: Plan) -> Opinions:
         answered=Count("pk", filter=Q(Exists(OpinionAnswer.objects.filter(
             opinion=OuterRef("pk"))))),
         closed=Count("pk", filter=Q(closed_at__isnull=False)))
-    latest = (ActionCheck.objects.filter(action=OuterRef("pk"), by=CheckedBy.COUNCIL)
-              .order_by("-checked_at", "-pk").values("status")[:1])
+    latest = latest_checks(CheckedBy.COUNCIL).values("status")[:1]
     actions = (ImprovementAction.objects.filter(opinion__plan=plan, withdrawn_at__isnull=True)
                .annotate(checked=Subquery(latest))
                .aggregate(actions=Count("pk"),
