@@ -27,6 +27,11 @@ KIPPLAN_EVIDENCE_ENDPOINT_URL  the endpoint of S3-compatible storage (https://s3
                       Amazon S3 when unset
 AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION  the bucket's credentials and
                       region, read by boto3 itself
+REDIS_URL             redis://host:6379/0: the cache in Redis, shared by every app server; local
+                      memory in each process by default
+KIPPLAN_PAGE_CACHE    "0" turns off the cache of rendered pages (on by default; tracker.page_cache)
+KIPPLAN_PAGE_CACHE_SECONDS  how long a rendered page is kept at most (86400, a day)
+KIPPLAN_CACHE_ENTRIES  the pages kept in local memory, per process (300)
 """
 
 import os
@@ -234,6 +239,21 @@ KIPPLAN_EVALUATION = {
 KIPPLAN_EVIDENCE_MAX_MB = int(os.environ.get("KIPPLAN_EVIDENCE_MAX_MB", "20"))
 # Where the links in emails point: the site as its users reach it.
 KIPPLAN_SITE_URL = os.environ.get("KIPPLAN_SITE_URL", "http://127.0.0.1:8000")
+
+# The cache (Django's cache framework): rendered pages, keyed by the data's revision so that
+# none is ever served after the data behind it changed (tracker.page_cache). Local memory in each
+# process by default, bounded by its number of entries (the least recently used go first);
+# Redis, through Django's own backend, where several app servers share one database: give it a
+# maxmemory and the allkeys-lru policy to bound it.
+KIPPLAN_PAGE_CACHE = env_bool("KIPPLAN_PAGE_CACHE", default=True)
+KIPPLAN_PAGE_CACHE_SECONDS = int(os.environ.get("KIPPLAN_PAGE_CACHE_SECONDS", "86400"))
+KIPPLAN_CACHE_ENTRIES = int(os.environ.get("KIPPLAN_CACHE_ENTRIES", "300"))
+if os.environ.get("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": "kipplan"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "LOCATION": "kipplan", "OPTIONS": {"MAX_ENTRIES": KIPPLAN_CACHE_ENTRIES}}}
 
 # Korean is the default; English is the other language.
 LANGUAGE_CODE = "ko"

@@ -150,3 +150,12 @@ def pytest_sessionfinish(session, exitstatus):
     if location.parent == Path(tempfile.gettempdir()) and location.name.startswith(
             "kipplan-evidence-"):
         shutil.rmtree(location, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with no cached page (tracker.page_cache): a test's settings or clock
+    may differ from the last one's while its data's revision happens to read the same."""
+    from django.core.cache import cache
+
+    cache.clear()

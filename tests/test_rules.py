@@ -14,6 +14,7 @@ from tests.factories import (
     ProgressUpdateFactory,
     StrategyFactory,
     TaskFactory,
+    rendered,
 )
 from tracker import reminders
 from tracker.models import Status, Task, end_of
@@ -86,8 +87,8 @@ def test_a_finished_task_is_not_overdue_anywhere_for_a_milestone_left_open(
 def stale_everywhere(client, plan, staff, manager):
     """The tasks each place calls stale today, by number."""
     client.force_login(manager)
-    dashboard = client.get(reverse("tracker:plan", args=[plan.year])).context
-    listed = client.get(reverse("tracker:task_list", args=[plan.year]), {"stale": "yes"})
+    dashboard = rendered(client, reverse("tracker:plan", args=[plan.year])).context
+    listed = rendered(client, reverse("tracker:task_list", args=[plan.year]), {"stale": "yes"})
     client.force_login(staff)
     admin = client.get(reverse("admin:tracker_task_changelist"),
                        {"reported": "stale", "plan__id__exact": plan.pk})

@@ -8,12 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from . import advice, round_report
+from .page_cache import CachedPageMixin
 from .views import PlanMixin, fields_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class BudgetAdviceView(PlanMixin, TemplateView):
+class BudgetAdviceView(CachedPageMixin, PlanMixin, TemplateView):
     """The advice summed by strategy, by lead agency and by grade, and each advised project
     with its recommendation and reason."""
 

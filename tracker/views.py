@@ -22,6 +22,7 @@ from .evaluation import is_evaluator
 from .filters import TaskFilter
 from .forms import AsOfForm
 from .models import Agency, Plan, StrategicTechnology, Task
+from .page_cache import CachedPageMixin
 
 MAX_SMALL = 32767  # years and task numbers are small integers in the database
 
@@ -120,7 +121,7 @@ def fields_of(page):
     return {field.name: getattr(page, field.name) for field in dataclasses.fields(page)}
 
 
-class DashboardView(PlanMixin, TemplateView):
+class DashboardView(CachedPageMixin, PlanMixin, TemplateView):
     template_name = "tracker/dashboard.html"
 
     def get_template_names(self):
@@ -152,7 +153,7 @@ class DashboardView(PlanMixin, TemplateView):
                                         annual_report=annual_report, **kwargs)
 
 
-class TaskListView(PlanMixin, FilterView):
+class TaskListView(CachedPageMixin, PlanMixin, FilterView):
     filterset_class = TaskFilter
     template_name = "tracker/task_list.html"
     paginate_by = 50
@@ -176,6 +177,7 @@ class TaskExportView(TaskListView):
 
     paginate_by = None
     format = "csv"
+    page_cache = False  # streamed, never stored
 
     def get(self, request, *args, **kwargs):
         filterset = self.get_filterset(self.get_filterset_class())
@@ -196,7 +198,7 @@ class TaskExportView(TaskListView):
         return response
 
 
-class TaskDetailView(PlanMixin, DetailView):
+class TaskDetailView(CachedPageMixin, PlanMixin, DetailView):
     """A task, and its year-end results once its plan has an evaluation round. The plan and its
     round come with the task, in the task's query."""
 
@@ -217,9 +219,10 @@ class TaskDetailView(PlanMixin, DetailView):
 
     @cached_property
     def plan(self):
-        return self.object.plan
+        return self.task.plan
 
-    def get_object(self, queryset=None):
+    @cached_property
+    def task(self):
         if not 1 <= self.kwargs["number"] <= MAX_SMALL:
             raise Http404(_("No task with that number."))
         tasks = round_report.with_grades(
@@ -231,6 +234,9 @@ class TaskDetailView(PlanMixin, DetailView):
         task = get_object_or_404(tasks, number=self.kwargs["number"])
         task.plan.has_tasks = True  # as PlanMixin annotates it: this one has
         return task
+
+    def get_object(self, queryset=None):
+        return self.task
 
     @cached_property
     def public(self):
@@ -258,7 +264,7 @@ class TaskDetailView(PlanMixin, DetailView):
             Q(task=task) | Q(carried_to=task)), timezone.localdate())
 
 
-class YearsView(PageAccessMixin, TemplateView):
+class YearsView(CachedPageMixin, PageAccessMixin, TemplateView):
     """The plans side by side, year by year."""
 
     template_name = "tracker/years.html"
@@ -268,7 +274,7 @@ class YearsView(PageAccessMixin, TemplateView):
         return super().get_context_data(**fields_of(page), **kwargs)
 
 
-class AgencyListView(PlanMixin, TemplateView):
+class AgencyListView(CachedPageMixin, PlanMixin, TemplateView):
     template_name = "tracker/agency_list.html"
 
     def get_context_data(self, **kwargs):
@@ -276,7 +282,7 @@ class AgencyListView(PlanMixin, TemplateView):
             cards=reports.agency_cards(self.plan_tasks(), self.moment), **kwargs)
 
 
-class AgencyDetailView(PlanMixin, DetailView):
+class AgencyDetailView(CachedPageMixin, PlanMixin, DetailView):
     model = Agency
     template_name = "tracker/agency_detail.html"
     context_object_name = "agency"
@@ -304,7 +310,7 @@ class AgencyDetailView(PlanMixin, DetailView):
             | Q(carried_to__lead_agency=agency)), timezone.localdate())
 
 
-class TechnologyListView(PlanMixin, TemplateView):
+class TechnologyListView(CachedPageMixin, PlanMixin, TemplateView):
     template_name = "tracker/technology_list.html"
 
     def get_context_data(self, **kwargs):
@@ -312,7 +318,7 @@ class TechnologyListView(PlanMixin, TemplateView):
             cards=reports.technology_cards(self.plan_tasks(), self.moment), **kwargs)
 
 
-class TechnologyDetailView(PlanMixin, DetailView):
+class TechnologyDetailView(CachedPageMixin, PlanMixin, DetailView):
     model = StrategicTechnology
     template_name = "tracker/technology_detail.html"
     context_object_name = "technology"
@@ -322,7 +328,7 @@ class TechnologyDetailView(PlanMixin, DetailView):
         return super().get_context_data(**fields_of(page), **kwargs)
 
 
-class EvaluationView(PlanMixin, TemplateView):
+class EvaluationView(CachedPageMixin, PlanMixin, TemplateView):
     """The plan's year-end evaluation: its round, the results submitted by agency, the
     evaluators' progress, the spread of the panel means and the grades, each shown only to
     whom may read it (tracker.round_report.reader_of)."""

@@ -3,7 +3,8 @@ kipplan's models, by role: the plan and what it is made of (``plans``), tasks an
 with the rules they are read by (``tasks``), a task's history (``history``), the year-end
 evaluation (``evaluation``) and the results it grades (``results``), what follows it (opinions,
 budget advice, the annual report: ``follow_up``), and users' memberships,
-settings, reminders and password reset requests (``people``). Their fixed choices are in
+settings, reminders and password reset requests (``people``); the data's revision, which
+keys the cached pages (``revision``). Their fixed choices are in
 ``tracker.choices``.
 """
 
@@ -51,6 +52,7 @@ from .results import (
     Result,
     ResultState,
 )
+from .revision import Revision
 from .tasks import (
     Milestone,
     Task,
@@ -70,7 +72,7 @@ __all__ = [
     "Agency", "AgencyKind", "AgencyMembership", "AgencyName", "ContributionNote",
     "EvaluationRound", "FigureKind", "Grade", "GradeLevel", "Indicator", "IndicatorValue",
     "KeyTask", "Milestone", "MilestoneChange", "PasswordResetRequest", "Plan", "Profile",
-    "ProgressUpdate", "Reminder", "ReviewAssessment", "ReviewLight", "RoundState", "StateSource",
-    "Status", "StrategicTechnology", "Strategy", "Task", "TrafficLight", "end_of", "key_task_code",
-    "overdue_condition", "reporting_period", "stale_condition", "task_code",
+    "ProgressUpdate", "Reminder", "Revision", "ReviewAssessment", "ReviewLight", "RoundState",
+    "StateSource", "Status", "StrategicTechnology", "Strategy", "Task", "TrafficLight", "end_of",
+    "key_task_code", "overdue_condition", "reporting_period", "stale_condition", "task_code",
 ]

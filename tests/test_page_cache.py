@@ -1,0 +1,436 @@
+"""The cached pages (tracker.page_cache): served again only while nothing they depend on changed,
+each user's their own, with this request's CSRF token, and a bounded cache. The write paths are
+tested in test_page_cache_writes.py; the roles, warm, in test_evaluation_permissions.py."""
+
+import re
+import resource
+from datetime import datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages import constants, get_messages
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.core.cache import cache, caches
+from django.db import connection, transaction
+from django.http import HttpResponse, QueryDict
+from django.test import Client, RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from tests.factories import TaskFactory
+from tracker import page_cache
+from tracker.models import Plan, Revision, Task
+
+HEADER = page_cache.HEADER
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+def get(client, url, **extra):
+    return client.get(url, HTTP_ACCEPT_LANGUAGE=extra.pop("language", "en"), **extra)
+
+
+def without_csrf(response):
+    """The page less its CSRF tokens, which differ on every response (masked anew)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+def dashboard(plan):
+    return reverse("tracker:plan", args=[plan.year])
+
+
+def token():
+    return Revision.objects.get(pk=1).token
+
+
+# -- The revision -------------------------------------------------------------------------------
+
+def test_every_write_replaces_the_token_in_its_own_transaction(task):
+    before = token()
+
+    Task.objects.filter(pk=task.pk).update(title_en="Renamed")
+
+    assert token() != before
+
+
+def test_a_write_rolled_back_takes_its_new_token_back(task):
+    before = token()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Task.objects.filter(pk=task.pk).update(title_en="Never")
+        assert token() != before  # seen inside the transaction...
+        raise RuntimeError
+
+    assert token() == before  # ...and gone with it
+
+
+def test_reads_leave_the_token_alone(task):
+    before = token()
+
+    list(Task.objects.all())
+    Task.objects.count()
+
+    assert token() == before
+
+
+@pytest.mark.parametrize(("sql", "table"), [
+    ('INSERT INTO "tracker_task" ("a") VALUES (%s)', "tracker_task"),
+    ('UPDATE "tracker_task" SET "a" = %s', "tracker_task"),
+    ('DELETE FROM "tracker_milestone" WHERE "id" IN (%s)', "tracker_milestone"),
+    ('TRUNCATE "tracker_task", "tracker_plan" RESTART IDENTITY CASCADE;', "tracker_task"),
+    ('SELECT "tracker_task"."id" FROM "tracker_task" FOR UPDATE', ""),
+    ('SELECT "tracker_task"."id" FROM "tracker_task"', None),
+    ('UPDATE "auth_user" SET "last_login" = %s WHERE "auth_user"."id" = %s', None),
+    ("SAVEPOINT s1", None),
+    ("\n   /* why */ -- and how\n update tracker_task set a = 1", "tracker_task"),
+    ("WITH x AS (SELECT 1) UPDATE tracker_task SET a = 1", ""),
+    ('TRUNCATE TABLE "tracker_plan"', "tracker_plan"),
+    ("CREATE INDEX i ON tracker_task (a)", ""),
+    ('select "id" from "tracker_task" for update', ""),
+    ("", ""),
+])
+def test_the_statements_that_write_are_told_from_those_that_read(sql, table):
+    assert page_cache.table_written(sql) == table
+
+
+def test_composed_sql_counts_as_a_write(task):
+    before = token()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg import sql
+
+            cursor.execute(sql.SQL("UPDATE {} SET title_en = %s").format(
+                sql.Identifier("tracker_task")), ["Composed"])
+        else:
+            pytest.skip("composed SQL is psycopg's")
+
+    assert token() != before
+
+
+def test_a_login_does_not_change_the_pages(client, manager, task):
+    before = token()
+
+    client.force_login(manager)
+
+    assert token() == before
+
+
+# -- Hits and misses ----------------------------------------------------------------------------
+
+def test_a_page_is_served_again_from_the_cache_until_the_data_changes(client, manager, task):
+    client.force_login(manager)
+    url = dashboard(task.plan)
+
+    first, second = get(client, url), get(client, url)
+    Plan.objects.filter(pk=task.plan_id).update(title_en="The renamed plan")
+    third = get(client, url)
+
+    assert [r[HEADER] for r in (first, second, third)] == ["miss", "hit", "miss"]
+    assert without_csrf(second) == without_csrf(first)
+    assert "The renamed plan" in third.content.decode()
+    assert "The renamed plan" not in second.content.decode()
+
+
+def test_a_hit_reads_only_the_session_and_the_user(client, manager, task):
+    client.force_login(manager)
+    url = reverse("tracker:task_list", args=[task.plan.year])
+    get(client, url)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = get(client, url)
+
+    assert response[HEADER] == "hit"
+    # The session and the user, read with the token (kipplan.auth): as a trivial page.
+    assert len(queries) == 2, [q["sql"] for q in queries]
+
+
+def test_a_visitors_hit_reads_only_the_token(client, task, settings):
+    settings.KIPPLAN_PUBLIC_PAGES = True
+    url = reverse("tracker:task_list", args=[task.plan.year])
+    get(client, url)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = get(client, url)
+
+    assert response[HEADER] == "hit"
+    assert [q["sql"] for q in queries] == [page_cache.TOKEN]
+
+
+def test_a_miss_costs_no_query_more_than_an_uncached_page(client, manager, task):
+    client.force_login(manager)
+    url = dashboard(task.plan)
+    with override_settings(KIPPLAN_PAGE_CACHE=False), CaptureQueriesContext(connection) as plain:
+        assert HEADER not in get(client, url)
+
+    with CaptureQueriesContext(connection) as cached:
+        assert get(client, url)[HEADER] == "miss"
+
+    assert len(cached) == len(plain)  # the token comes with the user
+
+
+@override_settings(KIPPLAN_PAGE_CACHE=False)
+def test_the_cache_can_be_turned_off(client, manager, task):
+    client.force_login(manager)
+
+    responses = [get(client, dashboard(task.plan)) for _ in range(2)]
+
+    assert all(HEADER not in response for response in responses)
+
+
+@pytest.mark.parametrize("name", ["task_export_csv", "task_export_xlsx"])
+def test_exports_are_never_stored(client, manager, task, name):
+    client.force_login(manager)
+
+    response = get(client, reverse(f"tracker:{name}", args=[task.plan.year]))
+
+    assert response.status_code == 200 and HEADER not in response
+    assert not cache._cache  # nothing stored
+
+
+def test_a_page_that_is_not_found_or_refused_is_not_stored(client, manager, staff, task):
+    client.force_login(manager)
+    missing = reverse("tracker:task_detail", args=[task.plan.year, 999])
+    assert get(client, missing).status_code == 404
+    client.force_login(staff)
+    hidden = TaskFactory(plan=task.plan, number=40, strategy=task.strategy)
+    assert get(client, reverse("tracker:task_detail", args=[task.plan.year, hidden.number])
+               ).status_code == 404
+
+    assert not cache._cache
+
+
+# -- What the key holds --------------------------------------------------------------------------
+
+def test_each_user_has_their_own_pages(client, manager, make_staff, agency, task):
+    other = make_staff(agency, username="second-manager")
+    other.groups.set(manager.groups.all())
+    url = dashboard(task.plan)
+    client.force_login(manager)
+    get(client, url)
+
+    client.force_login(other)
+    response = get(client, url)
+
+    assert response[HEADER] == "miss"
+    assert "second-manager" in response.content.decode()
+    assert "plan-manager" not in response.content.decode()
+
+
+def test_a_visitor_never_gets_a_signed_in_users_page(client, manager, task):
+    url = dashboard(task.plan)
+    with override_settings(KIPPLAN_PUBLIC_PAGES=True):
+        client.force_login(manager)
+        get(client, url)
+        client.logout()
+
+        response = get(client, url)
+
+    assert response[HEADER] == "miss"
+    assert "plan-manager" not in response.content.decode()
+
+
+def test_public_and_private_pages_are_kept_apart(client, manager, task):
+    client.force_login(manager)
+    url = dashboard(task.plan)
+    get(client, url)
+
+    with override_settings(KIPPLAN_PUBLIC_PAGES=True):
+        assert get(client, url)[HEADER] == "miss"
+
+
+def test_each_language_has_its_own_page(client, manager, task):
+    client.force_login(manager)
+    url = dashboard(task.plan)
+    english = get(client, url, language="en")
+
+    korean = get(client, url, language="ko")
+
+    assert korean[HEADER] == "miss" and korean["Content-Language"] == "ko"
+    assert '<html lang="ko">' in korean.content.decode()
+    again = get(client, url, language="en")
+    assert again[HEADER] == "hit" and without_csrf(again) == without_csrf(english)
+
+
+@pytest.mark.parametrize("query", ["?status=delayed", "?as_of=2024-03-01", "?sort=-progress",
+                                   "?q=patent"])
+def test_each_filter_and_day_has_its_own_page(client, manager, task, query):
+    client.force_login(manager)
+    url = reverse("tracker:task_list", args=[task.plan.year])
+    get(client, url)
+
+    assert get(client, url + query)[HEADER] == "miss"
+    assert get(client, url + query)[HEADER] == "hit"
+
+
+def test_the_order_of_a_querys_parameters_does_not_matter(client, manager, task):
+    client.force_login(manager)
+    url = reverse("tracker:task_list", args=[task.plan.year])
+    get(client, url + "?status=delayed&status=on_track&sort=-progress")
+
+    assert get(client, url + "?sort=-progress&status=on_track&status=delayed")[HEADER] == "hit"
+
+
+def test_a_new_hour_renders_the_pages_anew(client, manager, task, monkeypatch):
+    """Overdue milestones move with the date, and a task turns stale at the time its reporting
+    period runs out: with no write to the data, the next hour's page is rendered anew."""
+    client.force_login(manager)
+    url = dashboard(task.plan)
+    get(client, url)
+    later = timezone.now() + timedelta(hours=1)
+
+    monkeypatch.setattr(timezone, "now", lambda: later)
+
+    assert get(client, url)[HEADER] == "miss"
+
+
+# -- What is never stored ------------------------------------------------------------------------
+
+def csrf_of(response):
+    return re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
+
+
+def test_each_response_carries_its_own_csrf_token_and_it_works(manager, task):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager)
+    url = dashboard(task.plan)
+    get(client, url)
+
+    hit = get(client, url)
+
+    tokens = csrf_of(hit)
+    assert hit[HEADER] == "hit" and tokens
+    assert page_cache.CSRF_MARK not in hit.content.decode()
+    # The token of a page served from the cache is accepted: the language switch posts it.
+    switched = client.post(reverse("set_language"), {"language": "ko", "next": url,
+                                                     "csrfmiddlewaretoken": tokens[0]})
+    assert switched.status_code == 302
+
+
+def test_a_new_login_gets_its_new_csrf_token_in_a_stored_page(manager, task):
+    url = dashboard(task.plan)
+    first = Client(enforce_csrf_checks=True)
+    first.force_login(manager)
+    get(first, url)
+    second = Client(enforce_csrf_checks=True)  # another browser: another CSRF secret
+    second.force_login(manager)
+
+    hit = get(second, url)
+
+    assert hit[HEADER] == "hit"
+    response = second.post(reverse("logout"), {"csrfmiddlewaretoken": csrf_of(hit)[0]})
+    assert response.status_code == 302
+
+
+def test_a_page_with_messages_to_show_is_neither_served_nor_stored(rf, manager, task):
+    """A message is shown once: the page that shows it is rendered for that request only."""
+    request = rf.get("/")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    request.user = manager
+    assert page_cache.cacheable(request)
+
+    request._messages.add(constants.SUCCESS, "Saved.")
+
+    assert not page_cache.cacheable(request)
+    assert len(get_messages(request)) == 1  # still there to be shown
+
+
+def test_a_message_is_shown_once_even_on_a_cached_page(client, manager, task, rf):
+    client.force_login(manager)
+    url = dashboard(task.plan)
+    get(client, url)
+    # A message left for the next page, as a view leaves one before it redirects.
+    storage, carrier = CookieStorage(rf.get("/")), HttpResponse()
+    storage.add(constants.SUCCESS, "The report was saved.")
+    storage.update(carrier)
+    client.cookies[storage.cookie_name] = carrier.cookies[storage.cookie_name].value
+
+    shown, after = get(client, url), get(client, url)
+
+    assert HEADER not in shown and "The report was saved." in shown.content.decode()
+    assert after[HEADER] == "hit" and "The report was saved." not in after.content.decode()
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_only_get_and_head_are_cached(client, manager, task, method):
+    client.force_login(manager)
+
+    getattr(client, method)(dashboard(task.plan))
+
+    assert not cache._cache
+
+
+def test_head_is_served_from_the_cache_too(client, manager, task):
+    client.force_login(manager)
+    url = dashboard(task.plan)
+    get(client, url)
+
+    response = client.head(url, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200 and response[HEADER] == "hit"
+
+
+# -- Bounds --------------------------------------------------------------------------------------
+
+BOUNDED = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                       "LOCATION": "bounded", "OPTIONS": {"MAX_ENTRIES": 50}}}
+
+
+@override_settings(CACHES=BOUNDED)
+def test_the_cache_keeps_at_most_its_entries_over_many_filter_urls(client, manager, task):
+    client.force_login(manager)
+    url = reverse("tracker:task_list", args=[task.plan.year])
+
+    for n in range(120):
+        assert get(client, f"{url}?q=x{n}")[HEADER] == "miss"
+
+    assert len(caches["default"]._cache) <= 50
+
+
+@override_settings(CACHES={"default": {**BOUNDED["default"], "OPTIONS": {"MAX_ENTRIES": 300}}})
+def test_memory_stays_flat_over_a_hundred_thousand_filter_urls(manager):
+    """The process's peak memory after 100,000 distinct task-list URLs is what it was after
+    2,000 (unbounded, the pages alone would take 2 GB): keys made as a request makes them,
+    pages of 20 kB stored as a response stores them."""
+    request, page = RequestFactory().get("/plans/2024/tasks/"), b"<p>" + b"x" * 20_000
+
+    def fill(start, stop):
+        for n in range(start, stop):
+            request.GET = QueryDict(f"q=filter+{n}&status=delayed")
+            request.user = AnonymousUser() if n % 2 else manager
+            page_cache.store(page_cache.key_for(request, "token"), "text/html", page)
+
+    fill(0, 2_000)
+    early = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
+    fill(2_000, 100_000)
+    late = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    assert len(caches["default"]._cache) <= 300
+    assert late - early < 50_000, (early, late)  # under 50 MB more, against 2 GB
+
+
+def test_a_key_is_short_whatever_the_url():
+    request = RequestFactory().get("/plans/2024/tasks/", {"q": "과제" * 2_000})
+    request.user = AnonymousUser()
+
+    assert len(page_cache.key_for(request, "token")) < 100
+
+
+def test_keys_differ_by_date_and_hour_not_by_minute(manager, monkeypatch):
+    request = RequestFactory().get("/plans/2024/")
+    request.user = manager
+    start = timezone.make_aware(datetime(2030, 1, 1, 9, 0))
+
+    def key_at(moment):
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        return page_cache.key_for(request, "t")
+
+    assert key_at(start) == key_at(start + timedelta(minutes=59))
+    assert key_at(start) != key_at(start + timedelta(hours=1))
+    assert key_at(start) != key_at(start + timedelta(days=1))

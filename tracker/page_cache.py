@@ -1,0 +1,279 @@
+"""
+The progress pages, cached whole, and the data revision that keys them.
+
+A page is rendered once and served from Django's cache framework (``CACHES["default"]``: local
+memory in each process by default, Redis where several app servers share one database) until the
+data behind it changes. No page is ever stale, by construction rather than by a list of places
+to remember:
+
+- Every statement that writes to the database through Django's connection (INSERT, UPDATE,
+  DELETE, TRUNCATE, and SELECT ... FOR UPDATE) first replaces the token of the one ``Revision``
+  row, in the same transaction (``RevisionWrapper``, installed on every connection; a statement
+  in autocommit mode, its own transaction, replaces it just after). Forms,
+  the admin, services, imports, management commands, fixture loading and ``QuerySet.update()``
+  all write through it; so does a migration, after which the token is replaced once more.
+  Taking the revision row first in every writing transaction also gives PostgreSQL one lock
+  order, so the row locks of the services cannot deadlock against it.
+- A page's key holds the token as read before the page reads anything else, so a page built
+  from data older than a token is never stored under it; and everything else the page depends
+  on: the signed-in user (each user's pages are their own: their agencies, roles and
+  evaluator's rights, with the navigation they see), the language, the hour (overdue
+  milestones move with the date, and a task turns stale when its reporting period runs out,
+  whatever the time of day), kipplan's settings (the public mode, the reporting
+  period, ...), and the path and query (filters, ``as_of``, the year).
+- The CSRF token is left out of the stored page and put in each response; a request carrying
+  messages to show, or any method but GET and HEAD, is not cached.
+
+The cache is bounded: local memory keeps at most ``KIPPLAN_CACHE_ENTRIES`` pages a process and
+culls the least recently used; Redis evicts by its ``maxmemory`` policy; every page expires
+after ``KIPPLAN_PAGE_CACHE_SECONDS``. ``KIPPLAN_PAGE_CACHE = False`` turns caching off.
+"""
+
+import functools
+import hashlib
+import re
+import secrets
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.db import connection
+from django.db.models import Subquery
+from django.dispatch import receiver
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+
+from .models import Revision
+
+# -- The revision ---------------------------------------------------------------------------------
+
+REVISION_TABLE = Revision._meta.db_table
+REPLACE = (f'INSERT INTO "{REVISION_TABLE}" ("id", "token", "changed_at") VALUES (1, %s, %s) '
+           'ON CONFLICT ("id") DO UPDATE SET "token" = excluded."token", '
+           '"changed_at" = excluded."changed_at"')
+TOKEN = f'SELECT "token" FROM "{REVISION_TABLE}" WHERE "id" = 1'
+# Tables whose rows no page shows: sessions, login throttling, the migrations' own record.
+UNSHOWN = frozenset({
+    REVISION_TABLE, "django_session", "django_migrations", "axes_accessattempt",
+    "axes_accesslog", "axes_accessfailurelog", "axes_accessattemptexpiration",
+})
+LAST_LOGIN = 'UPDATE "auth_user" SET "last_login" = '  # each login's stamp, shown nowhere
+# What a statement may start with and still only read (or manage the transaction); any other
+# statement writes, as far as the pages are concerned (WITH may end in an UPDATE).
+READS = frozenset({"SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "EXPLAIN",
+                   "SHOW", "SET", "PRAGMA", "VALUES"})
+NAMED = {"INSERT": 2, "DELETE": 2, "UPDATE": 1, "TRUNCATE": 1}  # where the table is named
+LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)  # space and comments
+
+
+def table_written(sql: str) -> str | None:
+    """The table a statement writes to (or locks rows of), "" when it writes but its table is
+    not read here, or None for a read."""
+    sql = sql[LEADING.match(sql).end():]
+    words = sql.split(None, 3)
+    verb = words[0].upper() if words else ""
+    if verb in READS:
+        # A row lock takes the revision first, so that every writer locks in one order.
+        return "" if verb == "SELECT" and " FOR UPDATE" in sql.upper() else None
+    if sql.startswith(LAST_LOGIN):
+        return None
+    place = NAMED.get(verb)
+    if place is None or len(words) <= place:
+        return ""
+    if verb == "TRUNCATE" and words[1].upper() == "TABLE":
+        place = 2
+    return words[place].strip('"`,;').lower()
+
+
+class RevisionWrapper:
+    """Installed on every database connection (tracker.apps): replaces the revision's token
+    before each statement that writes, in that statement's transaction (after it, in autocommit
+    mode). Paused while migrations run, when the table may not exist yet (``paused()``)."""
+
+    paused = False
+
+    def __call__(self, execute, sql, params, many, context):
+        if self.paused:
+            return execute(sql, params, many, context)
+        table = table_written(sql) if isinstance(sql, str) else ""  # composed SQL: a write
+        if table is None or table in UNSHOWN:
+            return execute(sql, params, many, context)
+        db = context["connection"]
+        if not db.get_autocommit():
+            replace(db)
+            return execute(sql, params, many, context)
+        # A statement in autocommit mode is its own transaction, which may commit only once
+        # Django has read what it returns (INSERT ... RETURNING): the token is replaced right
+        # after it. Until then a reader may be served the page from before, never a page
+        # stored under a token newer than its data.
+        result = execute(sql, params, many, context)
+        replace(db)
+        return result
+
+
+revision_wrapper = RevisionWrapper()
+
+
+def replace(db=connection):
+    """A new token for the revision (the row is made if it is missing, as after a flush)."""
+    with db.cursor() as cursor:
+        cursor.execute(REPLACE, [secrets.token_hex(8), timezone.now()])
+
+
+def install(sender, connection, **kwargs):
+    """connection_created's receiver: the wrapper on the new connection, once."""
+    if revision_wrapper not in connection.execute_wrappers:
+        connection.execute_wrappers.append(revision_wrapper)
+
+
+def pause_for_migrations(**kwargs):
+    revision_wrapper.paused = True
+
+
+@contextmanager
+def paused():
+    """No token replaced inside: for code that migrates without migrate's signals (the tests
+    of data migrations run Django's MigrationExecutor), when the table may not exist."""
+    revision_wrapper.paused = True
+    try:
+        yield
+    finally:
+        revision_wrapper.paused = False
+
+
+def resume_after_migrations(using="default", **kwargs):
+    """After migrate (or flush): a new token, since a migration may change data or the code
+    that renders it; a deployment's migrate thus starts every page afresh."""
+    revision_wrapper.paused = False
+    from django.db import connections
+
+    db = connections[using]
+    if REVISION_TABLE in db.introspection.table_names():
+        replace(db)
+
+
+def token_query():
+    """The token as a subquery, for the query that loads the signed-in user (kipplan.auth)."""
+    return Subquery(Revision.objects.filter(pk=1).values("token")[:1])
+
+
+def token_of(request) -> str:
+    """The token as read with the request's user, or read now (a visitor of the public
+    pages, a user loaded otherwise). Either way before the page reads its data."""
+    token = getattr(request.user, "page_token", None)
+    return current_token() if token is None else token
+
+
+def current_token() -> str:
+    """The token, read before anything else of the page (one query by primary key)."""
+    with connection.cursor() as cursor:
+        cursor.execute(TOKEN)
+        row = cursor.fetchone()
+    return row[0] if row else ""
+
+
+# -- The cached pages -----------------------------------------------------------------------------
+
+# Stands for the CSRF token in a stored page; unguessable, so no text a user enters matches it.
+CSRF_MARK = hashlib.sha256(f"kipplan-csrf:{settings.SECRET_KEY}".encode()).hexdigest()[:40]
+HEADER = "X-Kipplan-Cache"  # "hit" or "miss", for the tests and an operator's curl
+
+
+def enabled() -> bool:
+    return settings.KIPPLAN_PAGE_CACHE
+
+
+def cacheable(request) -> bool:
+    """GET and HEAD only, and never a request that has messages to show (they are shown once)."""
+    if not enabled() or request.method not in ("GET", "HEAD"):
+        return False
+    from django.contrib.messages import get_messages
+
+    return not len(get_messages(request))
+
+
+@functools.cache
+def settings_fingerprint() -> str:
+    """kipplan's own settings (KIPPLAN_*: the reporting period, the public mode, ...), which
+    change what the pages compute: a new value, after a restart, is a new set of pages, even in
+    a Redis that outlived the restart. Made once a process (again when a test changes one)."""
+    values = sorted((name, repr(getattr(settings, name)))
+                    for name in dir(settings) if name.startswith("KIPPLAN_"))
+    return hashlib.sha256(repr(values).encode()).hexdigest()[:16]
+
+
+@receiver(setting_changed)
+def forget_fingerprint(setting, **kwargs):
+    if setting.startswith("KIPPLAN_"):
+        settings_fingerprint.cache_clear()
+
+
+def key_for(request, token: str) -> str:
+    """Everything a page depends on besides the data, with the data's token."""
+    user = request.user
+    query = sorted((name, value) for name, values in request.GET.lists() for value in values)
+    parts = [
+        token,
+        settings_fingerprint(),
+        # The hour: overdue milestones move with the date, and a task turns stale at the time
+        # its reporting period runs out (tracker.models.stale_condition), so within the hour.
+        timezone.localtime().strftime("%Y-%m-%dT%H"),
+        translation.get_language() or "",
+        str(user.pk) if user.is_authenticated else "-",
+        "public" if settings.KIPPLAN_PUBLIC_PAGES else "",
+        request.path,
+        repr(query),
+    ]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"kipplan:page:{digest}"
+
+
+def store(key: str, content_type: str, body: bytes):
+    stored = (content_type, body)
+    cache.set(key, stored, settings.KIPPLAN_PAGE_CACHE_SECONDS)
+    return stored
+
+
+def respond(request, content_type: str, body: bytes, state: str) -> HttpResponse:
+    """The stored page with this request's CSRF token in it."""
+    if CSRF_MARK.encode() in body:
+        body = body.replace(CSRF_MARK.encode(), get_token(request).encode())
+    response = HttpResponse(body, content_type=content_type)
+    response[HEADER] = state
+    return response
+
+
+class CachedPageMixin:
+    """For a page view: serve the page from the cache, or render it and store it. First among
+    the view's bases: a stored page is served before the view's own access checks, which is
+    safe because only a page the user was allowed (a 200) is stored, under that user's key, and
+    whatever changes what a user may see (their groups, permissions, agencies, evaluator's
+    assignments, being made inactive, the public mode) is a write, or a setting, that changes
+    the key. A page served from the cache costs what a trivial logged-in page costs: the
+    session, and the user read with the token (kipplan.auth)."""
+
+    page_cache = True  # False in a subclass that is not a page (an export)
+    caching = False  # set while the page is rendered to be stored
+
+    def dispatch(self, request, *args, **kwargs):
+        if not (self.page_cache and cacheable(request)):
+            return super().dispatch(request, *args, **kwargs)
+        key = key_for(request, token_of(request))
+        stored = cache.get(key)
+        if stored is not None:
+            return respond(request, *stored, state="hit")
+        self.caching = True
+        response = super().dispatch(request, *args, **kwargs)
+        if response.status_code != 200 or response.streaming:
+            return response
+        if hasattr(response, "render"):
+            response.render()
+        return respond(request, *store(key, response["Content-Type"], response.content),
+                       state="miss")
+
+    def get_context_data(self, **kwargs):
+        if self.caching:
+            kwargs["csrf_token"] = CSRF_MARK  # {% csrf_token %} writes the mark; respond() fills it
+        return super().get_context_data(**kwargs)
