@@ -6,7 +6,7 @@ import os
 import re
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import override_settings
 from django.urls import reverse
 
@@ -25,9 +25,9 @@ def redis_cache():
     with override_settings(CACHES={"default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kipplan-tests"}}):
-        cache.clear()
-        yield cache
-        cache.clear()
+        caches["default"].clear()
+        yield caches["default"]
+        caches["default"].clear()
 
 
 def get(client, url, language="en"):
@@ -47,11 +47,11 @@ def test_a_page_is_served_from_redis_until_the_data_changes(client, manager, tas
     url = reverse("tracker:plan", args=[task.plan.year])
 
     first, second = get(client, url), get(client, url)
-    Plan.objects.filter(pk=task.plan_id).update(title_en="Renamed in Redis's test")
+    Plan.objects.filter(pk=task.plan_id).update(title_en="Renamed in the Redis test")
     third = get(client, url)
 
     assert [r[HEADER] for r in (first, second, third)] == ["miss", "hit", "miss"]
-    assert "Renamed in Redis's test" in third.content.decode()
+    assert "Renamed in the Redis test" in third.content.decode()
 
 
 def test_redis_keeps_each_users_and_languages_pages_apart(client, manager, staff, task):
@@ -86,6 +86,6 @@ def test_every_page_in_redis_expires(client, manager, task, settings):
     client.force_login(manager)
     get(client, reverse("tracker:plan", args=[task.plan.year]))
 
-    redis = cache._cache.get_client(write=False)
+    redis = caches["default"]._cache.get_client(write=False)
     keys = redis.keys("kipplan-tests:*:kipplan:page:*")
     assert keys and all(0 < redis.ttl(key) <= 600 for key in keys)
