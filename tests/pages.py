@@ -1,12 +1,15 @@
 """
 Every kind of page a person opens in kipplan, with the demo data loaded: what the HTML
 validator (tests/test_html.py) and the accessibility checks (tests/browser/test_accessibility.py)
-visit, in both languages.
+visit, in both languages; and what the tests of the page cache (tracker.page_cache) ask of a
+page.
 """
 
+import re
 from datetime import date
+from urllib.parse import urlsplit
 
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from tracker.models import (
     Agency,
@@ -19,6 +22,7 @@ from tracker.models import (
     RoundState,
     Task,
 )
+from tracker.page_cache import CachedPageMixin
 
 PASSWORD = "kipplan-demo"  # every demo user's
 
@@ -149,3 +153,14 @@ def site_pages():
             "admin:tracker_assignment_change",
             args=[lee.filter(agency__isnull=False).first().pk]), "evaluator-lee", 200),
     ]
+
+
+def kept(url):
+    """Whether the page cache keeps the URL's page."""
+    view = getattr(resolve(urlsplit(url).path).func, "view_class", None)
+    return view is not None and issubclass(view, CachedPageMixin) and view.page_cache
+
+
+def without_csrf(body):
+    """The page less its CSRF tokens, masked anew in every response."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)

@@ -23,6 +23,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
+from tests.pages import kept, without_csrf
 from tracker import evaluation, evidence, results
 from tracker.models import (
     AgencyKind,
@@ -35,6 +36,7 @@ from tracker.models import (
     RoundState,
     Score,
 )
+from tracker.page_cache import HEADER
 
 pytestmark = pytest.mark.django_db
 
@@ -478,21 +480,50 @@ def site_url(name, world):
     }[name]()
 
 
+# Most of these pages are cached whole (tracker.page_cache), each user's their own. The site's
+# matrices read every URL twice, cold then warm, the managers first each time: their pages, which
+# show the most, are in the cache before anyone else asks for the same URL.
+
+READING_ORDER = MANAGERS + [role for role in ROLES if role not in MANAGERS]
+
+
+def read_cold_then_warm(client, world, url):
+    """Yields (role, response, body) as every role reads the URL, in READING_ORDER, twice. A page
+    the cache keeps is each role's own: rendered for them (a miss) the first time, though a
+    manager's page of the URL is stored by then, and served again (a hit, the same page) the
+    second; anything else (a refusal, an export) is not stored, and is the same the second
+    time. Were the key to leave the user out, the staff's and evaluators' first reads would be
+    hits of a manager's page."""
+    cold = {}
+    for warm in (False, True):
+        for role in READING_ORDER:
+            client.logout()
+            if world["users"][role] is not None:
+                client.force_login(world["users"][role])
+            response = client.get(url)
+            body = body_of(response)
+            if not warm:
+                cold[role] = response, body
+            else:
+                first, first_body = cold[role]
+                assert response.status_code == first.status_code, (role, url)
+                if kept(url) and first.status_code == 200:
+                    assert (first[HEADER], response[HEADER]) == ("miss", "hit"), (role, url)
+                    assert without_csrf(body) == without_csrf(first_body), (role, url)
+                else:
+                    assert HEADER not in first and HEADER not in response, (role, url)
+            yield role, response, body
+
+
 @pytest.mark.parametrize("name", SITE)
 def test_site_evaluation_matrix(client, world, name):
-    for role in ROLES:  # reading changes nothing: one world serves every role
-        client.logout()
-        user = world["users"][role]
-        if user is not None:
-            client.force_login(user)
-
-        response = client.get(site_url(name, world))
-
+    # Reading changes nothing: one world serves every role, and the cache stays warm.
+    for role, response, body in read_cold_then_warm(client, world, site_url(name, world)):
         expected = 302 if role == "anonymous" else SITE[name][role]
         assert response.status_code == expected, (role, name)
         if role == "anonymous":
             assert "/accounts/login/" in response["Location"]
-        never_leaks(role, body_of(response), name)
+        never_leaks(role, body, name)
 
 
 def test_evidence_downloads_as_an_attachment_never_sniffed(client, world):
@@ -830,17 +861,9 @@ APPROVED = {
 @pytest.mark.parametrize("name", APPROVED)
 def test_after_approval_each_role_reads_only_its_own_grades(client, world, name):
     approve_with_grades(world)
-    for role in ROLES:  # reading changes nothing: one world serves every role
-        client.logout()
-        user = world["users"][role]
-        if user is not None:
-            client.force_login(user)
-
-        response = client.get(site_url(name, world))
-
+    for role, response, body in read_cold_then_warm(client, world, site_url(name, world)):
         expected = 302 if role == "anonymous" else APPROVED[name][role]
         assert response.status_code == expected, (role, name)
-        body = body_of(response)
         never_leaks(role, body, name)
         if role not in MANAGERS:
             assert SECRET_REASON not in body, (role, name)
@@ -879,15 +902,22 @@ def test_published_pages_show_grades_and_summaries_but_never_the_panel(client, w
     approve_with_grades(world)
     evaluation.advance(world["round"], RoundState.PUBLISHED)
     settings.KIPPLAN_PUBLIC_PAGES = True
+    urls = {name: site_url(name, world) for name in (
+        "evaluation", "evaluation_grades_csv", "evaluation_results_csv", "task_detail")}
+    client.force_login(world["users"]["manager"])
+    for url in urls.values():  # the manager's pages, the panel on them, in the cache first
+        assert client.get(url).status_code == 200, url
+    client.logout()
     user = world["users"][role]
     if user is not None:
         client.force_login(user)
 
-    pages = {name: client.get(site_url(name, world)) for name in (
-        "evaluation", "evaluation_grades_csv", "evaluation_results_csv", "task_detail")}
+    pages = {name: client.get(url) for name, url in urls.items()}
 
     for name, response in pages.items():
         assert response.status_code == 200, name
+        if kept(urls[name]):
+            assert response[HEADER] == "miss", name  # their own page, not the manager's
         body = body_of(response)
         own = (ASSIGNED,) if role == "evaluator" else ()  # their name, as they are logged in
         for secret in {PEER, ASSIGNED, PEER_COMMENT, MY_COMMENT, PEER_SCORE, MY_SCORE, MEAN,

@@ -4,6 +4,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import TechnologyFactory
+from tests.pages import kept
+from tracker.page_cache import HEADER
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +30,23 @@ ROUTES = sorted({(name, tuple(args)) for name, args in named_patterns() if name 
 
 
 @pytest.mark.parametrize("name, args", ROUTES, ids=[name for name, _ in ROUTES])
-def test_every_page_refuses_anonymous_users(client, task, name, args):
+def test_every_page_refuses_anonymous_users(client, task, manager, name, args):
+    """Even when a manager's page of the URL is in the page cache (tracker.page_cache), which
+    serves a stored page before the view's own access checks: only the key keeps it theirs."""
     TechnologyFactory(slug="kipo")
     missing = [arg for arg in args if arg not in SAMPLE_KWARGS]
     assert not missing, f"add a sample value for {missing} to SAMPLE_KWARGS"
     url = reverse(name, kwargs={arg: SAMPLE_KWARGS[arg] for arg in args})
+    client.force_login(manager)
+    stored = client.get(url)
+    client.logout()
 
     response = client.get(url)
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+    if kept(url):  # the manager's page was stored: the cache was warm
+        assert (stored.status_code, stored[HEADER]) == (200, "miss")
 
 
 def test_healthz_is_open_and_trivial(client):

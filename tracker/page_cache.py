@@ -60,10 +60,10 @@ UNSHOWN = frozenset({
     "axes_accesslog", "axes_accessfailurelog", "axes_accessattemptexpiration",
 })
 LAST_LOGIN = 'UPDATE "auth_user" SET "last_login" = '  # each login's stamp, shown nowhere
-# What a statement may start with and still only read (or manage the transaction); any other
-# statement writes, as far as the pages are concerned (WITH may end in an UPDATE).
-READS = frozenset({"SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "EXPLAIN",
-                   "SHOW", "SET", "PRAGMA", "VALUES"})
+# The statements that change rows (WITH may end in one); SELECT ... FOR UPDATE locks them. Schema
+# statements (CREATE, ALTER, DROP: migrations, which pause the wrapper, and the test database's
+# creation) and the transaction's own (SAVEPOINT, BEGIN, ...) change no page.
+WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "TRUNCATE", "MERGE", "REPLACE", "WITH", "COPY"})
 NAMED = {"INSERT": 2, "DELETE": 2, "UPDATE": 1, "TRUNCATE": 1}  # where the table is named
 LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)  # space and comments
 
@@ -74,10 +74,10 @@ def table_written(sql: str) -> str | None:
     sql = sql[LEADING.match(sql).end():]
     words = sql.split(None, 3)
     verb = words[0].upper() if words else ""
-    if verb in READS:
+    if verb == "SELECT":
         # A row lock takes the revision first, so that every writer locks in one order.
-        return "" if verb == "SELECT" and " FOR UPDATE" in sql.upper() else None
-    if sql.startswith(LAST_LOGIN):
+        return "" if " FOR UPDATE" in sql.upper() else None
+    if verb not in WRITES or sql.startswith(LAST_LOGIN):
         return None
     place = NAMED.get(verb)
     if place is None or len(words) <= place:
