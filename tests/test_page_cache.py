@@ -433,3 +433,43 @@ def test_keys_differ_by_date_and_hour_not_by_minute(manager, monkeypatch):
     assert key_at(start) == key_at(start + timedelta(minutes=59))
     assert key_at(start) != key_at(start + timedelta(hours=1))
     assert key_at(start) != key_at(start + timedelta(days=1))
+
+
+def test_a_message_added_while_rendering_is_shown_and_not_stored(client, manager, task,
+                                                                 monkeypatch):
+    from django.contrib import messages
+
+    from tracker.views import DashboardView
+
+    rendered = DashboardView.get_context_data
+
+    def with_a_message(view, **kwargs):
+        messages.info(view.request, "Shown once.")
+        return rendered(view, **kwargs)
+
+    monkeypatch.setattr(DashboardView, "get_context_data", with_a_message)
+    client.force_login(manager)
+
+    response = get(client, dashboard(task.plan))
+
+    assert "Shown once." in response.content.decode() and HEADER not in response
+    assert not cache._cache
+
+
+def test_a_page_that_is_not_a_200_is_not_stored_and_has_its_csrf_token(client, manager, task,
+                                                                      monkeypatch):
+    from tracker.views import DashboardView
+
+    answer = DashboardView.render_to_response
+
+    def refused(view, context, **kwargs):
+        return answer(view, context, status=409, **kwargs)
+
+    monkeypatch.setattr(DashboardView, "render_to_response", refused)
+    client.force_login(manager)
+
+    response = get(client, dashboard(task.plan))
+
+    assert response.status_code == 409 and HEADER not in response
+    assert page_cache.CSRF_MARK not in response.content.decode() and csrf_of(response)
+    assert not cache._cache

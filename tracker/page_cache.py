@@ -185,13 +185,16 @@ def enabled() -> bool:
     return settings.KIPPLAN_PAGE_CACHE
 
 
-def cacheable(request) -> bool:
-    """GET and HEAD only, and never a request that has messages to show (they are shown once)."""
-    if not enabled() or request.method not in ("GET", "HEAD"):
-        return False
+def has_messages(request) -> bool:
+    """Messages to show, or added while the page was rendered: a message is shown once."""
     from django.contrib.messages import get_messages
 
-    return not len(get_messages(request))
+    return bool(len(get_messages(request)))
+
+
+def cacheable(request) -> bool:
+    """GET and HEAD only, and never a request that has messages to show."""
+    return enabled() and request.method in ("GET", "HEAD") and not has_messages(request)
 
 
 @functools.cache
@@ -231,17 +234,19 @@ def key_for(request, token: str) -> str:
 
 
 def store(key: str, content_type: str, body: bytes):
-    stored = (content_type, body)
-    cache.set(key, stored, settings.KIPPLAN_PAGE_CACHE_SECONDS)
-    return stored
+    cache.set(key, (content_type, body), settings.KIPPLAN_PAGE_CACHE_SECONDS)
 
 
-def respond(request, content_type: str, body: bytes, state: str) -> HttpResponse:
-    """The stored page with this request's CSRF token in it."""
-    if CSRF_MARK.encode() in body:
-        body = body.replace(CSRF_MARK.encode(), get_token(request).encode())
-    response = HttpResponse(body, content_type=content_type)
-    response[HEADER] = state
+def with_csrf_token(request, body: bytes) -> bytes:
+    """The page with this request's CSRF token where the stored page has the mark."""
+    mark = CSRF_MARK.encode()
+    return body.replace(mark, get_token(request).encode()) if mark in body else body
+
+
+def respond(request, content_type: str, body: bytes) -> HttpResponse:
+    """A stored page, served."""
+    response = HttpResponse(with_csrf_token(request, body), content_type=content_type)
+    response[HEADER] = "hit"
     return response
 
 
@@ -263,15 +268,18 @@ class CachedPageMixin:
         key = key_for(request, token_of(request))
         stored = cache.get(key)
         if stored is not None:
-            return respond(request, *stored, state="hit")
+            return respond(request, *stored)
         self.caching = True
         response = super().dispatch(request, *args, **kwargs)
-        if response.status_code != 200 or response.streaming:
+        if response.streaming:
             return response
         if hasattr(response, "render"):
             response.render()
-        return respond(request, *store(key, response["Content-Type"], response.content),
-                       state="miss")
+        if response.status_code == 200 and not has_messages(request):
+            store(key, response["Content-Type"], response.content)
+            response[HEADER] = "miss"
+        response.content = with_csrf_token(request, response.content)
+        return response
 
     def get_context_data(self, **kwargs):
         if self.caching:
