@@ -7,12 +7,13 @@ import resource
 from datetime import datetime, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import constants, get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.cache import cache, caches
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponse, QueryDict
 from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -22,9 +23,10 @@ from django.utils import timezone, translation
 from tests.factories import TaskFactory
 from tests.pages import without_csrf
 from tracker import page_cache
-from tracker.models import Plan, Revision, Task
+from tracker.models import PasswordResetRequest, Plan, Reminder, Revision, Task
 
 HEADER = page_cache.HEADER
+HOUR = page_cache.hour  # the real clock, which tests/conftest.py holds still for other tests
 
 
 @pytest.fixture(autouse=True)
@@ -79,14 +81,18 @@ def test_reads_leave_the_token_alone(task):
     ('INSERT INTO "tracker_task" ("a") VALUES (%s)', "tracker_task"),
     ('UPDATE "tracker_task" SET "a" = %s', "tracker_task"),
     ('DELETE FROM "tracker_milestone" WHERE "id" IN (%s)', "tracker_milestone"),
-    ('TRUNCATE "tracker_task", "tracker_plan" RESTART IDENTITY CASCADE;', "tracker_task"),
+    ('TRUNCATE "django_session", "tracker_plan" RESTART IDENTITY CASCADE;', ""),
     ('SELECT "tracker_task"."id" FROM "tracker_task" FOR UPDATE', ""),
     ('SELECT "tracker_task"."id" FROM "tracker_task"', None),
     ('UPDATE "auth_user" SET "last_login" = %s WHERE "auth_user"."id" = %s', None),
     ("SAVEPOINT s1", None),
     ("\n   /* why */ -- and how\n update tracker_task set a = 1", "tracker_task"),
     ("WITH x AS (SELECT 1) UPDATE tracker_task SET a = 1", ""),
-    ('TRUNCATE TABLE "tracker_plan"', "tracker_plan"),
+    ('TRUNCATE TABLE "tracker_plan"', ""),
+    ('UPDATE "auth_user" SET "last_login" = %s, "is_active" = %s WHERE "auth_user"."id" = %s',
+     "auth_user"),
+    ('SELECT "id" FROM "tracker_task" FOR NO KEY UPDATE', ""),
+    ('SELECT "id" FROM "tracker_task" FOR SHARE', ""),
     ("CREATE INDEX i ON tracker_task (a)", None),
     ('DROP DATABASE "test_kipplan"', None),
     ('select "id" from "tracker_task" for update', ""),
@@ -267,15 +273,29 @@ def test_each_filter_and_day_has_its_own_page(client, manager, task, query):
     assert get(client, url + query)[HEADER] == "hit"
 
 
-def test_the_order_of_a_querys_parameters_does_not_matter(client, manager, task):
+def test_the_order_of_a_querys_names_does_not_matter(client, manager, task):
     client.force_login(manager)
     url = reverse("tracker:task_list", args=[task.plan.year])
     get(client, url + "?status=delayed&status=on_track&sort=-progress")
 
-    assert get(client, url + "?sort=-progress&status=on_track&status=delayed")[HEADER] == "hit"
+    assert get(client, url + "?sort=-progress&status=delayed&status=on_track")[HEADER] == "hit"
 
 
-def test_a_new_hour_renders_the_pages_anew(client, manager, task, monkeypatch):
+def test_the_order_of_a_repeated_names_values_does(client, manager, task):
+    """The last value of a repeated name is the one a single-valued field reads."""
+    client.force_login(manager)
+    url = reverse("tracker:task_list", args=[task.plan.year])
+    get(client, url + "?sort=-progress&sort=number")
+
+    assert get(client, url + "?sort=number&sort=-progress")[HEADER] == "miss"
+
+
+@pytest.fixture
+def real_clock(monkeypatch):
+    monkeypatch.setattr(page_cache, "hour", HOUR)
+
+
+def test_a_new_hour_renders_the_pages_anew(client, manager, task, monkeypatch, real_clock):
     """Overdue milestones move with the date, and a task turns stale at the time its reporting
     period runs out: with no write to the data, the next hour's page is rendered anew."""
     client.force_login(manager)
@@ -421,7 +441,7 @@ def test_a_key_is_short_whatever_the_url():
     assert len(page_cache.key_for(request, "token")) < 100
 
 
-def test_keys_differ_by_date_and_hour_not_by_minute(manager, monkeypatch):
+def test_keys_differ_by_date_and_hour_not_by_minute(manager, monkeypatch, real_clock):
     request = RequestFactory().get("/plans/2024/")
     request.user = manager
     start = timezone.make_aware(datetime(2030, 1, 1, 9, 0))
@@ -473,3 +493,56 @@ def test_a_page_that_is_not_a_200_is_not_stored_and_has_its_csrf_token(client, m
     assert response.status_code == 409 and HEADER not in response
     assert page_cache.CSRF_MARK not in response.content.decode() and csrf_of(response)
     assert not cache._cache
+
+
+@pytest.mark.parametrize("write", [
+    lambda: PasswordResetRequest.objects.create(email="x@example.kr", client_address="1.2.3.4"),
+    lambda: Reminder.objects.create(user=get_user_model().objects.first(), items=["task:1"]),
+])
+def test_writes_no_page_shows_leave_the_pages_cached(client, manager, task, write):
+    client.force_login(manager)
+    url = dashboard(task.plan)
+    get(client, url)
+
+    write()
+
+    assert get(client, url)[HEADER] == "hit"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_in_autocommit_mode_replaces_the_token(client, manager, task):
+    """Outside any transaction (as a request or a command writes), a statement is its own
+    transaction: the token changes with it (PostgreSQL) or just after it (SQLite)."""
+    client.force_login(manager)
+    url = dashboard(task.plan)
+    get(client, url)
+    before = token()
+    assert connection.get_autocommit()
+
+    Plan.objects.filter(pk=task.plan_id).update(title_en="Renamed in autocommit mode")
+
+    assert token() != before
+    response = get(client, url)
+    assert response[HEADER] == "miss" and "Renamed in autocommit mode" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_write_in_autocommit_mode_changes_nothing(task):
+    before = token()
+
+    with pytest.raises(IntegrityError):
+        Task.objects.create(plan=task.plan, strategy=task.strategy, lead_agency=task.lead_agency,
+                            number=task.number, title_ko="같은 번호")
+
+    assert token() == before or connection.vendor == "sqlite"  # SQLite: no write, no replace
+
+
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                       "LOCATION": "redis://127.0.0.1:1/0"}})
+def test_a_cache_that_fails_is_logged_and_the_page_rendered(client, manager, task, caplog):
+    client.force_login(manager)
+
+    response = get(client, dashboard(task.plan))
+
+    assert response.status_code == 200 and HEADER not in response
+    assert "The page cache could not be read" in caplog.text

@@ -8,10 +8,8 @@ checks that it does not show the value yet; writes; and reads the page again, re
 notes, managers' reviews, milestone moves, the superuser's admin edits and deletions, the plan
 import, the carry-over, fixture loading, each step of the year-end evaluation, opinions and
 budget advice, and the writes below the services (``QuerySet.update()``, raw SQL). A write
-rolled back, or refused by a form, leaves the cached page as it was.
-
-Raw SQL that does not start with its verb is not yet seen as a write: those cases are marked
-as expected failures (strict, so that the fix shows).
+rolled back, or refused by a form, leaves the cached page as it was. Raw SQL counts too, on
+lines of its own, after a comment or behind WITH.
 """
 
 import datetime

@@ -3,49 +3,57 @@ The progress pages, cached whole, and the data revision that keys them.
 
 A page is rendered once and served from Django's cache framework (``CACHES["default"]``: local
 memory in each process by default, Redis where several app servers share one database) until the
-data behind it changes. No page is ever stale, by construction rather than by a list of places
-to remember:
+data behind it changes. A page is never served after a write that changes it, by construction
+rather than by a list of places to remember:
 
-- Every statement that writes to the database through Django's connection (INSERT, UPDATE,
-  DELETE, TRUNCATE, and SELECT ... FOR UPDATE) first replaces the token of the one ``Revision``
-  row, in the same transaction (``RevisionWrapper``, installed on every connection; a statement
-  in autocommit mode, its own transaction, replaces it just after). Forms,
-  the admin, services, imports, management commands, fixture loading and ``QuerySet.update()``
-  all write through it; so does a migration, after which the token is replaced once more.
-  Taking the revision row first in every writing transaction also gives PostgreSQL one lock
-  order, so the row locks of the services cannot deadlock against it.
-- A page's key holds the token as read before the page reads anything else, so a page built
-  from data older than a token is never stored under it; and everything else the page depends
-  on: the signed-in user (each user's pages are their own: their agencies, roles and
-  evaluator's rights, with the navigation they see), the language, the hour (overdue
-  milestones move with the date, and a task turns stale when its reporting period runs out,
-  whatever the time of day), kipplan's settings (the public mode, the reporting
-  period, ...), and the path and query (filters, ``as_of``, the year).
+- Every statement that changes rows through Django's connection (INSERT, UPDATE, DELETE,
+  TRUNCATE, ...; and SELECT ... FOR UPDATE, which locks them) first replaces the token of the one
+  ``Revision`` row, in the same transaction (``RevisionWrapper``, installed on every connection;
+  on SQLite a statement in autocommit mode replaces it just after, once Django has read what it
+  returns). Forms, the admin, services, imports, management commands, fixture loading and
+  ``QuerySet.update()`` all write through it. Migrations run with it paused (the table may not
+  exist yet), and the token is replaced once they are done. Taking the revision row first in
+  every writing transaction gives PostgreSQL one lock order, so the services' row locks cannot
+  deadlock against it; it also means writing transactions take turns on that row.
+- A page's key holds the token as read before the page reads anything else (with the signed-in
+  user, kipplan.auth), so a page built from data older than a token is never stored under it;
+  and everything else the page depends on: the signed-in user (each user's pages are their own:
+  their agencies, roles and evaluator's rights, with the navigation they see), the language, the
+  hour (overdue milestones move with the date, and a task turns stale when its reporting period
+  runs out, whatever the time of day: so within the hour), kipplan's settings and the release
+  (the public mode, the reporting period, the static files' manifest), and the path and query
+  (filters, ``as_of``, the year).
 - The CSRF token is left out of the stored page and put in each response; a request carrying
   messages to show, or any method but GET and HEAD, is not cached.
 
 The cache is bounded: local memory keeps at most ``KIPPLAN_CACHE_ENTRIES`` pages a process and
-culls the least recently used; Redis evicts by its ``maxmemory`` policy; every page expires
-after ``KIPPLAN_PAGE_CACHE_SECONDS``. ``KIPPLAN_PAGE_CACHE = False`` turns caching off.
+culls the least recently used; Redis evicts by its ``maxmemory`` policy; a page expires at the
+end of its hour (or after ``KIPPLAN_PAGE_CACHE_SECONDS``). A cache that fails (Redis down) is
+logged and the page rendered as if uncached. ``KIPPLAN_PAGE_CACHE = False`` turns caching off.
 """
-
 import functools
 import hashlib
+import logging
 import re
 import secrets
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.contrib.messages import get_messages
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.core.signals import setting_changed
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.db.models import Subquery
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 
 from .models import Revision
+
+logger = logging.getLogger(__name__)
 
 # -- The revision ---------------------------------------------------------------------------------
 
@@ -54,17 +62,22 @@ REPLACE = (f'INSERT INTO "{REVISION_TABLE}" ("id", "token", "changed_at") VALUES
            'ON CONFLICT ("id") DO UPDATE SET "token" = excluded."token", '
            '"changed_at" = excluded."changed_at"')
 TOKEN = f'SELECT "token" FROM "{REVISION_TABLE}" WHERE "id" = 1'
-# Tables whose rows no page shows: sessions, login throttling, the migrations' own record.
+# Tables whose rows no page shows: sessions, login throttling, the migrations' own record, the
+# admin's log, the reminders sent, password reset requests (written by anonymous visitors) and
+# the users' saved language (a request's language is in the key).
 UNSHOWN = frozenset({
     REVISION_TABLE, "django_session", "django_migrations", "axes_accessattempt",
     "axes_accesslog", "axes_accessfailurelog", "axes_accessattemptexpiration",
+    "django_admin_log", "tracker_reminder", "tracker_passwordresetrequest", "tracker_profile",
 })
-LAST_LOGIN = 'UPDATE "auth_user" SET "last_login" = '  # each login's stamp, shown nowhere
+# Each login's stamp, shown nowhere: exactly the statement Django's update_last_login makes.
+LAST_LOGIN = 'UPDATE "auth_user" SET "last_login" = %s WHERE "auth_user"."id" = %s'
+ROW_LOCK = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.I)
 # The statements that change rows (WITH may end in one); SELECT ... FOR UPDATE locks them. Schema
 # statements (CREATE, ALTER, DROP: migrations, which pause the wrapper, and the test database's
 # creation) and the transaction's own (SAVEPOINT, BEGIN, ...) change no page.
 WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "TRUNCATE", "MERGE", "REPLACE", "WITH", "COPY"})
-NAMED = {"INSERT": 2, "DELETE": 2, "UPDATE": 1, "TRUNCATE": 1}  # where the table is named
+NAMED = {"INSERT": 2, "DELETE": 2, "UPDATE": 1}  # where the table is named
 LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)  # space and comments
 
 
@@ -76,26 +89,26 @@ def table_written(sql: str) -> str | None:
     verb = words[0].upper() if words else ""
     if verb == "SELECT":
         # A row lock takes the revision first, so that every writer locks in one order.
-        return "" if " FOR UPDATE" in sql.upper() else None
-    if verb not in WRITES or sql.startswith(LAST_LOGIN):
+        return "" if ROW_LOCK.search(sql) else None
+    if verb not in WRITES or sql == LAST_LOGIN:
         return None
-    place = NAMED.get(verb)
+    place = NAMED.get(verb)  # TRUNCATE may list many tables: a write whatever the first
     if place is None or len(words) <= place:
         return ""
-    if verb == "TRUNCATE" and words[1].upper() == "TABLE":
-        place = 2
     return words[place].strip('"`,;').lower()
 
 
 class RevisionWrapper:
     """Installed on every database connection (tracker.apps): replaces the revision's token
-    before each statement that writes, in that statement's transaction (after it, in autocommit
-    mode). Paused while migrations run, when the table may not exist yet (``paused()``)."""
+    before each statement that writes, in that statement's transaction (one made for it in
+    autocommit mode on PostgreSQL; on SQLite, just after it). Paused while migrations run, when
+    the table may not exist yet (and in ``paused()``)."""
 
-    paused = False
+    migrating = False  # between pre_migrate and post_migrate
+    paused = 0  # how many paused() blocks are open
 
     def __call__(self, execute, sql, params, many, context):
-        if self.paused:
+        if self.migrating or self.paused:
             return execute(sql, params, many, context)
         table = table_written(sql) if isinstance(sql, str) else ""  # composed SQL: a write
         if table is None or table in UNSHOWN:
@@ -104,10 +117,15 @@ class RevisionWrapper:
         if not db.get_autocommit():
             replace(db)
             return execute(sql, params, many, context)
-        # A statement in autocommit mode is its own transaction, which may commit only once
-        # Django has read what it returns (INSERT ... RETURNING): the token is replaced right
-        # after it. Until then a reader may be served the page from before, never a page
-        # stored under a token newer than its data.
+        if db.vendor != "sqlite":
+            # psycopg reads what a statement returns as it runs: a transaction for the two.
+            with transaction.atomic(using=db.alias):
+                replace(db)
+                return execute(sql, params, many, context)
+        # On SQLite a statement in autocommit mode commits only once Django has read what it
+        # returns (INSERT ... RETURNING), after this returns: the token is replaced right after
+        # the statement. Until then a reader may be served the page from before the write,
+        # never a page stored under a token newer than its data.
         result = execute(sql, params, many, context)
         replace(db)
         return result
@@ -129,26 +147,25 @@ def install(sender, connection, **kwargs):
 
 
 def pause_for_migrations(**kwargs):
-    revision_wrapper.paused = True
+    """pre_migrate's receiver (sent once for each app): paused until post_migrate."""
+    revision_wrapper.migrating = True
 
 
 @contextmanager
 def paused():
     """No token replaced inside: for code that migrates without migrate's signals (the tests
     of data migrations run Django's MigrationExecutor), when the table may not exist."""
-    revision_wrapper.paused = True
+    revision_wrapper.paused += 1
     try:
         yield
     finally:
-        revision_wrapper.paused = False
+        revision_wrapper.paused -= 1
 
 
 def resume_after_migrations(using="default", **kwargs):
     """After migrate (or flush): a new token, since a migration may change data or the code
     that renders it; a deployment's migrate thus starts every page afresh."""
-    revision_wrapper.paused = False
-    from django.db import connections
-
+    revision_wrapper.migrating = False
     db = connections[using]
     if REVISION_TABLE in db.introspection.table_names():
         replace(db)
@@ -177,7 +194,7 @@ def current_token() -> str:
 # -- The cached pages -----------------------------------------------------------------------------
 
 # Stands for the CSRF token in a stored page; unguessable, so no text a user enters matches it.
-CSRF_MARK = hashlib.sha256(f"kipplan-csrf:{settings.SECRET_KEY}".encode()).hexdigest()[:40]
+CSRF_MARK = salted_hmac("kipplan.page_cache", "the CSRF token's mark").hexdigest()[:40]
 HEADER = "X-Kipplan-Cache"  # "hit" or "miss", for the tests and an operator's curl
 
 
@@ -187,8 +204,6 @@ def enabled() -> bool:
 
 def has_messages(request) -> bool:
     """Messages to show, or added while the page was rendered: a message is shown once."""
-    from django.contrib.messages import get_messages
-
     return bool(len(get_messages(request)))
 
 
@@ -204,28 +219,35 @@ def settings_fingerprint() -> str:
     a Redis that outlived the restart. Made once a process (again when a test changes one)."""
     values = sorted((name, repr(getattr(settings, name)))
                     for name in dir(settings) if name.startswith("KIPPLAN_"))
-    return hashlib.sha256(repr(values).encode()).hexdigest()[:16]
+    # The release: the static files' manifest (whose names change with every changed file)
+    # and the CSRF mark (which changes with the secret key).
+    release = getattr(staticfiles_storage, "manifest_hash", "")
+    return hashlib.sha256(repr([values, release, CSRF_MARK]).encode()).hexdigest()[:16]
 
 
 @receiver(setting_changed)
 def forget_fingerprint(setting, **kwargs):
-    if setting.startswith("KIPPLAN_"):
+    if setting.startswith("KIPPLAN_") or setting in ("SECRET_KEY", "STORAGES"):
         settings_fingerprint.cache_clear()
+
+
+def hour() -> str:
+    """The hour a page is kept for: overdue milestones move with the date, and a task turns
+    stale at the time its reporting period runs out (tracker.models.stale_condition)."""
+    return timezone.localtime().strftime("%Y-%m-%dT%H")
 
 
 def key_for(request, token: str) -> str:
     """Everything a page depends on besides the data, with the data's token."""
     user = request.user
-    query = sorted((name, value) for name, values in request.GET.lists() for value in values)
+    # By name, each name's values in their order (the last of a repeated one is the one read).
+    query = sorted(request.GET.lists())
     parts = [
         token,
         settings_fingerprint(),
-        # The hour: overdue milestones move with the date, and a task turns stale at the time
-        # its reporting period runs out (tracker.models.stale_condition), so within the hour.
-        timezone.localtime().strftime("%Y-%m-%dT%H"),
+        hour(),
         translation.get_language() or "",
         str(user.pk) if user.is_authenticated else "-",
-        "public" if settings.KIPPLAN_PUBLIC_PAGES else "",
         request.path,
         repr(query),
     ]
@@ -233,8 +255,30 @@ def key_for(request, token: str) -> str:
     return f"kipplan:page:{digest}"
 
 
-def store(key: str, content_type: str, body: bytes):
-    cache.set(key, (content_type, body), settings.KIPPLAN_PAGE_CACHE_SECONDS)
+def seconds_left_in_the_hour() -> int:
+    now = timezone.localtime()
+    return 3600 - now.minute * 60 - now.second
+
+
+def lookup(key: str):
+    """The stored page, or None; a cache that fails is logged, and the page rendered."""
+    try:
+        return cache.get(key)
+    except Exception:  # the cache's own errors (redis.ConnectionError, ...): none is fatal here
+        logger.exception("The page cache could not be read")
+        return None
+
+
+def store(key: str, content_type: str, body: bytes) -> bool:
+    """Kept until the end of the page's hour, after which its key is never made again.
+    Whether it was stored."""
+    seconds = min(settings.KIPPLAN_PAGE_CACHE_SECONDS, seconds_left_in_the_hour())
+    try:
+        cache.set(key, (content_type, body), seconds)
+    except Exception:  # as in lookup()
+        logger.exception("The page cache could not be written")
+        return False
+    return True
 
 
 def with_csrf_token(request, body: bytes) -> bytes:
@@ -266,7 +310,7 @@ class CachedPageMixin:
         if not (self.page_cache and cacheable(request)):
             return super().dispatch(request, *args, **kwargs)
         key = key_for(request, token_of(request))
-        stored = cache.get(key)
+        stored = lookup(key)
         if stored is not None:
             return respond(request, *stored)
         self.caching = True
@@ -275,8 +319,8 @@ class CachedPageMixin:
             return response
         if hasattr(response, "render"):
             response.render()
-        if response.status_code == 200 and not has_messages(request):
-            store(key, response["Content-Type"], response.content)
+        if (response.status_code == 200 and not has_messages(request)
+                and store(key, response["Content-Type"], response.content)):
             response[HEADER] = "miss"
         response.content = with_csrf_token(request, response.content)
         return response

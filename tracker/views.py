@@ -37,7 +37,8 @@ def keep_evaluators_out(user):
 class PageAccessMixin:
     """Logged-in users see the pages; KIPPLAN_PUBLIC_PAGES opens them, read-only, to everyone.
     Agency staff see their agencies' tasks only, unless the pages are public; evaluators see
-    none of them, unless they are public."""
+    none of them, unless they are public. (A page the cache serves was stored for the same
+    user after these checks let it through: tracker.page_cache.CachedPageMixin.)"""
 
     def dispatch(self, request, *args, **kwargs):
         if not settings.KIPPLAN_PUBLIC_PAGES and not request.user.is_authenticated:

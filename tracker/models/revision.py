@@ -14,6 +14,7 @@ class Revision(models.Model):
         verbose_name = _("data revision")
         verbose_name_plural = _("data revisions")
         default_permissions = ()  # nobody edits it: every write replaces it
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="revision_one_row")]
 
     def __str__(self):
         return self.token
