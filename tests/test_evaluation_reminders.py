@@ -412,9 +412,8 @@ def test_results_reminders_take_the_same_queries_for_few_and_many_tasks(
     dated_round(RoundState.SUBMISSION, world["plan"], closes_in=2)
 
     # The reminders sent, the rounds, the tasks, the staff; each recipient's agencies (two),
-    # language and record, and the data's revision replaced with each record written
-    # (tracker.page_cache): the same for 5 and 50 tasks an agency.
-    with django_assert_max_num_queries(16):
+    # language and record: the same for 5 and 50 tasks an agency.
+    with django_assert_max_num_queries(14):
         due, _none = evaluation_digests(days=DAYS)
         sent, _failed = send(due)
 
@@ -432,9 +431,8 @@ def test_scoring_reminders_take_the_same_queries_for_few_and_many_assignments(
         Assignment(round=round, evaluator=user, task=task)
         for task in made for user in (world["evaluator"], ada))
 
-    # The reminders sent, the rounds, the assignments; each evaluator's language and record,
-    # and the data's revision replaced with each record written (tracker.page_cache).
-    with django_assert_max_num_queries(9):
+    # The reminders sent, the rounds, the assignments; each evaluator's language and record.
+    with django_assert_max_num_queries(7):
         due, _none = evaluation_digests(days=DAYS)
         sent, _failed = send(due)
 
