@@ -215,8 +215,9 @@ def cacheable(request) -> bool:
 @functools.cache
 def settings_fingerprint() -> str:
     """kipplan's own settings (KIPPLAN_*: the reporting period, the public mode, ...), which
-    change what the pages compute: a new value, after a restart, is a new set of pages, even in
-    a Redis that outlived the restart. Made once a process (again when a test changes one)."""
+    change what the pages compute, and the release: a new value or a new release, after a
+    restart, is a new set of pages, even in a Redis that outlived the restart. Made once a
+    process (again when a test changes a setting)."""
     values = sorted((name, repr(getattr(settings, name)))
                     for name in dir(settings) if name.startswith("KIPPLAN_"))
     # The release: the static files' manifest (whose names change with every changed file)
