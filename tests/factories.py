@@ -292,12 +292,3 @@ def round_at(state, plan, **fields):
     EvaluationRound.objects.filter(pk=round.pk).update(state=state)
     round.refresh_from_db()
     return round
-
-
-def rendered(client, url, *args, **kwargs):
-    """GET a page rendered afresh rather than served from the page cache (tracker.page_cache),
-    for a test that reads the response's template context (a stored page has none)."""
-    from django.core.cache import cache
-
-    cache.clear()
-    return client.get(url, *args, **kwargs)

@@ -9,6 +9,7 @@ import re
 from datetime import date
 from urllib.parse import urlsplit
 
+from django.core.cache import cache
 from django.urls import resolve, reverse
 
 from tracker.models import (
@@ -164,3 +165,10 @@ def kept(url):
 def without_csrf(body):
     """The page less its CSRF tokens, masked anew in every response."""
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
+
+
+def rendered(client, url, *args, **kwargs):
+    """GET a page rendered afresh rather than served from the page cache (tracker.page_cache),
+    for a test that reads the response's template context (a stored page has none)."""
+    cache.clear()
+    return client.get(url, *args, **kwargs)

@@ -23,9 +23,9 @@ from tests.factories import (
     TaskFactory,
     build_plan,
     evaluator,
-    rendered,
     round_at,
 )
+from tests.pages import rendered
 from tracker import advice, names
 from tracker.models import (
     Agency,

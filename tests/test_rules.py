@@ -14,8 +14,8 @@ from tests.factories import (
     ProgressUpdateFactory,
     StrategyFactory,
     TaskFactory,
-    rendered,
 )
+from tests.pages import rendered
 from tracker import reminders
 from tracker.models import Status, Task, end_of
 
