@@ -894,10 +894,11 @@ def test_understaffed_leaves_out_panels_of_units_no_longer_graded(
     assert round_report.understaffed(round) == 2
 
 
-def test_the_spread_reads_the_means_as_the_service_does_even_at_a_half_cent(
-        plan, task, evaluators):
-    """A mean of 89.995, at a half cent below the 최우수 band, read to the cent as unit_means
-    reads it (90.00 on SQLite, as Django reads its floats)."""
+def test_a_mean_at_half_a_cent_is_rounded_up_on_every_database(plan, task, evaluators):
+    """A mean of exactly 89.995, half a cent below the 최우수 band, is 90.00 (half up, 사사오입)
+    for the service, the grade and the page's spread alike, on SQLite and PostgreSQL: the
+    means are reckoned in whole numbers (tracker.models.panel_cents), not read from floats
+    (as a float, 89.995 is 89.99499…, which gave 89.99 on PostgreSQL)."""
     from tracker import round_report
 
     round = round_at(RoundState.EVALUATION, plan)
@@ -910,8 +911,54 @@ def test_the_spread_reads_the_means_as_the_service_does_even_at_a_half_cent(
     spread = round_report.spread(round)
 
     (mean,) = [score.mean for score in evaluation.unit_means(round).values()]
-    assert mean == spread.lowest == spread.median == spread.highest
-    assert mean in (Decimal("89.99"), Decimal("90.00"))
-    assert [band.grade for band in spread.bands if band.units] == [round.band_for(mean)]
-    if connection.vendor == "sqlite":
-        assert mean == Decimal("90.00")
+    assert mean == evaluation.unit_mean(round, task=task) == Decimal("90.00")
+    assert spread.lowest == spread.median == spread.highest == mean
+    assert [(band.grade, band.units) for band in spread.bands if band.units] == [
+        (GradeLevel.OUTSTANDING, 1)]
+
+
+def test_the_spread_is_the_exact_weighted_means_rounded_half_up(plan, strategy, agency,
+                                                                evaluators):
+    """Thirty-one units scored at random (weights 3, 2 and 1; scores to the cent; some units
+    with one evaluator, one with none yet) against means worked out in fractions: the same
+    cents from unit_means and the page's spread (extremes, quartiles as statistics.quantiles
+    gives them, units per band), whichever database."""
+    import random
+    from fractions import Fraction
+
+    from tracker import round_report
+
+    rng = random.Random(15)
+    round = round_at(RoundState.EVALUATION, plan)
+    criteria = list(round.criteria.filter(institutions_only=False))
+    assert [criterion.weight for criterion in criteria]  # the round's own weights
+    expected = {}
+    for number in range(1, 33):
+        task = TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, number=number)
+        total, weights = Fraction(0), 0
+        for person in evaluators[:1 + number % 2]:
+            assignment = Assignment.objects.create(round=round, evaluator=person, task=task)
+            if number == 32:
+                continue  # assigned, not scored yet
+            for criterion in criteria:
+                value = Decimal(rng.randint(5000, 10000)) / 100
+                Score.objects.create(assignment=assignment, criterion=criterion, value=value)
+                total += Fraction(value) * criterion.weight
+                weights += criterion.weight
+        if weights:
+            exact = total / weights
+            expected[task.pk] = (Decimal(exact.numerator) / Decimal(exact.denominator)
+                                 ).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    evaluation.recount_scores(Assignment.objects.filter(round=round))
+
+    means = {key[1]: score.mean for key, score in evaluation.unit_means(round).items()}
+    spread = round_report.spread(round)
+
+    assert means == expected
+    ordered = sorted(expected.values())
+    assert spread.units == 31
+    assert (spread.lowest, spread.highest) == (ordered[0], ordered[-1])
+    assert [spread.lower_quartile, spread.median, spread.upper_quartile] == [
+        evaluation.quantize(q) for q in statistics.quantiles(ordered, n=4, method="inclusive")]
+    assert [band.units for band in spread.bands] == [
+        sum(1 for mean in ordered if round.band_for(mean) == level) for level in GradeLevel]

@@ -15,14 +15,14 @@ A graded unit is a ministry's project (a task) or a metropolitan government (an 
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import (
+    BigIntegerField,
     Count,
-    DecimalField,
     Exists,
     F,
     IntegerField,
@@ -30,7 +30,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +46,8 @@ from .models import (
     RoundState,
     Score,
     Task,
-    weighted_mean,
+    mean_of_cents,
+    panel_cents,
 )
 
 NEXT = {
@@ -198,21 +199,21 @@ def unit_of(*, round, task=None, agency=None):
 
 
 def unit_means(round):
-    """Each scored unit's panel: weighted mean and number of evaluators who scored, computed
-    in the database. Returns {("task", id) or ("agency", id): UnitScore}."""
+    """Each scored unit's panel: weighted mean (to the cent, ``panel_cents``) and number of
+    evaluators who scored, computed in the database. Returns {("task", id) or ("agency", id):
+    UnitScore}."""
     rows = (Assignment.objects.filter(round=round, weight_total__gt=0)
-            .values("task_id", "agency_id")
-            .annotate(mean=weighted_mean(), evaluators=Count("pk"))
+            .values_list("task_id", "agency_id")
+            .annotate(cents=panel_cents(), evaluators=Count("pk"))
             .order_by())
-    means = {}
-    for row in rows:
-        key = ("task", row["task_id"]) if row["task_id"] else ("agency", row["agency_id"])
-        means[key] = UnitScore(mean=quantize(row["mean"]), evaluators=row["evaluators"])
-    return means
+    return {("task", task_id) if task_id else ("agency", agency_id):
+            UnitScore(mean=mean_of_cents(cents), evaluators=evaluators)
+            for task_id, agency_id, cents, evaluators in rows}
 
 
 def quantize(value):
-    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+    """To the cent, half up (사사오입), as the panel means are rounded (``panel_cents``)."""
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,7 @@ class UnitScore:
 
 def unit_mean(round, *, task=None, agency=None):
     assignments = Assignment.objects.filter(round=round, task=task, agency=agency)
-    return quantize(assignments.aggregate(mean=weighted_mean())["mean"])
+    return mean_of_cents(assignments.aggregate(cents=panel_cents())["cents"])
 
 
 # -- Assignments -------------------------------------------------------------------------------
@@ -371,9 +372,11 @@ def score(*, assignment: Assignment, user, values: dict, comment: str,
 
 
 def recount_scores(assignments):
-    """Set each assignment's ``criteria_scored``, ``weighted_total`` and ``weight_total`` from
-    its scores, in one UPDATE: whatever writes scores calls it (the service above, the demo's
-    and the benchmark's builders, tests that make scores directly)."""
+    """Set each assignment's ``criteria_scored``, ``weighted_hundredths`` and ``weight_total``
+    from its scores, in one UPDATE: whatever writes scores calls it (the service above, the
+    demo's and the benchmark's builders, tests that make scores directly). A score has two
+    decimals and a weight none, so each score × weight × 100 is a whole number; it is rounded
+    only to drop SQLite's binary fractions (87.15 is stored as 87.1499…)."""
     scores = Score.objects.filter(assignment=OuterRef("pk")).order_by().values("assignment")
 
     def total(expression, output_field):
@@ -382,8 +385,9 @@ def recount_scores(assignments):
 
     assignments.update(
         criteria_scored=total(Count("pk"), IntegerField()),
-        weighted_total=total(Sum(F("value") * F("criterion__weight")),
-                             DecimalField(max_digits=12, decimal_places=2)),
+        weighted_hundredths=total(
+            Sum(Cast(Round(F("value") * 100), BigIntegerField()) * F("criterion__weight")),
+            BigIntegerField()),
         weight_total=total(Sum("criterion__weight"), IntegerField()))
 
 

@@ -13,8 +13,6 @@ Who reads what is one rule, ``reader_of``:
 Nobody but a manager ever reads an evaluator's name, an individual score or a panel mean.
 """
 
-import decimal
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -24,9 +22,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    ExpressionWrapper,
     F,
-    FloatField,
     Func,
     IntegerField,
     OuterRef,
@@ -60,7 +56,8 @@ from .models import (
     RoundState,
     Strategy,
     Task,
-    weighted_mean,
+    mean_of_cents,
+    panel_cents,
 )
 from .names import names_for
 
@@ -307,11 +304,12 @@ def fully_scored(round: EvaluationRound):
     return GreaterThanOrEqual(F("criteria_scored"), required)
 
 
-def progress(round: EvaluationRound, panels=None) -> Progress:
+def progress(round: EvaluationRound, panels: "Panels | None" = None,
+             tasks: int | None = None) -> Progress:
     """Per evaluator, in one query grouped by their id (joining the users for their names
     took longer than reading the few names in a second): their assignments, and those fully
-    scored; and the units with fewer evaluators than the round asks for (from ``panels``, the
-    round's ``unit_panels`` when the page has read them)."""
+    scored; and the units with fewer evaluators than the round asks for (``understaffed``,
+    from ``panels`` and ``tasks`` when the page has read them)."""
     rows = (Assignment.objects.filter(round=round).values_list("evaluator_id")
             .annotate(n=Count("pk"), complete=Count("pk", filter=fully_scored(round)))
             .order_by())
@@ -321,34 +319,37 @@ def progress(round: EvaluationRound, panels=None) -> Progress:
         evaluators=sorted((EvaluatorProgress(usernames[evaluator], n, complete)
                            for evaluator, n, complete in rows),
                           key=lambda row: row.evaluator),
-        understaffed=understaffed(round, panels), evaluators_per_unit=round.evaluators_per_unit)
+        understaffed=understaffed(round, panels, tasks),
+        evaluators_per_unit=round.evaluators_per_unit)
 
 
-def understaffed(round: EvaluationRound, panels=None) -> int:
+def understaffed(round: EvaluationRound, panels: "Panels | None" = None,
+                 tasks: int | None = None) -> int:
     """How many of the round's units have fewer evaluators than it asks for: the count of
     tracker.evaluation.understaffed_units (tested against it). The projects' from the panels
-    of the round's assignments, which the spread reads too: a count per graded task took 30 ms
-    on PostgreSQL at 10,000 tasks (bench/README.md). The plan's projects are its tasks less
-    those a metropolitan government leads; a panel of such a task (its lead changed after it
-    was assigned) is no project's and is taken out. The institutions, a few, counted each."""
+    of the round's assignments, which the spread sums up too: a count per graded task took
+    30 ms on PostgreSQL at 10,000 tasks (bench/README.md). The plan's projects are its
+    ``tasks`` (their number, which the page has counted with the submissions) less those a
+    metropolitan government leads; a panel of such a task (its lead changed after it was
+    assigned) is no project's and is taken out. The regional tasks, a few, and the
+    institutions, fewer, are counted with their assignments each."""
     needed = round.evaluators_per_unit
     if panels is None:
-        panels = unit_panels(round)
-    staffed = sum(1 for panel in panels if panel.task and panel.evaluators >= needed)
+        panels = panels_of(round)
+    if tasks is None:
+        tasks = Task.objects.filter(plan_id=round.plan_id).count()
     assignments = Assignment.objects.filter(round=round)
-    # By the metropolitan governments' ids, not a join to every task's agency (15 ms on
-    # PostgreSQL at 10,000 tasks): the plan's tasks are then counted from an index.
-    regional = Q(lead_agency__in=Agency.objects.filter(kind=AgencyKind.METROPOLITAN))
-    tasks = (Task.objects.filter(plan_id=round.plan_id)
-             .annotate(assigned=Case(When(regional, then=count_of(
-                 assignments.filter(task=OuterRef("pk"))))))  # counted for regional tasks only
-             .aggregate(all=Count("pk"), regional=Count("pk", filter=regional),
-                        staffed=Count("pk", filter=regional & Q(assigned__gte=needed))))
+    # By the metropolitan governments' ids, from the index of the tasks' lead agencies: a
+    # pass over every task of the plan took 8 ms on PostgreSQL at 10,000 tasks.
+    regional = (Task.objects.filter(
+        plan_id=round.plan_id, lead_agency__in=Agency.objects.filter(kind=AgencyKind.METROPOLITAN))
+        .annotate(assigned=count_of(assignments.filter(task=OuterRef("pk"))))
+        .aggregate(all=Count("pk"), staffed=Count("pk", filter=Q(assigned__gte=needed))))
     institutions = (evaluation.graded_institutions(round)
                     .annotate(assigned=count_of(assignments.filter(agency=OuterRef("pk"))))
                     .filter(assigned__lt=needed).count())
-    projects = tasks["all"] - tasks["regional"]
-    return projects - (staffed - tasks["staffed"]) + institutions
+    projects = tasks - regional["all"]
+    return projects - (panels.staffed_tasks - regional["staffed"]) + institutions
 
 
 # -- The panel means (managers only) -------------------------------------------------------------
@@ -374,83 +375,101 @@ class Spread:
     bands: list[Band] = field(default_factory=list)
 
 
-FIFTEEN_DIGITS = decimal.Context(prec=15)  # what SQLite holds, as Django reads a Decimal
+def unit_panels(round: EvaluationRound):
+    """The panel of every assigned unit of the round, a row each (grouped by unit): its task
+    (None for an institution), how many evaluators, and their weighted mean in cents
+    (``panel_cents``: None until one of them has scored; an assignment not yet scored weighs
+    nothing in it)."""
+    return (Assignment.objects.filter(round=round).values("task_id", "agency_id")
+            .annotate(evaluators=Count("pk"), cents=panel_cents()).order_by())
 
 
-def cents(mean) -> Decimal:
-    """A panel mean as tracker.evaluation.unit_means gives it (to the cent), from the float the
-    database returned: on SQLite as Django's Decimal converter reads a computed value (to 15
-    digits), elsewhere as it comes (PostgreSQL's double precision has no converter)."""
-    if connection.vendor == "sqlite" and not isinstance(mean, Decimal):
-        mean = FIFTEEN_DIGITS.create_decimal_from_float(mean)
-    return evaluation.quantize(mean)
+def floors_of(round: EvaluationRound) -> list:
+    """The round's bands, best first, with their floors (None for 미흡, which has none)."""
+    return [(GradeLevel.OUTSTANDING, round.band_outstanding),
+            (GradeLevel.EXCELLENT, round.band_excellent),
+            (GradeLevel.SATISFACTORY, round.band_satisfactory),
+            (GradeLevel.INSUFFICIENT, None)]
 
 
-class Panel(NamedTuple):  # ten thousand of them: a tuple is made faster than a dataclass
-    """The assignments of one unit of a round: how many evaluators, and their weighted mean
-    (None until one of them has scored)."""
-
-    task: int | None  # the task's id; None for an institution
-    evaluators: int
-    mean: float | None
+def quartile_positions(units: int) -> list[tuple[int, int]]:
+    """Where statistics.quantiles(n=4, method="inclusive") reads the sorted means: for each
+    quartile, the position of the mean below it and its share (of four) of the next one."""
+    return [divmod(i * (units - 1), 4) for i in (1, 2, 3)]
 
 
-def unit_panels(round: EvaluationRound) -> list[Panel]:
-    """The panel of every assigned unit of the round, in one query grouped by unit, with the
-    weighted mean as models.weighted_mean (and tracker.evaluation.unit_means) computes it. Read
-    flat and raw: ten thousand Decimals cost more to make than the query takes, and even
-    Django's float converter, called once a row, took a third of the query's time
-    (bench/README.md), so the rows are read straight from the cursor and only the few means
-    the summary shows are made Decimals (``cents``). An assignment not yet scored weighs
-    nothing in the mean."""
-    raw = ExpressionWrapper(weighted_mean().expression, output_field=FloatField())
-    rows = (Assignment.objects.filter(round=round).values("task_id", "agency_id")
-            .annotate(evaluators=Count("pk"), mean=raw).order_by()
-            .values("task_id", "evaluators", "mean"))
-    sql, params = rows.query.sql_with_params()
+@dataclass(frozen=True)
+class Panels:
+    """The round's panels summed up in the database: a few rows whatever the round's size,
+    where reading the 10,000 panels of the benchmark's round took longer than the rest of the
+    page's data (bench/README.md)."""
+
+    staffed_tasks: int  # tasks' panels with the evaluators the round asks for
+    units: int  # units with a mean
+    lowest: int | None  # cents
+    highest: int | None
+    at_or_above: dict  # {band's floor: units whose mean is at or above it}
+    ranked: dict  # {position: cents} of the sorted means, at the quartiles' positions
+
+
+def panels_of(round: EvaluationRound) -> Panels:
+    """The panels summed up in one query over the grouped panels (``unit_panels``), all in
+    whole cents, so exact and alike on every database: window functions count the units with
+    enough evaluators, the means, and the means at or above each band's floor, and number the
+    means in order, of which only the first, the last and those at the quartiles' positions
+    (``quartile_positions``, from the count) come back. Written in SQL around the ORM's
+    grouped query: the ORM cannot count over its own aggregates in a window. One grouping of
+    the assignments, against two for an aggregate and a second query for the positions (the
+    same time on PostgreSQL, a query more)."""
+    floors = [floor for _level, floor in floors_of(round) if floor is not None]
+    grouped, grouped_params = unit_panels(round).query.sql_with_params()
+    at_or_above = "".join(f", COUNT(CASE WHEN cents >= %s THEN 1 END) OVER () AS floor_{i}"
+                          for i in range(len(floors)))
+    positions = ", ".join(f"{i} * (units - 1) / 4 + {step}" for i in (1, 2, 3) for step in (1, 2))
+    sql = (
+        "SELECT rank, cents, units, staffed"
+        + "".join(f", floor_{i}" for i in range(len(floors)))
+        + " FROM (SELECT cents, ROW_NUMBER() OVER (ORDER BY cents IS NULL, cents) AS rank,"
+        " COUNT(cents) OVER () AS units, COUNT(CASE WHEN task_id IS NOT NULL AND evaluators >= %s"
+        f" THEN 1 END) OVER () AS staffed{at_or_above} FROM ({grouped}) panels) ranked"
+        f" WHERE rank = 1 OR rank = units OR rank IN ({positions})")
+    params = [round.evaluators_per_unit, *(int(floor * 100) for floor in floors),
+              *grouped_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return list(map(Panel._make, cursor.fetchall()))
+        rows = cursor.fetchall()
+    if not rows:  # nobody assigned
+        return Panels(staffed_tasks=0, units=0, lowest=None, highest=None,
+                      at_or_above=dict.fromkeys(floors, 0), ranked={})
+    _rank, _cents, units, staffed, *counts = rows[0]
+    ranked = {rank - 1: cents for rank, cents, *_counts in rows if cents is not None}
+    return Panels(staffed_tasks=staffed, units=units, lowest=ranked.get(0),
+                  highest=ranked.get(units - 1), at_or_above=dict(zip(floors, counts, strict=True)),
+                  ranked=ranked)
 
 
-def panel_means(round: EvaluationRound, panels=None) -> list:
-    """The means of the round's scored units, sorted (rounding to the cent keeps the order)."""
+def spread(round: EvaluationRound, panels: Panels | None = None) -> Spread:
+    """The panel means summarised: the quartiles as statistics.quantiles(n=4,
+    method="inclusive") gives them from the sorted means (interpolated, then to the cent),
+    which SQLite cannot compute; the units in each band (round.band_for's: a mean at a band's
+    floor is in it)."""
     if panels is None:
-        panels = unit_panels(round)
-    return sorted(panel.mean for panel in panels if panel.mean is not None)
-
-
-def quartiles(means):
-    """statistics.quantiles(n=4, method="inclusive") of the means in cents, making only the
-    six values it interpolates between."""
-    last = len(means) - 1
-    found = []
-    for i in (1, 2, 3):
-        j, delta = divmod(i * last, 4)
-        found.append(evaluation.quantize(
-            (cents(means[j]) * (4 - delta) + cents(means[min(j + 1, last)]) * delta) / 4))
-    return found
-
-
-def spread(round: EvaluationRound, panels=None) -> Spread:
-    """The panel means summarised: the quartiles, which SQLite cannot compute, from the sorted
-    means; the units in each band (round.band_for's: a mean at a band's floor is in it) by
-    bisection."""
-    means = panel_means(round, panels)
-    floors = [(GradeLevel.OUTSTANDING, round.band_outstanding),
-              (GradeLevel.EXCELLENT, round.band_excellent),
-              (GradeLevel.SATISFACTORY, round.band_satisfactory),
-              (GradeLevel.INSUFFICIENT, None)]
-    bands, above = [], len(means)
-    for level, lowest in floors:
-        start = bisect_left(means, lowest, key=cents) if lowest is not None else 0
-        bands.append(Band(level, lowest, above - start))
-        above = start
-    if not means:
+        panels = panels_of(round)
+    bands, above = [], 0
+    for level, lowest in floors_of(round):
+        units = (panels.at_or_above[lowest] if lowest is not None else panels.units) - above
+        bands.append(Band(level, lowest, units))
+        above += units
+    if not panels.units:
         return Spread(units=0, bands=bands)
-    lower, middle, upper = quartiles(means)
-    return Spread(units=len(means), lowest=cents(means[0]), lower_quartile=lower,
-                  median=middle, upper_quartile=upper, highest=cents(means[-1]), bands=bands)
+    last = panels.units - 1
+    lower, middle, upper = (
+        evaluation.quantize(mean_of_cents(panels.ranked[j] * (4 - share)
+                                          + panels.ranked[min(j + 1, last)] * share) / 4)
+        for j, share in quartile_positions(panels.units))
+    return Spread(units=panels.units, lowest=mean_of_cents(panels.lowest),
+                  lower_quartile=lower, median=middle, upper_quartile=upper,
+                  highest=mean_of_cents(panels.highest), bands=bands)
 
 
 # -- Grades -------------------------------------------------------------------------------------
@@ -554,10 +573,11 @@ class EvaluationPage:
 
 
 def evaluation_page(plan: Plan, user) -> EvaluationPage:
-    """The plan's evaluation as ``user`` may read it. At most twelve queries after the plan's
+    """The plan's evaluation as ``user`` may read it. At most eleven queries after the plan's
     (which reads the round with it): submissions and their agencies (2), the former agency
-    names (1), per evaluator and their names (2), the units' panels (1), understaffed units
-    (3), grades and their strategies (2) and the 최우수 list (1)."""
+    names (1), per evaluator and their names (2), the units' panels summed up (1), the
+    regional tasks and the institutions with too few evaluators (2), grades and their
+    strategies (2) and the 최우수 list (1)."""
     round = round_of_plan(plan)
     reader = reader_of(user, round)
     submissions = None if reader.public else submission_status(plan, reader.tasks)
@@ -565,10 +585,10 @@ def evaluation_page(plan: Plan, user) -> EvaluationPage:
         return EvaluationPage(round=None, reader=reader, submissions=submissions, progress=None,
                               spread=None, grades=None, outstanding=[])
     grades = distribution(round, reader) if reader.grades else None
-    panels = unit_panels(round) if reader.manager else None
+    panels = panels_of(round) if reader.manager else None
     return EvaluationPage(
         round=round, reader=reader, submissions=submissions,
-        progress=progress(round, panels) if reader.manager else None,
+        progress=progress(round, panels, submissions.totals.tasks) if reader.manager else None,
         spread=spread(round, panels) if reader.manager else None, grades=grades,
         outstanding=outstanding(round, plan, reader) if grades else [],
         outstanding_count=dict(grades.total.counts)[GradeLevel.OUTSTANDING] if grades else 0)

@@ -17,7 +17,8 @@ from .evaluation import (
     GradeLevel,
     RoundState,
     Score,
-    weighted_mean,
+    mean_of_cents,
+    panel_cents,
 )
 from .follow_up import (
     ActionCheck,
@@ -68,7 +69,7 @@ __all__ = [
     "ImprovementAction", "Opinion", "OpinionAnswer", "Recommendation", "advice_year",
     "report_due",
     "Assignment", "Criterion", "EvidenceFile", "EvidenceKind", "PerformanceIndicator", "Result",
-    "ResultState", "Score", "weighted_mean",
+    "ResultState", "Score", "mean_of_cents", "panel_cents",
     "Agency", "AgencyKind", "AgencyMembership", "AgencyName", "ContributionNote",
     "EvaluationRound", "FigureKind", "Grade", "GradeLevel", "Indicator", "IndicatorValue",
     "KeyTask", "Milestone", "MilestoneChange", "PasswordResetRequest", "Plan", "Profile",

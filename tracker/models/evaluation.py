@@ -308,10 +308,12 @@ class Assignment(GradedUnit):
     # page reads every evaluator's progress without counting 50,000 scores (bench/README.md).
     criteria_scored = models.PositiveSmallIntegerField(_("criteria scored"), default=0,
                                                        editable=False)
-    # Σ score × weight and Σ weight of the assignment's scores, kept the same way: the panel's
-    # weighted mean of a unit is Σ weighted_total ÷ Σ weight_total over its assignments.
-    weighted_total = models.DecimalField(_("weighted total"), max_digits=12, decimal_places=2,
-                                         default=0, editable=False)
+    # Σ score × weight, in hundredths (scores have two decimals, weights none: a whole number),
+    # and Σ weight of the assignment's scores, kept the same way: the panel's weighted mean of a
+    # unit is Σ weighted_hundredths ÷ Σ weight_total ÷ 100 over its assignments, reckoned in
+    # whole numbers (``panel_cents``), exactly and alike on every database.
+    weighted_hundredths = models.PositiveBigIntegerField(_("weighted total (hundredths)"),
+                                                         default=0, editable=False)
     weight_total = models.PositiveIntegerField(_("total weight"), default=0, editable=False)
 
     objects = AssignmentQuerySet.as_manager()
@@ -330,8 +332,10 @@ class Assignment(GradedUnit):
         ]
         indexes = [
             models.Index(fields=["evaluator", "round"], name="assignment_evaluator_idx"),
-            # The evaluation page groups a round's assignments by unit (bench/README.md).
-            models.Index(fields=["round", "task", "agency"], name="assignment_round_unit_idx"),
+            # The evaluation page groups a round's assignments by unit, with their totals,
+            # read from this index alone (bench/README.md).
+            models.Index(fields=["round", "task", "agency", "weighted_hundredths",
+                                 "weight_total"], name="assignment_round_unit_idx"),
             # ... and by evaluator, read from this index alone (bench/README.md).
             models.Index(fields=["round", "evaluator", "agency", "criteria_scored"],
                          name="assignment_progress_idx"),
@@ -368,16 +372,26 @@ class Score(models.Model):
         return f"{self.criterion}: {self.value}"
 
 
-def weighted_mean(prefix=""):
-    """The panel's weighted mean of a unit, computed in the database over its assignments:
-    Σ score × weight / Σ weight over every score of every evaluator of the unit, from each
-    assignment's totals (Assignment.weighted_total and weight_total). The sum is cast to a float
-    before dividing: SQLite keeps whole numbers as integers, and dividing integers would drop
-    the decimals (87.25 → 87). Without scores, none."""
-    total, weights = f"{prefix}weighted_total", f"{prefix}weight_total"
+def panel_cents(prefix=""):
+    """The panel's weighted mean of a unit in cents, computed in the database over its
+    assignments: Σ score × weight ÷ Σ weight over every score of every evaluator of the unit,
+    from each assignment's totals (Assignment.weighted_hundredths and weight_total), rounded
+    half up to the cent (사사오입: 89.995 is 90.00). Reckoned in whole numbers, so that every
+    database gives the same cent and compares and sorts it exactly: with N hundredths and W
+    weights, the mean in cents is N ÷ W, and rounded half up, ⌊(2N + W) ÷ 2W⌋ (N, W ≥ 0; both
+    databases divide whole numbers towards zero). The sum is cast back to a whole number:
+    PostgreSQL sums bigints as numeric. Without scores, none. ``mean_of_cents`` makes the
+    Decimal."""
+    hundredths = Cast(Sum(f"{prefix}weighted_hundredths"), models.BigIntegerField())
+    weights = Sum(f"{prefix}weight_total")
     return models.ExpressionWrapper(
-        Cast(Sum(total), models.FloatField()) / NullIf(Sum(weights), 0),
-        output_field=models.DecimalField(max_digits=8, decimal_places=2))
+        (2 * hundredths + weights) / NullIf(2 * weights, 0),
+        output_field=models.BigIntegerField())
+
+
+def mean_of_cents(cents):
+    """A panel mean in cents (``panel_cents``) as the Decimal shown and stored: 8740 → 87.40."""
+    return None if cents is None else Decimal(cents).scaleb(-2)
 
 
 class Grade(GradedUnit):
