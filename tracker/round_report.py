@@ -402,57 +402,72 @@ def quartile_positions(units: int) -> list[tuple[int, int]]:
 class Panels:
     """The round's panels summed up in the database: a few rows whatever the round's size,
     where reading the 10,000 panels of the benchmark's round took longer than the rest of the
-    page's data (bench/README.md)."""
+    page's data (bench/README.md). Means in cents."""
 
     staffed_tasks: int  # tasks' panels with the evaluators the round asks for
     units: int  # units with a mean
-    lowest: int | None  # cents
+    lowest: int | None
     highest: int | None
     at_or_above: dict  # {band's floor: units whose mean is at or above it}
-    ranked: dict  # {position: cents} of the sorted means, at the quartiles' positions
+    quartiles: tuple = ()  # exact (interpolated between two means), when a unit is scored
 
 
 def panels_of(round: EvaluationRound) -> Panels:
     """The panels summed up in one query over the grouped panels (``unit_panels``), all in
-    whole cents, so exact and alike on every database: window functions count the units with
-    enough evaluators, the means, and the means at or above each band's floor, and number the
-    means in order, of which only the first, the last and those at the quartiles' positions
-    (``quartile_positions``, from the count) come back. Written in SQL around the ORM's
-    grouped query: the ORM cannot count over its own aggregates in a window. One grouping of
-    the assignments, against two for an aggregate and a second query for the positions (the
-    same time on PostgreSQL, a query more)."""
+    whole cents, so exact and alike on every database: how many tasks' panels have enough
+    evaluators, how many units have a mean, the extremes, how many means are at or above each
+    band's floor, and the quartiles. Written in SQL around the ORM's grouped query: the ORM
+    cannot aggregate over its own aggregates this way. PostgreSQL interpolates the quartiles
+    itself (percentile_cont is statistics.quantiles' inclusive method, and exact here: whole
+    cents and quarters); SQLite has no such aggregate, so window functions number the means
+    and only those at the quartiles' positions come back (twice the time on PostgreSQL)."""
     floors = [floor for _level, floor in floors_of(round) if floor is not None]
     grouped, grouped_params = unit_panels(round).query.sql_with_params()
-    at_or_above = "".join(f", COUNT(CASE WHEN cents >= %s THEN 1 END) OVER () AS floor_{i}"
-                          for i in range(len(floors)))
-    positions = ", ".join(f"{i} * (units - 1) / 4 + {step}" for i in (1, 2, 3) for step in (1, 2))
-    sql = (
-        "SELECT rank, cents, units, staffed"
-        + "".join(f", floor_{i}" for i in range(len(floors)))
-        + " FROM (SELECT cents, ROW_NUMBER() OVER (ORDER BY cents IS NULL, cents) AS rank,"
-        " COUNT(cents) OVER () AS units, COUNT(CASE WHEN task_id IS NOT NULL AND evaluators >= %s"
-        f" THEN 1 END) OVER () AS staffed{at_or_above} FROM ({grouped}) panels) ranked"
-        f" WHERE rank = 1 OR rank = units OR rank IN ({positions})")
     params = [round.evaluators_per_unit, *(int(floor * 100) for floor in floors),
               *grouped_params]
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT COUNT(*) FILTER (WHERE task_id IS NOT NULL AND evaluators >= %s),"
+            " COUNT(cents), MIN(cents), MAX(cents)"
+            + ", COUNT(*) FILTER (WHERE cents >= %s)" * len(floors)
+            + ", percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY cents)"
+            f" FROM ({grouped}) panels")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            staffed, units, lowest, highest, *counts, quartiles = cursor.fetchone()
+        return Panels(staffed_tasks=staffed, units=units, lowest=lowest, highest=highest,
+                      at_or_above=dict(zip(floors, counts, strict=True)),
+                      quartiles=tuple(map(Decimal, quartiles or ())))
+    positions = ", ".join(f"{i} * (units - 1) / 4 + {step}" for i in (1, 2, 3) for step in (1, 2))
+    sql = (
+        "SELECT rank, cents, staffed, units"
+        + "".join(f", floor_{i}" for i in range(len(floors)))
+        + " FROM (SELECT cents, ROW_NUMBER() OVER (ORDER BY cents IS NULL, cents) AS rank,"
+        " COUNT(CASE WHEN task_id IS NOT NULL AND evaluators >= %s THEN 1 END) OVER ()"
+        " AS staffed, COUNT(cents) OVER () AS units"
+        + "".join(f", COUNT(CASE WHEN cents >= %s THEN 1 END) OVER () AS floor_{i}"
+                  for i in range(len(floors)))
+        + f" FROM ({grouped}) panels) ranked"
+        f" WHERE rank = 1 OR rank = units OR rank IN ({positions})")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:  # nobody assigned
         return Panels(staffed_tasks=0, units=0, lowest=None, highest=None,
-                      at_or_above=dict.fromkeys(floors, 0), ranked={})
-    _rank, _cents, units, staffed, *counts = rows[0]
+                      at_or_above=dict.fromkeys(floors, 0))
+    _rank, _cents, staffed, units, *counts = rows[0]
     ranked = {rank - 1: cents for rank, cents, *_counts in rows if cents is not None}
+    quartiles = tuple(Decimal(ranked[j] * (4 - share) + ranked[min(j + 1, units - 1)] * share)
+                      / 4 for j, share in quartile_positions(units)) if units else ()
     return Panels(staffed_tasks=staffed, units=units, lowest=ranked.get(0),
                   highest=ranked.get(units - 1), at_or_above=dict(zip(floors, counts, strict=True)),
-                  ranked=ranked)
+                  quartiles=quartiles)
 
 
 def spread(round: EvaluationRound, panels: Panels | None = None) -> Spread:
-    """The panel means summarised: the quartiles as statistics.quantiles(n=4,
-    method="inclusive") gives them from the sorted means (interpolated, then to the cent),
-    which SQLite cannot compute; the units in each band (round.band_for's: a mean at a band's
-    floor is in it)."""
+    """The panel means summarised: the extremes, the quartiles as statistics.quantiles(n=4,
+    method="inclusive") gives them from the sorted means (interpolated, then to the cent, half
+    up), and the units in each band (round.band_for's: a mean at a band's floor is in it)."""
     if panels is None:
         panels = panels_of(round)
     bands, above = [], 0
@@ -462,11 +477,8 @@ def spread(round: EvaluationRound, panels: Panels | None = None) -> Spread:
         above += units
     if not panels.units:
         return Spread(units=0, bands=bands)
-    last = panels.units - 1
-    lower, middle, upper = (
-        evaluation.quantize(mean_of_cents(panels.ranked[j] * (4 - share)
-                                          + panels.ranked[min(j + 1, last)] * share) / 4)
-        for j, share in quartile_positions(panels.units))
+    lower, middle, upper = (evaluation.quantize(quartile.scaleb(-2))
+                            for quartile in panels.quartiles)
     return Spread(units=panels.units, lowest=mean_of_cents(panels.lowest),
                   lower_quartile=lower, median=middle, upper_quartile=upper,
                   highest=mean_of_cents(panels.highest), bands=bands)
