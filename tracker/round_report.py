@@ -15,6 +15,7 @@ Nobody but a manager ever reads an evaluator's name, an individual score or a pa
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from html import escape as escape_text
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
@@ -215,16 +216,17 @@ class SubmissionStatus:
             _("Tasks"), _("Submitted on time"), _("Submitted late"), _("Drafts"),
             _("Missing")))
         prefix = escape(reverse("tracker:agency_list"))
+        # The standard library's escape, which Django's wraps for lazy strings: these are not.
         return mark_safe("\n".join(
-            f'<tr><td><a href="{prefix}{escape(row.slug)}/?year={self.year}">'
-            f"{escape(row.name)}</a></td>"
-            f'<td class="num" data-label="{tasks}">{row.counts.tasks}</td>'
-            f'<td class="num" data-label="{on_time}">{row.counts.on_time}</td>'
-            f'<td class="num" data-label="{late}">{row.counts.late}</td>'
-            f'<td class="num" data-label="{drafts}">{row.counts.draft}</td>'
-            f'<td class="num{" flag" if row.counts.missing else ""}" data-label="{missing}">'
-            f"{row.counts.missing}</td></tr>"
-            for row in self.agencies))
+            f'<tr><td><a href="{prefix}{escape_text(row.slug)}/?year={self.year}">'
+            f"{escape_text(row.name)}</a></td>"
+            f'<td class="num" data-label="{tasks}">{counts.tasks}</td>'
+            f'<td class="num" data-label="{on_time}">{counts.on_time}</td>'
+            f'<td class="num" data-label="{late}">{counts.late}</td>'
+            f'<td class="num" data-label="{drafts}">{counts.draft}</td>'
+            f'<td class="num{" flag" if counts.missing else ""}" data-label="{missing}">'
+            f"{counts.missing}</td></tr>"
+            for row in self.agencies for counts in (row.counts,)))
 
 
 def submission_status(plan: Plan, tasks) -> SubmissionStatus:
@@ -534,11 +536,25 @@ def distribution(round: EvaluationRound, reader: Reader) -> Distribution:
         total=row_of(_("All graded units"), total))
 
 
+class TaskLabel(NamedTuple):
+    """What the 최우수 list shows of a task, read without making a model of it."""
+
+    pk: int
+    number: int
+    code: str
+    title_ko: str
+    title_en: str
+
+    @property
+    def title(self):
+        return localized_pair(self.title_ko, self.title_en)
+
+
 @dataclass(frozen=True)
 class Outstanding:
     """A unit rated 최우수: a ministry's project (a task) or a metropolitan government."""
 
-    task: Task | None
+    task: TaskLabel | None
     agency: object  # the lead agency or the institution, as the plan's year names it
     mean: Decimal | None  # managers only
     summary: str  # the result's public summary (a project's)
@@ -550,23 +566,29 @@ OUTSTANDING_SHOWN = 50  # on the page; the grades export has them all
 def outstanding(round: EvaluationRound, plan: Plan, reader: Reader,
                 limit=OUTSTANDING_SHOWN) -> list[Outstanding]:
     """The 최우수 list among the grades the reader reads, projects by number, then
-    institutions by name (the first ``limit``): one query."""
-    manager = reader.manager
+    institutions by name (the first ``limit``): one query, read flat (models of the grades,
+    their tasks, results and agencies took longer than the query)."""
+    task_fields = [f"task__{name}" for name in TaskLabel._fields[1:]]
+    agency_fields = [f"{agency}__{name}" for agency in ("task__lead_agency", "agency")
+                     for name in AGENCY_LABEL]
     grades = (reader.grades_of(Grade.objects.filter(round=round, grade=GradeLevel.OUTSTANDING))
-              .select_related("task__lead_agency", "task__result", "agency")
-              .only("mean", "task__number", "task__code", "task__title_ko", "task__title_en",
-                    "task__result__state", "task__result__summary_public",
-                    *(f"{agency}__{field}" for agency in ("task__lead_agency", "agency")
-                      for field in AGENCY_LABEL))
-              .order_by(F("task__number").asc(nulls_last=True), "agency__name_ko", "pk")[:limit])
+              .order_by(F("task__number").asc(nulls_last=True), "agency__name_ko", "pk")
+              .values_list("mean", "task_id", *task_fields, "task__result__state",
+                           "task__result__summary_public", "task__lead_agency_id",
+                           "agency_id", *agency_fields)[:limit])
     names = names_for(plan)
+    width = len(AgencyLabel._fields)
     found = []
-    for grade in grades:
-        result = getattr(grade.task, "result", None) if grade.task else None
-        summary = result.summary_public if result is not None and result.submitted else ""
-        agency = grade.task.lead_agency if grade.task else grade.agency
-        found.append(Outstanding(task=grade.task, agency=names.of(agency),
-                                 mean=grade.mean if manager else None, summary=summary))
+    for mean, task_id, *row in grades:
+        task_row, (state, summary, lead_id, institution_id), agencies = (
+            row[:4], row[4:8], row[8:])
+        lead, institution = agencies[:width - 1], agencies[width - 1:]
+        task = TaskLabel(task_id, *task_row) if task_id else None
+        agency = (AgencyLabel(lead_id, *lead) if task_id
+                  else AgencyLabel(institution_id, *institution))
+        found.append(Outstanding(
+            task=task, agency=names.of(agency), mean=mean if reader.manager else None,
+            summary=summary if task_id and state == ResultState.SUBMITTED else ""))
     return found
 
 
