@@ -73,7 +73,11 @@ UNSHOWN = frozenset({
 # Each login's stamp, shown nowhere: exactly the statement Django's update_last_login makes.
 LAST_LOGIN = 'UPDATE "auth_user" SET "last_login" = %s WHERE "auth_user"."id" = %s'
 ROW_LOCK = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.I)
-# The statements that change rows (WITH may end in one); SELECT ... FOR UPDATE locks them. Schema
+# What makes a WITH statement a write: its last statement or one of its expressions changes rows
+# (a word of these anywhere, even in a name or a text, counts: a read taken for a write only
+# empties the cache once more).
+CHANGES = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.I)
+# The statements that change rows (WITH may, see CHANGES); SELECT ... FOR UPDATE locks them. Schema
 # statements (CREATE, ALTER, DROP: migrations, which pause the wrapper, and the test database's
 # creation) and the transaction's own (SAVEPOINT, BEGIN, ...) change no page.
 WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "TRUNCATE", "MERGE", "REPLACE", "WITH", "COPY"})
@@ -90,6 +94,8 @@ def table_written(sql: str) -> str | None:
     if verb == "SELECT":
         # A row lock takes the revision first, so that every writer locks in one order.
         return "" if ROW_LOCK.search(sql) else None
+    if verb == "WITH":  # the evaluation page reads through common table expressions
+        return "" if CHANGES.search(sql) else None
     if verb not in WRITES or sql == LAST_LOGIN:
         return None
     place = NAMED.get(verb)  # TRUNCATE may list many tables: a write whatever the first

@@ -417,48 +417,47 @@ class Panels:
 def panels_of(round: EvaluationRound) -> Panels:
     """The panels summed up in one query over the grouped panels (``unit_panels``), all in
     whole cents, so exact and alike on every database: how many tasks' panels have enough
-    evaluators, how many units have a mean, the extremes, how many means are at or above each
-    band's floor, and the quartiles. Written in SQL around the ORM's grouped query: the ORM
-    cannot aggregate over its own aggregates this way. PostgreSQL interpolates the quartiles
-    itself (percentile_cont is statistics.quantiles' inclusive method, and exact here: whole
-    cents and quarters); SQLite has no such aggregate, so window functions number the means
-    and only those at the quartiles' positions come back (twice the time on PostgreSQL)."""
+    evaluators, how many units have a mean, how many means are at or above each band's
+    floor, the extremes and the quartiles. Written in SQL around the ORM's grouped query: the
+    ORM cannot aggregate over its own aggregates this way. PostgreSQL interpolates the
+    quartiles itself (percentile_cont is statistics.quantiles' inclusive method, and exact
+    here: whole cents and quarters). SQLite has no such aggregate: the grouped panels are
+    made once (a materialised CTE), counted in a summary row, and numbered in order, of which
+    only the means at the ends and at the quartiles' positions come back (a window over the
+    panels with the counts in it took a third longer on SQLite, twice as long on PostgreSQL,
+    bench/README.md)."""
     floors = [floor for _level, floor in floors_of(round) if floor is not None]
     grouped, grouped_params = unit_panels(round).query.sql_with_params()
-    params = [round.evaluators_per_unit, *(int(floor * 100) for floor in floors),
-              *grouped_params]
+    counted = [round.evaluators_per_unit, *(int(floor * 100) for floor in floors)]
     if connection.vendor == "postgresql":
         sql = (
-            "SELECT COUNT(*) FILTER (WHERE task_id IS NOT NULL AND evaluators >= %s),"
-            " COUNT(cents), MIN(cents), MAX(cents)"
+            "SELECT COUNT(*) FILTER (WHERE task_id IS NOT NULL AND evaluators >= %s)"
             + ", COUNT(*) FILTER (WHERE cents >= %s)" * len(floors)
-            + ", percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY cents)"
+            + ", COUNT(cents), MIN(cents), MAX(cents),"
+            " percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY cents)"
             f" FROM ({grouped}) panels")
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            staffed, units, lowest, highest, *counts, quartiles = cursor.fetchone()
+            cursor.execute(sql, [*counted, *grouped_params])
+            staffed, *counts, units, lowest, highest, quartiles = cursor.fetchone()
         return Panels(staffed_tasks=staffed, units=units, lowest=lowest, highest=highest,
                       at_or_above=dict(zip(floors, counts, strict=True)),
                       quartiles=tuple(map(Decimal, quartiles or ())))
+    floor_columns = "".join(f", floor_{i}" for i in range(len(floors)))
     positions = ", ".join(f"{i} * (units - 1) / 4 + {step}" for i in (1, 2, 3) for step in (1, 2))
     sql = (
-        "SELECT rank, cents, staffed, units"
-        + "".join(f", floor_{i}" for i in range(len(floors)))
-        + " FROM (SELECT cents, ROW_NUMBER() OVER (ORDER BY cents IS NULL, cents) AS rank,"
-        " COUNT(CASE WHEN task_id IS NOT NULL AND evaluators >= %s THEN 1 END) OVER ()"
-        " AS staffed, COUNT(cents) OVER () AS units"
-        + "".join(f", COUNT(CASE WHEN cents >= %s THEN 1 END) OVER () AS floor_{i}"
+        f"WITH panels AS MATERIALIZED ({grouped}), summary AS MATERIALIZED (SELECT"
+        " COUNT(CASE WHEN task_id IS NOT NULL AND evaluators >= %s THEN 1 END) AS staffed"
+        + "".join(f", COUNT(CASE WHEN cents >= %s THEN 1 END) AS floor_{i}"
                   for i in range(len(floors)))
-        + f" FROM ({grouped}) panels) ranked"
+        + f", COUNT(cents) AS units FROM panels) SELECT 0, NULL, staffed{floor_columns}, units"
+        f" FROM summary UNION ALL SELECT rank, cents, staffed{floor_columns}, units FROM"
+        " (SELECT cents, ROW_NUMBER() OVER (ORDER BY cents) AS rank FROM panels"
+        " WHERE cents IS NOT NULL) ranked, summary"
         f" WHERE rank = 1 OR rank = units OR rank IN ({positions})")
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:  # nobody assigned
-        return Panels(staffed_tasks=0, units=0, lowest=None, highest=None,
-                      at_or_above=dict.fromkeys(floors, 0))
-    _rank, _cents, staffed, units, *counts = rows[0]
-    ranked = {rank - 1: cents for rank, cents, *_counts in rows if cents is not None}
+        cursor.execute(sql, [*grouped_params, *counted])
+        (_rank, _cents, staffed, *counts, units), *means = cursor.fetchall()
+    ranked = {rank - 1: cents for rank, cents, *_counts in means}
     quartiles = tuple(Decimal(ranked[j] * (4 - share) + ranked[min(j + 1, units - 1)] * share)
                       / 4 for j, share in quartile_positions(units)) if units else ()
     return Panels(staffed_tasks=staffed, units=units, lowest=ranked.get(0),
