@@ -894,27 +894,32 @@ def test_understaffed_leaves_out_panels_of_units_no_longer_graded(
     assert round_report.understaffed(round) == 2
 
 
-def test_a_mean_at_half_a_cent_is_rounded_up_on_every_database(plan, task, evaluators):
-    """A mean of exactly 89.995, half a cent below the 최우수 band, is 90.00 (half up, 사사오입)
-    for the service, the grade and the page's spread alike, on SQLite and PostgreSQL: the
-    means are reckoned in whole numbers (tracker.models.panel_cents), not read from floats
-    (as a float, 89.995 is 89.99499…, which gave 89.99 on PostgreSQL)."""
+def test_a_mean_at_half_a_cent_is_rounded_up_on_every_database(plan, strategy, agency, task,
+                                                                evaluators):
+    """Means of exactly 89.995, half a cent below the 최우수 band, and 79.985 are 90.00 and
+    79.99 (half up, 사사오입) for the service, the grade and the page's spread alike, on SQLite
+    and PostgreSQL: the means are reckoned in whole numbers (tracker.models.panel_cents). Read
+    from a float they were not: the float nearest 79.985 lies below it (79.98499…), and SQLite
+    rounded half to even."""
     from tracker import round_report
 
     round = round_at(RoundState.EVALUATION, plan)
-    for person, value in zip(evaluators, ("90", "89.99"), strict=True):
-        assignment = Assignment.objects.create(round=round, evaluator=person, task=task)
-        for criterion in round.criteria.filter(institutions_only=False):
-            Score.objects.create(assignment=assignment, criterion=criterion, value=value)
+    other = TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, number=99)
+    for unit, values in ((task, ("90", "89.99")), (other, ("79.98", "79.99"))):
+        for person, value in zip(evaluators, values, strict=True):
+            assignment = Assignment.objects.create(round=round, evaluator=person, task=unit)
+            for criterion in round.criteria.filter(institutions_only=False):
+                Score.objects.create(assignment=assignment, criterion=criterion, value=value)
     evaluation.recount_scores(Assignment.objects.filter(round=round))
 
     spread = round_report.spread(round)
 
-    (mean,) = [score.mean for score in evaluation.unit_means(round).values()]
-    assert mean == evaluation.unit_mean(round, task=task) == Decimal("90.00")
-    assert spread.lowest == spread.median == spread.highest == mean
+    means = {key[1]: score.mean for key, score in evaluation.unit_means(round).items()}
+    assert means == {task.pk: Decimal("90.00"), other.pk: Decimal("79.99")}
+    assert evaluation.unit_mean(round, task=task) == Decimal("90.00")
+    assert (spread.lowest, spread.highest) == (Decimal("79.99"), Decimal("90.00"))
     assert [(band.grade, band.units) for band in spread.bands if band.units] == [
-        (GradeLevel.OUTSTANDING, 1)]
+        (GradeLevel.OUTSTANDING, 1), (round.band_for(Decimal("79.99")), 1)]
 
 
 def test_the_spread_is_the_exact_weighted_means_rounded_half_up(plan, strategy, agency,

@@ -92,6 +92,8 @@ def test_reads_leave_the_token_alone(task):
     ("with x as (delete from tracker_task returning id) select id from x", ""),
     ("WITH x AS (SELECT 1) INSERT INTO tracker_task (a) SELECT 1", ""),
     ("WITH x AS (SELECT id FROM tracker_task FOR UPDATE) SELECT id FROM x", ""),
+    ("WITH x AS (SELECT 1) SELECT id FROM tracker_task FOR KEY SHARE", ""),
+    ("WITH x AS (SELECT 1 AS a) REPLACE INTO tracker_task (a) SELECT a FROM x", ""),
     ("WITH x AS (SELECT 1) MERGE INTO tracker_task USING x ON true WHEN MATCHED THEN DELETE", ""),
     ('TRUNCATE TABLE "tracker_plan"', ""),
     ('UPDATE "auth_user" SET "last_login" = %s, "is_active" = %s WHERE "auth_user"."id" = %s',

@@ -376,7 +376,7 @@ def recount_scores(assignments):
     from its scores, in one UPDATE: whatever writes scores calls it (the service above, the
     demo's and the benchmark's builders, tests that make scores directly). A score has two
     decimals and a weight none, so each score × weight × 100 is a whole number; it is rounded
-    only to drop SQLite's binary fractions (87.15 is stored as 87.1499…)."""
+    only to drop SQLite's binary fractions (0.29 × 100 is 28.999999999999996 there)."""
     scores = Score.objects.filter(assignment=OuterRef("pk")).order_by().values("assignment")
 
     def total(expression, output_field):

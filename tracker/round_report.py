@@ -13,6 +13,7 @@ Who reads what is one rule, ``reader_of``:
 Nobody but a manager ever reads an evaluator's name, an individual score or a panel mean.
 """
 
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from html import escape as escape_text
@@ -421,14 +422,17 @@ def panels_of(round: EvaluationRound) -> Panels:
     floor, the extremes and the quartiles. Written in SQL around the ORM's grouped query: the
     ORM cannot aggregate over its own aggregates this way. PostgreSQL interpolates the
     quartiles itself (percentile_cont is statistics.quantiles' inclusive method, and exact
-    here: whole cents and quarters). SQLite has no such aggregate: the grouped panels are
-    made once (a materialised CTE), counted in a summary row, and numbered in order, of which
-    only the means at the ends and at the quartiles' positions come back (a window over the
-    panels with the counts in it took a third longer on SQLite, twice as long on PostgreSQL,
+    here: whole cents and quarters). SQLite has no such aggregate: the grouped panels are a
+    common table expression, used twice, which SQLite makes once (3.35 and later; earlier ones
+    group twice), counted in a summary row (rank 0) and numbered in order, of which only the
+    means at the ends and at the quartiles' positions come back (a window over the panels with
+    the counts in it took a third longer on SQLite, twice as long on PostgreSQL,
     bench/README.md)."""
     floors = [floor for _level, floor in floors_of(round) if floor is not None]
     grouped, grouped_params = unit_panels(round).query.sql_with_params()
-    counted = [round.evaluators_per_unit, *(int(floor * 100) for floor in floors)]
+    # A mean in cents is at or above a floor when it is at or above the floor's cents, rounded
+    # up (a floor has two decimals: exact).
+    counted = [round.evaluators_per_unit, *(math.ceil(floor * 100) for floor in floors)]
     if connection.vendor == "postgresql":
         sql = (
             "SELECT COUNT(*) FILTER (WHERE task_id IS NOT NULL AND evaluators >= %s)"
@@ -445,7 +449,7 @@ def panels_of(round: EvaluationRound) -> Panels:
     floor_columns = "".join(f", floor_{i}" for i in range(len(floors)))
     positions = ", ".join(f"{i} * (units - 1) / 4 + {step}" for i in (1, 2, 3) for step in (1, 2))
     sql = (
-        f"WITH panels AS MATERIALIZED ({grouped}), summary AS MATERIALIZED (SELECT"
+        f"WITH panels AS ({grouped}), summary AS (SELECT"
         " COUNT(CASE WHEN task_id IS NOT NULL AND evaluators >= %s THEN 1 END) AS staffed"
         + "".join(f", COUNT(CASE WHEN cents >= %s THEN 1 END) AS floor_{i}"
                   for i in range(len(floors)))
@@ -453,7 +457,7 @@ def panels_of(round: EvaluationRound) -> Panels:
         f" FROM summary UNION ALL SELECT rank, cents, staffed{floor_columns}, units FROM"
         " (SELECT cents, ROW_NUMBER() OVER (ORDER BY cents) AS rank FROM panels"
         " WHERE cents IS NOT NULL) ranked, summary"
-        f" WHERE rank = 1 OR rank = units OR rank IN ({positions})")
+        f" WHERE rank = 1 OR rank = units OR rank IN ({positions}) ORDER BY 1")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*grouped_params, *counted])
         (_rank, _cents, staffed, *counts, units), *means = cursor.fetchall()

@@ -379,11 +379,11 @@ def panel_cents(prefix=""):
     half up to the cent (사사오입: 89.995 is 90.00). Reckoned in whole numbers, so that every
     database gives the same cent and compares and sorts it exactly: with N hundredths and W
     weights, the mean in cents is N ÷ W, and rounded half up, ⌊(2N + W) ÷ 2W⌋ (N, W ≥ 0; both
-    databases divide whole numbers towards zero). The sum is cast back to a whole number:
-    PostgreSQL sums bigints as numeric. Without scores, none. ``mean_of_cents`` makes the
-    Decimal."""
+    databases divide whole numbers towards zero). The sums are cast to whole numbers:
+    PostgreSQL sums bigints as numeric, and dividing numerics would not drop the remainder.
+    Without scores, none. ``mean_of_cents`` makes the Decimal."""
     hundredths = Cast(Sum(f"{prefix}weighted_hundredths"), models.BigIntegerField())
-    weights = Sum(f"{prefix}weight_total")
+    weights = Cast(Sum(f"{prefix}weight_total"), models.BigIntegerField())
     return models.ExpressionWrapper(
         (2 * hundredths + weights) / NullIf(2 * weights, 0),
         output_field=models.BigIntegerField())
