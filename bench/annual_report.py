@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """
 The annual report's benchmark (make bench-report): generating the report (Korean and English,
-HWPX and PDF: ``tracker.annual_report.generate``) for the demo plan (75 tasks, from
+HWPX and PDF: ``tracker.publishing.generate``) for the demo plan (75 tasks, from
 fixtures/demo.json) and for a synthetic plan of 750 tasks with results, indicators, grades,
 opinions and an outcome indicator (the tests' ``reportable``). Each size runs in a process of
 its own, on a new SQLite database and evidence folder in a temporary folder, so that its peak
@@ -46,8 +46,9 @@ def measure(tasks, folder):
     from django.core.management import call_command
 
     from tests.factories import UserFactory
-    from tracker import annual_report, roles
+    from tracker import roles
     from tracker.models import Plan
+    from tracker.publishing import services as annual_report
 
     call_command("migrate", verbosity=0)
     if tasks == 75:

@@ -147,7 +147,7 @@ def build_round(batch=5000):
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
-    from tracker import evaluation
+    from tracker.evaluation import services as evaluation
     from tracker.models import (
         Assignment,
         EvaluationRound,
@@ -211,7 +211,7 @@ def build_round(batch=5000):
 
 
 def measure(client, url, repeat, warmup=3):
-    """Cold: the page cache (tracker.page_cache) emptied before each request, so each pays for
+    """Cold: the page cache (kipplan.page_cache) emptied before each request, so each pays for
     its queries and template as the first request after a change does. Warm: served from it."""
     from django.core.cache import cache
 

@@ -24,10 +24,10 @@ class ModelBackend(backends.ModelBackend):
         return user_obj._kipplan_perm_cache
 
     def get_user(self, user_id):
-        """The signed-in user of a request, with the data's revision (tracker.page_cache) read
+        """The signed-in user of a request, with the data's revision (kipplan.page_cache) read
         in the same query: a page served from the cache then costs the queries of a trivial
         logged-in page, the session and the user, and no more."""
-        from tracker.page_cache import token_query
+        from kipplan.page_cache import token_query
 
         users = get_user_model()._default_manager.annotate(page_token=token_query())
         try:

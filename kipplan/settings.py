@@ -29,7 +29,7 @@ AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION  the bucket's crede
                       region, read by boto3 itself
 REDIS_URL             redis://host:6379/0: the cache in Redis, shared by every app server; local
                       memory in each process by default
-KIPPLAN_PAGE_CACHE    "0" turns off the cache of rendered pages (on by default; tracker.page_cache)
+KIPPLAN_PAGE_CACHE    "0" turns off the cache of rendered pages (on by default; kipplan.page_cache)
 KIPPLAN_PAGE_CACHE_SECONDS  how long a rendered page is kept at most (86400, a day)
 KIPPLAN_CACHE_ENTRIES  the pages kept in local memory, per process (300)
 """
@@ -154,7 +154,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "tracker.languages.UserLanguageMiddleware",
+    "tracker.accounts.languages.UserLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
@@ -217,8 +217,8 @@ KIPPLAN_RESULTS_REMINDER_DAYS = int(os.environ.get("KIPPLAN_RESULTS_REMINDER_DAY
 KIPPLAN_OPINION_REMINDER_DAYS = int(os.environ.get("KIPPLAN_OPINION_REMINDER_DAYS", "7"))
 # What a 503 (the database out of reach) asks clients to wait before trying again, in seconds.
 KIPPLAN_RETRY_AFTER_SECONDS = int(os.environ.get("KIPPLAN_RETRY_AFTER_SECONDS", "30"))
-# The year-end evaluation (tracker.evaluation). The law and the sources give no weights, scale,
-# score bands or number of evaluators: these are what a new round starts with, and each round
+# The year-end evaluation (tracker.evaluation.services). The law and the sources give no weights,
+# scale, score bands or number of evaluators: these are what a new round starts with, and each round
 # keeps its own, which the plan managers change in the round's admin page before scoring starts.
 # Criteria: (Korean name, English name, weight, for metropolitan governments only).
 KIPPLAN_EVALUATION = {
@@ -235,13 +235,13 @@ KIPPLAN_EVALUATION = {
     ],
 }
 # Evidence files of the year-end results: the largest file accepted, in megabytes (checked by
-# tracker.evidence; the web server in front must let a request this large through).
+# tracker.evaluation.evidence; the web server in front must let a request this large through).
 KIPPLAN_EVIDENCE_MAX_MB = int(os.environ.get("KIPPLAN_EVIDENCE_MAX_MB", "20"))
 # Where the links in emails point: the site as its users reach it.
 KIPPLAN_SITE_URL = os.environ.get("KIPPLAN_SITE_URL", "http://127.0.0.1:8000")
 
 # The cache (Django's cache framework): rendered pages, keyed by the data's revision so that
-# none is ever served after the data behind it changed (tracker.page_cache). Local memory in each
+# none is ever served after the data behind it changed (kipplan.page_cache). Local memory in each
 # process by default, bounded by its number of entries (the least recently used go first);
 # Redis, through Django's own backend, where several app servers share one database: give it a
 # maxmemory and the allkeys-lru policy to bound it.
@@ -271,7 +271,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     # Evidence files: outside the static files and never served from a URL of their own; the
-    # download view applies the task's access rules (tracker.downloads).
+    # download view applies the task's access rules (tracker.evaluation.views).
     "evidence": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": os.environ.get("KIPPLAN_EVIDENCE_ROOT",

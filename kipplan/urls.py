@@ -3,8 +3,8 @@ from django.http import HttpResponse
 from django.urls import include, path
 
 from kipplan.health import readyz
-from tracker.accounts import PasswordResetView
-from tracker.languages import set_language
+from tracker.accounts.languages import set_language
+from tracker.accounts.password_reset import PasswordResetView
 
 
 def healthz(request):

@@ -154,13 +154,13 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.fixture(autouse=True)
 def empty_cache(monkeypatch):
-    """Each test starts with no cached page (tracker.page_cache): a test's settings or clock
+    """Each test starts with no cached page (kipplan.page_cache): a test's settings or clock
     may differ from the last one's while its data's revision happens to read the same. Pages
     are kept for one hour of a steady clock, so that a test reading a page twice across the
     turn of an hour still finds it (test_page_cache.py turns the real clock back on)."""
     from django.core.cache import cache
 
-    from tracker import page_cache
+    from kipplan import page_cache
 
     cache.clear()
     monkeypatch.setattr(page_cache, "hour", lambda: "the test's hour")

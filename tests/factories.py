@@ -283,7 +283,7 @@ ROUND_DATES = {  # relative to the year after the plan's
 def round_at(state, plan, **fields):
     """A plan's round (with the default criteria) put straight into ``state`` with every date
     set, for tests that start there; the steps' own rules are tested through the services."""
-    from tracker import evaluation
+    from tracker.evaluation import services as evaluation
 
     year = plan.year + 1
     dates = {name: datetime.date(year, month, day)

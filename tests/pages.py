@@ -1,7 +1,7 @@
 """
 Every kind of page a person opens in kipplan, with the demo data loaded: what the HTML
 validator (tests/test_html.py) and the accessibility checks (tests/browser/test_accessibility.py)
-visit, in both languages; and what the tests of the page cache (tracker.page_cache) ask of a
+visit, in both languages; and what the tests of the page cache (kipplan.page_cache) ask of a
 page.
 """
 
@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.core.cache import cache
 from django.urls import resolve, reverse
 
+from kipplan.page_cache import CachedPageMixin
 from tracker.models import (
     Agency,
     AgencyKind,
@@ -23,7 +24,6 @@ from tracker.models import (
     RoundState,
     Task,
 )
-from tracker.page_cache import CachedPageMixin
 
 PASSWORD = "kipplan-demo"  # every demo user's
 
@@ -168,7 +168,7 @@ def without_csrf(body):
 
 
 def rendered(client, url, *args, **kwargs):
-    """GET a page rendered afresh rather than served from the page cache (tracker.page_cache),
+    """GET a page rendered afresh rather than served from the page cache (kipplan.page_cache),
     for a test that reads the response's template context (a stored page has none)."""
     cache.clear()
     return client.get(url, *args, **kwargs)

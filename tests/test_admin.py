@@ -19,7 +19,6 @@ from tests.factories import (
     TaskFactory,
     build_plan,
 )
-from tracker.history import Report
 from tracker.models import (
     Agency,
     AnnualReport,
@@ -32,6 +31,7 @@ from tracker.models import (
     Status,
     Task,
 )
+from tracker.progress.timeline import Report
 
 pytestmark = pytest.mark.django_db
 
@@ -195,7 +195,7 @@ def test_plan_page_says_when_the_demo_budgets_add_up(demo, admin_client):
     assert "add up to the total of 934,100,000,000 won" in response.content.decode()
 
 
-# A task's own pages (tracker/admin/task_pages.py) share one pattern: the task is found through
+# A task's own pages (tracker/progress/admin_pages.py) share one pattern: the task is found through
 # the task admin's scoped queryset, the page's check refuses the rest, a valid form saves through
 # the service and comes back to the task with a message that the task's history logs too. The
 # GET side of who may open which page is in test_permissions.py's matrix.

@@ -23,10 +23,6 @@ from django.utils import timezone, translation
 
 from tests.factories import AgencyFactory, UserFactory, build_plan, evaluator, round_at
 from tests.tools import need
-from tracker import annual_report
-from tracker.annual_report.content import report_content
-from tracker.annual_report.hwpx import build_hwpx
-from tracker.annual_report.pdf import build_pdf, pdf_unavailable
 from tracker.models import (
     ActionCheck,
     ActionStatus,
@@ -45,6 +41,10 @@ from tracker.models import (
     ResultState,
     RoundState,
 )
+from tracker.publishing import services as annual_report
+from tracker.publishing.content import report_content
+from tracker.publishing.hwpx import build_hwpx
+from tracker.publishing.pdf import build_pdf, pdf_unavailable
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 LEVELS = list(GradeLevel)
@@ -474,7 +474,7 @@ def test_status_include_renders(plan_2024, english):
     from django.template.loader import render_to_string
 
     with translation.override("en"):
-        html = render_to_string("tracker/_annual_report_status.html", {
+        html = render_to_string("tracker/publishing/_annual_report_status.html", {
             "annual_report": annual_report.status_for(plan_2024,
                                                       today=datetime.date(2025, 4, 1))})
     assert "overdue" in html and "not yet" in html

@@ -22,7 +22,7 @@ from tracker.models import (
     Revision,
     Task,
 )
-from tracker.services import carry_over
+from tracker.plans.carry_over import carry_over
 
 # flush empties the whole database, which a test transaction cannot roll back.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -26,7 +26,8 @@ from tests.factories import (
     round_at,
 )
 from tests.pages import rendered
-from tracker import advice, names
+from tracker.evaluation.selectors import reader_of
+from tracker.follow_up import advice
 from tracker.models import (
     Agency,
     AgencyKind,
@@ -37,7 +38,7 @@ from tracker.models import (
     RoundState,
     Task,
 )
-from tracker.round_report import reader_of
+from tracker.plans import agency_names as names
 
 pytestmark = pytest.mark.django_db
 

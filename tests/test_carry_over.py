@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from tracker.models import Milestone, Plan, Status, Task
-from tracker.services import shift_years
+from tracker.plans.carry_over import shift_years
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from tracker import services
 from tracker.models import Plan, Status, Task
+from tracker.plans import carry_over
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql",
@@ -22,8 +22,8 @@ def test_concurrent_carry_overs_on_postgresql_make_one_plan():
     def run():
         try:
             barrier.wait(timeout=10)
-            made.append(services.carry_over(2024, 2026).tasks)
-        except services.CarryOverError as error:
+            made.append(carry_over.carry_over(2024, 2026).tasks)
+        except carry_over.CarryOverError as error:
             refused.append(str(error))
         finally:
             connection.close()

@@ -17,7 +17,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
-from tracker import evaluation
+from tracker.evaluation import services as evaluation
 from tracker.models import (
     AgencyKind,
     Assignment,

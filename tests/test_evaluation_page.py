@@ -28,7 +28,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
-from tracker import evaluation
+from tracker.evaluation import services as evaluation
 from tracker.models import (
     Agency,
     AgencyKind,
@@ -360,7 +360,7 @@ def test_the_public_reads_nothing_of_a_round_not_yet_published(client, settings,
 # -- Evaluators -------------------------------------------------------------------------------
 
 def every_page(plan):
-    """Every page of tracker/views.py, for ``plan``."""
+    """Every page of tracker/progress/views.py, for ``plan``."""
     task = plan.tasks.order_by("number").first()
     technology = TechnologyFactory()
     task.technologies.add(technology)
@@ -392,8 +392,8 @@ def test_the_walk_covers_every_page_of_the_views():
                "evaluation_results_xlsx", "evaluation_indicators_csv", "evaluation_grades_csv",
                "budget_advice", "budget_advice_xlsx", "annual_report"}
     # start redirects an evaluator (below); evidence_download has its own rules, which let an
-    # evaluator download the files of their assignments (tracker.downloads); the annual report's
-    # forms (POST) and downloads (a 404 for anyone but managers) are tested in
+    # evaluator download the files of their assignments (tracker.evaluation.views); the annual
+    # report's forms (POST) and downloads (a 404 for anyone but managers) are tested in
     # tests/test_annual_report.py.
     assert named - covered == {"start", "evidence_download", "annual_report_generate",
                                "annual_report_sent", "annual_report_download"}
@@ -830,7 +830,7 @@ def test_the_navigation_links_to_the_plans_evaluation(client, manager, plan, tas
 
 
 def test_agencies_are_named_as_the_plans_year_names_them(client, manager, at_state, agency):
-    from tracker import names
+    from tracker.plans import agency_names as names
 
     at_state(RoundState.EVALUATION)
     names.rename(agency, name_ko="지식재산처", effective=datetime.date(2025, 10, 1))
@@ -846,7 +846,7 @@ def test_agencies_are_named_as_the_plans_year_names_them(client, manager, at_sta
 # -- The page's figures agree with the services' ---------------------------------------------------
 
 def test_fully_scored_agrees_with_the_assignments_progress(at_state, evaluators, incheon):
-    from tracker import round_report
+    from tracker.evaluation import selectors as round_report
 
     round = at_state(RoundState.EVALUATION)
     city = Assignment.objects.get(evaluator=evaluators[1], agency=incheon)
@@ -865,7 +865,7 @@ def test_fully_scored_agrees_with_the_assignments_progress(at_state, evaluators,
 
 
 def test_understaffed_agrees_with_the_service(at_state, evaluators, plan, strategy, agency):
-    from tracker import round_report
+    from tracker.evaluation import selectors as round_report
 
     round = at_state(RoundState.EVALUATION)
     TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, number=21)  # unassigned
@@ -878,7 +878,7 @@ def test_understaffed_leaves_out_panels_of_units_no_longer_graded(
         at_state, evaluators, tasks, incheon, other_agency):
     """A fully staffed task whose lead became a metropolitan government after it was assigned
     is no project; an institution that no longer takes part in the plan is no unit."""
-    from tracker import round_report
+    from tracker.evaluation import selectors as round_report
 
     round = at_state(RoundState.EVALUATION)
     Task.objects.filter(pk=tasks["kipo"].pk).update(lead_agency=incheon)  # staffed, now regional
@@ -897,11 +897,11 @@ def test_understaffed_leaves_out_panels_of_units_no_longer_graded(
 def test_a_mean_at_half_a_cent_is_rounded_up_on_every_database(plan, strategy, agency, task,
                                                                 evaluators):
     """Means of exactly 89.995, half a cent below the 최우수 band, and 79.985 are 90.00 and
-    79.99 (half up, 사사오입) for the service, the grade and the page's spread alike, on SQLite
-    and PostgreSQL: the means are reckoned in whole numbers (tracker.models.panel_cents). Read
-    from a float they were not: the float nearest 79.985 lies below it (79.98499…), and SQLite
-    rounded half to even."""
-    from tracker import round_report
+    79.99 (half up, 사사오입) for the service, the grade and the page's spread alike, on
+    SQLite and PostgreSQL: the means are reckoned in whole numbers
+    (tracker.evaluation.models.panel_cents). Read from a float they were not: the float nearest
+    79.985 lies below it (79.98499…), and SQLite rounded half to even."""
+    from tracker.evaluation import selectors as round_report
 
     round = round_at(RoundState.EVALUATION, plan)
     other = TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, number=99)
@@ -931,7 +931,7 @@ def test_the_spread_is_the_exact_weighted_means_rounded_half_up(plan, strategy, 
     import random
     from fractions import Fraction
 
-    from tracker import round_report
+    from tracker.evaluation import selectors as round_report
 
     rng = random.Random(15)
     round = round_at(RoundState.EVALUATION, plan)

@@ -15,6 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from kipplan.page_cache import HEADER
 from tests.factories import (
     AgencyFactory,
     PerformanceIndicatorFactory,
@@ -24,7 +25,9 @@ from tests.factories import (
     round_at,
 )
 from tests.pages import kept, without_csrf
-from tracker import evaluation, evidence, results
+from tracker.evaluation import evidence
+from tracker.evaluation import services as evaluation
+from tracker.evaluation import services as results
 from tracker.models import (
     AgencyKind,
     Assignment,
@@ -36,7 +39,6 @@ from tracker.models import (
     RoundState,
     Score,
 )
-from tracker.page_cache import HEADER
 
 pytestmark = pytest.mark.django_db
 
@@ -480,7 +482,7 @@ def site_url(name, world):
     }[name]()
 
 
-# Most of these pages are cached whole (tracker.page_cache), each user's their own. The site's
+# Most of these pages are cached whole (kipplan.page_cache), each user's their own. The site's
 # matrices read every URL twice, cold then warm, the managers first each time: their pages, which
 # show the most, are in the cache before anyone else asks for the same URL.
 

@@ -12,7 +12,9 @@ from django.core.management import CommandError, call_command
 from django.utils import formats, timezone, translation
 
 from tests.factories import AgencyFactory, TaskFactory, evaluator, round_at
-from tracker import evaluation, roles
+from tracker import roles
+from tracker.evaluation import services as evaluation
+from tracker.evaluation.reminders import evaluation_digests
 from tracker.models import (
     AgencyKind,
     Assignment,
@@ -24,7 +26,7 @@ from tracker.models import (
     RoundState,
     Score,
 )
-from tracker.reminders import evaluation_digests, send
+from tracker.progress.reminders import send
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import AgencyFactory, PlanFactory, TaskFactory, evaluator
-from tracker import evaluation
+from tracker.evaluation import services as evaluation
 from tracker.models import EvaluationRound, Grade, GradeLevel, RoundState
 
 pytestmark = pytest.mark.django_db

@@ -24,8 +24,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import AgencyFactory, TaskFactory, evaluator, round_at
-from tracker import evaluation
-from tracker.evidence import add_evidence, check_upload, withdraw_evidence
+from tracker.evaluation import services as evaluation
+from tracker.evaluation.evidence import add_evidence, check_upload, withdraw_evidence
 from tracker.models import EvidenceFile, EvidenceKind, Result, RoundState
 
 pytestmark = pytest.mark.django_db

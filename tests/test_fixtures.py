@@ -14,7 +14,8 @@ from django.db import IntegrityError
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from tracker import evaluation, roles, services
+from tracker import roles
+from tracker.evaluation import services as evaluation
 from tracker.models import (
     ActionCheck,
     ActionStatus,
@@ -47,6 +48,7 @@ from tracker.models import (
     Task,
     advice_year,
 )
+from tracker.plans import carry_over
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 EVALUATORS = ["evaluator-lee", "evaluator-park"]
@@ -208,8 +210,8 @@ def carried(tasks, years):
         "technologies": sorted(technology.pk for technology in task.technologies.all()),
         "budget": task.budget, "strategy": task.strategy.number,
         "key_task": task.key_task.code if task.key_task else None,
-        "dates": (services.shift_years(task.start_date, -years),
-                  services.shift_years(task.end_date, -years)),
+        "dates": (carry_over.shift_years(task.start_date, -years),
+                  carry_over.shift_years(task.end_date, -years)),
         "state": (task.status, task.progress, task.budget_executed, task.last_reported_at,
                   task.version),
         "is_illustrative": task.is_illustrative, "source_note": task.source_note,
@@ -222,7 +224,7 @@ def carried(tasks, years):
 def test_the_2025_carried_tasks_are_what_carry_over_makes(demo):
     fixture = carried(Task.objects.filter(plan__year=2025, carried_from__isnull=False), 1)
 
-    services.carry_over(2024, 2026)
+    carry_over.carry_over(2024, 2026)
 
     made = carried(Task.objects.filter(plan__year=2026), 2)
     assert len(made) == 30
@@ -243,7 +245,7 @@ def test_the_2025_carried_tasks_keep_their_key_tasks_as_carry_over_does(demo):
                                        "key_task__number")),
         }
 
-    services.carry_over(2024, 2026)
+    carry_over.carry_over(2024, 2026)
 
     assert key_tasks(2026)["plan"] and key_tasks(2026)["tasks"]
     assert key_tasks(2025) == key_tasks(2026)

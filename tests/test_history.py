@@ -9,9 +9,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker import exports, services
-from tracker.imports import import_plan
+from tracker.common import spreadsheets
 from tracker.models import Plan, ProgressUpdate, StateSource, Status, Task
+from tracker.plans import carry_over
+from tracker.plans.imports import import_plan
+from tracker.progress import exports, services
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +38,7 @@ def disagreements(year):
 def exported_csv(year):
     tasks = Task.objects.filter(plan__year=year).as_of(None)
     plan = Plan.objects.get(year=year)
-    return "".join(exports.csv_chunks(exports.export_rows(tasks, plan))).encode("utf-8")
+    return "".join(spreadsheets.csv_chunks(exports.export_rows(tasks, plan))).encode("utf-8")
 
 
 @pytest.mark.parametrize("year", [2024, 2025])
@@ -87,7 +89,7 @@ def test_an_imported_state_without_a_time_is_dated_at_the_import(demo):
 
 
 def test_a_carried_over_plan_state_is_its_history(demo):
-    services.carry_over(2024, 2026)
+    carry_over.carry_over(2024, 2026)
 
     assert disagreements(2026) == []
 

@@ -14,8 +14,8 @@ from django.utils import translation
 
 from tests.factories import AgencyFactory, TaskFactory
 from tests.tools import gettext, need
+from tracker.common.money import format_millions, format_usd, format_won
 from tracker.models import Profile
-from tracker.money import format_millions, format_usd, format_won
 
 ROOT = Path(settings.BASE_DIR)
 CATALOGUE = ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po"

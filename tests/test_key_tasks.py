@@ -23,10 +23,12 @@ from tests.factories import (
     TaskFactory,
     build_plan,
 )
-from tracker import exports, reports, roles
-from tracker.imports import PlanImportError, import_plan
+from tracker import roles
 from tracker.models import KeyTask, Plan, Status, Task, key_task_code
-from tracker.services import carry_over
+from tracker.plans.carry_over import carry_over
+from tracker.plans.imports import PlanImportError, import_plan
+from tracker.progress import exports
+from tracker.progress import selectors as reports
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from tracker import page_cache
+from kipplan import page_cache
 from tracker.models import Task
 
 BEFORE = [("tracker", "0013_history_source")]

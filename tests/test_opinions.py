@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from tests.factories import PlanFactory, TaskFactory, UserFactory
-from tracker import opinions
+from tracker.follow_up import opinions
 from tracker.models import (
     ActionCheck,
     ActionStatus,
@@ -89,7 +89,7 @@ def test_an_opinion_is_on_a_task_or_an_agency_not_both(manager, plan, task, othe
 
 
 def test_the_round_must_be_the_plans(manager, plan, task):
-    from tracker import evaluation
+    from tracker.evaluation import services as evaluation
 
     other_round = evaluation.create_round(plan=PlanFactory(year=plan.year + 1))
     with pytest.raises(ValidationError, match="evaluation round"):

@@ -8,7 +8,7 @@ from django.contrib.admin.models import LogEntry
 from django.core import mail
 from django.urls import reverse
 
-from tracker import opinions
+from tracker.follow_up import opinions
 from tracker.models import ActionCheck, CheckedBy, ImprovementAction, Opinion, OpinionAnswer
 
 pytestmark = pytest.mark.django_db
@@ -259,7 +259,7 @@ def test_the_list_filters_by_state(client, manager, opinion, plan, task, english
 
 def test_the_plan_filter_takes_the_opinions_carried_into_the_plan(client, manager, opinion,
                                                                    plan, task):
-    from tracker.services import carry_over
+    from tracker.plans.carry_over import carry_over
 
     carry_over(plan.year, plan.year + 1)
     client.force_login(manager)

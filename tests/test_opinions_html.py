@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from tests.test_html import validate, vnu  # noqa: F401 (vnu is a fixture)
-from tracker import opinions
+from tracker.follow_up import opinions
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from tests.factories import TaskFactory, build_plan
-from tracker import opinions
+from tracker.follow_up import opinions
 from tracker.models import Opinion, Profile, Reminder, Status, Task
-from tracker.services import carry_over
+from tracker.plans.carry_over import carry_over
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
-from tracker import opinions
+from tracker.follow_up import opinions
 from tracker.models import ImprovementAction, OpinionAnswer
 
 

@@ -1,4 +1,4 @@
-"""The cached pages (tracker.page_cache): served again only while nothing they depend on changed,
+"""The cached pages (kipplan.page_cache): served again only while nothing they depend on changed,
 each user's their own, with this request's CSRF token, and a bounded cache. The write paths are
 tested in test_page_cache_writes.py; the roles, warm, in test_evaluation_permissions.py."""
 
@@ -20,9 +20,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from kipplan import page_cache
 from tests.factories import TaskFactory
 from tests.pages import without_csrf
-from tracker import page_cache
 from tracker.models import PasswordResetRequest, Plan, Reminder, Revision, Task
 
 HEADER = page_cache.HEADER
@@ -466,7 +466,7 @@ def test_a_message_added_while_rendering_is_shown_and_not_stored(client, manager
                                                                  monkeypatch):
     from django.contrib import messages
 
-    from tracker.views import DashboardView
+    from tracker.progress.views import DashboardView
 
     rendered = DashboardView.get_context_data
 
@@ -485,7 +485,7 @@ def test_a_message_added_while_rendering_is_shown_and_not_stored(client, manager
 
 def test_a_page_that_is_not_a_200_is_not_stored_and_has_its_csrf_token(client, manager, task,
                                                                       monkeypatch):
-    from tracker.views import DashboardView
+    from tracker.progress.views import DashboardView
 
     answer = DashboardView.render_to_response
 

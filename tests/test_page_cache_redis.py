@@ -10,7 +10,7 @@ from django.core.cache import caches
 from django.test import override_settings
 from django.urls import reverse
 
-from tracker import page_cache
+from kipplan import page_cache
 from tracker.models import Plan
 
 REDIS_URL = os.environ.get("KIPPLAN_TEST_REDIS_URL")

@@ -1,4 +1,4 @@
-"""No page ever shows another scope's data with the page cache on and warm (tracker.page_cache).
+"""No page ever shows another scope's data with the page cache on and warm (kipplan.page_cache).
 
 A stored page is served before the view's own access checks: only its key keeps it to the one
 it was rendered for. With the demo loaded, a plan manager (or the superuser) opens every cached
@@ -18,11 +18,11 @@ from django.contrib.auth.models import Group
 from django.test import override_settings
 from django.urls import reverse
 
+from kipplan.page_cache import HEADER
 from tests.pages import kept, site_pages, without_csrf
 from tests.test_public import internal_texts, leaks, visible_text
 from tracker import roles
 from tracker.models import AgencyMembership, Task
-from tracker.page_cache import HEADER
 
 pytestmark = pytest.mark.django_db
 

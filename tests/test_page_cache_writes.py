@@ -1,5 +1,5 @@
 """
-No cached page is ever stale (tracker.page_cache): every way data is written, through the path a
+No cached page is ever stale (kipplan.page_cache): every way data is written, through the path a
 user or an operator really takes, is followed by a page that shows it.
 
 Each test reads a page twice (the second read is the cache's: ``X-Kipplan-Cache: hit``) and
@@ -28,14 +28,16 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
+from kipplan.page_cache import HEADER
 from tests.factories import TechnologyFactory, evaluator, round_at
 from tests.test_budget_advice import round_form, round_page
 from tests.test_evaluation_admin import post_result, results_url, score_data, scoring
 from tests.test_opinions_admin import answer_form, issue_form
 from tests.test_reporting import NO_CHANGES, form_data, report_url
-from tracker import evaluation, opinions, services
+from tracker.evaluation import services as evaluation
+from tracker.follow_up import opinions
 from tracker.models import Grade, GradeLevel, Milestone, RoundState, Status, Task
-from tracker.page_cache import HEADER
+from tracker.progress import services
 
 pytestmark = pytest.mark.django_db
 

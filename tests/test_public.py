@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tracker import exports
+from kipplan.page_cache import HEADER
 from tracker.models import (
     Agency,
     ContributionNote,
@@ -21,7 +21,7 @@ from tracker.models import (
     StrategicTechnology,
     Task,
 )
-from tracker.page_cache import HEADER
+from tracker.progress import exports
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def leaks(text, secrets):
 
 
 def warm(client, username, urls):
-    """Every URL opened by a demo user first, each page (all cached, tracker.page_cache)
+    """Every URL opened by a demo user first, each page (all cached, kipplan.page_cache)
     rendered for them and stored under the same URL, in the same language, as the next reader
     asks for."""
     language = client.cookies.get("django_language")

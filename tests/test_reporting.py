@@ -11,8 +11,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from tests.factories import MilestoneFactory, PlanFactory, StrategyFactory, TaskFactory
-from tracker import services
 from tracker.models import MilestoneChange, ProgressUpdate, Status, Task
+from tracker.progress import services
 
 pytestmark = pytest.mark.django_db
 

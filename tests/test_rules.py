@@ -16,8 +16,8 @@ from tests.factories import (
     TaskFactory,
 )
 from tests.pages import rendered
-from tracker import reminders
 from tracker.models import Status, Task, end_of
+from tracker.progress import reminders
 
 pytestmark = pytest.mark.django_db
 

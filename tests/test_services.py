@@ -6,7 +6,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tests.factories import MilestoneFactory, TaskFactory
-from tracker import services
 from tracker.models import (
     ContributionNote,
     MilestoneChange,
@@ -15,6 +14,7 @@ from tracker.models import (
     Status,
     Task,
 )
+from tracker.progress import services
 
 pytestmark = pytest.mark.django_db
 

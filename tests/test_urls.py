@@ -3,9 +3,9 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from kipplan.page_cache import HEADER
 from tests.factories import TechnologyFactory
 from tests.pages import kept
-from tracker.page_cache import HEADER
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ ROUTES = sorted({(name, tuple(args)) for name, args in named_patterns() if name 
 
 @pytest.mark.parametrize("name, args", ROUTES, ids=[name for name, _ in ROUTES])
 def test_every_page_refuses_anonymous_users(client, task, manager, name, args):
-    """Even when a manager's page of the URL is in the page cache (tracker.page_cache), which
+    """Even when a manager's page of the URL is in the page cache (kipplan.page_cache), which
     serves a stored page before the view's own access checks: only the key keeps it theirs."""
     TechnologyFactory(slug="kipo")
     missing = [arg for arg in args if arg not in SAMPLE_KWARGS]

@@ -21,12 +21,12 @@ from tests.factories import (
     TechnologyFactory,
     build_plan,
 )
-from tracker import exports
 from tracker.models import (
     Agency,
     Status,
     Task,
 )
+from tracker.progress import exports
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import PlanFactory, TaskFactory, build_plan
-from tracker import chains, charts, indicators
+from tracker.common import charts
 from tracker.models import FigureKind, Indicator, IndicatorValue, Plan, Status, Task
+from tracker.plans import carry_over_chains as chains
+from tracker.plans import indicators
 
 pytestmark = pytest.mark.django_db
 

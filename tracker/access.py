@@ -1,7 +1,7 @@
 """Who belongs to which agencies, and who sees every task: the facts behind
 ``Task.objects.visible_to`` and ``reportable_by``."""
 
-from .models.plans import Agency
+from tracker.plans.models import Agency
 
 
 def member_agency_ids(user):

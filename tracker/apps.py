@@ -11,11 +11,9 @@ class TrackerConfig(AppConfig):
     verbose_name = _("National IP plan")
 
     def ready(self):
-        from . import (
-            languages,  # noqa: F401  (connects the login signal)
-            page_cache,
-        )
-        from .roles import sync_roles_after_migrate
+        from kipplan import page_cache
+        from tracker.accounts import languages  # noqa: F401  (connects the login signal)
+        from tracker.roles import sync_roles_after_migrate
 
         # After auth's create_permissions, which auth's ready() (earlier in INSTALLED_APPS)
         # connected, so the permissions the roles need exist by the time this runs.
@@ -23,10 +21,10 @@ class TrackerConfig(AppConfig):
             sync_roles_after_migrate, sender=self, dispatch_uid="tracker.roles.sync_roles"
         )
         # Every write replaces the data's revision, which keys the cached pages.
-        connection_created.connect(page_cache.install, dispatch_uid="tracker.page_cache.install")
+        connection_created.connect(page_cache.install, dispatch_uid="kipplan.page_cache.install")
         for connection in connections.all(initialized_only=True):
             page_cache.install(sender=None, connection=connection)
         pre_migrate.connect(page_cache.pause_for_migrations,
-                            dispatch_uid="tracker.page_cache.pause")
+                            dispatch_uid="kipplan.page_cache.pause")
         post_migrate.connect(page_cache.resume_after_migrations, sender=self,
-                             dispatch_uid="tracker.page_cache.resume")
+                             dispatch_uid="kipplan.page_cache.resume")

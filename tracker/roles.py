@@ -35,19 +35,19 @@ ROLES = {
         "view_task", "view_milestone", "change_milestone", "view_progressupdate",
         "add_progressupdate", "view_contributionnote", "add_contributionnote",
         "view_milestonechange", "view_reviewassessment",
-        # The year-end results of the tasks they lead (tracker.results scopes them).
+        # The year-end results of the tasks they lead (tracker.evaluation.services scopes them).
         "view_result", "add_result", "change_result", "view_performanceindicator",
         "view_evidencefile", "add_evidencefile",
     ],
     # Plan managers see every task read-only and record review assessments; they run the
     # year-end evaluation: a round's dates, criteria and steps, the evaluators' assignments and
-    # the final grades (tracker.evaluation holds the rules).
+    # the final grades (tracker.evaluation.services holds the rules).
     PLAN_MANAGERS: [f"view_{model}" for model in PLAN_MODELS]
     + ["view_all_tasks", "add_reviewassessment",
        "add_evaluationround", "change_evaluationround", "add_criterion", "change_criterion",
        "delete_criterion", "add_assignment", "delete_assignment", "add_grade", "change_grade"],
     # Evaluators (outside experts) see the results assigned to them and score them; nothing
-    # else of the site (tracker.evaluation.is_evaluator keeps them off the progress pages).
+    # else of the site (tracker.evaluation.services.is_evaluator keeps them off the progress pages).
     EVALUATORS: ["view_assignment", "add_score"],
 }
 

@@ -28,7 +28,10 @@ from tests.factories import (
     evaluator,
     round_at,
 )
-from tracker import evaluation, evidence, results, roles
+from tracker import roles
+from tracker.evaluation import evidence
+from tracker.evaluation import services as evaluation
+from tracker.evaluation import services as results
 from tracker.models import (
     Assignment,
     EvaluationRound,

@@ -3,8 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import tracker.models.evaluation
-import tracker.models.results
+import tracker.evaluation.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -52,7 +51,7 @@ class Migration(migrations.Migration):
             name='EvidenceFile',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=300, storage=tracker.models.results.evidence_storage, upload_to='', verbose_name='file')),
+                ('file', models.FileField(max_length=300, storage=tracker.evaluation.models.evidence_storage, upload_to='', verbose_name='file')),
                 ('name', models.CharField(max_length=200, verbose_name='file name')),
                 ('kind', models.CharField(choices=[('pdf', 'PDF'), ('hwp', 'HWP'), ('hwpx', 'HWPX'), ('docx', 'DOCX'), ('xlsx', 'XLSX'), ('pptx', 'PPTX'), ('png', 'PNG'), ('jpeg', 'JPEG')], max_length=10, verbose_name='kind')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size (bytes)')),
@@ -122,32 +121,32 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='evaluationround',
             name='band_excellent',
-            field=models.DecimalField(decimal_places=2, default=tracker.models.evaluation.default_band_excellent, max_digits=6, verbose_name='lowest mean for 우수'),
+            field=models.DecimalField(decimal_places=2, default=tracker.evaluation.models.default_band_excellent, max_digits=6, verbose_name='lowest mean for 우수'),
         ),
         migrations.AddField(
             model_name='evaluationround',
             name='band_outstanding',
-            field=models.DecimalField(decimal_places=2, default=tracker.models.evaluation.default_band_outstanding, max_digits=6, verbose_name='lowest mean for 최우수'),
+            field=models.DecimalField(decimal_places=2, default=tracker.evaluation.models.default_band_outstanding, max_digits=6, verbose_name='lowest mean for 최우수'),
         ),
         migrations.AddField(
             model_name='evaluationround',
             name='band_satisfactory',
-            field=models.DecimalField(decimal_places=2, default=tracker.models.evaluation.default_band_satisfactory, help_text='Below it, 미흡. The bands guide the grades; a grade that departs from its band needs a reason.', max_digits=6, verbose_name='lowest mean for 보통'),
+            field=models.DecimalField(decimal_places=2, default=tracker.evaluation.models.default_band_satisfactory, help_text='Below it, 미흡. The bands guide the grades; a grade that departs from its band needs a reason.', max_digits=6, verbose_name='lowest mean for 보통'),
         ),
         migrations.AddField(
             model_name='evaluationround',
             name='evaluators_per_unit',
-            field=models.PositiveSmallIntegerField(default=tracker.models.evaluation.default_evaluators_per_unit, help_text='At least two evaluators score each project or institution.', validators=[django.core.validators.MinValueValidator(2)], verbose_name='evaluators per graded unit'),
+            field=models.PositiveSmallIntegerField(default=tracker.evaluation.models.default_evaluators_per_unit, help_text='At least two evaluators score each project or institution.', validators=[django.core.validators.MinValueValidator(2)], verbose_name='evaluators per graded unit'),
         ),
         migrations.AddField(
             model_name='evaluationround',
             name='scale_max',
-            field=models.DecimalField(decimal_places=2, default=tracker.models.evaluation.default_scale_max, max_digits=6, verbose_name='highest score'),
+            field=models.DecimalField(decimal_places=2, default=tracker.evaluation.models.default_scale_max, max_digits=6, verbose_name='highest score'),
         ),
         migrations.AddField(
             model_name='evaluationround',
             name='scale_min',
-            field=models.DecimalField(decimal_places=2, default=tracker.models.evaluation.default_scale_min, max_digits=6, verbose_name='lowest score'),
+            field=models.DecimalField(decimal_places=2, default=tracker.evaluation.models.default_scale_min, max_digits=6, verbose_name='lowest score'),
         ),
         migrations.AddField(
             model_name='grade',

@@ -1,29 +1,40 @@
 """
-kipplan's models, by role: the plan and what it is made of (``plans``), tasks and milestones
-with the rules they are read by (``tasks``), a task's history (``history``), the year-end
-evaluation (``evaluation``) and the results it grades (``results``), what follows it (opinions,
-budget advice, the annual report: ``follow_up``), and users' memberships,
-settings, reminders and password reset requests (``people``); the data's revision, which
-keys the cached pages (``revision``). Their fixed choices are in
-``tracker.choices``.
+Every model of the one ``tracker`` app, re-exported for Django's registry and for code that
+wants them all. Each is defined in its part of the cycle: ``tracker.plans.models``,
+``tracker.accounts.models``, ``tracker.progress.models``, ``tracker.evaluation.models``,
+``tracker.follow_up.models``, ``tracker.publishing.models``, and the data's revision in
+``tracker.common.models``. Nothing is defined here.
 """
 
-from ..choices import AgencyKind, FigureKind, ReviewLight, StateSource, Status, TrafficLight
-from .evaluation import (
+from tracker.accounts.models import AgencyMembership, PasswordResetRequest, Profile
+from tracker.common.choices import (
+    AgencyKind,
+    FigureKind,
+    ReviewLight,
+    StateSource,
+    Status,
+    TrafficLight,
+)
+from tracker.common.models import Revision
+from tracker.evaluation.models import (
     Assignment,
     Criterion,
     EvaluationRound,
+    EvidenceFile,
+    EvidenceKind,
     Grade,
     GradeLevel,
+    PerformanceIndicator,
+    Result,
+    ResultState,
     RoundState,
     Score,
     mean_of_cents,
     panel_cents,
 )
-from .follow_up import (
+from tracker.follow_up.models import (
     ActionCheck,
     ActionStatus,
-    AnnualReport,
     BudgetAdvice,
     CheckedBy,
     ImprovementAction,
@@ -31,11 +42,8 @@ from .follow_up import (
     OpinionAnswer,
     Recommendation,
     advice_year,
-    report_due,
 )
-from .history import ContributionNote, MilestoneChange, ProgressUpdate, ReviewAssessment
-from .people import AgencyMembership, PasswordResetRequest, Profile, Reminder
-from .plans import (
+from tracker.plans.models import (
     Agency,
     AgencyName,
     Indicator,
@@ -46,16 +54,13 @@ from .plans import (
     Strategy,
     key_task_code,
 )
-from .results import (
-    EvidenceFile,
-    EvidenceKind,
-    PerformanceIndicator,
-    Result,
-    ResultState,
-)
-from .revision import Revision
-from .tasks import (
+from tracker.progress.models import (
+    ContributionNote,
     Milestone,
+    MilestoneChange,
+    ProgressUpdate,
+    Reminder,
+    ReviewAssessment,
     Task,
     end_of,
     overdue_condition,
@@ -63,6 +68,7 @@ from .tasks import (
     stale_condition,
     task_code,
 )
+from tracker.publishing.models import AnnualReport, report_due
 
 __all__ = [
     "ActionCheck", "ActionStatus", "AnnualReport", "BudgetAdvice", "CheckedBy",

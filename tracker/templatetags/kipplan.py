@@ -2,10 +2,10 @@
 
 from django import template
 
-from tracker import badges
-from tracker.models import ReviewLight
-from tracker.money import format_millions, format_usd, format_won
-from tracker.names import names_for
+from tracker.common import badges
+from tracker.common.choices import ReviewLight
+from tracker.common.money import format_millions, format_usd, format_won
+from tracker.plans.agency_names import names_for
 
 register = template.Library()
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tracker.management import base
-from tracker.services import CarryOverError, carry_over
+from tracker.plans.carry_over import CarryOverError, carry_over
 
 
 class Command(base.Command):

@@ -3,15 +3,11 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from tracker.evaluation.reminders import evaluation_digests, open_rounds
+from tracker.follow_up.reminders import opinion_digests
 from tracker.management import base
-from tracker.models import Plan
-from tracker.reminders import (
-    digests,
-    evaluation_digests,
-    open_rounds,
-    opinion_digests,
-    send,
-)
+from tracker.plans.models import Plan
+from tracker.progress.reminders import digests, send
 
 
 class Command(base.Command):

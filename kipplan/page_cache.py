@@ -1,0 +1,339 @@
+"""
+The progress pages, cached whole, and the data revision that keys them.
+
+A page is rendered once and served from Django's cache framework (``CACHES["default"]``: local
+memory in each process by default, Redis where several app servers share one database) until the
+data behind it changes. A page is never served after a write that changes it, by construction
+rather than by a list of places to remember:
+
+- Every statement that changes rows through Django's connection (INSERT, UPDATE, DELETE,
+  TRUNCATE, ...; and SELECT ... FOR UPDATE, which locks them) first replaces the token of the one
+  ``Revision`` row, in the same transaction (``RevisionWrapper``, installed on every connection;
+  on SQLite a statement in autocommit mode replaces it just after, once Django has read what it
+  returns). Forms, the admin, services, imports, management commands, fixture loading and
+  ``QuerySet.update()`` all write through it. Migrations run with it paused (the table may not
+  exist yet), and the token is replaced once they are done. Taking the revision row first in
+  every writing transaction gives PostgreSQL one lock order, so the services' row locks cannot
+  deadlock against it; it also means writing transactions take turns on that row.
+- A page's key holds the token as read before the page reads anything else (with the signed-in
+  user, kipplan.auth), so a page built from data older than a token is never stored under it;
+  and everything else the page depends on: the signed-in user (each user's pages are their own:
+  their agencies, roles and evaluator's rights, with the navigation they see), the language, the
+  hour (overdue milestones move with the date, and a task turns stale when its reporting period
+  runs out, whatever the time of day: so within the hour), kipplan's settings and the release
+  (the public mode, the reporting period, the static files' manifest), and the path and query
+  (filters, ``as_of``, the year).
+- The CSRF token is left out of the stored page and put in each response; a request carrying
+  messages to show, or any method but GET and HEAD, is not cached.
+
+The cache is bounded: local memory keeps at most ``KIPPLAN_CACHE_ENTRIES`` pages a process and
+culls the least recently used; Redis evicts by its ``maxmemory`` policy; a page expires at the
+end of its hour (or after ``KIPPLAN_PAGE_CACHE_SECONDS``). A cache that fails (Redis down) is
+logged and the page rendered as if uncached. ``KIPPLAN_PAGE_CACHE = False`` turns caching off.
+"""
+
+import functools
+import hashlib
+import logging
+import re
+import secrets
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.db import connection, connections, transaction
+from django.db.models import Subquery
+from django.dispatch import receiver
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+
+from tracker.common.models import Revision
+
+logger = logging.getLogger(__name__)
+
+# -- The revision ---------------------------------------------------------------------------------
+
+REVISION_TABLE = Revision._meta.db_table
+REPLACE = (f'INSERT INTO "{REVISION_TABLE}" ("id", "token", "changed_at") VALUES (1, %s, %s) '
+           'ON CONFLICT ("id") DO UPDATE SET "token" = excluded."token", '
+           '"changed_at" = excluded."changed_at"')
+TOKEN = f'SELECT "token" FROM "{REVISION_TABLE}" WHERE "id" = 1'
+# Tables whose rows no page shows: sessions, login throttling, the migrations' own record, the
+# admin's log, the reminders sent, password reset requests (written by anonymous visitors) and
+# the users' saved language (a request's language is in the key).
+UNSHOWN = frozenset({
+    REVISION_TABLE, "django_session", "django_migrations", "axes_accessattempt",
+    "axes_accesslog", "axes_accessfailurelog", "axes_accessattemptexpiration",
+    "django_admin_log", "tracker_reminder", "tracker_passwordresetrequest", "tracker_profile",
+})
+# Each login's stamp, shown nowhere: exactly the statement Django's update_last_login makes.
+LAST_LOGIN = 'UPDATE "auth_user" SET "last_login" = %s WHERE "auth_user"."id" = %s'
+ROW_LOCK = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.I)
+# What makes a WITH statement a write: its last statement or one of its expressions changes rows
+# (a word of these anywhere, even in a name or a text, counts: a read taken for a write only
+# empties the cache once more), or locks them (ROW_LOCK).
+CHANGES = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE|REPLACE)\b", re.I)
+# The statements that change rows (WITH may, see CHANGES); SELECT ... FOR UPDATE locks them. Schema
+# statements (CREATE, ALTER, DROP: migrations, which pause the wrapper, and the test database's
+# creation) and the transaction's own (SAVEPOINT, BEGIN, ...) change no page.
+WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "TRUNCATE", "MERGE", "REPLACE", "COPY"})
+NAMED = {"INSERT": 2, "DELETE": 2, "UPDATE": 1}  # where the table is named
+LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)  # space and comments
+
+
+def table_written(sql: str) -> str | None:
+    """The table a statement writes to (or locks rows of), "" when it writes but its table is
+    not read here, or None for a read."""
+    sql = sql[LEADING.match(sql).end():]
+    words = sql.split(None, 3)
+    verb = words[0].upper() if words else ""
+    if verb == "SELECT":
+        # A row lock takes the revision first, so that every writer locks in one order.
+        return "" if ROW_LOCK.search(sql) else None
+    if verb == "WITH":  # the evaluation page reads through common table expressions
+        return "" if CHANGES.search(sql) or ROW_LOCK.search(sql) else None
+    if verb not in WRITES or sql == LAST_LOGIN:
+        return None
+    place = NAMED.get(verb)  # TRUNCATE may list many tables: a write whatever the first
+    if place is None or len(words) <= place:
+        return ""
+    return words[place].strip('"`,;').lower()
+
+
+class RevisionWrapper:
+    """Installed on every database connection (tracker.apps): replaces the revision's token
+    before each statement that writes, in that statement's transaction (one made for it in
+    autocommit mode on PostgreSQL; on SQLite, just after it). Paused while migrations run, when
+    the table may not exist yet (and in ``paused()``)."""
+
+    migrating = False  # between pre_migrate and post_migrate
+    paused = 0  # how many paused() blocks are open
+
+    def __call__(self, execute, sql, params, many, context):
+        if self.migrating or self.paused:
+            return execute(sql, params, many, context)
+        table = table_written(sql) if isinstance(sql, str) else ""  # composed SQL: a write
+        if table is None or table in UNSHOWN:
+            return execute(sql, params, many, context)
+        db = context["connection"]
+        if not db.get_autocommit():
+            replace(db)
+            return execute(sql, params, many, context)
+        if db.vendor != "sqlite":
+            # psycopg reads what a statement returns as it runs: a transaction for the two.
+            with transaction.atomic(using=db.alias):
+                replace(db)
+                return execute(sql, params, many, context)
+        # On SQLite a statement in autocommit mode commits only once Django has read what it
+        # returns (INSERT ... RETURNING), after this returns: the token is replaced right after
+        # the statement. Until then a reader may be served the page from before the write,
+        # never a page stored under a token newer than its data.
+        result = execute(sql, params, many, context)
+        replace(db)
+        return result
+
+
+revision_wrapper = RevisionWrapper()
+
+
+def replace(db=connection):
+    """A new token for the revision (the row is made if it is missing, as after a flush)."""
+    with db.cursor() as cursor:
+        cursor.execute(REPLACE, [secrets.token_hex(8), timezone.now()])
+
+
+def install(sender, connection, **kwargs):
+    """connection_created's receiver: the wrapper on the new connection, once."""
+    if revision_wrapper not in connection.execute_wrappers:
+        connection.execute_wrappers.append(revision_wrapper)
+
+
+def pause_for_migrations(**kwargs):
+    """pre_migrate's receiver (sent once for each app): paused until post_migrate."""
+    revision_wrapper.migrating = True
+
+
+@contextmanager
+def paused():
+    """No token replaced inside: for code that migrates without migrate's signals (the tests
+    of data migrations run Django's MigrationExecutor), when the table may not exist."""
+    revision_wrapper.paused += 1
+    try:
+        yield
+    finally:
+        revision_wrapper.paused -= 1
+
+
+def resume_after_migrations(using="default", **kwargs):
+    """After migrate (or flush): a new token, since a migration may change data or the code
+    that renders it; a deployment's migrate thus starts every page afresh."""
+    revision_wrapper.migrating = False
+    db = connections[using]
+    if REVISION_TABLE in db.introspection.table_names():
+        replace(db)
+
+
+def token_query():
+    """The token as a subquery, for the query that loads the signed-in user (kipplan.auth)."""
+    return Subquery(Revision.objects.filter(pk=1).values("token")[:1])
+
+
+def token_of(request) -> str:
+    """The token as read with the request's user, or read now (a visitor of the public
+    pages, a user loaded otherwise). Either way before the page reads its data."""
+    token = getattr(request.user, "page_token", None)
+    return current_token() if token is None else token
+
+
+def current_token() -> str:
+    """The token, read before anything else of the page (one query by primary key)."""
+    with connection.cursor() as cursor:
+        cursor.execute(TOKEN)
+        row = cursor.fetchone()
+    return row[0] if row else ""
+
+
+# -- The cached pages -----------------------------------------------------------------------------
+
+# Stands for the CSRF token in a stored page; unguessable, so no text a user enters matches it.
+CSRF_MARK = salted_hmac("kipplan.page_cache", "the CSRF token's mark").hexdigest()[:40]
+HEADER = "X-Kipplan-Cache"  # "hit" or "miss", for the tests and an operator's curl
+
+
+def enabled() -> bool:
+    return settings.KIPPLAN_PAGE_CACHE
+
+
+def has_messages(request) -> bool:
+    """Messages to show, or added while the page was rendered: a message is shown once."""
+    return bool(len(get_messages(request)))
+
+
+def cacheable(request) -> bool:
+    """GET and HEAD only, and never a request that has messages to show."""
+    return enabled() and request.method in ("GET", "HEAD") and not has_messages(request)
+
+
+@functools.cache
+def settings_fingerprint() -> str:
+    """kipplan's own settings (KIPPLAN_*: the reporting period, the public mode, ...), which
+    change what the pages compute, and the release: a new value or a new release, after a
+    restart, is a new set of pages, even in a Redis that outlived the restart. Made once a
+    process (again when a test changes a setting)."""
+    values = sorted((name, repr(getattr(settings, name)))
+                    for name in dir(settings) if name.startswith("KIPPLAN_"))
+    # The release: the static files' manifest (whose names change with every changed file)
+    # and the CSRF mark (which changes with the secret key).
+    release = getattr(staticfiles_storage, "manifest_hash", "")
+    return hashlib.sha256(repr([values, release, CSRF_MARK]).encode()).hexdigest()[:16]
+
+
+@receiver(setting_changed)
+def forget_fingerprint(setting, **kwargs):
+    if setting.startswith("KIPPLAN_") or setting in ("SECRET_KEY", "STORAGES"):
+        settings_fingerprint.cache_clear()
+
+
+def hour() -> str:
+    """The hour a page is kept for: overdue milestones move with the date, and a task turns
+    stale at the time its reporting period runs out (tracker.models.stale_condition)."""
+    return timezone.localtime().strftime("%Y-%m-%dT%H")
+
+
+def key_for(request, token: str) -> str:
+    """Everything a page depends on besides the data, with the data's token."""
+    user = request.user
+    # By name, each name's values in their order (the last of a repeated one is the one read).
+    query = sorted(request.GET.lists())
+    parts = [
+        token,
+        settings_fingerprint(),
+        hour(),
+        translation.get_language() or "",
+        str(user.pk) if user.is_authenticated else "-",
+        request.path,
+        repr(query),
+    ]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"kipplan:page:{digest}"
+
+
+def seconds_left_in_the_hour() -> int:
+    now = timezone.localtime()
+    return 3600 - now.minute * 60 - now.second
+
+
+def lookup(key: str):
+    """The stored page, or None; a cache that fails is logged, and the page rendered."""
+    try:
+        return cache.get(key)
+    except Exception:  # the cache's own errors (redis.ConnectionError, ...): none is fatal here
+        logger.exception("The page cache could not be read")
+        return None
+
+
+def store(key: str, content_type: str, body: bytes) -> bool:
+    """Kept until the end of the page's hour, after which its key is never made again.
+    Whether it was stored."""
+    seconds = min(settings.KIPPLAN_PAGE_CACHE_SECONDS, seconds_left_in_the_hour())
+    try:
+        cache.set(key, (content_type, body), seconds)
+    except Exception:  # as in lookup()
+        logger.exception("The page cache could not be written")
+        return False
+    return True
+
+
+def with_csrf_token(request, body: bytes) -> bytes:
+    """The page with this request's CSRF token where the stored page has the mark."""
+    mark = CSRF_MARK.encode()
+    return body.replace(mark, get_token(request).encode()) if mark in body else body
+
+
+def respond(request, content_type: str, body: bytes) -> HttpResponse:
+    """A stored page, served."""
+    response = HttpResponse(with_csrf_token(request, body), content_type=content_type)
+    response[HEADER] = "hit"
+    return response
+
+
+class CachedPageMixin:
+    """For a page view: serve the page from the cache, or render it and store it. First among
+    the view's bases: a stored page is served before the view's own access checks, which is
+    safe because only a page the user was allowed (a 200) is stored, under that user's key, and
+    whatever changes what a user may see (their groups, permissions, agencies, evaluator's
+    assignments, being made inactive, the public mode) is a write, or a setting, that changes
+    the key. A page served from the cache costs what a trivial logged-in page costs: the
+    session, and the user read with the token (kipplan.auth)."""
+
+    page_cache = True  # False in a subclass that is not a page (an export)
+    caching = False  # set while the page is rendered to be stored
+
+    def dispatch(self, request, *args, **kwargs):
+        if not (self.page_cache and cacheable(request)):
+            return super().dispatch(request, *args, **kwargs)
+        key = key_for(request, token_of(request))
+        stored = lookup(key)
+        if stored is not None:
+            return respond(request, *stored)
+        self.caching = True
+        response = super().dispatch(request, *args, **kwargs)
+        if response.streaming:
+            return response
+        if hasattr(response, "render"):
+            response.render()
+        if (response.status_code == 200 and not has_messages(request)
+                and store(key, response["Content-Type"], response.content)):
+            response[HEADER] = "miss"
+        response.content = with_csrf_token(request, response.content)
+        return response
+
+    def get_context_data(self, **kwargs):
+        if self.caching:
+            kwargs["csrf_token"] = CSRF_MARK  # {% csrf_token %} writes the mark; respond() fills it
+        return super().get_context_data(**kwargs)

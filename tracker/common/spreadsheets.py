@@ -1,0 +1,100 @@
+"""Writing CSV and XLSX files: cells that a spreadsheet cannot run as formulas, streamed CSV
+chunks, and workbooks written to a temporary file."""
+
+import csv
+import io
+import tempfile
+
+CHUNK = 2000  # rows read from the database at a time
+
+
+ROWS_PER_CHUNK = 200  # CSV rows to a streamed chunk
+
+
+# Spreadsheets run a CSV cell that starts with one of the first six as a formula (=HYPERLINK(...)
+# from an imported title); such text is written after an apostrophe. Text that starts with an
+# apostrophe gets one too, so that the import can take exactly one off again.
+ESCAPED = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def inert(value):
+    """value as a CSV cell that no spreadsheet runs: text that starts with one of ESCAPED after
+    an apostrophe; anything else as it is."""
+    return f"'{value}" if value.__class__ is str and value.startswith(ESCAPED) else value
+
+
+def revived(text):
+    """The text that inert() wrote as the CSV cell ``text``. Only an apostrophe inert() could
+    have added is taken off: a cell written by hand as 'hello stays 'hello."""
+    return text[1:] if text.startswith("'") and text.startswith(ESCAPED, 1) else text
+
+
+def csv_chunks(rows, batch=ROWS_PER_CHUNK):
+    """CSV text after a UTF-8 byte-order mark, so that Excel reads Korean; ``batch`` rows to a
+    chunk, as a chunk per row would spend more time passing chunks on than writing them."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    for n, row in enumerate(rows, 1):
+        writer.writerow(map(inert, row))
+        if n % batch == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def xlsx_file(rows, title):
+    """An XLSX workbook in a temporary file, written row by row (openpyxl's write-only mode).
+    Text is written as it is, in string cells."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    def text_cell(text):
+        cell = WriteOnlyCell(sheet, text)
+        cell.data_type = "s"
+        return cell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    for row in rows:
+        # openpyxl makes text that starts with "=" a formula, and text such as "#N/A" an error;
+        # only those are given a cell of their own, the rest of the row stays plain values.
+        sheet.append([text_cell(value) if value.__class__ is str and value.startswith(("=", "#"))
+                      else value for value in row])
+    handle = tempfile.TemporaryFile()
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
+
+
+def plain_number(value):
+    """A Decimal as plain text without trailing zeros (100, 80.5); "" for None."""
+    if value is None:
+        return ""
+    return format(value.normalize(), "f")
+
+
+def xlsx_workbook(sheets):
+    """An XLSX workbook of several sheets, [(title, rows)], in a temporary file, written row by
+    row as xlsx_file writes one (text that starts with "=" or "#" in a string cell)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    for title, rows in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
+        for row in rows:
+            cells = []
+            for value in row:
+                if value.__class__ is str and value.startswith(("=", "#")):
+                    value = WriteOnlyCell(sheet, value)
+                    value.data_type = "s"
+                cells.append(value)
+            sheet.append(cells)
+    handle = tempfile.TemporaryFile()
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
+
+

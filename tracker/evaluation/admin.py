@@ -1,0 +1,605 @@
+"""
+The year-end evaluation in the admin: a task's results page and the list of results; rounds
+with their criteria, steps and grades page; evaluators' assignments with their scoring page.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tracker import roles
+from tracker.common.choices import AgencyKind
+from tracker.evaluation import evidence
+from tracker.evaluation import services as evaluation
+from tracker.evaluation import services as results
+from tracker.evaluation.forms import EvidenceUploadForm, GradeForm, ResultForm, ScoreForm
+from tracker.evaluation.models import (
+    Assignment,
+    Criterion,
+    EvaluationRound,
+    EvidenceFile,
+    Grade,
+    GradeLevel,
+    Result,
+    RoundState,
+)
+from tracker.plans.models import Agency
+from tracker.progress.admin_base import TaskScopedAdmin
+from tracker.progress.admin_pages import summary_context
+from tracker.progress.models import Task
+
+# A task's year-end results in the admin: the lead agency's staff write them, attach evidence,
+# submit and withdraw them on the task's "Year-end results" page; whoever sees the task reads it
+# there. The page's actions each call a service (``tracker.evaluation.services``,
+# ``tracker.evaluation.evidence``), which checks the rules again; another agency's task is a 404
+# here as everywhere in the admin.
+#
+# Also the list of results (read-only), scoped as tasks are.
+
+
+def result_context(task):
+    """What the results page and an evaluator's scoring page show of a task's results: the
+    year-end state from its history, the results, its indicators and evidence."""
+    result = results.result_for(task)
+    return {
+        "task": task,
+        "year_end": results.year_end_state(task),
+        "result": result,
+        "indicators": task.performance_indicators.with_achievement(),
+        "evidence": (result.evidence.select_related("uploaded_by", "withdrawn_by")
+                     if result.pk else EvidenceFile.objects.none()),
+        "round": results.round_of(task),
+    }
+
+
+class ResultsPage:
+    """The task's "Year-end results" page: read by whoever may read the task's results, written
+    by its lead agency's staff while the round takes results."""
+
+    url_name = "tracker_task_results"
+    template_name = "admin/tracker/task/results.html"
+
+    def __init__(self, model_admin):
+        self.model_admin = model_admin
+
+    def urlpattern(self):
+        view = self.model_admin.admin_site.admin_view(self.view)
+        return path("<path:object_id>/results/", view, name=self.url_name)
+
+    def view(self, request, object_id):
+        task = self.model_admin.get_object(request, unquote(object_id))
+        if task is None:
+            raise Http404(_("No task with that id, or not one of yours."))
+        if not results.can_read(request.user, task):
+            raise PermissionDenied
+        writable = results.can_write(request.user, task)
+        result = results.result_for(task)
+        indicators = list(task.performance_indicators.all())
+        form = ResultForm(initial=self.initial(result, indicators), indicators=indicators)
+        upload = EvidenceUploadForm()
+        if request.method == "POST":
+            if not writable:
+                raise PermissionDenied
+            try:
+                results.check_open_for_results(results.round_of(task))
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                return self.back(task)
+            action = request.POST.get("action")
+            handler = {"save": self.save, "submit": self.submit, "withdraw": self.withdraw,
+                       "upload": self.upload, "withdraw_evidence": self.withdraw_evidence}.get(
+                action)
+            if handler is None:
+                messages.error(request, _("Choose what to do: save, submit, withdraw or "
+                                          "upload."))
+                return self.back(task)
+            response, form, upload = handler(request, task, indicators, form, upload)
+            if response is not None:
+                return response
+        context = {
+            **self.model_admin.admin_site.each_context(request),
+            **summary_context(task),
+            **result_context(task),
+            "opts": self.model_admin.opts,
+            "title": _("Year-end results"),
+            "subtitle": str(task),
+            "form": form,
+            "upload": upload,
+            "writable": writable and self.open_round(task),
+        }
+        return TemplateResponse(request, self.template_name, context)
+
+    @staticmethod
+    def open_round(task):
+        round = results.round_of(task)
+        return round is not None and not round.decided and round.state in results.OPEN_FOR_RESULTS
+
+    @staticmethod
+    def initial(result, indicators):
+        return {"achievements": result.achievements, "problems": result.problems,
+                "next_steps": result.next_steps, "summary_public": result.summary_public,
+                "version": result.version,
+                **{f"actual_{indicator.pk}": indicator.actual for indicator in indicators}}
+
+    @staticmethod
+    def back(task):
+        return HttpResponseRedirect(reverse("admin:tracker_task_results", args=[task.pk]))
+
+    def log(self, request, task, message):
+        self.model_admin.log_change(request, task, message)
+        messages.success(request, message)
+        return self.back(task)
+
+    def save(self, request, task, indicators, form, upload):
+        form = ResultForm(request.POST, indicators=indicators)
+        if not form.is_valid():
+            return None, form, upload
+        data = form.cleaned_data
+        try:
+            results.save_result(
+                task=task, user=request.user, achievements=data["achievements"],
+                problems=data["problems"], next_steps=data["next_steps"],
+                summary_public=data["summary_public"], actuals=form.actuals(),
+                expected_version=data["version"])
+        except results.StaleResultError as error:
+            # Keep what the user typed against the new version, and say so.
+            resubmit = request.POST.copy()
+            resubmit["version"] = error.result.version
+            form = ResultForm(resubmit, indicators=indicators)
+            form.is_valid()
+            form.add_error(None, error.message())
+            return None, form, upload
+        except ValidationError as error:
+            form.add_error(None, error)
+            return None, form, upload
+        return self.log(request, task, _("Saved the year-end results.")), form, upload
+
+    def submit(self, request, task, indicators, form, upload):
+        try:
+            result = results.submit_result(task=task, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return self.back(task), form, upload
+        message = (_("Submitted the year-end results after the deadline: they are marked late.")
+                   if result.is_late else _("Submitted the year-end results."))
+        return self.log(request, task, message), form, upload
+
+    def withdraw(self, request, task, indicators, form, upload):
+        try:
+            results.withdraw_result(task=task, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return self.back(task), form, upload
+        return self.log(request, task, _("Withdrew the year-end results: they are a draft "
+                                         "again.")), form, upload
+
+    def upload(self, request, task, indicators, form, upload):
+        upload = EvidenceUploadForm(request.POST, request.FILES)
+        if not upload.is_valid():
+            return None, form, upload
+        try:
+            stored = evidence.add_evidence(task=task, user=request.user,
+                                           upload=upload.cleaned_data["file"])
+        except ValidationError as error:
+            upload.add_error("file", error)
+            return None, form, upload
+        return self.log(request, task, _("Added the evidence file “%(name)s”.") % {
+            "name": stored.name}), form, upload
+
+    def withdraw_evidence(self, request, task, indicators, form, upload):
+        pk = request.POST.get("evidence", "")
+        found = (EvidenceFile.objects.filter(result__task=task, pk=pk).first()
+                 if pk.isdigit() else None)
+        if found is None:
+            messages.error(request, _("No such evidence file on this task."))
+            return self.back(task), form, upload
+        try:
+            evidence.withdraw_evidence(evidence=found, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return self.back(task), form, upload
+        return self.log(request, task, _("Withdrew the evidence file “%(name)s”.") % {
+            "name": found.name}), form, upload
+
+
+@admin.register(Result)
+class ResultAdmin(TaskScopedAdmin):
+    """The results, read-only: written on each task's results page, through the services."""
+
+    list_display = ["task", "state", "is_late", "submitted_at", "evidence_count"]
+    list_filter = ["task__plan", "state", "is_late"]
+    list_select_related = ["task"]
+    search_fields = ["task__code", "task__title_ko", "task__title_en"]
+    fields = ["task", "state", "is_late", "submitted_at", "achievements", "problems",
+              "next_steps", "summary_public"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(evidence_total=Count("evidence"))
+
+    @admin.display(description=gettext_lazy("evidence files"), ordering="evidence_total")
+    def evidence_count(self, result):
+        return result.evidence_total
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        result = self.get_object(request, unquote(object_id))
+        if result is not None:
+            return HttpResponseRedirect(
+                reverse("admin:tracker_task_results", args=[result.task_id]))
+        return super().change_view(request, object_id, form_url, extra_context)
+# The year-end evaluation in the admin:
+#
+# - rounds: where each plan's round is, its dates, scale, bands and criteria (set before scoring
+#   starts); the action that moves a round one step on; the round's grades page, where managers
+#   set each unit's grade beside the panel's mean and the band it falls in;
+# - assignments: managers assign evaluators (the conflict rule is the service's); an evaluator's
+#   list holds their own assignments only, and each opens their scoring page: the unit's results,
+#   indicators and evidence, and a form for their scores and comment.
+
+#
+# Every change goes through ``tracker.evaluation.services``; once a round is approved, the admin
+# shows it read-only, as the services refuse any change.
+
+
+DATES = ["submission_opens", "submission_closes", "evaluation_closes", "meeting_number",
+         "meeting_date", "held_in_writing", "published_on", "is_illustrative"]
+SCORING = ["scale_min", "scale_max", "band_outstanding", "band_excellent", "band_satisfactory",
+           "evaluators_per_unit"]
+
+
+class CriterionInline(admin.StackedInline):
+    """The criteria and their weights: set before scoring starts, then fixed."""
+
+    model = Criterion
+    extra = 0
+    fields = ["number", "name_ko", "name_en", "weight", "institutions_only"]
+
+    def editable(self, obj):
+        return obj is not None and not obj.scoring_started
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self.editable(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.editable(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.editable(obj)
+
+
+class GradeInline(admin.TabularInline):
+    """The grades, read here; they are set on the round's grades page."""
+
+    model = Grade
+    extra = 0
+    fields = ["task", "agency", "grade", "mean", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("task", "agency")
+
+
+@admin.register(EvaluationRound)
+class EvaluationRoundAdmin(admin.ModelAdmin):
+    list_display = ["plan", "state", "submission_closes", "meeting_date", "published_on"]
+    list_filter = ["state"]
+    list_select_related = ["plan"]
+    fields = ["plan", "state", *DATES, *SCORING]
+    inlines = [CriterionInline, GradeInline]
+    actions = ["move_to_next_step"]
+    change_form_template = "admin/tracker/evaluationround/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["state"]
+        if obj.decided:
+            return ["plan", "state", *DATES, *SCORING]
+        if obj.scoring_started:
+            return ["plan", "state", *SCORING]
+        return ["plan", "state"]
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.decided)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            evaluation.add_default_criteria(obj)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.grades_view)
+        return [path("<path:object_id>/grades/", view, name="tracker_evaluationround_grades"),
+                *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        round = self.get_object(request, unquote(object_id))
+        if round is not None:
+            extra_context = {**(extra_context or {}), "steps": steps(round),
+                             "can_grade": evaluation.can_manage(request.user)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description=gettext_lazy("Move the selected rounds to their next step"),
+                  permissions=["change"])
+    def move_to_next_step(self, request, queryset):
+        for round in queryset.select_related("plan"):
+            following = evaluation.NEXT.get(round.state)
+            try:
+                if following is None:
+                    raise ValidationError(_("The round is published: there is no next step."))
+                evaluation.advance(round, following, user=request.user)
+            except ValidationError as error:
+                messages.error(request, f"{round}: {' '.join(error.messages)}")
+            else:
+                messages.success(request, _("%(round)s is now “%(state)s”.") % {
+                    "round": round, "state": RoundState(following).label})
+
+    def grades_view(self, request, object_id):
+        """Every graded unit of the round with the panel's mean, the band it falls in and its
+        grade; managers set the grades here while the round is being evaluated."""
+        round = self.get_object(request, unquote(object_id))
+        if round is None:
+            raise Http404(_("No such evaluation round."))
+        if not self.has_view_permission(request, round):
+            raise PermissionDenied
+        editable = (evaluation.can_manage(request.user)
+                    and round.state == RoundState.EVALUATION)
+        rows = grade_rows(round, request.POST if request.method == "POST" else None)
+        if request.method == "POST":
+            if not editable:
+                raise PermissionDenied
+            if self.save_grades(request, round, rows):
+                return HttpResponseRedirect(
+                    reverse("admin:tracker_evaluationround_grades", args=[round.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "original": round, "title": _("Grades"),
+            "subtitle": str(round), "round": round, "rows": rows, "editable": editable,
+            "bands": [(GradeLevel.OUTSTANDING, round.band_outstanding),
+                      (GradeLevel.EXCELLENT, round.band_excellent),
+                      (GradeLevel.SATISFACTORY, round.band_satisfactory)],
+        }
+        return TemplateResponse(request, "admin/tracker/evaluationround/grades.html", context)
+
+    def save_grades(self, request, round, rows):
+        """Set every grade that changed; all or nothing, each problem on its row."""
+        changed = [row for row in rows if row.form.is_valid() and row.changed()]
+        if any(row.form.errors for row in rows):
+            return False
+        failed = False
+        try:
+            with transaction.atomic():
+                for row in changed:
+                    try:
+                        evaluation.set_grade(round, grade=row.form.cleaned_data["grade"],
+                                             reason=row.form.cleaned_data["reason"],
+                                             user=request.user, **row.unit)
+                    except ValidationError as error:
+                        row.form.add_error(None, error)
+                        failed = True
+                if failed:
+                    raise ValidationError("")
+        except ValidationError:
+            messages.error(request, _("No grade was saved: correct the rows marked below."))
+            return False
+        messages.success(request, _("Saved %(count)s grades.") % {"count": len(changed)})
+        return True
+
+
+def steps(round):
+    """The round's steps for its change page: each with whether it is done, current or to come."""
+    order = list(RoundState)
+    here = order.index(RoundState(round.state))
+    return [{"label": state.label, "done": index < here, "current": index == here}
+            for index, state in enumerate(order)]
+
+
+class GradeRow:
+    """One graded unit on the grades page: the unit, its panel mean and band, its grade."""
+
+    def __init__(self, round, *, task=None, agency=None, mean=None, evaluators=0, grade=None,
+                 data=None):
+        self.task, self.agency, self.mean, self.evaluators = task, agency, mean, evaluators
+        self.band = round.band_for(mean)
+        self.grade = grade
+        self.unit = {"task": task, "agency": agency}
+        prefix = f"task-{task.pk}" if task else f"agency-{agency.pk}"
+        initial = {"grade": grade.grade if grade else "", "reason": grade.reason if grade else ""}
+        self.form = GradeForm(data, prefix=prefix, initial=initial)
+        self.departs = grade is not None and self.band is not None and grade.grade != self.band
+
+    @property
+    def name(self):
+        return str(self.task or self.agency)
+
+    def changed(self):
+        data = self.form.cleaned_data
+        if not data["grade"]:
+            return False
+        return self.grade is None or (data["grade"], data["reason"].strip()) != (
+            self.grade.grade, self.grade.reason)
+
+
+def grade_rows(round, data=None):
+    """The grades page's rows: the round's projects by task number, then its institutions."""
+    means = evaluation.unit_means(round)
+    grades = {("task", grade.task_id) if grade.task_id else ("agency", grade.agency_id): grade
+              for grade in round.grades.all()}
+    rows = []
+    for task in evaluation.graded_tasks(round).select_related("lead_agency").order_by("number"):
+        key = ("task", task.pk)
+        score = means.get(key)
+        rows.append(GradeRow(round, task=task, mean=score and score.mean,
+                             evaluators=score.evaluators if score else 0,
+                             grade=grades.get(key), data=data))
+    for agency in evaluation.graded_institutions(round).order_by("name_ko"):
+        key = ("agency", agency.pk)
+        score = means.get(key)
+        rows.append(GradeRow(round, agency=agency, mean=score and score.mean,
+                             evaluators=score.evaluators if score else 0,
+                             grade=grades.get(key), data=data))
+    return rows
+
+
+class AssignmentForm(forms.ModelForm):
+    """A manager's assignment of an evaluator to a project or an institution; the service
+    checks the conflict rule."""
+
+    class Meta:
+        model = Assignment
+        fields = ["round", "evaluator", "task", "agency"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            return  # an existing assignment is shown read-only
+        self.fields["evaluator"].queryset = get_user_model().objects.filter(
+            groups__name=roles.EVALUATORS, is_active=True).order_by("username")
+        self.fields["round"].queryset = EvaluationRound.objects.exclude(
+            state__in=RoundState.decided()).select_related("plan")
+        self.fields["task"].queryset = Task.objects.exclude(
+            lead_agency__kind=AgencyKind.METROPOLITAN).filter(
+            plan__evaluation_round__isnull=False).exclude(
+            plan__evaluation_round__state__in=RoundState.decided()).order_by("code")
+        self.fields["agency"].queryset = Agency.objects.filter(kind=AgencyKind.METROPOLITAN)
+
+    def clean(self):
+        data = super().clean()
+        round, evaluator = data.get("round"), data.get("evaluator")
+        if round and evaluator and not self.errors:
+            try:
+                evaluation.check_assignment(round=round, evaluator=evaluator,
+                                            task=data.get("task"), agency=data.get("agency"))
+            except ValidationError as error:
+                raise forms.ValidationError(error.messages) from error
+        return data
+
+    def validate_unique(self):
+        pass  # the service says it in words
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    """Managers see and make every assignment; an evaluator sees their own and scores them."""
+
+    form = AssignmentForm
+    list_display = ["unit_display", "round", "evaluator_display", "progress_display",
+                    "scored_at"]
+    list_filter = ["round"]
+    list_select_related = ["round__plan", "task", "agency", "evaluator"]
+    search_fields = ["task__code", "task__title_ko", "agency__name_ko", "evaluator__username"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).with_progress()
+        if evaluation.can_manage(request.user) or request.user.is_superuser:
+            return queryset
+        return queryset.for_evaluator(request.user)
+
+    def get_list_display(self, request):
+        if evaluation.is_evaluator(request.user):
+            return ["unit_display", "round", "progress_display", "scored_at"]
+        return super().get_list_display(request)
+
+    def get_list_filter(self, request):
+        return [] if evaluation.is_evaluator(request.user) else super().get_list_filter(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # scores are given on the scoring page, assignments are made anew
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (
+            obj is not None and (obj.round.decided or obj.scores.exists()))
+
+    @admin.display(description=gettext_lazy("project or institution"))
+    def unit_display(self, assignment):
+        return assignment.unit
+
+    @admin.display(description=gettext_lazy("evaluator"), ordering="evaluator__username")
+    def evaluator_display(self, assignment):
+        return assignment.evaluator.get_username()
+
+    @admin.display(description=gettext_lazy("scored"))
+    def progress_display(self, assignment):
+        return f"{assignment.scored}/{assignment.required or 0}"
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = evaluation.assign(
+            round=obj.round, evaluator=obj.evaluator, task=obj.task, agency=obj.agency,
+            user=request.user).pk
+
+    def delete_model(self, request, obj):
+        evaluation.unassign(assignment=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for assignment in queryset:
+            evaluation.unassign(assignment=assignment, user=request.user)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        assignment = self.get_object(request, unquote(object_id))
+        if assignment is not None and assignment.evaluator_id == request.user.pk:
+            return self.score_view(request, assignment)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def score_view(self, request, assignment):
+        """The evaluator's scoring page: the unit's results, and their scores and comment."""
+        round = assignment.round
+        criteria = list(evaluation.applicable_criteria(assignment))
+        current = {score.criterion_id: score.value for score in assignment.scores.all()}
+        initial = {"comment": assignment.comment, "version": assignment.version,
+                   **{f"criterion_{pk}": value for pk, value in current.items()}}
+        form = ScoreForm(request.POST or None, initial=initial, criteria=criteria, round=round)
+        if request.method == "POST" and form.is_valid():
+            try:
+                evaluation.score(assignment=assignment, user=request.user, values=form.values(),
+                                 comment=form.cleaned_data["comment"],
+                                 expected_version=form.cleaned_data["version"])
+            except evaluation.StaleScoresError as error:
+                resubmit = request.POST.copy()
+                resubmit["version"] = error.assignment.version
+                form = ScoreForm(resubmit, criteria=criteria, round=round)
+                form.is_valid()
+                form.add_error(None, error.message())
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Saved your scores for %(unit)s.") % {
+                    "unit": assignment.unit})
+                return HttpResponseRedirect(reverse("admin:tracker_assignment_changelist"))
+        tasks = ([assignment.task] if assignment.task_id else list(
+            Task.objects.filter(plan_id=round.plan_id, lead_agency=assignment.agency)
+            .select_related("plan").order_by("number")))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "original": assignment, "title": _("Score"),
+            "subtitle": str(assignment.unit), "round": round, "assignment": assignment,
+            "form": form, "units": [result_context(task) for task in tasks],
+            "scoring_open": round.state == RoundState.EVALUATION,
+        }
+        return TemplateResponse(request, "admin/tracker/assignment/score.html", context)
+

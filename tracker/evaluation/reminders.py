@@ -1,0 +1,191 @@
+"""The year-end evaluation's reminders: results to submit (before and after the deadline) and
+assignments to score."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.db.models import Exists, F, OuterRef
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from tracker.access import member_agency_ids
+from tracker.accounts.languages import language_of
+from tracker.evaluation.models import Assignment, EvaluationRound, Result, ResultState, RoundState
+from tracker.progress.models import Task
+from tracker.progress.reminders import sent_within
+
+
+@dataclass
+class EvaluationDigest:
+    user: object
+    round: object
+    days: int
+    today: object
+
+    template = ""
+
+    @property
+    def language(self):
+        return language_of(self.user)
+
+    def subject(self):
+        raise NotImplementedError
+
+    def message(self):
+        with translation.override(self.language):
+            context = {"digest": self, "site": settings.KIPPLAN_SITE_URL.rstrip("/"),
+                       "plan": self.round.plan, "round": self.round}
+            subject = self.subject()
+            body = render_to_string(self.template, context)
+        return EmailMessage(subject, body, to=[self.user.email])
+
+
+@dataclass
+class ResultsDigest(EvaluationDigest):
+    """A staff member's tasks whose year-end results are not submitted: ``due`` before the
+    round's deadline, ``missing`` after it."""
+
+    due: list = field(default_factory=list)
+    missing: list = field(default_factory=list)
+
+    template = "tracker/evaluation/email/results_reminder.txt"
+
+    @property
+    def items(self):
+        return ([f"result:{task.pk}" for task in self.due]
+                + [f"late-result:{task.pk}" for task in self.missing])
+
+    @property
+    def days_left(self):
+        return (self.round.submission_closes - self.today).days
+
+    def subject(self):
+        count = len(self.items)
+        return ngettext(
+            "kipplan: the results of %(count)s task to submit for the %(plan)s",
+            "kipplan: the results of %(count)s tasks to submit for the %(plan)s",
+            count) % {"count": count, "plan": self.round.plan.title}
+
+    def summary(self):
+        return _("%(user)s <%(email)s> (%(language)s): %(due)s results due, %(missing)s results "
+                 "missing after the deadline") % {
+            "user": self.user.username, "email": self.user.email, "language": self.language,
+            "due": len(self.due), "missing": len(self.missing)}
+
+
+@dataclass
+class ScoringDigest(EvaluationDigest):
+    """An evaluator's assignments not fully scored (each annotated with ``scored`` and
+    ``required`` by ``Assignment.objects.with_progress``)."""
+
+    assignments: list = field(default_factory=list)
+
+    template = "tracker/evaluation/email/scoring_reminder.txt"
+
+    @property
+    def items(self):
+        return [f"assignment:{assignment.pk}" for assignment in self.assignments]
+
+    def subject(self):
+        count = len(self.items)
+        return ngettext(
+            "kipplan: %(count)s assignment to score for the %(plan)s",
+            "kipplan: %(count)s assignments to score for the %(plan)s",
+            count) % {"count": count, "plan": self.round.plan.title}
+
+    def summary(self):
+        return _("%(user)s <%(email)s> (%(language)s): %(count)s assignments not fully "
+                 "scored") % {"user": self.user.username, "email": self.user.email,
+                              "language": self.language, "count": len(self.assignments)}
+
+
+def open_rounds(plan=None):
+    """The rounds that take results or scores (of one plan, if given)."""
+    rounds = EvaluationRound.objects.filter(
+        state__in=[RoundState.SUBMISSION, RoundState.EVALUATION]).select_related("plan")
+    return rounds.filter(plan=plan) if plan is not None else rounds
+
+
+def evaluation_digests(*, days, plan=None, now=None):
+    """(digests to send, users left out for want of an email address) of every round taking
+    results or scores, or of the round of ``plan``: results digests to agency staff, scoring
+    digests to evaluators. The queries do not grow with the number of tasks or assignments."""
+    now = now or timezone.now()
+    already = sent_within(timedelta(days=days), now)
+    due, no_address = [], []
+    for round in open_rounds(plan).order_by("plan__year"):
+        for digest in (results_digests(round, days=days, now=now, already=already)
+                       + scoring_digests(round, days=days, now=now, already=already)):
+            (due if digest.user.email else no_address).append(digest)
+    return due, no_address
+
+
+def results_staff():
+    """The active users who submit results for their agencies (agency staff), by username;
+    evaluators and superusers are not among them."""
+    users = get_user_model().objects
+    return (users.with_perm("tracker.change_result", include_superusers=False)
+            .filter(agency_memberships__isnull=False)
+            .exclude(pk__in=users.with_perm("tracker.add_score", include_superusers=False))
+            .distinct().order_by("username"))
+
+
+def results_missing(round):
+    """The tasks of the round's plan whose results are not submitted (none, or a draft), with
+    ``has_draft``, by number."""
+    return (Task.objects.filter(plan_id=round.plan_id)
+            .exclude(result__state=ResultState.SUBMITTED)
+            .annotate(has_draft=Exists(Result.objects.filter(task_id=OuterRef("pk"))))
+            .order_by("number"))
+
+
+def results_digests(round, *, days, now, already):
+    """Each staff member's tasks, led by their agencies (with sub-agencies), whose results are
+    missing: from ``days`` days before the round's deadline, while it takes results."""
+    today = timezone.localdate(now)
+    closes = round.submission_closes
+    if (round.state != RoundState.SUBMISSION or closes is None
+            or today < closes - timedelta(days=days)):
+        return []
+    late = round.submission_is_late(today)
+    key = "late-result:{}" if late else "result:{}"
+    missing = list(results_missing(round))  # one query for every recipient
+    digests = []
+    for user in results_staff():
+        agencies, sent = member_agency_ids(user), already.get(user.pk, set())
+        tasks = [task for task in missing if task.lead_agency_id in agencies
+                 and key.format(task.pk) not in sent]
+        if tasks:
+            digests.append(ResultsDigest(user, round, days, today, due=[] if late else tasks,
+                                         missing=tasks if late else []))
+    return digests
+
+
+def scoring_digests(round, *, days, now, already):
+    """Each evaluator's assignments in the round that lack a score of a criterion they must
+    score, while the round is being evaluated."""
+    if round.state != RoundState.EVALUATION:
+        return []
+    evaluators = get_user_model().objects.with_perm("tracker.add_score",
+                                                    include_superusers=False)
+    unscored = (Assignment.objects.filter(round=round, evaluator__in=evaluators)
+                .with_progress().filter(scored__lt=F("required"))
+                .select_related("evaluator", "task", "agency")
+                .order_by("evaluator__username", F("task__number").asc(nulls_last=True),
+                          "agency__name_ko", "pk"))
+    digests = {}
+    for assignment in unscored:  # one query for every evaluator
+        user = assignment.evaluator
+        if f"assignment:{assignment.pk}" in already.get(user.pk, set()):
+            continue
+        if user.pk not in digests:
+            digests[user.pk] = ScoringDigest(user, round, days, timezone.localdate(now))
+        digests[user.pk].assignments.append(assignment)
+    return list(digests.values())
+
+

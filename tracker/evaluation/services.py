@@ -1,0 +1,636 @@
+"""
+Every write of the year-end evaluation, each with its rules: the round and its steps, the
+results the agencies write and submit, the evaluators' assignments and scores, and the grades.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Cast, Coalesce, Round
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tracker.access import sees_every_task
+from tracker.common.choices import AgencyKind
+from tracker.evaluation.models import (
+    Assignment,
+    Criterion,
+    EvaluationRound,
+    Grade,
+    PerformanceIndicator,
+    Result,
+    ResultState,
+    RoundState,
+    Score,
+    mean_of_cents,
+    panel_cents,
+)
+from tracker.plans.models import Agency, Plan
+from tracker.progress.models import Task
+
+# The year-end results' services and their access rules. Results are scoped exactly as reports
+# are: the lead agency's staff (with its sub-agencies) write and submit them; whoever sees the task
+# reads them; an evaluator reads the results of the units assigned to them; nobody else.
+#
+# Submission is open while the plan's round is taking results or being evaluated: after the
+# deadline a submission is accepted and marked late. A submitted result may be withdrawn (back to
+# a draft) until the deadline. A decided round changes nothing.
+
+
+OPEN_FOR_RESULTS = (RoundState.SUBMISSION, RoundState.EVALUATION)
+
+
+class StaleResultError(Exception):
+    """The results were saved again after the form was opened; nothing was saved."""
+
+    def __init__(self, result):
+        self.result = result
+        super().__init__(self.message())
+
+    def message(self):
+        return _("These results were saved at %(when)s, after you opened this page. Nothing "
+                 "was saved: check the text below and save again.") % {
+            "when": timezone.localtime(self.result.updated_at).strftime("%Y-%m-%d %H:%M")}
+
+
+# -- Access -----------------------------------------------------------------------------------
+
+def tasks_readable_by(user):
+    """The tasks whose results a user may read: those they see, and for an evaluator the tasks
+    of the units assigned to them (a task, or every task an assigned institution leads)."""
+    if not getattr(user, "is_active", False):
+        return Task.objects.none()
+    if sees_every_task(user):
+        return Task.objects.all()
+    assigned = Assignment.objects.filter(evaluator=user).filter(
+        Q(task_id=OuterRef("pk"))
+        | Q(agency_id=OuterRef("lead_agency_id"), round__plan_id=OuterRef("plan_id")))
+    if is_evaluator(user):
+        # An evaluator's agencies are there for the conflict rule, not to read their results.
+        return Task.objects.filter(Exists(assigned))
+    visible = Task.objects.visible_to(user).values("pk")
+    return Task.objects.filter(Q(pk__in=visible) | Exists(assigned))
+
+
+def can_read(user, task):
+    return tasks_readable_by(user).filter(pk=task.pk).exists()
+
+
+def can_write(user, task):
+    """Results are written by the staff of the lead agency, as reports are."""
+    return user.is_active and user.has_perm("tracker.change_result") and task.can_report(user)
+
+
+# -- The round and the year-end state ------------------------------------------------------------
+
+def round_of(task):
+    return EvaluationRound.objects.filter(plan_id=task.plan_id).first()
+
+
+def check_open_for_results(round):
+    if round is None:
+        raise ValidationError(_("The plan has no evaluation round yet."))
+    check_open(round)
+    if round.state not in OPEN_FOR_RESULTS:
+        raise ValidationError(_("Results are taken once the round opens for submission."))
+
+
+def locked_open_round(task):
+    """The task's round, locked for the rest of the transaction (so that it cannot be moved on
+    meanwhile), refused unless it takes results."""
+    round = EvaluationRound.objects.select_for_update().filter(plan_id=task.plan_id).first()
+    check_open_for_results(round)
+    return round
+
+
+def year_end_state(task):
+    """The task's state at the end of its plan's year, from its history (never retyped)."""
+    return Task.objects.as_of(date(task.plan.year, 12, 31)).get(pk=task.pk)
+
+
+# -- Services ---------------------------------------------------------------------------------
+
+def result_for(task):
+    """The task's results, a new unsaved draft where there are none yet."""
+    try:
+        return task.result
+    except Result.DoesNotExist:
+        return Result(task=task)
+
+
+def save_result(*, task: Task, user, achievements: str, problems: str, next_steps: str,
+                summary_public: str = "", actuals: dict | None = None,
+                expected_version: int) -> Result:
+    """Save a task's results (a draft, or the submitted text corrected) and the actual values
+    of its performance indicators ({indicator id: Decimal or None}), from the version the user
+    opened."""
+    if not can_write(user, task):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked_open_round(task)
+        result, _created = Result.objects.get_or_create(task=task)
+        fields = {"achievements": achievements.strip(), "problems": problems.strip(),
+                  "next_steps": next_steps.strip(), "summary_public": summary_public.strip()}
+        changed = Result.objects.filter(pk=result.pk, version=expected_version).update(
+            **fields, version=F("version") + 1, updated_at=timezone.now())
+        if not changed:
+            raise StaleResultError(Result.objects.get(pk=result.pk))
+        save_actuals(task, actuals or {})
+    result.refresh_from_db()
+    return result
+
+
+def save_actuals(task, actuals):
+    indicators = {indicator.pk: indicator for indicator in task.performance_indicators.all()}
+    for pk, actual in actuals.items():
+        indicator = indicators.get(pk)
+        if indicator is None:
+            raise ValidationError(_("An indicator of another task was given."))
+        if actual is not None and actual < Decimal(0):
+            raise ValidationError(_("“%(indicator)s”: the actual value cannot be negative.") % {
+                "indicator": indicator})
+        if indicator.actual != actual:
+            indicator.actual = actual
+            indicator.full_clean()
+            indicator.save(update_fields=["actual"])
+
+
+def missing_for_submission(result):
+    missing = []
+    if not result.achievements:
+        missing.append(_("the main achievements"))
+    if result.task.performance_indicators.filter(actual__isnull=True).exists():
+        missing.append(_("the actual value of every performance indicator"))
+    return missing
+
+
+def submit_result(*, task: Task, user) -> Result:
+    """Submit the task's saved results to the round; late when after the deadline."""
+    if not can_write(user, task):
+        raise PermissionDenied
+    with transaction.atomic():
+        round = locked_open_round(task)
+        result = Result.objects.select_for_update().filter(task=task).first()
+        if result is None:
+            raise ValidationError(_("Save the results before submitting them."))
+        if result.submitted:
+            raise ValidationError(_("The results have been submitted already."))
+        missing = missing_for_submission(result)
+        if missing:
+            raise ValidationError(_("Before submitting, give %(missing)s.") % {
+                "missing": ", ".join(missing)})
+        result.state = ResultState.SUBMITTED
+        result.submitted_at = timezone.now()
+        result.submitted_by = user
+        result.is_late = round.submission_is_late()
+        result.version += 1
+        result.full_clean()
+        result.save()
+    return result
+
+
+def withdraw_result(*, task: Task, user) -> Result:
+    """Take a submitted result back to a draft, until the deadline."""
+    if not can_write(user, task):
+        raise PermissionDenied
+    with transaction.atomic():
+        round = locked_open_round(task)
+        result = Result.objects.select_for_update().filter(task=task).first()
+        if result is None or not result.submitted:
+            raise ValidationError(_("The results have not been submitted."))
+        if round.state != RoundState.SUBMISSION or round.submission_is_late():
+            raise ValidationError(_("The deadline has passed: submitted results stay "
+                                    "submitted."))
+        result.state = ResultState.DRAFT
+        result.submitted_at = None
+        result.submitted_by = None
+        result.is_late = False
+        result.version += 1
+        result.full_clean()
+        result.save()
+    return result
+
+
+def set_indicators(*, task: Task, indicators: list[dict]) -> None:
+    """Replace a task's performance indicators (when the plan is made or imported):
+    dicts of name_ko, name_en, unit, target, in their order."""
+    round = round_of(task)
+    if round is not None and round.state != RoundState.PREPARING:
+        raise ValidationError(_("The indicators are set with the plan, before its results are "
+                              "taken."))
+    task.performance_indicators.all().delete()
+    rows = [PerformanceIndicator(task=task, number=number, **fields)
+            for number, fields in enumerate(indicators, start=1)]
+    for row in rows:
+        row.full_clean(exclude=["task"])
+    PerformanceIndicator.objects.bulk_create(rows)
+# The year-end evaluation's services, each with its rules:
+#
+# - a round moves preparing → submission → evaluation → approved → published, one step at a time
+#   (``advance``), and once approved nothing of it changes (``check_open``);
+# - its criteria, weights, scale and bands are set before scoring starts;
+# - managers assign evaluators to graded units (``assign``): at least the round's number of
+#   evaluators per unit, none from the unit's agency, its parent or its children;
+# - evaluators score their assignments (``score``), each from the version they opened;
+# - the panel's weighted mean per unit is computed in the database (``unit_means``), and managers
+#   set the final grades (``set_grade``), guided by the round's bands, with a reason where a grade
+#   departs from its band.
+#
+# A graded unit is a ministry's project (a task) or a metropolitan government (an institution).
+
+
+NEXT = {
+    RoundState.PREPARING: RoundState.SUBMISSION,
+    RoundState.SUBMISSION: RoundState.EVALUATION,
+    RoundState.EVALUATION: RoundState.APPROVED,
+    RoundState.APPROVED: RoundState.PUBLISHED,
+}
+
+
+def is_evaluator(user):
+    """An outside expert with evaluator's rights and no other view of the plan: they see their
+    assignments and nothing else of the site."""
+    return (user.is_active and not user.is_superuser and user.has_perm("tracker.add_score")
+            and not sees_every_task(user))
+
+
+def can_manage(user):
+    """May this user run the evaluation (assign evaluators, grade, move the round)?"""
+    return user.is_active and user.has_perm("tracker.change_evaluationround")
+
+
+# -- The round --------------------------------------------------------------------------------
+
+def create_round(*, plan: Plan, **fields) -> EvaluationRound:
+    """A plan's round with the default criteria of KIPPLAN_EVALUATION (the managers change
+    them before scoring starts)."""
+    with transaction.atomic():
+        round = EvaluationRound(plan=plan, **fields)
+        round.full_clean()
+        round.save()
+        add_default_criteria(round)
+    return round
+
+
+def add_default_criteria(round: EvaluationRound) -> None:
+    if round.criteria.exists():
+        return
+    Criterion.objects.bulk_create(
+        Criterion(round=round, number=number, name_ko=name_ko, name_en=name_en, weight=weight,
+                  institutions_only=institutions_only)
+        for number, (name_ko, name_en, weight, institutions_only)
+        in enumerate(settings.KIPPLAN_EVALUATION["criteria"], start=1))
+
+
+def missing_for(round, state):
+    """What the round lacks to enter ``state``: a list of messages, empty when nothing."""
+    needs = {
+        RoundState.SUBMISSION: [("submission_opens", _("the day submission opens")),
+                                ("submission_closes", _("the day submission closes"))],
+        RoundState.EVALUATION: [("evaluation_closes", _("the day evaluation closes"))],
+        RoundState.APPROVED: [("meeting_number", _("the approving Council meeting")),
+                              ("meeting_date", _("the meeting's date"))],
+        RoundState.PUBLISHED: [("published_on", _("the day of publication"))],
+    }[state]
+    missing = [what for field, what in needs if getattr(round, field) is None]
+    if state == RoundState.EVALUATION:
+        if not round.criteria.exists():
+            missing.append(_("its criteria"))
+        understaffed = len(understaffed_units(round))
+        if understaffed:
+            missing.append(_("at least %(count)s evaluators for each of %(units)s more units") % {
+                "count": round.evaluators_per_unit, "units": understaffed})
+    if state == RoundState.APPROVED:
+        if not round.grades.exists():
+            missing.append(_("the grades"))
+        ungraded = len(ungraded_units(round))
+        if ungraded:
+            missing.append(_("grades for %(count)s more units") % {"count": ungraded})
+    return missing
+
+
+def advance(round, to, *, user=None):
+    """Move the round to the next step, ``to``; a ValidationError says why not. With a user,
+    only one who may manage the evaluation."""
+    if user is not None and not can_manage(user):
+        raise PermissionDenied
+    with transaction.atomic():
+        round = EvaluationRound.objects.select_for_update().get(pk=round.pk)
+        if NEXT.get(round.state) != to:
+            raise ValidationError(_("The round is “%(state)s”: it cannot move to “%(to)s”.") % {
+                "state": round.get_state_display(), "to": RoundState(to).label})
+        missing = missing_for(round, to)
+        if missing:
+            raise ValidationError(_("Before “%(to)s”, the round needs %(missing)s.") % {
+                "to": RoundState(to).label, "missing": ", ".join(missing)})
+        round.state = to
+        round.save(update_fields=["state"])
+    return round
+
+
+def check_open(round):
+    """Refuse any change to a round the Council has decided."""
+    if round.decided:
+        raise ValidationError(_("The round has been approved: nothing of it changes."))
+
+
+def locked_round(round):
+    """The round, locked for the rest of the transaction, refused if decided."""
+    round = EvaluationRound.objects.select_for_update().get(pk=round.pk)
+    check_open(round)
+    return round
+
+
+# -- Graded units ------------------------------------------------------------------------------
+
+def graded_tasks(round):
+    """The round's projects: the plan's tasks led by central agencies (metropolitan
+    governments are graded as institutions instead)."""
+    return Task.objects.filter(plan_id=round.plan_id).exclude(
+        lead_agency__kind=AgencyKind.METROPOLITAN)
+
+
+def graded_institutions(round):
+    """The round's institutions: the metropolitan governments that lead or support tasks of
+    the plan (a regional task is often led by one city with others taking part)."""
+    # EXISTS per metropolitan government (17 index probes each), not IN over the plan's tasks:
+    # 1 ms against 10 at 10,000 tasks (bench/README.md).
+    leads = Task.objects.filter(plan_id=round.plan_id, lead_agency=OuterRef("pk"))
+    supports = Task.supporting_agencies.through.objects.filter(task__plan_id=round.plan_id,
+                                                               agency=OuterRef("pk"))
+    return Agency.objects.filter(kind=AgencyKind.METROPOLITAN).filter(
+        Exists(leads) | Exists(supports))
+
+
+def ungraded_units(round):
+    """The units of the round without a grade: (task ids, institution ids) as one list."""
+    tasks = graded_tasks(round).exclude(grades__round=round).values_list("pk", flat=True)
+    institutions = graded_institutions(round).exclude(grades__round=round).values_list(
+        "pk", flat=True)
+    return [("task", pk) for pk in tasks] + [("agency", pk) for pk in institutions]
+
+
+def unit_of(*, round, task=None, agency=None):
+    """Check that a unit is one of the round's: a task of its plan led by a central agency, or
+    a metropolitan government leading tasks of it."""
+    if (task is None) == (agency is None):
+        raise ValidationError(_("Choose either a task or an institution."))
+    if task is not None:
+        if task.plan_id != round.plan_id:
+            raise ValidationError(_("The task belongs to another plan."))
+        if task.lead_agency.kind == AgencyKind.METROPOLITAN:
+            raise ValidationError(_("A metropolitan government's tasks are graded with the "
+                                    "institution, not one by one."))
+    elif not graded_institutions(round).filter(pk=agency.pk).exists():
+        raise ValidationError(_("%(agency)s is not a metropolitan government taking part in "
+                                "this plan.") % {"agency": agency})
+    return {"task": task, "agency": agency}
+
+
+def unit_means(round):
+    """Each scored unit's panel: weighted mean (to the cent, ``panel_cents``) and number of
+    evaluators who scored, computed in the database. Returns {("task", id) or ("agency", id):
+    UnitScore}."""
+    rows = (Assignment.objects.filter(round=round, weight_total__gt=0)
+            .values_list("task_id", "agency_id")
+            .annotate(cents=panel_cents(), evaluators=Count("pk"))
+            .order_by())
+    return {("task", task_id) if task_id else ("agency", agency_id):
+            UnitScore(mean=mean_of_cents(cents), evaluators=evaluators)
+            for task_id, agency_id, cents, evaluators in rows}
+
+
+def quantize(value):
+    """To the cent, half up (사사오입), as the panel means are rounded (``panel_cents``)."""
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    mean: Decimal | None
+    evaluators: int
+
+
+def unit_mean(round, *, task=None, agency=None):
+    assignments = Assignment.objects.filter(round=round, task=task, agency=agency)
+    return mean_of_cents(assignments.aggregate(cents=panel_cents())["cents"])
+
+
+# -- Assignments -------------------------------------------------------------------------------
+
+def conflicting_agencies(agency):
+    """The unit's agency with its parent and its children: an evaluator belonging to any of
+    them has a conflict of interest."""
+    ids = {agency.pk}
+    if agency.parent_id:
+        ids.add(agency.parent_id)
+    ids.update(Agency.objects.filter(parent_id=agency.pk).values_list("pk", flat=True))
+    return ids
+
+
+def check_conflict(evaluator, unit_agency):
+    from tracker.accounts.models import AgencyMembership
+
+    clash = AgencyMembership.objects.filter(
+        user=evaluator, agency_id__in=conflicting_agencies(unit_agency)).select_related(
+        "agency").first()
+    if clash is not None:
+        raise ValidationError(
+            _("%(user)s belongs to %(agency)s, which is %(unit)s or its parent or child: they "
+              "cannot evaluate it.") % {"user": evaluator.get_username(),
+                                        "agency": clash.agency, "unit": unit_agency})
+
+
+def check_assignment(*, round, evaluator, task=None, agency=None):
+    """Refuse an assignment to a unit that is not the round's, of anyone who is not an
+    evaluator, who belongs to the unit's agency, its parent or its children, or who is assigned
+    to the unit already. Returns the unit as keyword arguments."""
+    unit = unit_of(round=round, task=task, agency=agency)
+    if not is_evaluator(evaluator):
+        raise ValidationError(_("%(user)s is not an evaluator.") % {
+            "user": evaluator.get_username()})
+    check_conflict(evaluator, task.lead_agency if task else agency)
+    if Assignment.objects.filter(round=round, evaluator=evaluator, **unit).exists():
+        raise ValidationError(_("%(user)s is already assigned to %(unit)s.") % {
+            "user": evaluator.get_username(), "unit": task or agency})
+    return unit
+
+
+def assign(*, round: EvaluationRound, evaluator, task: Task | None = None,
+           agency: Agency | None = None, user=None) -> Assignment:
+    """Assign an evaluator to a graded unit before the round is decided (check_assignment
+    says who may not be)."""
+    if user is not None and not can_manage(user):
+        raise PermissionDenied
+    with transaction.atomic():
+        round = locked_round(round)
+        unit = check_assignment(round=round, evaluator=evaluator, task=task, agency=agency)
+        assignment = Assignment(round=round, evaluator=evaluator, **unit)
+        assignment.full_clean(validate_unique=False)
+        try:
+            with transaction.atomic():
+                assignment.save()
+        except IntegrityError as error:
+            raise ValidationError(_("%(user)s is already assigned to %(unit)s.") % {
+                "user": evaluator.get_username(), "unit": task or agency}) from error
+    return assignment
+
+
+def unassign(*, assignment: Assignment, user=None) -> None:
+    """Take an assignment back before its evaluator has scored anything."""
+    if user is not None and not can_manage(user):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked_round(assignment.round)
+        if assignment.scores.exists():
+            raise ValidationError(_("The evaluator has scored this unit: the assignment "
+                                    "stays."))
+        assignment.delete()
+
+
+def understaffed_units(round):
+    """Units with fewer evaluators than the round asks for: {key: count}."""
+    counts = {}
+    for task_id, agency_id in Assignment.objects.filter(round=round).values_list(
+            "task_id", "agency_id"):
+        key = ("task", task_id) if task_id else ("agency", agency_id)
+        counts[key] = counts.get(key, 0) + 1
+    units = [("task", pk) for pk in graded_tasks(round).values_list("pk", flat=True)] + [
+        ("agency", pk) for pk in graded_institutions(round).values_list("pk", flat=True)]
+    return {key: counts.get(key, 0) for key in units
+            if counts.get(key, 0) < round.evaluators_per_unit}
+
+
+# -- Scores -----------------------------------------------------------------------------------
+
+class StaleScoresError(Exception):
+    """The assignment was scored again after the form was opened; nothing was saved."""
+
+    def __init__(self, assignment):
+        self.assignment = assignment
+        super().__init__(self.message())
+
+    def message(self):
+        when = self.assignment.scored_at
+        return _("These scores were saved again at %(when)s, after you opened this page (in "
+                 "another tab or window). Nothing was saved: check the scores below and save "
+                 "again.") % {"when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
+                              if when else "-"}
+
+
+def applicable_criteria(assignment):
+    criteria = assignment.round.criteria.all()
+    return criteria if assignment.agency_id else criteria.filter(institutions_only=False)
+
+
+def score(*, assignment: Assignment, user, values: dict, comment: str,
+          expected_version: int) -> Assignment:
+    """Save an evaluator's scores ({criterion id: value}) and comment for their assignment,
+    while the round is being evaluated, from the version they opened."""
+    if assignment.evaluator_id != user.pk or not is_evaluator(user):
+        raise PermissionDenied
+    with transaction.atomic():
+        round = locked_round(assignment.round)
+        if round.state != RoundState.EVALUATION:
+            raise ValidationError(_("Scores are given while the round is being evaluated."))
+        criteria = {criterion.pk: criterion for criterion in applicable_criteria(assignment)}
+        errors = []
+        for criterion_id, value in values.items():
+            criterion = criteria.get(criterion_id)
+            if criterion is None:
+                errors.append(_("A score was given for a criterion that is not this round's."))
+            elif value is not None and not round.scale_min <= value <= round.scale_max:
+                errors.append(_("“%(criterion)s”: scores are from %(low)s to %(high)s.") % {
+                    "criterion": criterion, "low": round.scale_min, "high": round.scale_max})
+        if errors:
+            raise ValidationError(errors)
+        now = timezone.now()
+        changed = Assignment.objects.filter(pk=assignment.pk, version=expected_version).update(
+            comment=comment.strip(), version=F("version") + 1, scored_at=now)
+        if not changed:
+            raise StaleScoresError(Assignment.objects.get(pk=assignment.pk))
+        for criterion_id, value in values.items():
+            if value is None:
+                Score.objects.filter(assignment=assignment, criterion_id=criterion_id).delete()
+            else:
+                Score.objects.update_or_create(assignment=assignment, criterion_id=criterion_id,
+                                               defaults={"value": value})
+        recount_scores(Assignment.objects.filter(pk=assignment.pk))
+    assignment.refresh_from_db()
+    return assignment
+
+
+def recount_scores(assignments):
+    """Set each assignment's ``criteria_scored``, ``weighted_hundredths`` and ``weight_total``
+    from its scores, in one UPDATE: whatever writes scores calls it (the service above, the
+    demo's and the benchmark's builders, tests that make scores directly). A score has two
+    decimals and a weight none, so each score × weight × 100 is a whole number; it is rounded
+    only to drop SQLite's binary fractions (0.29 × 100 is 28.999999999999996 there)."""
+    scores = Score.objects.filter(assignment=OuterRef("pk")).order_by().values("assignment")
+
+    def total(expression, output_field):
+        return Coalesce(Subquery(scores.annotate(n=expression).values("n"),
+                                 output_field=output_field), 0)
+
+    assignments.update(
+        criteria_scored=total(Count("pk"), IntegerField()),
+        weighted_hundredths=total(
+            Sum(Cast(Round(F("value") * 100), BigIntegerField()) * F("criterion__weight")),
+            BigIntegerField()),
+        weight_total=total(Sum("criterion__weight"), IntegerField()))
+
+
+# -- Grades -----------------------------------------------------------------------------------
+
+def set_grade(round, *, grade, task=None, agency=None, reason="", user=None):
+    """Set a unit's final grade while the round is being evaluated. The round's bands guide it:
+    a grade that departs from the band of the panel's mean needs a reason."""
+    if user is not None and not can_manage(user):
+        raise PermissionDenied
+    with transaction.atomic():
+        round = locked_round(round)
+        if round.state != RoundState.EVALUATION:
+            raise ValidationError(_("Grades are set while the round is being evaluated."))
+        unit = unit_of(round=round, task=task, agency=agency)
+        mean = unit_mean(round, **unit)
+        check_reason(round, grade=grade, mean=mean, reason=reason)
+        graded, _created = Grade.objects.update_or_create(
+            round=round, **unit,
+            defaults={"grade": grade, "reason": reason.strip(), "mean": mean})
+    return graded
+
+
+def check_reason(round, *, grade, mean, reason):
+    band = round.band_for(mean)
+    if band is not None and grade != band and not reason.strip():
+        raise ValidationError({"reason": _(
+            "The panel's mean %(mean)s is in the band of “%(band)s”: say why the grade is "
+            "different.") % {"mean": mean, "band": band.label}})
+    if band is None and not reason.strip():
+        raise ValidationError({"reason": _(
+            "No evaluator has scored this unit yet: say on what the grade rests.")})
+
+
+def grades_visible_to(round, user):
+    """Whether a user sees the round's grades: managers always; agency staff and everyone else
+    once the Council has approved them (the public once published)."""
+    if sees_every_task(user):
+        return True
+    if user.is_authenticated:
+        return round.decided
+    return round.state == RoundState.PUBLISHED

@@ -1,0 +1,119 @@
+"""What every server-rendered page shares: who may open the pages at all, the plan of the year
+in the URL, and the fields a page's dataclass hands to its template."""
+
+import dataclasses
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+
+from tracker.access import sees_every_task
+from tracker.evaluation.services import is_evaluator
+from tracker.plans.models import Plan
+from tracker.progress import selectors as reports
+from tracker.progress.forms import AsOfForm
+from tracker.progress.models import Task
+
+MAX_SMALL = 32767  # years and task numbers are small integers in the database
+
+
+def keep_evaluators_out(user):
+    """Evaluators see their assignments in the admin and nothing else of the site: every page
+    here refuses them, unless the pages are published to everyone."""
+    if not settings.KIPPLAN_PUBLIC_PAGES and is_evaluator(user):
+        raise PermissionDenied
+
+
+class PageAccessMixin:
+    """Logged-in users see the pages; KIPPLAN_PUBLIC_PAGES opens them, read-only, to everyone.
+    Agency staff see their agencies' tasks only, unless the pages are public; evaluators see
+    none of them, unless they are public. (A page the cache serves was stored for the same
+    user after these checks let it through: kipplan.page_cache.CachedPageMixin.)"""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.KIPPLAN_PUBLIC_PAGES and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        keep_evaluators_out(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def sees_everything(self):
+        return settings.KIPPLAN_PUBLIC_PAGES or sees_every_task(self.request.user)
+
+    @cached_property
+    def public(self):
+        """Whether the page shows only what a government publishes, never usernames, notes or
+        managers' reviews (see tracker.progress.timeline): for anyone who reads it only because the
+        pages are published. Plan managers see everything anyway; agency staff, when the pages
+        are published, see every task, but internal data only of their own (the task page)."""
+        return not sees_every_task(self.request.user) and settings.KIPPLAN_PUBLIC_PAGES
+
+    def visible_tasks(self):
+        if self.sees_everything:
+            return Task.objects.all()
+        return Task.objects.visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(sees_everything=self.sees_everything,
+                                        public=self.public, **kwargs)
+
+
+class PlanMixin(PageAccessMixin):
+    """The plan of the URL's year; without a year, the latest plan (with its evaluation round,
+    if it has one, read in the same query)."""
+
+    @cached_property
+    def plan(self):
+        year = self.kwargs.get("year") or self.request.GET.get("year")
+        plans = self.plans()
+        if year is None:
+            plan = plans.order_by("-year").first()
+            if plan is None:
+                raise Http404(_("No plan has been loaded yet."))
+            return plan
+        year = str(year)
+        if not (year.isascii() and year.isdigit()) or not 1 <= int(year) <= MAX_SMALL:
+            raise Http404(_("No plan for that year."))
+        return get_object_or_404(plans, year=int(year))
+
+    def plans(self):
+        return Plan.objects.select_related("endorsed_by", "evaluation_round").annotate(
+            has_tasks=Exists(Task.objects.filter(plan=OuterRef("pk"))))
+
+    @cached_property
+    def as_of_form(self):
+        return AsOfForm(self.request.GET)
+
+    @cached_property
+    def moment(self):
+        """The day the page describes: ?as_of=, when valid (the page shows the form's error
+        otherwise), or today."""
+        form = self.as_of_form
+        return reports.Moment.of(form.cleaned_data["as_of"] if form.is_valid() else None,
+                                 year=self.plan.year)
+
+    def plan_tasks(self):
+        return self.visible_tasks().filter(plan=self.plan)
+
+    @cached_property
+    def headline_only(self):
+        """A plan recorded by its headline figures (its announced number of tasks) with none
+        of its tasks entered yet; a plan being filled by an import shows its dashboard."""
+        return not self.plan.has_tasks and self.plan.announced_task_count is not None
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(plan=self.plan, moment=self.moment,
+                                        as_of_form=self.as_of_form,
+                                        headline_only=self.headline_only, **kwargs)
+
+
+def fields_of(page):
+    """A page's dataclass as template variables (shallow: its rows stay objects)."""
+    return {field.name: getattr(page, field.name) for field in dataclasses.fields(page)}
+
+

@@ -1,0 +1,77 @@
+"""
+The annual report as PDF, for publication: WeasyPrint renders an HTML template
+(``templates/tracker/annual_report_pdf.html``) to A4 with Korean fonts embedded, page numbers,
+a table of contents with page numbers and tables whose header rows repeat on every page.
+
+WeasyPrint is pure Python but needs Pango from the system (Debian ``libpango-1.0-0``,
+``libpangoft2-1.0-0``) and a font with Korean glyphs (Debian ``fonts-noto-cjk``). It is imported
+only here, when a PDF is made: on a machine without them the rest of kipplan works, the report
+page says what is missing (``pdf_unavailable``) and only the HWPX files are made.
+"""
+
+import functools
+import glob
+import logging
+import os
+import shutil
+import subprocess
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from tracker.publishing.content import Report
+from tracker.publishing.hwpx import best_metropolitan_text, opinion_rows, section_titles
+
+FONT_FAMILY = "Noto Sans CJK KR"
+FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", os.path.expanduser("~/.fonts"),
+             os.path.expanduser("~/.local/share/fonts")]
+
+
+class PdfUnavailable(Exception):
+    """The PDF cannot be made on this machine; the message says why and what to install."""
+
+
+def korean_font_installed():
+    """Whether fontconfig knows the Korean font (``fc-list``), or, without fc-list, whether its
+    files are in the usual font folders."""
+    if shutil.which("fc-list"):
+        found = subprocess.run(["fc-list", f":family={FONT_FAMILY}", "family"],
+                               capture_output=True, text=True, timeout=30, check=False)
+        return FONT_FAMILY in found.stdout
+    return any(glob.glob(os.path.join(folder, "**", "NotoSansCJK*"), recursive=True)
+               for folder in FONT_DIRS)
+
+
+@functools.cache
+def pdf_unavailable():
+    """Why the PDF cannot be made here (a sentence for the report page), or None when it can.
+    Checked once a process: installing the packages takes a restart."""
+    try:
+        import weasyprint  # noqa: F401  (loads Pango through cffi)
+    except ImportError:
+        return _("The PDF engine WeasyPrint is not installed (pip install weasyprint).")
+    except OSError as error:
+        return _("WeasyPrint cannot load Pango, which it needs from the system (Debian: apt "
+                 "install libpango-1.0-0 libpangoft2-1.0-0): %(error)s") % {"error": error}
+    if not korean_font_installed():
+        return _("The Korean font %(font)s is not installed (Debian: apt install "
+                 "fonts-noto-cjk).") % {"font": FONT_FAMILY}
+    return None
+
+
+def build_pdf(report: Report) -> bytes:
+    """The report as a PDF, in the active language (the report's). Raises PdfUnavailable when
+    the machine lacks WeasyPrint, Pango or the font."""
+    reason = pdf_unavailable()
+    if reason:
+        raise PdfUnavailable(reason)
+    from weasyprint import HTML
+
+    # WeasyPrint logs each page it lays out at INFO, which the root logger (INFO) would print.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    html = render_to_string("tracker/publishing/annual_report_pdf.html", {
+        "report": report, "sections": section_titles(), "font": FONT_FAMILY,
+        "opinion_rows": opinion_rows(report.opinions),
+        "best_metropolitan": best_metropolitan_text(report.evaluation),
+    })
+    return HTML(string=html).write_pdf()
