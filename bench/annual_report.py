@@ -55,7 +55,7 @@ def measure(tasks, folder):
         call_command("loaddata", "demo", verbosity=0)
         plan = Plan.objects.get(year=2024)
     else:
-        from tests.test_annual_report import reportable
+        from tests.helpers import reportable
 
         plan = reportable(tasks, year=2099)
     manager = UserFactory(username="bench-manager")

@@ -1,5 +1,4 @@
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import transaction
 
@@ -11,6 +10,7 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
 )
+from tests.helpers import role
 from tracker import roles
 
 
@@ -51,12 +51,6 @@ def other_agency(db):
 @pytest.fixture
 def task(plan, strategy, agency):
     return TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, number=17)
-
-
-def role(name):
-    """The group of one of the roles in tracker.roles (roles.AGENCY_STAFF, roles.PLAN_MANAGERS).
-    Migrate makes them, and so does the flush that ends each transactional test."""
-    return Group.objects.get(name=name)
 
 
 @pytest.fixture
@@ -165,3 +159,12 @@ def empty_cache(monkeypatch):
     cache.clear()
     monkeypatch.setattr(page_cache, "hour", lambda: "the test's hour")
     monkeypatch.setattr(page_cache, "seconds_left_in_the_hour", lambda: 3600)
+
+
+@pytest.fixture
+def vnu():
+    """The Nu HTML Checker's jar (vnu-jar, run with Java); the test skips without them."""
+    from tests.helpers import VNU, java, need, npm_package
+
+    need(java(), npm_package(VNU, "The Nu HTML Checker (vnu-jar)"))
+    return VNU

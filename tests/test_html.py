@@ -1,43 +1,15 @@
 """
 Every page is valid HTML: the Nu HTML Checker (npm package vnu-jar, run with Java) reads each
-page of tests/pages.py, in Korean and in English, and reports zero errors.
+page of tests/helpers.py, in Korean and in English, and reports zero errors.
 """
 
-import json
-import subprocess
 
-import pytest
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import translation
 
-from tests.pages import PASSWORD, site_pages
-from tests.tools import VNU, java, need, npm_package
-
-
-@pytest.fixture
-def vnu():
-    need(java(), npm_package(VNU, "The Nu HTML Checker (vnu-jar)"))
-    return VNU
-
-
-def validate(vnu, files):
-    """The checker's messages for files, as {file name: [message]} (errors only)."""
-    result = subprocess.run(
-        ["java", "-Xss4m", "-jar", str(vnu), "--format", "json", "--exit-zero-always",
-         *map(str, files)],
-        capture_output=True, text=True, timeout=300, check=True,
-    )
-    errors = {}
-    for message in json.loads(result.stderr)["messages"]:
-        if message["type"] in ("error", "non-document-error") or message.get("subType") == "fatal":
-            name = message.get("url", "").rsplit("/", 1)[-1]
-            errors.setdefault(name, []).append(
-                f"line {message.get('lastLine', '?')}: {message['message']} "
-                f"[{message.get('extract', '').strip()}]"
-            )
-    return errors
+from tests.helpers import PASSWORD, site_pages, validate
 
 
 def test_every_page_is_valid_html(demo, vnu, tmp_path):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import AgencyFactory, TaskFactory
-from tests.tools import gettext, need
+from tests.helpers import gettext, need
 from tracker.common.money import format_millions, format_usd, format_won
 from tracker.models import Profile
 

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 
 from kipplan import page_cache
 from tests.factories import TaskFactory
-from tests.pages import without_csrf
+from tests.helpers import without_csrf
 from tracker.models import PasswordResetRequest, Plan, Reminder, Revision, Task
 
 HEADER = page_cache.HEADER

@@ -19,8 +19,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from kipplan.page_cache import HEADER
-from tests.pages import kept, site_pages, without_csrf
-from tests.test_public import internal_texts, leaks, visible_text
+from tests.helpers import internal_texts, kept, leaks, site_pages, visible_text, without_csrf
 from tracker import roles
 from tracker.models import AgencyMembership, Task
 
@@ -41,7 +40,7 @@ def get(client, url):
 
 
 def cached_urls(*more):
-    """Every page of tests/pages.py that the cache keeps and that opens (200), and more, once
+    """Every page of tests/helpers.py that the cache keeps and that opens (200), and more, once
     each: the dashboards, the task list (filtered too), task, agency and technology pages, the
     years, the evaluation and the budget advice."""
     urls = [url for _name, url, _who, status in site_pages() if status == 200 and kept(url)]

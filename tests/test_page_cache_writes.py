@@ -30,10 +30,19 @@ from django.utils.formats import date_format
 
 from kipplan.page_cache import HEADER
 from tests.factories import TechnologyFactory, evaluator, round_at
-from tests.test_budget_advice import round_form, round_page
-from tests.test_evaluation_admin import post_result, results_url, score_data, scoring
-from tests.test_opinions_admin import answer_form, issue_form
-from tests.test_reporting import NO_CHANGES, form_data, report_url
+from tests.helpers import (
+    NO_CHANGES,
+    answer_form,
+    form_data,
+    issue_form,
+    post_result,
+    report_url,
+    results_url,
+    round_form,
+    round_page,
+    score_data,
+    scoring,
+)
 from tracker.evaluation import services as evaluation
 from tracker.follow_up import opinions
 from tracker.models import Grade, GradeLevel, Milestone, RoundState, Status, Task

@@ -3,8 +3,6 @@ budgets and milestones; never usernames, notes written for colleagues or manager
 
 import csv
 import io
-import re
-from html import unescape
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -12,12 +10,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from kipplan.page_cache import HEADER
+from tests.helpers import internal_texts, leaks, visible_text
 from tracker.models import (
     Agency,
-    ContributionNote,
-    MilestoneChange,
     ProgressUpdate,
-    ReviewAssessment,
     StrategicTechnology,
     Task,
 )
@@ -31,20 +27,6 @@ def public(settings, demo):
     settings.KIPPLAN_PUBLIC_PAGES = True
 
 
-def internal_texts():
-    """Every username, report note, contribution note, milestone reason and review comment of
-    the demo, each category checked to be there."""
-    texts = {
-        "usernames": set(get_user_model().objects.values_list("username", flat=True)),
-        "report notes": set(ProgressUpdate.objects.exclude(note="").values_list("note", flat=True)),
-        "contribution notes": set(ContributionNote.objects.values_list("note", flat=True)),
-        "milestone reasons": set(
-            MilestoneChange.objects.exclude(reason="").values_list("reason", flat=True)),
-        "review comments": set(
-            ReviewAssessment.objects.exclude(comment="").values_list("comment", flat=True)),
-    }
-    assert all(texts.values()), {kind: len(found) for kind, found in texts.items()}
-    return texts
 
 
 def public_urls():
@@ -63,21 +45,8 @@ def public_urls():
     ]
 
 
-def visible_text(html):
-    """What a reader sees: the page without its tags and attributes (links' addresses hold
-    agency slugs, which are not usernames)."""
-    return unescape(re.sub(r"<[^>]*>", " ", html))
 
 
-def leaks(text, secrets):
-    found = []
-    for kind, values in secrets.items():
-        for value in values:
-            # Usernames are short words (kipo, msit): whole words only, as written.
-            pattern = rf"(?<![\w-]){re.escape(value)}(?![\w-])" if kind == "usernames" else None
-            if (re.search(pattern, text) if pattern else value in text):
-                found.append((kind, value))
-    return found
 
 
 def warm(client, username, urls):

@@ -5,7 +5,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kipplan.page_cache import HEADER
 from tests.factories import TechnologyFactory
-from tests.pages import kept
+from tests.helpers import kept
 
 pytestmark = pytest.mark.django_db
 

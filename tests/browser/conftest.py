@@ -10,13 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
-from tests.tools import need
+from tests.helpers import need
 
 CHROMIUM = os.environ.get("KIPPLAN_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 
 try:
     from playwright.sync_api import sync_playwright
@@ -77,14 +75,5 @@ def demo(db):
     call_command("loaddata", "demo", verbosity=0)
 
 
-def screenshot(page, name):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def log_in(page, username, password="kipplan-demo", next_url="/"):
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("main button[type=submit], main input[type=submit]")
-    page.wait_for_load_state()

@@ -1,13 +1,11 @@
 """
-Accessibility: axe-core runs in Chromium on every page of tests/pages.py, in Korean and in
+Accessibility: axe-core runs in Chromium on every page of tests/helpers.py, in Korean and in
 English, with the WCAG 2.0 and 2.1 A and AA rules (KWCAG follows WCAG): zero violations.
 """
 
 import pytest
 
-from tests.browser.conftest import log_in
-from tests.pages import PASSWORD, site_pages
-from tests.tools import AXE, need, npm_package
+from tests.helpers import AXE, PASSWORD, log_in, need, npm_package, site_pages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

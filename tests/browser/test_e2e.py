@@ -6,9 +6,8 @@ import io
 import pytest
 from django.urls import reverse
 
-from tests.browser.conftest import log_in, screenshot
-from tests.conftest import role
 from tests.factories import MembershipFactory, UserFactory
+from tests.helpers import log_in, role, screenshot
 from tracker import roles
 from tracker.models import Agency, ProgressUpdate, Status, Task
 

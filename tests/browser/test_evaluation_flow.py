@@ -16,7 +16,6 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.browser.conftest import log_in, screenshot
 from tests.factories import (
     AgencyFactory,
     MembershipFactory,
@@ -28,6 +27,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
+from tests.helpers import log_in, screenshot
 from tracker import roles
 from tracker.evaluation import evidence
 from tracker.evaluation import services as evaluation

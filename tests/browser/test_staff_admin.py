@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from tests.browser.conftest import log_in, screenshot
+from tests.helpers import log_in, screenshot
 from tracker.models import ProgressUpdate, Task
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -376,7 +376,7 @@ def test_a_check_that_differs_from_the_agencys_status_is_mailed(
 
 def test_a_mail_failure_loses_no_write(manager, plan, task, staff, settings,
                                        django_capture_on_commit_callbacks):
-    settings.EMAIL_BACKEND = "tests.test_opinions.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.follow_up.test_opinions.RefusingBackend"
     with django_capture_on_commit_callbacks(execute=True):
         issue(plan, manager, task=task)
     assert Opinion.objects.count() == 1

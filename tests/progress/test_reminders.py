@@ -162,7 +162,7 @@ class RefusingBackend(locmem.EmailBackend):
 
 
 def test_a_refused_digest_fails_the_run_spares_the_others_and_goes_again_next_time(settings):
-    settings.EMAIL_BACKEND = "tests.test_reminders.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.progress.test_reminders.RefusingBackend"
 
     with pytest.raises(CommandError, match="1 reminder could not be sent"):
         remind()

@@ -24,7 +24,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
-from tests.pages import kept, without_csrf
+from tests.helpers import kept, without_csrf
 from tracker.evaluation import evidence
 from tracker.evaluation import services as evaluation
 from tracker.evaluation import services as results

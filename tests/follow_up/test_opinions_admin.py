@@ -8,6 +8,7 @@ from django.contrib.admin.models import LogEntry
 from django.core import mail
 from django.urls import reverse
 
+from tests.helpers import answer_form, issue_form
 from tracker.follow_up import opinions
 from tracker.models import ActionCheck, CheckedBy, ImprovementAction, Opinion, OpinionAnswer
 
@@ -55,9 +56,6 @@ def urls(opinion, action):
 
 # -- Issuing ----------------------------------------------------------------------------------
 
-def issue_form(plan, task, **changes):
-    return {"plan": plan.pk, "round": "", "task": task.pk, "agency": "", "text": "보완 필요",
-            "issued_on": "2025-04-01", "answer_due": "2025-05-01", **changes}
 
 
 def test_a_manager_issues_an_opinion_in_the_admin(client, manager, plan, task, staff,
@@ -94,14 +92,6 @@ def test_staff_cannot_issue(client, staff, plan, task):
 
 # -- Answering, reporting, checking, closing --------------------------------------------------
 
-def answer_form(*actions, text="개선계획"):
-    data = {"text": text, "actions-TOTAL_FORMS": str(len(actions)),
-            "actions-INITIAL_FORMS": "0", "actions-MIN_NUM_FORMS": "1",
-            "actions-MAX_NUM_FORMS": "1000"}
-    for n, (description, due_on) in enumerate(actions):
-        data[f"actions-{n}-description"] = description
-        data[f"actions-{n}-due_on"] = due_on
-    return data
 
 
 def test_staff_answer_with_an_improvement_plan(client, staff, opinion, english):

@@ -7,13 +7,13 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.test_html import validate, vnu  # noqa: F401 (vnu is a fixture)
+from tests.helpers import validate
 from tracker.follow_up import opinions
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_opinion_pages_are_valid_html(vnu, tmp_path, client, manager, staff, plan, task,   # noqa: F811
+def test_the_opinion_pages_are_valid_html(vnu, tmp_path, client, manager, staff, plan, task,
                                           agency):
     day = datetime.date(2025, 4, 1)
     opinion = opinions.issue_opinion(plan=plan, task=task, text="지표를 <보완>할 것",

@@ -17,6 +17,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
+from tests.helpers import post_result, results_url, score_data, scoring
 from tracker.evaluation import services as evaluation
 from tracker.models import (
     AgencyKind,
@@ -34,14 +35,8 @@ pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def results_url(task):
-    return reverse("admin:tracker_task_results", args=[task.pk])
 
 
-def post_result(client, task, version=0, **fields):
-    data = {"action": "save", "achievements": "특허 분석 120건", "problems": "",
-            "next_steps": "", "summary_public": "", "version": version, **fields}
-    return client.post(results_url(task), data, HTTP_ACCEPT_LANGUAGE="en")
 
 
 # -- Results -----------------------------------------------------------------------------------
@@ -184,17 +179,8 @@ def test_an_institution_is_assigned_and_scored_on_its_own_criteria(plan, strateg
         Assignment(round=round, task=TaskFactory(plan=plan, strategy=strategy))).count() == 3
 
 
-def scoring(round, task):
-    first, second = evaluator("first"), evaluator("second")
-    mine = evaluation.assign(round=round, evaluator=first, task=task)
-    theirs = evaluation.assign(round=round, evaluator=second, task=task)
-    EvaluationRound.objects.filter(pk=round.pk).update(state=RoundState.EVALUATION)
-    return first, second, mine, theirs
 
 
-def score_data(assignment, value, version=0, comment="좋음"):
-    return {**{f"criterion_{c.pk}": value for c in evaluation.applicable_criteria(assignment)},
-            "comment": comment, "version": version}
 
 
 def test_an_evaluator_scores_their_assignment_and_sees_no_other(client, task, plan):

@@ -428,7 +428,7 @@ def test_pages_run_as_many_queries_for_ten_times_the_tasks_and_key_tasks(client,
         assert response.status_code == 200
         counts.append(len(queries))
 
-    # The bound on the count is tests/test_views.py's; here, key tasks add none.
+    # The bound on the count is tests/progress/test_pages.py's; here, key tasks add none.
     assert len(set(counts)) == 1, counts
 
 

@@ -21,6 +21,7 @@ from tests.factories import (
     TechnologyFactory,
     build_plan,
 )
+from tests.helpers import page_urls
 from tracker.models import (
     Agency,
     Status,
@@ -35,27 +36,6 @@ def at(day, hour=10):
     return datetime.datetime.combine(day, datetime.time(hour), tzinfo=KST)
 
 
-def page_urls(plan):
-    task = plan.tasks.order_by("number").first()
-    agency = task.lead_agency
-    technology = task.technologies.first()
-    year = plan.year
-    return {
-        "dashboard": reverse("tracker:plan", args=[year]),
-        "dashboard as of": reverse("tracker:plan", args=[year]) + f"?as_of={year}-05-01",
-        "task list": reverse("tracker:task_list", args=[year]),
-        "task list filtered": reverse("tracker:task_list", args=[year])
-        + f"?status=on_track&status=delayed&overdue=yes&agency={agency.slug}&sort=-progress",
-        "task list as of": reverse("tracker:task_list", args=[year]) + f"?as_of={year}-05-01",
-        "task": reverse("tracker:task_detail", args=[year, task.number]),
-        "agencies": reverse("tracker:agency_list") + f"?year={year}",
-        "agency": reverse("tracker:agency_detail", args=[agency.slug]) + f"?year={year}",
-        "technologies": reverse("tracker:technology_list") + f"?year={year}",
-        "technology": reverse("tracker:technology_detail", args=[technology.slug])
-        + f"?year={year}",
-        "csv export": reverse("tracker:task_export_csv", args=[year]),
-        "xlsx export": reverse("tracker:task_export_xlsx", args=[year]),
-    }
 
 
 PAGES = ["dashboard", "dashboard as of", "task list", "task list filtered", "task list as of",

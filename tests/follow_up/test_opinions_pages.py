@@ -163,7 +163,7 @@ def with_opinions(plan, manager):
 @pytest.mark.parametrize("page", ["dashboard", "task", "agency"])
 def test_pages_with_opinions_run_as_many_queries_for_a_plan_ten_times_larger(
         client, manager, page):
-    from tests.test_views import page_urls
+    from tests.helpers import page_urls
 
     small, large = build_plan(10, year=2024), build_plan(100, year=2025)
     with_opinions(small, manager)

@@ -15,7 +15,7 @@ from tests.factories import (
     StrategyFactory,
     TaskFactory,
 )
-from tests.pages import rendered
+from tests.helpers import rendered
 from tracker.models import Status, Task, end_of
 from tracker.progress import reminders
 

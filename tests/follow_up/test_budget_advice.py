@@ -25,7 +25,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
-from tests.pages import rendered
+from tests.helpers import rendered, round_form, round_page
 from tracker.evaluation.selectors import reader_of
 from tracker.follow_up import advice
 from tracker.models import (
@@ -67,8 +67,6 @@ def xlsx_url(year=2024):
     return reverse("tracker:budget_advice_xlsx", args=[year])
 
 
-def round_page(round):
-    return reverse("admin:tracker_budgetadvice_round", args=[round.pk])
 
 
 def set_state(round, state):
@@ -545,18 +543,6 @@ def test_the_admin_advice_pages_refuse_all_but_managers(request, client, approve
         assert client.get(reverse("admin:tracker_budgetadvice_changelist")).status_code == 403
 
 
-def round_form(page, changes=None):
-    """The round page's form as the browser would post it, with ``changes`` by task number:
-    (recommendation, reason)."""
-    data = {}
-    for row in page.context["rows"]:
-        form, prefix = row.form, row.prefix
-        recommendation, reason = (changes or {}).get(row.task.number, (
-            form.initial["recommendation"], form.initial["reason"]))
-        version = form.initial["version"]
-        data.update({f"{prefix}-recommendation": recommendation, f"{prefix}-reason": reason,
-                     f"{prefix}-version": "" if version is None else version})
-    return data
 
 
 def test_managers_advise_the_rounds_projects_on_one_page(client, round, projects, manager):

@@ -11,26 +11,21 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from tests.factories import MilestoneFactory, PlanFactory, StrategyFactory, TaskFactory
+from tests.helpers import NO_CHANGES, form_data, report_url
 from tracker.models import MilestoneChange, ProgressUpdate, Status, Task
 from tracker.progress import services
 
 pytestmark = pytest.mark.django_db
 
 
-NO_CHANGES = {"changes-TOTAL_FORMS": 0, "changes-INITIAL_FORMS": 0}  # the inline's management
 
 
-def report_url(task):
-    return reverse("admin:tracker_task_report", args=[task.pk])
 
 
 def change_url(task):
     return reverse("admin:tracker_task_change", args=[task.pk])
 
 
-def form_data(task, **values):
-    return {"status": "on_track", "progress": 55, "budget_executed": 3_000_000_000,
-            "note": "", "version": task.version, **values}
 
 
 def test_staff_report_progress_in_a_few_clicks(client, task, staff):

@@ -394,7 +394,7 @@ def test_the_walk_covers_every_page_of_the_views():
     # start redirects an evaluator (below); evidence_download has its own rules, which let an
     # evaluator download the files of their assignments (tracker.evaluation.views); the annual
     # report's forms (POST) and downloads (a 404 for anyone but managers) are tested in
-    # tests/test_annual_report.py.
+    # tests/publishing/test_annual_report.py.
     assert named - covered == {"start", "evidence_download", "annual_report_generate",
                                "annual_report_sent", "annual_report_download"}
 

@@ -19,26 +19,13 @@ from django.core.files.storage import storages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
-from tests.factories import AgencyFactory, UserFactory, build_plan, evaluator, round_at
-from tests.tools import need
+from tests.factories import build_plan, evaluator
+from tests.helpers import need, reportable
 from tracker.models import (
-    ActionCheck,
-    ActionStatus,
-    AgencyKind,
     AnnualReport,
-    CheckedBy,
-    Grade,
     GradeLevel,
-    ImprovementAction,
-    Indicator,
-    IndicatorValue,
-    Opinion,
-    OpinionAnswer,
-    PerformanceIndicator,
-    Result,
-    ResultState,
     RoundState,
 )
 from tracker.publishing import services as annual_report
@@ -67,53 +54,6 @@ def pdf_text(data, tmp_path, name="report.pdf"):
                           text=True, check=True).stdout
 
 
-def reportable(tasks=20, year=2024, state=RoundState.APPROVED):
-    """A plan of ``tasks`` tasks (build_plan's) with a round in ``state``: every task but the
-    last has a submitted result with a Korean summary and an indicator; every task graded in
-    turn 최우수, 우수, 보통, 미흡; Incheon graded 최우수 as an institution; one opinion answered
-    with two actions (one checked implemented); an outcome indicator with a sourced value."""
-    plan = build_plan(tasks, year=year)
-    round = round_at(state, plan)
-    tasks = list(plan.tasks.order_by("number"))
-    now = timezone.now()
-    Result.objects.bulk_create(
-        Result(task=task, state=ResultState.SUBMITTED, submitted_at=now,
-               achievements=f"주요 성과 {task.number}", summary_public=f"성과 요약 {task.number}")
-        for task in tasks[:-1])
-    PerformanceIndicator.objects.bulk_create(
-        PerformanceIndicator(task=task, number=1, name_ko=f"특허 출원 {task.number}",
-                             name_en=f"Patent filings {task.number}", unit="건", target=10,
-                             actual=8) for task in tasks)
-    Grade.objects.bulk_create(
-        Grade(round=round, task=task, grade=LEVELS[n % 4], mean=90 - n % 4 * 10)
-        for n, task in enumerate(tasks))
-    incheon = AgencyFactory(name_ko="인천광역시", name_en="Incheon Metropolitan City",
-                            slug=f"incheon-{year}", kind=AgencyKind.METROPOLITAN)
-    busan = AgencyFactory(name_ko="부산광역시", name_en="Busan Metropolitan City",
-                          slug=f"busan-{year}", kind=AgencyKind.METROPOLITAN)
-    Grade.objects.create(round=round, agency=incheon, grade=GradeLevel.OUTSTANDING, mean=95)
-    Grade.objects.create(round=round, agency=busan, grade=GradeLevel.OUTSTANDING, mean=91)
-    person = UserFactory(username=f"council-{year}")
-    opinion = Opinion.objects.create(
-        plan=plan, round=round, task=tasks[0], text="성과지표를 보완할 것",
-        issued_on=datetime.date(year + 1, 4, 1), answer_due=datetime.date(year + 1, 5, 1),
-        issued_by=person)
-    answer = OpinionAnswer.objects.create(opinion=opinion, text="개선계획", submitted_by=person)
-    first, _second = (ImprovementAction.objects.create(
-        opinion=opinion, answer=answer, number=n, description=f"조치 {n}",
-        due_on=datetime.date(year + 1, 6, 30), created_by=person) for n in (1, 2))
-    ActionCheck.objects.create(action=first, by=CheckedBy.COUNCIL,
-                               status=ActionStatus.IMPLEMENTED, checked_by=person)
-    Opinion.objects.create(plan=plan, agency=incheon, text="기관 의견",
-                           issued_on=datetime.date(year + 1, 4, 1),
-                           answer_due=datetime.date(year + 1, 5, 1), issued_by=person)
-    indicator = Indicator.objects.create(
-        plan=plan, number=1, name_ko="지식재산권 무역수지", name_en="IPR trade balance",
-        unit_ko="백만 달러", unit_en="US$ million", target_ko="흑자 전환", target_en="a surplus",
-        target_year=2026, source="제3차 국가지식재산 기본계획")
-    IndicatorValue.objects.create(indicator=indicator, year=year - 1, value=180,
-                                  source="한국은행 지식재산권 무역수지(잠정)")
-    return plan
 
 
 @pytest.fixture
