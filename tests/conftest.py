@@ -168,3 +168,15 @@ def vnu():
 
     need(java(), npm_package(VNU, "The Nu HTML Checker (vnu-jar)"))
     return VNU
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's default language, whatever the last test (or a request it
+    made) left active: a test reads what it asks for, in whatever order the workers run them."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

@@ -14,9 +14,14 @@ from kipplan import page_cache
 from tracker.models import Plan
 
 REDIS_URL = os.environ.get("KIPPLAN_TEST_REDIS_URL")
-pytestmark = pytest.mark.skipif(
-    not REDIS_URL, reason="no Redis server: set KIPPLAN_TEST_REDIS_URL=redis://127.0.0.1:6379/1 "
-                          "(a database these tests may empty) to run them; CI does")
+pytestmark = [
+    pytest.mark.skipif(
+        not REDIS_URL,
+        reason="no Redis server: set KIPPLAN_TEST_REDIS_URL=redis://127.0.0.1:6379/1 "
+               "(a database these tests may empty) to run them; CI does"),
+    # They empty the database they are given: one worker runs them all (make test: loadgroup).
+    pytest.mark.xdist_group("redis"),
+]
 HEADER = page_cache.HEADER
 
 

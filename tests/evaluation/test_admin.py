@@ -176,7 +176,8 @@ def test_an_institution_is_assigned_and_scored_on_its_own_criteria(plan, strateg
 
     assert evaluation.applicable_criteria(assignment).count() == 5
     assert evaluation.applicable_criteria(
-        Assignment(round=round, task=TaskFactory(plan=plan, strategy=strategy))).count() == 3
+        Assignment(round=round, task=TaskFactory(plan=plan, strategy=strategy, number=4))
+    ).count() == 3
 
 
 
