@@ -31,6 +31,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
+from tracker import roles
 from tracker.evaluation import services as evaluation
 from tracker.models import (
     ActionCheck,
@@ -291,8 +292,8 @@ def post_result(client, task, version=0, **fields):
 
 def scoring(round, task):
     first, second = evaluator("first"), evaluator("second")
-    mine = evaluation.assign(round=round, evaluator=first, task=task)
-    theirs = evaluation.assign(round=round, evaluator=second, task=task)
+    mine = evaluation.assign(round=round, evaluator=first, task=task, user=plan_manager())
+    theirs = evaluation.assign(round=round, evaluator=second, task=task, user=plan_manager())
     EvaluationRound.objects.filter(pk=round.pk).update(state=RoundState.EVALUATION)
     return first, second, mine, theirs
 
@@ -463,3 +464,12 @@ def role(name):
     """The group of one of the roles in tracker.roles (roles.AGENCY_STAFF, roles.PLAN_MANAGERS).
     Migrate makes them, and so does the flush that ends each transactional test."""
     return Group.objects.get(name=name)
+
+
+def plan_manager(username="plan-manager"):
+    """A plan manager, made on first use: whom the services that only managers call are called
+    for, in tests that are about something else."""
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        user.groups.add(role(roles.PLAN_MANAGERS))
+    return user

@@ -15,6 +15,7 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from tracker import roles
+from tracker.access import is_evaluator
 from tracker.evaluation import services as evaluation
 from tracker.models import (
     ActionCheck,
@@ -665,7 +666,7 @@ def test_demo_evaluators_are_outside_experts_who_see_no_task(demo, username):
 
     assert list(user.groups.values_list("name", flat=True)) == [roles.EVALUATORS]
     assert not user.agency_memberships.exists()
-    assert evaluation.is_evaluator(user)
+    assert is_evaluator(user)
     assert not Task.objects.visible_to(user).exists()
     assert Assignment.objects.for_evaluator(user).count() == 66 + 17
 

@@ -35,6 +35,7 @@ from tests.helpers import (
     answer_form,
     form_data,
     issue_form,
+    plan_manager,
     post_result,
     report_url,
     results_url,
@@ -392,11 +393,13 @@ def test_a_grade_set_on_the_rounds_grades_page_shows_on_the_task_page(task, plan
 
 def evaluators_assigned(round, task):
     for n in range(round.evaluators_per_unit):
-        evaluation.assign(round=round, evaluator=evaluator(f"expert-{n}"), task=task)
+        evaluation.assign(round=round, evaluator=evaluator(f"expert-{n}"), task=task,
+                          user=plan_manager())
 
 
 def graded(round, task):
-    evaluation.set_grade(round, task=task, grade=GradeLevel.EXCELLENT, reason="Read.")
+    evaluation.set_grade(round, task=task, grade=GradeLevel.EXCELLENT, reason="Read.",
+                         user=plan_manager())
 
 
 @pytest.mark.parametrize("state, ready", [
@@ -428,7 +431,7 @@ def test_publication_shows_the_grades_to_the_public(task, plan, manager, setting
     settings.KIPPLAN_PUBLIC_PAGES = True
     round = round_at(RoundState.EVALUATION, plan)
     graded(round, task)
-    evaluation.advance(round, RoundState.APPROVED)
+    evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
     anyone = browser()
     warm(anyone, task_page(task), "Grade:")
     warm(anyone, evaluation_page(), label(GradeLevel.EXCELLENT))

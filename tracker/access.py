@@ -1,10 +1,44 @@
-"""Who belongs to which agencies, and who sees every task: the facts behind
-``Task.objects.visible_to`` and ``reportable_by``."""
+"""
+Who is who, the one place that says it: a plan manager, an evaluator, agency staff and the
+agencies they belong to. What each role may do is the role table's (``tracker.roles``); which
+rows a user reads or writes is a QuerySet method beside its model, built on these functions:
+
+- ``Task.objects.visible_to(user)``, ``.reportable_by(user)``, ``.supported_by(user)`` and
+  ``.results_readable_by(user)`` (``tracker.progress.models``), with ``task.can_view(user)``,
+  ``can_report``, ``can_contribute``, ``can_read_results`` and ``can_write_results``;
+- ``Opinion.objects.visible_to(user)`` and ``opinion.can_answer(user)``,
+  ``BudgetAdvice.objects.visible_to(user)`` (``tracker.follow_up.models``);
+- ``round.grades_visible_to(user)`` (``tracker.evaluation.models``).
+
+Every page, admin screen, export, reminder and service asks these; none tests a role itself.
+The module stands below the models that use it: it imports no model but the agency.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from tracker.plans.models import Agency
 
 
-def member_agency_ids(user):
+def is_active(user) -> bool:
+    return bool(getattr(user, "is_active", False))
+
+
+def is_plan_manager(user) -> bool:
+    """A plan manager, or a superuser: reads every task and runs the year's cycle (the
+    evaluation, improvement opinions, budget advice, the annual report). The role's mark is
+    the permission ``view_all_tasks``, which only the plan managers' role holds."""
+    return is_active(user) and (user.is_superuser or user.has_perm("tracker.view_all_tasks"))
+
+
+def is_evaluator(user) -> bool:
+    """An outside expert with evaluator's rights and no other view of the plan: they see their
+    assignments and nothing else of the site."""
+    return (is_active(user) and not user.is_superuser and user.has_perm("tracker.add_score")
+            and not is_plan_manager(user))
+
+
+def member_agency_ids(user) -> frozenset:
     """The agencies a user belongs to, with their sub-agencies; cached on the user object."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
@@ -14,5 +48,29 @@ def member_agency_ids(user):
     return user._kipplan_agency_ids
 
 
-def sees_every_task(user):
-    return user.is_active and (user.is_superuser or user.has_perm("tracker.view_all_tasks"))
+def is_agency_staff(user) -> bool:
+    """Staff who report for their agencies: the role's right to report, and neither a plan
+    manager nor an evaluator."""
+    return (is_active(user) and user.has_perm("tracker.add_progressupdate")
+            and not is_plan_manager(user) and not is_evaluator(user))
+
+
+def reads_agency_records(user) -> bool:
+    """Whether the admin lists a user the records kept per agency (opinions, advice): plan
+    managers all of them, members of an agency their agencies' (evaluators none)."""
+    if is_plan_manager(user):
+        return True
+    return is_active(user) and not is_evaluator(user) and bool(member_agency_ids(user))
+
+
+def check_plan_manager(user, message=None) -> None:
+    """Refuse anyone but a plan manager, with the message given or a general one."""
+    if not is_plan_manager(user):
+        raise PermissionDenied(message or _("Only the plan managers may do this."))
+
+
+def roles(request) -> dict:
+    """A context processor: what the navigation shows by role, worked out here so that no
+    template tests a role."""
+    user = getattr(request, "user", None)
+    return {"shows_my_work": is_agency_staff(user) if user is not None else False}

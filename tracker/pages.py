@@ -12,8 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
-from tracker.access import sees_every_task
-from tracker.evaluation.services import is_evaluator
+from tracker.access import is_evaluator, is_plan_manager
 from tracker.plans.models import Plan
 from tracker.progress import selectors as reports
 from tracker.progress.forms import AsOfForm
@@ -43,7 +42,7 @@ class PageAccessMixin:
 
     @cached_property
     def sees_everything(self):
-        return settings.KIPPLAN_PUBLIC_PAGES or sees_every_task(self.request.user)
+        return settings.KIPPLAN_PUBLIC_PAGES or is_plan_manager(self.request.user)
 
     @cached_property
     def public(self):
@@ -51,7 +50,7 @@ class PageAccessMixin:
         managers' reviews (see tracker.progress.timeline): for anyone who reads it only because the
         pages are published. Plan managers see everything anyway; agency staff, when the pages
         are published, see every task, but internal data only of their own (the task page)."""
-        return not sees_every_task(self.request.user) and settings.KIPPLAN_PUBLIC_PAGES
+        return not is_plan_manager(self.request.user) and settings.KIPPLAN_PUBLIC_PAGES
 
     def visible_tasks(self):
         if self.sees_everything:

@@ -27,7 +27,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
-from tests.helpers import log_in, screenshot
+from tests.helpers import log_in, plan_manager, screenshot
 from tracker import roles
 from tracker.evaluation import evidence
 from tracker.evaluation import services as evaluation
@@ -241,8 +241,8 @@ def evaluated(story):
     evidence.add_evidence(task=task, user=staff, upload=SimpleUploadedFile(FILE_NAME, PDF))
     results.submit_result(task=task, user=staff)
     for expert in story["panel"]:
-        evaluation.assign(round=story["round"], evaluator=expert, task=task)
-    evaluation.advance(story["round"], RoundState.EVALUATION)
+        evaluation.assign(round=story["round"], evaluator=expert, task=task, user=plan_manager())
+    evaluation.advance(story["round"], RoundState.EVALUATION, user=plan_manager())
     return story
 
 

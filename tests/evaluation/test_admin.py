@@ -17,7 +17,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
-from tests.helpers import post_result, results_url, score_data, scoring
+from tests.helpers import plan_manager, post_result, results_url, score_data, scoring
 from tracker.evaluation import services as evaluation
 from tracker.models import (
     AgencyKind,
@@ -172,7 +172,8 @@ def test_an_institution_is_assigned_and_scored_on_its_own_criteria(plan, strateg
     TaskFactory(plan=plan, strategy=strategy, lead_agency=incheon, number=3)
     round = round_at(RoundState.SUBMISSION, plan)
     expert = evaluator("expert")
-    assignment = evaluation.assign(round=round, evaluator=expert, agency=incheon)
+    assignment = evaluation.assign(round=round, evaluator=expert, agency=incheon,
+                                   user=plan_manager())
 
     assert evaluation.applicable_criteria(assignment).count() == 5
     assert evaluation.applicable_criteria(

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import AgencyFactory, TaskFactory, evaluator, round_at
+from tests.helpers import plan_manager
 from tracker.evaluation import services as evaluation
 from tracker.evaluation.evidence import add_evidence, check_upload, withdraw_evidence
 from tracker.models import EvidenceFile, EvidenceKind, Result, RoundState
@@ -451,7 +452,7 @@ def unrelated_staff(make_staff):
 def assigned(open_round, task, other_agency):
     """An evaluator assigned to the task (from another agency, as the conflict rule asks)."""
     user = evaluator("assigned-evaluator", other_agency)
-    evaluation.assign(round=open_round, evaluator=user, task=task)
+    evaluation.assign(round=open_round, evaluator=user, task=task, user=plan_manager())
     return user
 
 

@@ -24,7 +24,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
-from tests.helpers import kept, without_csrf
+from tests.helpers import kept, plan_manager, without_csrf
 from tracker.evaluation import evidence
 from tracker.evaluation import services as evaluation
 from tracker.evaluation import services as results
@@ -134,10 +134,12 @@ def world(plan, strategy, agency, kista, team, make_staff, manager, superuser):
                               upload=SimpleUploadedFile(files[key], PDF))
         results.submit_result(task=task, user=authors[key])
     peer = evaluator(PEER)
-    mine = evaluation.assign(round=round, evaluator=users["evaluator"], task=tasks["target"])
-    theirs = evaluation.assign(round=round, evaluator=peer, task=tasks["target"])
+    mine = evaluation.assign(round=round, evaluator=users["evaluator"], task=tasks["target"],
+                             user=plan_manager())
+    theirs = evaluation.assign(round=round, evaluator=peer, task=tasks["target"],
+                               user=plan_manager())
     elsewhere = evaluation.assign(round=round, evaluator=users["unassigned"],
-                                  task=tasks["customs"])
+                                  task=tasks["customs"], user=plan_manager())
     EvaluationRound.objects.filter(pk=round.pk).update(state=RoundState.EVALUATION)
     round.refresh_from_db()
     for who, assignment, value, comment in [(users["evaluator"], mine, MY_SCORE, MY_COMMENT),
@@ -816,8 +818,10 @@ def test_the_round_moves_only_for_managers(client, world):
     round = world["round"]
     for task in world["tasks"].values():
         if task.lead_agency.kind != AgencyKind.METROPOLITAN:
-            evaluation.set_grade(round, task=task, grade="satisfactory", reason="근거")
-    evaluation.set_grade(round, agency=world["incheon"], grade="satisfactory", reason="근거")
+            evaluation.set_grade(round, task=task, grade="satisfactory", reason="근거",
+                                 user=plan_manager())
+    evaluation.set_grade(round, agency=world["incheon"], grade="satisfactory", reason="근거",
+                         user=plan_manager())
     url = reverse("admin:tracker_evaluationround_changelist")
     data = {"action": "move_to_next_step", "_selected_action": [round.pk]}
 
@@ -843,11 +847,14 @@ SECRET_REASON = "SECRET-REASON 타기관등급사유"
 def approve_with_grades(world):
     """Grade every unit (the target in its band, the others with reasons) and approve."""
     round, tasks = world["round"], world["tasks"]
-    evaluation.set_grade(round, task=tasks["target"], grade="excellent")
-    evaluation.set_grade(round, task=tasks["secret"], grade="outstanding", reason=SECRET_REASON)
-    evaluation.set_grade(round, task=tasks["customs"], grade="satisfactory", reason="근거")
-    evaluation.set_grade(round, agency=world["incheon"], grade="outstanding", reason="근거")
-    evaluation.advance(round, RoundState.APPROVED)
+    evaluation.set_grade(round, task=tasks["target"], grade="excellent", user=plan_manager())
+    evaluation.set_grade(round, task=tasks["secret"], grade="outstanding", reason=SECRET_REASON,
+                         user=plan_manager())
+    evaluation.set_grade(round, task=tasks["customs"], grade="satisfactory", reason="근거",
+                         user=plan_manager())
+    evaluation.set_grade(round, agency=world["incheon"], grade="outstanding", reason="근거",
+                         user=plan_manager())
+    evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
 
 
 APPROVED = {
@@ -902,7 +909,7 @@ def test_the_metropolitan_government_sees_its_institutions_grade(client, world):
 def test_published_pages_show_grades_and_summaries_but_never_the_panel(client, world, settings,
                                                                        role):
     approve_with_grades(world)
-    evaluation.advance(world["round"], RoundState.PUBLISHED)
+    evaluation.advance(world["round"], RoundState.PUBLISHED, user=plan_manager())
     settings.KIPPLAN_PUBLIC_PAGES = True
     urls = {name: site_url(name, world) for name in (
         "evaluation", "evaluation_grades_csv", "evaluation_results_csv", "task_detail")}

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import AgencyFactory, PlanFactory, TaskFactory, evaluator
+from tests.helpers import plan_manager
 from tracker.evaluation import services as evaluation
 from tracker.models import EvaluationRound, Grade, GradeLevel, RoundState
 
@@ -27,14 +28,15 @@ def dated_round(plan):
 
 
 def evaluated(round, grades):
-    evaluation.advance(round, RoundState.SUBMISSION)
+    evaluation.advance(round, RoundState.SUBMISSION, user=plan_manager())
     experts = [evaluator(f"expert-{n}") for n in range(round.evaluators_per_unit)]
     for task in evaluation.graded_tasks(round):
         for expert in experts:
-            evaluation.assign(round=round, evaluator=expert, task=task)
-    evaluation.advance(round, RoundState.EVALUATION)
+            evaluation.assign(round=round, evaluator=expert, task=task, user=plan_manager())
+    evaluation.advance(round, RoundState.EVALUATION, user=plan_manager())
     for task, grade in grades:
-        evaluation.set_grade(round, task=task, grade=grade, reason="No scores in this test.")
+        evaluation.set_grade(round, task=task, grade=grade, reason="No scores in this test.",
+                             user=plan_manager())
     return round
 
 
@@ -43,9 +45,9 @@ def test_a_round_moves_one_step_at_a_time_to_publication(plan):
     round = evaluated(dated_round(plan), [(task, GradeLevel.OUTSTANDING)])
 
     with translation.override("en"), pytest.raises(ValidationError, match="cannot move"):
-        evaluation.advance(round, RoundState.PUBLISHED)
-    evaluation.advance(round, RoundState.APPROVED)
-    evaluation.advance(round, RoundState.PUBLISHED)
+        evaluation.advance(round, RoundState.PUBLISHED, user=plan_manager())
+    evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
+    evaluation.advance(round, RoundState.PUBLISHED, user=plan_manager())
 
     round.refresh_from_db()
     assert round.state == RoundState.PUBLISHED
@@ -60,10 +62,10 @@ def test_a_step_needs_its_dates(plan, step, field, words):
     setattr(round, field, None)
     round.save()
     if step == RoundState.EVALUATION:
-        evaluation.advance(round, RoundState.SUBMISSION)
+        evaluation.advance(round, RoundState.SUBMISSION, user=plan_manager())
 
     with translation.override("en"), pytest.raises(ValidationError, match=words):
-        evaluation.advance(round, step)
+        evaluation.advance(round, step, user=plan_manager())
 
 
 def test_approval_needs_grades_and_then_nothing_of_the_round_changes(plan):
@@ -71,25 +73,27 @@ def test_approval_needs_grades_and_then_nothing_of_the_round_changes(plan):
     round = evaluated(dated_round(plan), [])
 
     with translation.override("en"), pytest.raises(ValidationError, match="the grades"):
-        evaluation.advance(round, RoundState.APPROVED)
-    evaluation.set_grade(round, task=task, grade=GradeLevel.EXCELLENT, reason="Read.")
-    evaluation.advance(round, RoundState.APPROVED)
+        evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
+    evaluation.set_grade(round, task=task, grade=GradeLevel.EXCELLENT, reason="Read.",
+                         user=plan_manager())
+    evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
 
     with translation.override("en"), pytest.raises(ValidationError, match="approved"):
-        evaluation.set_grade(round, task=task, grade=GradeLevel.OUTSTANDING)
+        evaluation.set_grade(round, task=task, grade=GradeLevel.OUTSTANDING, user=plan_manager())
     assert Grade.objects.get(task=task).grade == GradeLevel.EXCELLENT
 
 
 def test_evaluation_starts_once_every_unit_has_its_evaluators(plan):
     task = TaskFactory(plan=plan)
     round = dated_round(plan)
-    evaluation.advance(round, RoundState.SUBMISSION)
-    evaluation.assign(round=round, evaluator=evaluator("only-one"), task=task)
+    evaluation.advance(round, RoundState.SUBMISSION, user=plan_manager())
+    evaluation.assign(round=round, evaluator=evaluator("only-one"), task=task, user=plan_manager())
 
     with translation.override("en"), pytest.raises(ValidationError, match="at least 2 evaluators"):
-        evaluation.advance(round, RoundState.EVALUATION)
-    evaluation.assign(round=round, evaluator=evaluator("second-one"), task=task)
-    evaluation.advance(round, RoundState.EVALUATION)
+        evaluation.advance(round, RoundState.EVALUATION, user=plan_manager())
+    evaluation.assign(round=round, evaluator=evaluator("second-one"), task=task,
+                      user=plan_manager())
+    evaluation.advance(round, RoundState.EVALUATION, user=plan_manager())
 
 
 def test_grades_are_given_only_while_the_round_is_evaluated_and_to_its_own_tasks(plan):
@@ -98,12 +102,14 @@ def test_grades_are_given_only_while_the_round_is_evaluated_and_to_its_own_tasks
 
     with translation.override("en"):
         with pytest.raises(ValidationError, match="being evaluated"):
-            evaluation.set_grade(round, task=TaskFactory(plan=plan), grade=GradeLevel.EXCELLENT)
+            evaluation.set_grade(round, task=TaskFactory(plan=plan), grade=GradeLevel.EXCELLENT,
+                                 user=plan_manager())
         evaluated(round, [])
         with pytest.raises(ValidationError, match="another plan"):
-            evaluation.set_grade(round, task=other, grade=GradeLevel.EXCELLENT)
+            evaluation.set_grade(round, task=other, grade=GradeLevel.EXCELLENT, user=plan_manager())
         with pytest.raises(ValidationError, match="either a task or an institution"):
-            evaluation.set_grade(round, task=other, agency=AgencyFactory(), grade="excellent")
+            evaluation.set_grade(round, task=other, agency=AgencyFactory(), grade="excellent",
+                                 user=plan_manager())
     assert not Grade.objects.exists()
 
 
@@ -123,7 +129,7 @@ def test_the_database_refuses_dates_out_of_order_and_a_decision_without_a_meetin
 
 def test_the_admin_shows_a_decided_round_read_only(client, superuser, plan):
     round = evaluated(dated_round(plan), [(TaskFactory(plan=plan), GradeLevel.SATISFACTORY)])
-    evaluation.advance(round, RoundState.APPROVED)
+    evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
     client.force_login(superuser)
 
     page = client.get(reverse("admin:tracker_evaluationround_change", args=[round.pk]))
@@ -158,7 +164,7 @@ def test_the_years_page_draws_the_grades_of_approved_rounds_only(client, manager
               GradeLevel.SATISFACTORY]
     round = evaluated(dated_round(approved_plan),
                       [(TaskFactory(plan=approved_plan), grade) for grade in grades])
-    evaluation.advance(round, RoundState.APPROVED)
+    evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
     evaluated(dated_round(open_plan), [(TaskFactory(plan=open_plan), GradeLevel.INSUFFICIENT)])
     client.force_login(manager)
 
@@ -206,11 +212,11 @@ def test_a_graded_task_cannot_be_deleted(plan):
 def test_the_public_sees_grades_once_published_not_when_approved(client, settings, plan):
     settings.KIPPLAN_PUBLIC_PAGES = True
     round = evaluated(dated_round(plan), [(TaskFactory(plan=plan), GradeLevel.OUTSTANDING)])
-    evaluation.advance(round, RoundState.APPROVED)
+    evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
     url = reverse("tracker:years")
 
     approved = client.get(url).content.decode()
-    evaluation.advance(round, RoundState.PUBLISHED)
+    evaluation.advance(round, RoundState.PUBLISHED, user=plan_manager())
     published = client.get(url).content.decode()
 
     assert 'id="chart-grades-title"' not in approved

@@ -294,17 +294,17 @@ def test_staff_see_their_agencies_opinions_only(manager, plan, task, agency, oth
                                                    lead_agency=other_agency, number=2))
     on_them = issue(plan, manager, agency=other_agency)
 
-    assert set(opinions.visible_to(staff)) == {mine, on_us}
-    assert set(opinions.visible_to(make_staff(other_agency))) == {theirs, on_them}
-    assert opinions.visible_to(manager).count() == 4
-    assert not opinions.visible_to(UserFactory(username="plain")).exists()
+    assert set(Opinion.objects.visible_to(staff)) == {mine, on_us}
+    assert set(Opinion.objects.visible_to(make_staff(other_agency))) == {theirs, on_them}
+    assert Opinion.objects.visible_to(manager).count() == 4
+    assert not Opinion.objects.visible_to(UserFactory(username="plain")).exists()
 
 
 def test_evaluators_see_no_opinions(manager, plan, task, agency):
     from tests.factories import evaluator
 
     issue(plan, manager, task=task)
-    assert not opinions.visible_to(evaluator("lee", agency)).exists()
+    assert not Opinion.objects.visible_to(evaluator("lee", agency)).exists()
 
 
 def test_overdue_answers_and_actions(manager, plan, task, staff, strategy):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tracker import roles
+from tracker.access import is_evaluator, is_plan_manager
 from tracker.common.choices import AgencyKind
 from tracker.evaluation import evidence
 from tracker.evaluation import services as evaluation
@@ -79,9 +80,9 @@ class ResultsPage:
         task = self.model_admin.get_object(request, unquote(object_id))
         if task is None:
             raise Http404(_("No task with that id, or not one of yours."))
-        if not results.can_read(request.user, task):
+        if not task.can_read_results(request.user):
             raise PermissionDenied
-        writable = results.can_write(request.user, task)
+        writable = task.can_write_results(request.user)
         result = results.result_for(task)
         indicators = list(task.performance_indicators.all())
         form = ResultForm(initial=self.initial(result, indicators), indicators=indicators)
@@ -342,7 +343,7 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
         round = self.get_object(request, unquote(object_id))
         if round is not None:
             extra_context = {**(extra_context or {}), "steps": steps(round),
-                             "can_grade": evaluation.can_manage(request.user)}
+                             "can_grade": is_plan_manager(request.user)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description=gettext_lazy("Move the selected rounds to their next step"),
@@ -368,7 +369,7 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
             raise Http404(_("No such evaluation round."))
         if not self.has_view_permission(request, round):
             raise PermissionDenied
-        editable = (evaluation.can_manage(request.user)
+        editable = (is_plan_manager(request.user)
                     and round.state == RoundState.EVALUATION)
         rows = grade_rows(round, request.POST if request.method == "POST" else None)
         if request.method == "POST":
@@ -517,17 +518,17 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).with_progress()
-        if evaluation.can_manage(request.user) or request.user.is_superuser:
+        if is_plan_manager(request.user):
             return queryset
         return queryset.for_evaluator(request.user)
 
     def get_list_display(self, request):
-        if evaluation.is_evaluator(request.user):
+        if is_evaluator(request.user):
             return ["unit_display", "round", "progress_display", "scored_at"]
         return super().get_list_display(request)
 
     def get_list_filter(self, request):
-        return [] if evaluation.is_evaluator(request.user) else super().get_list_filter(request)
+        return [] if is_evaluator(request.user) else super().get_list_filter(request)
 
     def has_change_permission(self, request, obj=None):
         return False  # scores are given on the scoring page, assignments are made anew

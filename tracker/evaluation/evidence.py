@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 
 from tracker.evaluation.models import EvidenceFile, EvidenceKind, Result, evidence_storage
 from tracker.evaluation.services import (
-    can_write,
     check_open_for_results,
     locked_open_round,
     round_of,
@@ -413,7 +412,7 @@ def digest(upload):
 def add_evidence(*, task, user, upload) -> EvidenceFile:
     """Add an evidence file to the task's results (a draft is made if there are none yet). The
     file is stored under a new name; if anything fails once it is stored, it is deleted again."""
-    if not can_write(user, task):
+    if not task.can_write_results(user):
         raise PermissionDenied
     check_open_for_results(round_of(task))
     kind, name = check_upload(upload)
@@ -449,7 +448,7 @@ def remove_quietly(storage, path):
 def withdraw_evidence(*, evidence, user) -> EvidenceFile:
     """Withdraw an evidence file: it stays, listed as withdrawn, with who withdrew it and when."""
     task = evidence.result.task
-    if not can_write(user, task):
+    if not task.can_write_results(user):
         raise PermissionDenied
     with transaction.atomic():
         locked_open_round(task)

@@ -15,6 +15,7 @@ from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tracker.access import is_plan_manager
 from tracker.common.i18n import localized
 from tracker.plans.models import Agency, Plan
 
@@ -344,6 +345,15 @@ class EvaluationRound(models.Model):
     @property
     def decided(self):
         return self.state in RoundState.decided()
+
+    def grades_visible_to(self, user) -> bool:
+        """Whether a user sees the round's grades: managers always; agency staff and everyone
+        else once the Council has approved them (the public once published)."""
+        if is_plan_manager(user):
+            return True
+        if getattr(user, "is_authenticated", False):
+            return self.decided
+        return self.state == RoundState.PUBLISHED
 
     @property
     def scoring_started(self):

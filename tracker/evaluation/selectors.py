@@ -41,7 +41,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from tracker.access import member_agency_ids, sees_every_task
+from tracker.access import is_evaluator, is_plan_manager, member_agency_ids
 from tracker.common.choices import AgencyKind
 from tracker.common.i18n import english_active, localized, localized_pair
 from tracker.evaluation import services as evaluation
@@ -112,15 +112,15 @@ class Reader:
 
 def reader_of(user, round: EvaluationRound | None) -> Reader:
     """What ``user`` reads of a plan's evaluation (see the module's docstring)."""
-    if sees_every_task(user):
+    if is_plan_manager(user):
         return Reader(manager=True, tasks=Task.objects.all(), grades=True)
     published = results_published(round)
-    if not user.is_authenticated or evaluation.is_evaluator(user):
+    if not user.is_authenticated or is_evaluator(user):
         # Evaluators reach these pages only when they are published, and read them as anyone.
         return Reader(manager=False, tasks=None, grades=published)
     tasks = Task.objects.visible_to(user)
     return Reader(manager=False, tasks=tasks,
-                  grades=round is not None and evaluation.grades_visible_to(round, user),
+                  grades=round is not None and round.grades_visible_to(user),
                   graded_tasks=None if published else tasks,
                   institutions=member_agency_ids(user))
 

@@ -17,7 +17,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Q,
     Subquery,
     Sum,
 )
@@ -25,7 +24,7 @@ from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tracker.access import sees_every_task
+from tracker.access import check_plan_manager, is_evaluator
 from tracker.common.choices import AgencyKind
 from tracker.evaluation.models import (
     Assignment,
@@ -70,32 +69,6 @@ class StaleResultError(Exception):
 
 # -- Access -----------------------------------------------------------------------------------
 
-def tasks_readable_by(user):
-    """The tasks whose results a user may read: those they see, and for an evaluator the tasks
-    of the units assigned to them (a task, or every task an assigned institution leads)."""
-    if not getattr(user, "is_active", False):
-        return Task.objects.none()
-    if sees_every_task(user):
-        return Task.objects.all()
-    assigned = Assignment.objects.filter(evaluator=user).filter(
-        Q(task_id=OuterRef("pk"))
-        | Q(agency_id=OuterRef("lead_agency_id"), round__plan_id=OuterRef("plan_id")))
-    if is_evaluator(user):
-        # An evaluator's agencies are there for the conflict rule, not to read their results.
-        return Task.objects.filter(Exists(assigned))
-    visible = Task.objects.visible_to(user).values("pk")
-    return Task.objects.filter(Q(pk__in=visible) | Exists(assigned))
-
-
-def can_read(user, task):
-    return tasks_readable_by(user).filter(pk=task.pk).exists()
-
-
-def can_write(user, task):
-    """Results are written by the staff of the lead agency, as reports are."""
-    return user.is_active and user.has_perm("tracker.change_result") and task.can_report(user)
-
-
 # -- The round and the year-end state ------------------------------------------------------------
 
 def round_of(task):
@@ -139,7 +112,7 @@ def save_result(*, task: Task, user, achievements: str, problems: str, next_step
     """Save a task's results (a draft, or the submitted text corrected) and the actual values
     of its performance indicators ({indicator id: Decimal or None}), from the version the user
     opened."""
-    if not can_write(user, task):
+    if not task.can_write_results(user):
         raise PermissionDenied
     with transaction.atomic():
         locked_open_round(task)
@@ -181,7 +154,7 @@ def missing_for_submission(result):
 
 def submit_result(*, task: Task, user) -> Result:
     """Submit the task's saved results to the round; late when after the deadline."""
-    if not can_write(user, task):
+    if not task.can_write_results(user):
         raise PermissionDenied
     with transaction.atomic():
         round = locked_open_round(task)
@@ -206,7 +179,7 @@ def submit_result(*, task: Task, user) -> Result:
 
 def withdraw_result(*, task: Task, user) -> Result:
     """Take a submitted result back to a draft, until the deadline."""
-    if not can_write(user, task):
+    if not task.can_write_results(user):
         raise PermissionDenied
     with transaction.atomic():
         round = locked_open_round(task)
@@ -262,18 +235,6 @@ NEXT = {
 }
 
 
-def is_evaluator(user):
-    """An outside expert with evaluator's rights and no other view of the plan: they see their
-    assignments and nothing else of the site."""
-    return (user.is_active and not user.is_superuser and user.has_perm("tracker.add_score")
-            and not sees_every_task(user))
-
-
-def can_manage(user):
-    """May this user run the evaluation (assign evaluators, grade, move the round)?"""
-    return user.is_active and user.has_perm("tracker.change_evaluationround")
-
-
 # -- The round --------------------------------------------------------------------------------
 
 def create_round(*, plan: Plan, **fields) -> EvaluationRound:
@@ -324,11 +285,10 @@ def missing_for(round, state):
     return missing
 
 
-def advance(round, to, *, user=None):
-    """Move the round to the next step, ``to``; a ValidationError says why not. With a user,
-    only one who may manage the evaluation."""
-    if user is not None and not can_manage(user):
-        raise PermissionDenied
+def advance(round, to, *, user):
+    """Move the round to the next step, ``to``, for a plan manager; a ValidationError says why
+    not."""
+    check_plan_manager(user)
     with transaction.atomic():
         round = EvaluationRound.objects.select_for_update().get(pk=round.pk)
         if NEXT.get(round.state) != to:
@@ -472,11 +432,10 @@ def check_assignment(*, round, evaluator, task=None, agency=None):
 
 
 def assign(*, round: EvaluationRound, evaluator, task: Task | None = None,
-           agency: Agency | None = None, user=None) -> Assignment:
+           agency: Agency | None = None, user) -> Assignment:
     """Assign an evaluator to a graded unit before the round is decided (check_assignment
     says who may not be)."""
-    if user is not None and not can_manage(user):
-        raise PermissionDenied
+    check_plan_manager(user)
     with transaction.atomic():
         round = locked_round(round)
         unit = check_assignment(round=round, evaluator=evaluator, task=task, agency=agency)
@@ -491,10 +450,9 @@ def assign(*, round: EvaluationRound, evaluator, task: Task | None = None,
     return assignment
 
 
-def unassign(*, assignment: Assignment, user=None) -> None:
+def unassign(*, assignment: Assignment, user) -> None:
     """Take an assignment back before its evaluator has scored anything."""
-    if user is not None and not can_manage(user):
-        raise PermissionDenied
+    check_plan_manager(user)
     with transaction.atomic():
         locked_round(assignment.round)
         if assignment.scores.exists():
@@ -597,11 +555,10 @@ def recount_scores(assignments):
 
 # -- Grades -----------------------------------------------------------------------------------
 
-def set_grade(round, *, grade, task=None, agency=None, reason="", user=None):
+def set_grade(round, *, grade, task=None, agency=None, reason="", user):
     """Set a unit's final grade while the round is being evaluated. The round's bands guide it:
     a grade that departs from the band of the panel's mean needs a reason."""
-    if user is not None and not can_manage(user):
-        raise PermissionDenied
+    check_plan_manager(user)
     with transaction.atomic():
         round = locked_round(round)
         if round.state != RoundState.EVALUATION:
@@ -626,11 +583,3 @@ def check_reason(round, *, grade, mean, reason):
             "No evaluator has scored this unit yet: say on what the grade rests.")})
 
 
-def grades_visible_to(round, user):
-    """Whether a user sees the round's grades: managers always; agency staff and everyone else
-    once the Council has approved them (the public once published)."""
-    if sees_every_task(user):
-        return True
-    if user.is_authenticated:
-        return round.decided
-    return round.state == RoundState.PUBLISHED

@@ -20,7 +20,6 @@ from tracker.evaluation import exports
 from tracker.evaluation import selectors as round_report
 from tracker.evaluation.evidence import CONTENT_TYPES
 from tracker.evaluation.models import EvidenceFile
-from tracker.evaluation.services import tasks_readable_by
 from tracker.pages import PlanMixin, fields_of
 from tracker.progress.models import Task
 
@@ -33,7 +32,7 @@ def evidence_download(request, pk):
     """An evidence file, as an attachment under its own name. A withdrawn file still downloads
     for those who may read it (its listing says it was withdrawn)."""
     evidence = (EvidenceFile.objects
-                .filter(pk=pk, result__task__in=tasks_readable_by(request.user))
+                .filter(pk=pk, result__task__in=Task.objects.results_readable_by(request.user))
                 .first())
     if evidence is None:
         raise Http404(_("No such evidence file."))

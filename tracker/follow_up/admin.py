@@ -17,9 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from tracker.access import member_agency_ids
+from tracker.access import is_plan_manager, reads_agency_records
 from tracker.evaluation.models import EvaluationRound, Grade, RoundState
-from tracker.evaluation.services import can_manage, is_evaluator
 from tracker.follow_up import advice, opinions
 from tracker.follow_up.models import (
     ActionCheck,
@@ -110,7 +109,7 @@ class BudgetAdviceAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         fields = ["round", "task", "recommendation", "reason", "for_year"]
-        if can_manage(request.user):
+        if is_plan_manager(request.user):
             fields += ["updated_by", "updated_at"]  # who wrote it: managers only
         return fields
 
@@ -119,13 +118,13 @@ class BudgetAdviceAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(
-            pk__in=advice.advice_visible_to(request.user).values("pk"))
+            pk__in=BudgetAdvice.objects.visible_to(request.user).values("pk"))
 
     def has_module_permission(self, request):
-        return advice.reads_advice_in_admin(request.user)
+        return reads_agency_records(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return advice.reads_advice_in_admin(request.user)
+        return reads_agency_records(request.user)
 
     def has_add_permission(self, request):
         return False  # given on the round's page
@@ -143,7 +142,7 @@ class BudgetAdviceAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         rounds = []
-        if can_manage(request.user):
+        if is_plan_manager(request.user):
             rounds = list(EvaluationRound.objects.filter(state__in=ROUNDS_WITH_ADVICE)
                           .select_related("plan").order_by("-plan__year"))
         return super().changelist_view(request, {**(extra_context or {}), "rounds": rounds})
@@ -151,7 +150,7 @@ class BudgetAdviceAdmin(admin.ModelAdmin):
     def round_view(self, request, round_id):
         """Every graded project of the round with its grade, panel mean and advice; managers
         give the advice here while the round takes it."""
-        if not can_manage(request.user):
+        if not is_plan_manager(request.user):
             raise PermissionDenied
         round = get_object_or_404(EvaluationRound.objects.select_related("plan"), pk=round_id)
         editable = advice.is_open_for_advice(round)
@@ -325,13 +324,6 @@ class CloseForm(forms.Form):
                            widget=forms.Textarea)
 
 
-def reads_opinions(user):
-    """Plan managers and superusers; agency staff (their agencies' opinions); no evaluator."""
-    if not user.is_active or is_evaluator(user):
-        return False
-    return user.is_superuser or opinions.manages(user) or bool(member_agency_ids(user))
-
-
 @admin.register(Opinion)
 class OpinionAdmin(admin.ModelAdmin):
     form = IssueForm
@@ -345,7 +337,7 @@ class OpinionAdmin(admin.ModelAdmin):
     change_form_template = "admin/tracker/opinion/change_form.html"
 
     def get_queryset(self, request):
-        queryset = opinions.visible_to(request.user, super().get_queryset(request))
+        queryset = super().get_queryset(request).visible_to(request.user)
         return opinions.with_state(queryset, timezone.localdate())
 
     def get_fields(self, request, obj=None):
@@ -359,13 +351,13 @@ class OpinionAdmin(admin.ModelAdmin):
         return type(form.__name__, (form,), {"user": request.user}) if obj is None else form
 
     def has_module_permission(self, request):
-        return reads_opinions(request.user)
+        return reads_agency_records(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return reads_opinions(request.user)
+        return reads_agency_records(request.user)
 
     def has_add_permission(self, request):
-        return opinions.manages(request.user)
+        return is_plan_manager(request.user)
 
     def has_change_permission(self, request, obj=None):
         return False  # every step is a new row, on the pages below
@@ -435,8 +427,8 @@ class OpinionAdmin(admin.ModelAdmin):
         user = request.user
         return {
             "answers": answers,
-            "may_answer": opinion.is_open and opinions.can_answer(user, opinion),
-            "may_manage": opinion.is_open and opinions.manages(user),
+            "may_answer": opinion.is_open and opinion.can_answer(user),
+            "may_manage": opinion.is_open and is_plan_manager(user),
             "today": timezone.localdate(),
         }
 
@@ -452,7 +444,7 @@ class OpinionAdmin(admin.ModelAdmin):
         """The answering agency's improvement plan; a revised plan replaces the actions in
         force (they stay on record, withdrawn)."""
         opinion = self.opinion_or_404(request, object_id)
-        if not opinions.can_answer(request.user, opinion):
+        if not opinion.can_answer(request.user):
             raise PermissionDenied
         latest = opinion.answers.order_by("-submitted_at", "-pk").first()
         initial = ([{"description": a.description, "due_on": a.due_on}
@@ -487,8 +479,8 @@ class OpinionAdmin(admin.ModelAdmin):
                   .first())
         if action is None:
             raise Http404(_("No such action on this opinion."))
-        council = opinions.manages(request.user)
-        if not council and not opinions.can_answer(request.user, opinion):
+        council = is_plan_manager(request.user)
+        if not council and not opinion.can_answer(request.user):
             raise PermissionDenied
         service = opinions.check_action if council else opinions.report_action
         form = StatusForm(request.POST or None)
@@ -511,7 +503,7 @@ class OpinionAdmin(admin.ModelAdmin):
 
     def close_view(self, request, object_id):
         opinion = self.opinion_or_404(request, object_id)
-        if not opinions.manages(request.user):
+        if not is_plan_manager(request.user):
             raise PermissionDenied
         form = CloseForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

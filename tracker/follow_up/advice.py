@@ -27,9 +27,10 @@ from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tracker.access import is_plan_manager
 from tracker.common.i18n import english_active, localized
 from tracker.evaluation.models import EvaluationRound, Grade, GradeLevel, RoundState
-from tracker.evaluation.services import can_manage, quantize
+from tracker.evaluation.services import quantize
 from tracker.follow_up.models import BudgetAdvice, Recommendation, advice_year
 from tracker.plans.agency_names import names_for
 from tracker.plans.models import Agency, Strategy
@@ -102,7 +103,7 @@ def set_advice(*, round: EvaluationRound, task: Task, recommendation: str, reaso
                version: int | None = None) -> BudgetAdvice:
     """Give or change the advice on a graded project of the round, from the version the user
     opened (None: there was no advice then)."""
-    if not can_manage(user):
+    if not is_plan_manager(user):
         raise PermissionDenied
     with transaction.atomic():
         round = locked_round_for_advice(round)
@@ -133,7 +134,7 @@ def set_advice(*, round: EvaluationRound, task: Task, recommendation: str, reaso
 
 def remove_advice(*, round: EvaluationRound, task: Task, user, version: int) -> None:
     """Take the advice on a project back, from the version the user opened."""
-    if not can_manage(user):
+    if not is_plan_manager(user):
         raise PermissionDenied
     with transaction.atomic():
         round = locked_round_for_advice(round)
@@ -381,29 +382,3 @@ def budget_advice_page(plan, user) -> AdvicePage:
 
 # -- The admin's list -----------------------------------------------------------------------------
 
-def reads_advice_in_admin(user) -> bool:
-    """Whether the admin shows a user the list of advice: managers, and agency staff (who read
-    there the advice on their agencies' tasks once approved: ``advice_visible_to``)."""
-    from tracker.access import member_agency_ids, sees_every_task
-    from tracker.evaluation.services import is_evaluator
-
-    if not user.is_active:
-        return False
-    if sees_every_task(user) or can_manage(user):
-        return True
-    return not is_evaluator(user) and bool(member_agency_ids(user))
-
-
-def advice_visible_to(user):
-    """The advice a user reads in the admin: managers all of it; agency staff the advice on
-    the tasks they see once the Council has approved it (it is the Council's until then);
-    nobody else any."""
-    from tracker.access import sees_every_task
-
-    advice = BudgetAdvice.objects.all()
-    if not reads_advice_in_admin(user):
-        return advice.none()
-    if sees_every_task(user) or can_manage(user):
-        return advice
-    return advice.filter(round__state__in=RoundState.decided(),
-                         task__in=Task.objects.visible_to(user).values("pk"))

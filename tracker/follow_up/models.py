@@ -18,8 +18,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from tracker.evaluation.models import EvaluationRound
+from tracker.access import is_evaluator, is_plan_manager, member_agency_ids, reads_agency_records
+from tracker.evaluation.models import EvaluationRound, RoundState
 from tracker.plans.models import Agency, Plan
+from tracker.progress.models import Task
 
 
 class ActionStatus(models.TextChoices):
@@ -31,6 +33,20 @@ class ActionStatus(models.TextChoices):
 class CheckedBy(models.TextChoices):
     AGENCY = "agency", _("The agency's own status")
     COUNCIL = "council", _("The Council's check")
+
+
+class OpinionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Every opinion for plan managers and superusers; for agency staff, the opinions their
+        agencies (with sub-agencies) answer: on the tasks they lead, or on the agencies
+        themselves (not a supporting agency's, though it sees the task); none for anyone
+        else."""
+        if not reads_agency_records(user):
+            return self.none()
+        if is_plan_manager(user):
+            return self
+        agencies = member_agency_ids(user)
+        return self.filter(Q(task__lead_agency_id__in=agencies) | Q(agency_id__in=agencies))
 
 
 class Opinion(models.Model):
@@ -65,6 +81,8 @@ class Opinion(models.Model):
                                   related_name="+")
     closing_note = models.TextField(_("closing note"), blank=True)
 
+    objects = OpinionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-issued_on", "-pk"]
         verbose_name = _("improvement opinion")
@@ -90,6 +108,16 @@ class Opinion(models.Model):
     @property
     def is_open(self):
         return self.closed_at is None
+
+    @property
+    def answering_agency_id(self) -> int:
+        """The agency that answers: the task's lead agency, or the agency itself."""
+        return self.task.lead_agency_id if self.task_id else self.agency_id
+
+    def can_answer(self, user) -> bool:
+        """Staff of the answering agency, or of an agency above it, answer and report status."""
+        return (getattr(user, "is_active", False) and not is_evaluator(user)
+                and self.answering_agency_id in member_agency_ids(user))
 
 
 class OpinionAnswer(models.Model):
@@ -177,6 +205,19 @@ def advice_year(round):
     return round.plan.year + 2
 
 
+class BudgetAdviceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The advice a user reads in the admin: managers all of it; agency staff the advice
+        on the tasks they see once the Council has approved it (it is the Council's until
+        then); nobody else any."""
+        if not reads_agency_records(user):
+            return self.none()
+        if is_plan_manager(user):
+            return self
+        return self.filter(round__state__in=RoundState.decided(),
+                           task__in=Task.objects.visible_to(user).values("pk"))
+
+
 class BudgetAdvice(models.Model):
     """The Council's budget advice (재원배분방향) on one graded project of a round."""
 
@@ -192,6 +233,8 @@ class BudgetAdvice(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+
+    objects = BudgetAdviceQuerySet.as_manager()
 
     class Meta:
         ordering = ["round_id", "task_id"]

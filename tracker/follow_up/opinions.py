@@ -48,10 +48,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tracker.access import member_agency_ids, sees_every_task
+from tracker.access import is_plan_manager
 from tracker.accounts.languages import language_of
 from tracker.evaluation.models import EvaluationRound
-from tracker.evaluation.services import can_manage, is_evaluator
 from tracker.follow_up.models import (
     ActionCheck,
     ActionStatus,
@@ -67,21 +66,6 @@ logger = logging.getLogger(__name__)
 
 
 # -- Who ------------------------------------------------------------------------------------------
-
-def answering_agency_id(opinion: Opinion) -> int:
-    """The agency that answers an opinion: the task's lead agency, or the agency itself."""
-    return opinion.task.lead_agency_id if opinion.task_id else opinion.agency_id
-
-
-def can_answer(user, opinion: Opinion) -> bool:
-    """Staff of the answering agency, or of an agency above it, answer and report status."""
-    return (getattr(user, "is_active", False) and not is_evaluator(user)
-            and answering_agency_id(opinion) in member_agency_ids(user))
-
-
-def manages(user) -> bool:
-    return getattr(user, "is_active", False) and can_manage(user)
-
 
 def answering_staff(agency_id: int):
     """The active users who may answer for the agency (members of it or of an agency above
@@ -99,20 +83,6 @@ def answering_staff(agency_id: int):
 
 
 # -- Reads ----------------------------------------------------------------------------------------
-
-def visible_to(user, opinions: QuerySet | None = None) -> QuerySet:
-    """Every opinion for plan managers and superusers; for agency staff, the opinions their
-    agencies (with sub-agencies) answer: on the tasks they lead, or on the agencies
-    themselves; none for anyone else."""
-    opinions = Opinion.objects.all() if opinions is None else opinions
-    if not getattr(user, "is_active", False) or is_evaluator(user):
-        return opinions.none()
-    if sees_every_task(user) or can_manage(user):
-        return opinions
-    agencies = member_agency_ids(user)
-    # The answering agency's own: not a supporting agency's, though it sees the task.
-    return opinions.filter(Q(task__lead_agency_id__in=agencies) | Q(agency_id__in=agencies))
-
 
 def of_plan(plan: Plan, opinions: QuerySet | None = None) -> QuerySet:
     """The opinions of a plan, and those carried into it with their tasks."""
@@ -221,8 +191,8 @@ def plan_counts(user, today: datetime.date) -> dict:
     """Annotations of a Plan queryset with the dashboard's three figures (``opinions_open``,
     ``opinions_answer_overdue``, ``opinions_actions_overdue``) of the opinions the user sees,
     the plan's and those carried into it: read with the plan, in its query."""
-    base = visible_to(user, Opinion.objects.filter(
-        Q(plan_id=OuterRef("pk")) | Q(carried_to__plan_id=OuterRef("pk"))))
+    base = Opinion.objects.visible_to(user).filter(
+        Q(plan_id=OuterRef("pk")) | Q(carried_to__plan_id=OuterRef("pk")))
     return {
         "opinions_open": _count(only_open(base)),
         "opinions_answer_overdue": _count(answer_overdue(base, today)),
@@ -242,7 +212,7 @@ def listing(opinions: QuerySet, today: datetime.date) -> QuerySet:
 def check_opinion(*, plan: Plan, task: Task | None, agency: Agency | None,
                   round: EvaluationRound | None, issued_on, answer_due, user) -> None:
     """The rules of a new opinion, as messages (the admin's form shows them on its fields)."""
-    if not manages(user):
+    if not is_plan_manager(user):
         raise ValidationError(_("Only plan managers issue improvement opinions."))
     errors = {}
     if (task is None) == (agency is None):
@@ -296,7 +266,7 @@ def answer_opinion(*, opinion: Opinion, text: str, actions: list, user,
     (None: none yet): if another was submitted since, nothing is saved."""
     with transaction.atomic():
         opinion = _locked(opinion)
-        if not can_answer(user, opinion):
+        if not opinion.can_answer(user):
             raise ValidationError(_("Only the staff of the agency the opinion is addressed to "
                                     "answer it."))
         _check_open(opinion)
@@ -353,7 +323,7 @@ def report_action(*, action: ImprovementAction, status: str, note: str, user) ->
     """The agency's own status of one of its actions."""
     with transaction.atomic():
         opinion = _locked(action.opinion)
-        if not can_answer(user, opinion):
+        if not opinion.can_answer(user):
             raise ValidationError(_("Only the staff of the agency the opinion is addressed to "
                                     "report on its actions."))
         _check_open(opinion)
@@ -366,7 +336,7 @@ def check_action(*, action: ImprovementAction, status: str, note: str, user) -> 
     status (or the agency has reported none), the agency's staff are told at once."""
     with transaction.atomic():
         opinion = _locked(action.opinion)
-        if not manages(user):
+        if not is_plan_manager(user):
             raise ValidationError(_("Only plan managers check actions."))
         _check_open(opinion)
         action = with_action_status(ImprovementAction.objects.filter(pk=action.pk)).get()
@@ -381,7 +351,7 @@ def check_action(*, action: ImprovementAction, status: str, note: str, user) -> 
 def close_opinion(*, opinion: Opinion, note: str, user) -> Opinion:
     with transaction.atomic():
         opinion = _locked(opinion)
-        if not manages(user):
+        if not is_plan_manager(user):
             raise ValidationError(_("Only plan managers close improvement opinions."))
         if not opinion.is_open:
             raise ValidationError(_("The opinion is already closed."))
@@ -430,7 +400,7 @@ class OpinionMail:
 
 
 def _recipients(opinion):
-    return [user for user in answering_staff(answering_agency_id(opinion)) if user.email]
+    return [user for user in answering_staff(opinion.answering_agency_id) if user.email]
 
 
 def new_opinion_mails(opinion: Opinion) -> list[OpinionMail]:

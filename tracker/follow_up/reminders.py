@@ -87,14 +87,14 @@ def opinion_digests(*, days, now=None):
         agencies, sent = member_agency_ids(user), already.get(user.pk, set())
         digest = OpinionDigest(user, days, today)
         for opinion in unanswered:
-            if opinion_rules.answering_agency_id(opinion) not in agencies:
+            if opinion.answering_agency_id not in agencies:
                 continue
             late = opinion.answer_due < today
             if f"{'late-opinion' if late else 'opinion'}:{opinion.pk}" not in sent:
                 (digest.late if late else digest.due).append(opinion)
         digest.actions = [
             action for action in actions
-            if opinion_rules.answering_agency_id(action.opinion) in agencies
+            if action.opinion.answering_agency_id in agencies
             and f"action:{action.pk}" not in sent]
         if digest.items:
             (due if user.email else no_address).append(digest)

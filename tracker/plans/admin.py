@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from tracker.access import sees_every_task
+from tracker.access import is_plan_manager
 from tracker.accounts.models import AgencyMembership
 from tracker.common.admin import localized_column
 from tracker.common.money import format_won
@@ -63,7 +63,7 @@ class PlanAdmin(admin.ModelAdmin):
 
     def has_import_permission(self, request):
         """Importing a plan adds tasks for every agency: plan administrators only."""
-        return request.user.has_perm("tracker.add_task") and sees_every_task(request.user)
+        return request.user.has_perm("tracker.add_task") and is_plan_manager(request.user)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}),

@@ -3,7 +3,7 @@ may see, and the append-only history."""
 
 from django.contrib import admin
 
-from tracker.access import sees_every_task
+from tracker.access import is_plan_manager
 from tracker.progress.models import Task
 
 
@@ -14,7 +14,7 @@ class TaskScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if sees_every_task(request.user):
+        if is_plan_manager(request.user):
             return queryset
         visible = Task.objects.visible_to(request.user).values("pk")
         return queryset.filter(**{f"{self.task_path}__in": visible})

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from tracker.access import member_agency_ids, sees_every_task
+from tracker.access import is_evaluator, is_plan_manager, member_agency_ids
 from tracker.common.choices import ReviewLight, StateSource, Status
 from tracker.common.i18n import localized
 from tracker.common.validators import (
@@ -267,7 +267,7 @@ class TaskQuerySet(models.QuerySet):
         agencies (and sub-agencies) lead or support. Nothing for anyone else."""
         if not getattr(user, "is_active", False):
             return self.none()
-        if sees_every_task(user):
+        if is_plan_manager(user):
             return self
         agencies = member_agency_ids(user)
         supported = Task.supporting_agencies.through.objects.filter(
@@ -284,6 +284,26 @@ class TaskQuerySet(models.QuerySet):
         if not user.has_perm("tracker.add_progressupdate"):
             return self.none()
         return self.filter(lead_agency_id__in=member_agency_ids(user))
+
+    def results_readable_by(self, user):
+        """The tasks whose year-end results a user may read: those they see, and for an
+        evaluator the tasks of the units assigned to them (a task, or every task an assigned
+        institution leads)."""
+        if not getattr(user, "is_active", False):
+            return self.none()
+        if is_plan_manager(user):
+            return self
+        # The evaluators' assignments, reached through the reverse relation (the evaluation's
+        # models stand above these).
+        assignments = self.model._meta.get_field("assignments").related_model.objects
+        assigned = assignments.filter(evaluator=user).filter(
+            Q(task_id=OuterRef("pk"))
+            | Q(agency_id=OuterRef("lead_agency_id"), round__plan_id=OuterRef("plan_id")))
+        if is_evaluator(user):
+            # An evaluator's agencies are there for the conflict rule, not to read results.
+            return self.filter(Exists(assigned))
+        visible = Task.objects.visible_to(user).values("pk")
+        return self.filter(Q(pk__in=visible) | Exists(assigned))
 
     def supported_by(self, user):
         """The tasks a user's agencies support, where they may add contribution notes."""
@@ -481,6 +501,14 @@ class Task(models.Model):
     def can_report(self, user):
         """May this user report progress and update milestones on this task?"""
         return Task.objects.reportable_by(user).filter(pk=self.pk).exists()
+
+    def can_read_results(self, user):
+        return Task.objects.results_readable_by(user).filter(pk=self.pk).exists()
+
+    def can_write_results(self, user):
+        """Results are written by the staff of the lead agency, as reports are."""
+        return (getattr(user, "is_active", False) and user.has_perm("tracker.change_result")
+                and self.can_report(user))
 
     def can_contribute(self, user):
         return Task.objects.supported_by(user).filter(pk=self.pk).exists()

@@ -14,11 +14,11 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from kipplan.page_cache import CachedPageMixin
-from tracker.access import member_agency_ids, sees_every_task
+from tracker.access import is_evaluator, is_plan_manager, member_agency_ids
 from tracker.common import spreadsheets
 from tracker.evaluation import selectors as round_report
-from tracker.evaluation.services import is_evaluator
 from tracker.follow_up import opinions
+from tracker.follow_up.models import Opinion
 from tracker.pages import MAX_SMALL, PageAccessMixin, PlanMixin, fields_of
 from tracker.plans import agency_names as names
 from tracker.plans import carry_over_chains as chains
@@ -58,7 +58,7 @@ class DashboardView(CachedPageMixin, PlanMixin, TemplateView):
         opinion_counts = None if self.public else opinions.Counts(
             plan.opinions_open, plan.opinions_answer_overdue, plan.opinions_actions_overdue)
         annual_report = (annual_report_status(plan, selected=True)
-                         if sees_every_task(self.request.user) else None)
+                         if is_plan_manager(self.request.user) else None)
         return super().get_context_data(**fields_of(page), opinion_counts=opinion_counts,
                                         annual_report=annual_report, **kwargs)
 
@@ -152,7 +152,7 @@ class TaskDetailView(CachedPageMixin, PlanMixin, DetailView):
     def public(self):
         """Internal data of a task is for those who may see the task without publication."""
         user = self.request.user
-        return (settings.KIPPLAN_PUBLIC_PAGES and not sees_every_task(user)
+        return (settings.KIPPLAN_PUBLIC_PAGES and not is_plan_manager(user)
                 and not self.object.can_view(user))
 
     def get_context_data(self, **kwargs):
@@ -170,7 +170,7 @@ class TaskDetailView(CachedPageMixin, PlanMixin, DetailView):
         if self.public:
             return []
         task = self.object
-        return opinions.listing(opinions.visible_to(self.request.user).filter(
+        return opinions.listing(Opinion.objects.visible_to(self.request.user).filter(
             Q(task=task) | Q(carried_to=task)), timezone.localdate())
 
 
@@ -214,7 +214,7 @@ class AgencyDetailView(CachedPageMixin, PlanMixin, DetailView):
         if self.public:
             return []
         agency = self.object
-        return opinions.listing(opinions.of_plan(self.plan, opinions.visible_to(
+        return opinions.listing(opinions.of_plan(self.plan, Opinion.objects.visible_to(
             self.request.user)).filter(
             Q(agency=agency) | Q(task__lead_agency=agency)
             | Q(carried_to__lead_agency=agency)), timezone.localdate())
@@ -263,6 +263,6 @@ def start(request):
         return redirect("admin:index")
     if is_evaluator(user):
         return redirect("admin:tracker_assignment_changelist")
-    if not sees_every_task(user) and member_agency_ids(user):
+    if not is_plan_manager(user) and member_agency_ids(user):
         return redirect("tracker:my_work")
     return redirect("tracker:dashboard")

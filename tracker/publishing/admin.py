@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from tracker.evaluation.services import can_manage
+from tracker.access import is_plan_manager
 from tracker.publishing.models import AnnualReport
 
 
@@ -32,10 +32,10 @@ class AnnualReportAdmin(admin.ModelAdmin):
                            _("Open"))
 
     def has_module_permission(self, request):
-        return can_manage(request.user)
+        return is_plan_manager(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return can_manage(request.user)
+        return is_plan_manager(request.user)
 
     def has_add_permission(self, request):
         return False

@@ -16,13 +16,13 @@ import gc
 import logging
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tracker.evaluation.services import can_manage
+from tracker.access import check_plan_manager
 from tracker.plans.models import Plan
 from tracker.publishing.content import check_reportable, report_content
 from tracker.publishing.hwpx import build_hwpx
@@ -44,8 +44,7 @@ def file_name(plan: Plan, language: str, kind: str) -> str:
 
 
 def check_manager(user):
-    if not can_manage(user):
-        raise PermissionDenied(_("Only the plan managers make and send the annual report."))
+    check_plan_manager(user, _("Only the plan managers make and send the annual report."))
 
 
 def release_memory():

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from tracker.access import is_plan_manager
 from tracker.common.widgets import DayInput
-from tracker.evaluation.services import can_manage
 from tracker.plans.models import Plan
 from tracker.publishing import services as annual_report
 from tracker.publishing.content import check_reportable
@@ -43,7 +43,7 @@ class ManagersOnlyMixin(LoginRequiredMixin):
     """The plan of the URL's year, for the plan managers; a 403 for anyone else logged in."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not can_manage(request.user):
+        if request.user.is_authenticated and not is_plan_manager(request.user):
             raise PermissionDenied(_("The annual report is the plan managers'."))
         return super().dispatch(request, *args, **kwargs)
 
@@ -126,7 +126,7 @@ class DownloadView(LoginRequiredMixin, View):
 
     def get(self, request, year, slug):
         language, _dash, kind = slug.partition("-")  # ko-hwpx, en-pdf
-        if not can_manage(request.user) or language not in annual_report.LANGUAGES \
+        if not is_plan_manager(request.user) or language not in annual_report.LANGUAGES \
                 or kind not in CONTENT_TYPES:
             raise Http404(_("No such file."))
         report = get_object_or_404(AnnualReport.objects.select_related("plan"),
