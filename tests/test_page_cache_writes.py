@@ -45,6 +45,7 @@ from tests.helpers import (
     scoring,
 )
 from tracker.evaluation import services as evaluation
+from tracker.evaluation.models import NEXT
 from tracker.follow_up import opinions
 from tracker.models import Grade, GradeLevel, Milestone, RoundState, Status, Task
 from tracker.progress import services
@@ -414,7 +415,7 @@ def test_each_step_of_the_round_taken_in_the_admin_shows_on_the_evaluation_page(
     round = round_at(state, plan)
     if ready:
         ready(round, task)
-    following = RoundState(evaluation.NEXT[state])
+    following = RoundState(NEXT[state])
     warm(reader, evaluation_page(), f"State {label(following)}")
 
     response = browser(manager).post(reverse("admin:tracker_evaluationround_changelist"), {

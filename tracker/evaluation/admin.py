@@ -24,12 +24,12 @@ from tracker.evaluation import services as evaluation
 from tracker.evaluation import services as results
 from tracker.evaluation.forms import EvidenceUploadForm, GradeForm, ResultForm, ScoreForm
 from tracker.evaluation.models import (
+    NEXT,
     Assignment,
     Criterion,
     EvaluationRound,
     EvidenceFile,
     Grade,
-    GradeLevel,
     Result,
     RoundState,
 )
@@ -122,7 +122,7 @@ class ResultsPage:
     @staticmethod
     def open_round(task):
         round = results.round_of(task)
-        return round is not None and not round.decided and round.state in results.OPEN_FOR_RESULTS
+        return round is not None and round.allows("results")
 
     @staticmethod
     def initial(result, indicators):
@@ -350,7 +350,7 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
                   permissions=["change"])
     def move_to_next_step(self, request, queryset):
         for round in queryset.select_related("plan"):
-            following = evaluation.NEXT.get(round.state)
+            following = NEXT.get(round.state)
             try:
                 if following is None:
                     raise ValidationError(_("The round is published: there is no next step."))
@@ -369,8 +369,7 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
             raise Http404(_("No such evaluation round."))
         if not self.has_view_permission(request, round):
             raise PermissionDenied
-        editable = (is_plan_manager(request.user)
-                    and round.state == RoundState.EVALUATION)
+        editable = is_plan_manager(request.user) and round.allows("grades")
         rows = grade_rows(round, request.POST if request.method == "POST" else None)
         if request.method == "POST":
             if not editable:
@@ -382,9 +381,7 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts, "original": round, "title": _("Grades"),
             "subtitle": str(round), "round": round, "rows": rows, "editable": editable,
-            "bands": [(GradeLevel.OUTSTANDING, round.band_outstanding),
-                      (GradeLevel.EXCELLENT, round.band_excellent),
-                      (GradeLevel.SATISFACTORY, round.band_satisfactory)],
+            "bands": round.bands[:-1],
         }
         return TemplateResponse(request, "admin/tracker/evaluationround/grades.html", context)
 
@@ -600,7 +597,7 @@ class AssignmentAdmin(admin.ModelAdmin):
             "opts": self.opts, "original": assignment, "title": _("Score"),
             "subtitle": str(assignment.unit), "round": round, "assignment": assignment,
             "form": form, "units": [result_context(task) for task in tasks],
-            "scoring_open": round.state == RoundState.EVALUATION,
+            "scoring_open": round.allows("scores"),
         }
         return TemplateResponse(request, "admin/tracker/assignment/score.html", context)
 

@@ -239,6 +239,38 @@ class RoundState(models.TextChoices):
         return [cls.APPROVED, cls.PUBLISHED]
 
 
+# The round's steps in order: each moves only to the next (the managers' action, with the dates
+# and records each step needs: ``tracker.evaluation.services.advance``).
+NEXT = {
+    RoundState.PREPARING: RoundState.SUBMISSION,
+    RoundState.SUBMISSION: RoundState.EVALUATION,
+    RoundState.EVALUATION: RoundState.APPROVED,
+    RoundState.APPROVED: RoundState.PUBLISHED,
+}
+
+# What each step allows: the one table the services, pages, admin and reminders read through
+# ``EvaluationRound.allows``; a step not listed for a thing refuses it.
+ALLOWS = {
+    # a task's performance indicators are set with the plan, before results are taken
+    "indicators": {RoundState.PREPARING},
+    # agencies write and submit year-end results (marked late after the deadline)
+    "results": {RoundState.SUBMISSION, RoundState.EVALUATION},
+    # a submitted result goes back to a draft (and only before the deadline)
+    "withdrawal": {RoundState.SUBMISSION},
+    # evaluators are assigned and unassigned until the Council decides
+    "assignments": {RoundState.PREPARING, RoundState.SUBMISSION, RoundState.EVALUATION},
+    # evaluators score, and the managers set the grades
+    "scores": {RoundState.EVALUATION},
+    "grades": {RoundState.EVALUATION},
+    # budget advice is drafted beside the grades and recorded after the Council's meeting
+    "advice": {RoundState.EVALUATION, RoundState.APPROVED},
+    # the annual report is made from the Council's decided grades
+    "report": {RoundState.APPROVED, RoundState.PUBLISHED},
+    # the grades and the public summaries are everyone's
+    "publication": {RoundState.PUBLISHED},
+}
+
+
 class GradeLevel(models.TextChoices):
     """The Council's grades, best first."""
 
@@ -359,16 +391,25 @@ class EvaluationRound(models.Model):
     def scoring_started(self):
         return self.state not in (RoundState.PREPARING, RoundState.SUBMISSION)
 
+    def allows(self, what: str) -> bool:
+        """Whether the round's step allows ``what`` (a key of ``ALLOWS``)."""
+        return self.state in ALLOWS[what]
+
+    @property
+    def bands(self) -> list:
+        """The round's grade bands, best first, each with its lowest mean (None for 미흡, which
+        has none): the one place that reads the band fields in order."""
+        return [(GradeLevel.OUTSTANDING, self.band_outstanding),
+                (GradeLevel.EXCELLENT, self.band_excellent),
+                (GradeLevel.SATISFACTORY, self.band_satisfactory),
+                (GradeLevel.INSUFFICIENT, None)]
+
     def band_for(self, mean):
-        """The grade the round's bands give a panel mean (None without a mean)."""
+        """The grade the round's bands give a panel mean (None without a mean): a mean at a
+        band's floor is in it."""
         if mean is None:
             return None
-        for grade, lowest in [(GradeLevel.OUTSTANDING, self.band_outstanding),
-                              (GradeLevel.EXCELLENT, self.band_excellent),
-                              (GradeLevel.SATISFACTORY, self.band_satisfactory)]:
-            if mean >= lowest:
-                return grade
-        return GradeLevel.INSUFFICIENT
+        return next(grade for grade, lowest in self.bands if lowest is None or mean >= lowest)
 
     def submission_is_late(self, day=None):
         """Whether a result submitted on ``day`` (today) is after the round's deadline."""

@@ -15,7 +15,14 @@ from django.utils.translation import ngettext
 
 from tracker.access import member_agency_ids
 from tracker.accounts.languages import language_of
-from tracker.evaluation.models import Assignment, EvaluationRound, Result, ResultState, RoundState
+from tracker.evaluation.models import (
+    ALLOWS,
+    Assignment,
+    EvaluationRound,
+    Result,
+    ResultState,
+    RoundState,
+)
 from tracker.progress.models import Task
 from tracker.progress.reminders import sent_within
 
@@ -107,7 +114,7 @@ class ScoringDigest(EvaluationDigest):
 def open_rounds(plan=None):
     """The rounds that take results or scores (of one plan, if given)."""
     rounds = EvaluationRound.objects.filter(
-        state__in=[RoundState.SUBMISSION, RoundState.EVALUATION]).select_related("plan")
+        state__in=ALLOWS["results"] | ALLOWS["scores"]).select_related("plan")
     return rounds.filter(plan=plan) if plan is not None else rounds
 
 
@@ -169,7 +176,7 @@ def results_digests(round, *, days, now, already):
 def scoring_digests(round, *, days, now, already):
     """Each evaluator's assignments in the round that lack a score of a criterion they must
     score, while the round is being evaluated."""
-    if round.state != RoundState.EVALUATION:
+    if not round.allows("scores"):
         return []
     evaluators = get_user_model().objects.with_perm("tracker.add_score",
                                                     include_superusers=False)

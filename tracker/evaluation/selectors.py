@@ -385,14 +385,6 @@ def unit_panels(round: EvaluationRound):
             .annotate(evaluators=Count("pk"), cents=panel_cents()).order_by())
 
 
-def floors_of(round: EvaluationRound) -> list:
-    """The round's bands, best first, with their floors (None for 미흡, which has none)."""
-    return [(GradeLevel.OUTSTANDING, round.band_outstanding),
-            (GradeLevel.EXCELLENT, round.band_excellent),
-            (GradeLevel.SATISFACTORY, round.band_satisfactory),
-            (GradeLevel.INSUFFICIENT, None)]
-
-
 def quartile_positions(units: int) -> list[tuple[int, int]]:
     """Where statistics.quantiles(n=4, method="inclusive") reads the sorted means: for each
     quartile, the position of the mean below it and its share (of four) of the next one."""
@@ -426,7 +418,7 @@ def panels_of(round: EvaluationRound) -> Panels:
     means at the ends and at the quartiles' positions come back (a window over the panels with
     the counts in it took a third longer on SQLite, twice as long on PostgreSQL,
     bench/README.md)."""
-    floors = [floor for _level, floor in floors_of(round) if floor is not None]
+    floors = [floor for _level, floor in round.bands if floor is not None]
     grouped, grouped_params = unit_panels(round).query.sql_with_params()
     # A mean in cents is at or above a floor when it is at or above the floor's cents, rounded
     # up (a floor has two decimals: exact).
@@ -474,7 +466,7 @@ def spread(round: EvaluationRound, panels: Panels | None = None) -> Spread:
     if panels is None:
         panels = panels_of(round)
     bands, above = [], 0
-    for level, lowest in floors_of(round):
+    for level, lowest in round.bands:
         units = (panels.at_or_above[lowest] if lowest is not None else panels.units) - above
         bands.append(Band(level, lowest, units))
         above += units

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from tracker.access import check_plan_manager, is_evaluator
 from tracker.common.choices import AgencyKind
 from tracker.evaluation.models import (
+    NEXT,
     Assignment,
     Criterion,
     EvaluationRound,
@@ -51,7 +52,6 @@ from tracker.progress.models import Task
 # a draft) until the deadline. A decided round changes nothing.
 
 
-OPEN_FOR_RESULTS = (RoundState.SUBMISSION, RoundState.EVALUATION)
 
 
 class StaleResultError(Exception):
@@ -79,7 +79,7 @@ def check_open_for_results(round):
     if round is None:
         raise ValidationError(_("The plan has no evaluation round yet."))
     check_open(round)
-    if round.state not in OPEN_FOR_RESULTS:
+    if not round.allows("results"):
         raise ValidationError(_("Results are taken once the round opens for submission."))
 
 
@@ -186,7 +186,7 @@ def withdraw_result(*, task: Task, user) -> Result:
         result = Result.objects.select_for_update().filter(task=task).first()
         if result is None or not result.submitted:
             raise ValidationError(_("The results have not been submitted."))
-        if round.state != RoundState.SUBMISSION or round.submission_is_late():
+        if not round.allows("withdrawal") or round.submission_is_late():
             raise ValidationError(_("The deadline has passed: submitted results stay "
                                     "submitted."))
         result.state = ResultState.DRAFT
@@ -203,7 +203,7 @@ def set_indicators(*, task: Task, indicators: list[dict]) -> None:
     """Replace a task's performance indicators (when the plan is made or imported):
     dicts of name_ko, name_en, unit, target, in their order."""
     round = round_of(task)
-    if round is not None and round.state != RoundState.PREPARING:
+    if round is not None and not round.allows("indicators"):
         raise ValidationError(_("The indicators are set with the plan, before its results are "
                               "taken."))
     task.performance_indicators.all().delete()
@@ -225,14 +225,6 @@ def set_indicators(*, task: Task, indicators: list[dict]) -> None:
 #   departs from its band.
 #
 # A graded unit is a ministry's project (a task) or a metropolitan government (an institution).
-
-
-NEXT = {
-    RoundState.PREPARING: RoundState.SUBMISSION,
-    RoundState.SUBMISSION: RoundState.EVALUATION,
-    RoundState.EVALUATION: RoundState.APPROVED,
-    RoundState.APPROVED: RoundState.PUBLISHED,
-}
 
 
 # -- The round --------------------------------------------------------------------------------
@@ -504,7 +496,7 @@ def score(*, assignment: Assignment, user, values: dict, comment: str,
         raise PermissionDenied
     with transaction.atomic():
         round = locked_round(assignment.round)
-        if round.state != RoundState.EVALUATION:
+        if not round.allows("scores"):
             raise ValidationError(_("Scores are given while the round is being evaluated."))
         criteria = {criterion.pk: criterion for criterion in applicable_criteria(assignment)}
         errors = []
@@ -561,7 +553,7 @@ def set_grade(round, *, grade, task=None, agency=None, reason="", user):
     check_plan_manager(user)
     with transaction.atomic():
         round = locked_round(round)
-        if round.state != RoundState.EVALUATION:
+        if not round.allows("grades"):
             raise ValidationError(_("Grades are set while the round is being evaluated."))
         unit = unit_of(round=round, task=task, agency=agency)
         mean = unit_mean(round, **unit)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from tracker.access import is_plan_manager, reads_agency_records
-from tracker.evaluation.models import EvaluationRound, Grade, RoundState
+from tracker.evaluation.models import ALLOWS, EvaluationRound, Grade, RoundState
 from tracker.follow_up import advice, opinions
 from tracker.follow_up.models import (
     ActionCheck,
@@ -37,7 +37,7 @@ from tracker.plans.models import Plan
 # - the round's advice page (``round/<id>/``): every graded project of the round, by task number,
 #   with its lead agency, grade and panel mean, and a recommendation and reason per row, saved
 #   all at once (all or nothing, each problem on its row), for plan managers while the round
-#   takes advice (``tracker.follow_up.advice.ADVISABLE``); read-only after;
+#   takes advice (``ALLOWS["advice"]`` in ``tracker.evaluation.models``); read-only after;
 # - the list of advice, read-only: managers see all of it, agency staff the advice on their
 #   agencies' tasks once the Council has approved it
 #   (``tracker.follow_up.advice.advice_visible_to``).
@@ -45,7 +45,7 @@ from tracker.plans.models import Plan
 # Every change goes through ``tracker.follow_up.advice``.
 
 
-ROUNDS_WITH_ADVICE = [*advice.ADVISABLE, RoundState.PUBLISHED]
+ROUNDS_WITH_ADVICE = [*ALLOWS["advice"], RoundState.PUBLISHED]
 
 
 class AdviceForm(forms.Form):

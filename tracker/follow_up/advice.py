@@ -3,8 +3,8 @@ The Council's budget advice (재원배분방향) on each graded project of a rou
 or keep or cut on conditions, with a reason, for the year after next (``advice_year``).
 
 When: advice is given once the grades are being set and stays editable until the round is
-published (``ADVISABLE``: being evaluated, approved). The secretariat drafts it beside the grades
-while the round is being evaluated; the Council approves it with the grades at its spring
+published (``ALLOWS["advice"]``: being evaluated, approved). The secretariat drafts it beside
+the grades while the round is being evaluated; the Council approves it with the grades at its spring
 meeting, and what the meeting changes is recorded after it, while the round is approved; once
 published, it is the public record and no longer changes. The grades themselves are fixed at
 approval (``tracker.evaluation.services.check_open``); the advice is not, for that reason.
@@ -37,7 +37,6 @@ from tracker.plans.models import Agency, Strategy
 from tracker.progress.models import Task
 
 # The round's states in which advice is written (see the module's docstring).
-ADVISABLE = (RoundState.EVALUATION, RoundState.APPROVED)
 
 
 class StaleAdviceError(Exception):
@@ -65,14 +64,14 @@ class StaleAdviceError(Exception):
 # -- Rules --------------------------------------------------------------------------------------
 
 def is_open_for_advice(round) -> bool:
-    return round is not None and round.state in ADVISABLE
+    return round is not None and round.allows("advice")
 
 
 def check_open_for_advice(round):
     if round.state == RoundState.PUBLISHED:
         raise ValidationError(_("The round is published: its budget advice no longer "
                                 "changes."))
-    if round.state not in ADVISABLE:
+    if not round.allows("advice"):
         raise ValidationError(_("Budget advice is given once the round is being evaluated."))
 
 

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from tracker.common.choices import StateSource, Status
 from tracker.common.spreadsheets import revived
 from tracker.common.validators import check_day, check_year
-from tracker.evaluation.models import EvaluationRound, PerformanceIndicator, RoundState
+from tracker.evaluation.models import ALLOWS, EvaluationRound, PerformanceIndicator
 from tracker.plans.agency_names import name_day, name_on
 from tracker.plans.carry_over import key_tasks_by_number, new_plan_like
 from tracker.plans.models import (
@@ -476,7 +476,7 @@ def check_rows(rows, plan, strategies, total=None, *, key_tasks):
     taken = set(plan.tasks.values_list("number", flat=True)) if plan.pk else set()
     # Indicators are set with the plan, before its round takes results (set_indicators' rule).
     round_started = bool(plan.pk) and EvaluationRound.objects.filter(plan=plan).exclude(
-        state=RoundState.PREPARING).exists()
+        state__in=ALLOWS["indicators"]).exists()
     problems, drafts, first_row = [], [], {}
     for row, cells in rows:
         form = TaskRowForm(cells, strategies=strategies, key_tasks=key_tasks,

@@ -44,7 +44,7 @@ def check_reportable(plan: Plan):
         raise ValidationError(_(
             "The annual report on %(year)s is made from the approved evaluation of its results, "
             "and the %(year)s plan has no evaluation round yet.") % {"year": plan.year})
-    if not round.decided:
+    if not round.allows("report"):
         raise ValidationError(_(
             "The annual report on %(year)s is made from the approved evaluation of its results, "
             "and the %(year)s round is not approved yet (it is at “%(state)s”).")
