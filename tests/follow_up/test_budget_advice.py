@@ -26,6 +26,7 @@ from tests.factories import (
     round_at,
 )
 from tests.helpers import rendered, round_form, round_page
+from tracker.common.stale import StaleEdit
 from tracker.evaluation.selectors import reader_of
 from tracker.follow_up import advice
 from tracker.models import (
@@ -215,14 +216,14 @@ def test_a_stale_form_never_overwrites_the_advice(advised, projects, manager):
     # Two managers opened version 1; the first saves, the second is refused.
     advice.set_advice(round=advised, task=task, recommendation=KEEP, reason="유지로 변경",
                       user=manager, version=1)
-    with pytest.raises(advice.StaleAdviceError, match="after you opened this page"):
+    with pytest.raises(StaleEdit, match="after you opened this page"):
         advice.set_advice(round=advised, task=task, recommendation=CUT, reason="삭감",
                           user=manager, version=1)
     # A form opened when there was no advice yet is stale too.
-    with pytest.raises(advice.StaleAdviceError):
+    with pytest.raises(StaleEdit):
         advice.set_advice(round=advised, task=task, recommendation=CUT, reason="삭감",
                           user=manager, version=None)
-    with pytest.raises(advice.StaleAdviceError):
+    with pytest.raises(StaleEdit):
         advice.remove_advice(round=advised, task=task, user=manager, version=1)
 
     stored = BudgetAdvice.objects.get(task=task)
@@ -233,7 +234,7 @@ def test_removed_advice_is_gone_and_a_form_from_before_says_so(advised, projects
     advice.remove_advice(round=advised, task=projects[18], user=manager, version=1)
 
     assert not BudgetAdvice.objects.filter(task=projects[18]).exists()
-    with pytest.raises(advice.StaleAdviceError, match="was removed"):
+    with pytest.raises(StaleEdit, match="was removed"):
         advice.set_advice(round=advised, task=projects[18], recommendation=KEEP, reason="유지",
                           user=manager, version=1)
 
@@ -706,7 +707,7 @@ def test_concurrent_first_advice_on_postgresql_keeps_one(round, projects, manage
             barrier.wait(timeout=10)
             saved.append(advice.set_advice(round=round, task=projects[17], recommendation=KEEP,
                                            reason=f"유지 {n}", user=manager).reason)
-        except advice.StaleAdviceError:
+        except StaleEdit:
             refused.append(n)
         finally:
             connection.close()

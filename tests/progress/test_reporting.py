@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 
 from tests.factories import MilestoneFactory, PlanFactory, StrategyFactory, TaskFactory
 from tests.helpers import NO_CHANGES, form_data, report_url
+from tracker.common.stale import StaleEdit
 from tracker.models import MilestoneChange, ProgressUpdate, Status, Task
 from tracker.progress import services
 
@@ -135,7 +136,7 @@ def test_concurrent_reports_on_postgresql_lose_nothing(plan, strategy, agency, m
                 budget_executed=0, note="", expected_version=current.version,
             )
             accepted.append(update.pk)
-        except services.ConcurrentUpdateError:
+        except StaleEdit:
             refused.append(user.username)
         finally:
             connection.close()

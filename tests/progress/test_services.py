@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tests.factories import MilestoneFactory, TaskFactory
+from tracker.common.stale import StaleEdit
 from tracker.models import (
     ContributionNote,
     MilestoneChange,
@@ -115,7 +116,7 @@ def test_completed_to_completed_and_continuing_is_not_a_reopening(task, staff):
 def test_a_report_against_an_old_version_is_refused_and_says_who_changed_it(task, staff):
     report(task, staff, progress=40)
 
-    with pytest.raises(services.ConcurrentUpdateError) as error:
+    with pytest.raises(StaleEdit) as error:
         report(task, staff, progress=45, version=1)
 
     assert "kipo-staff" in str(error.value)

@@ -37,3 +37,13 @@ def check_finished_means_full(status, progress):
             {"progress": _("A completed task must be at 100%% progress, not %(progress)s%%.")
              % {"progress": progress}}
         )
+
+
+class RowErrors(ValidationError):
+    """An all-or-nothing write of several rows (grades, budget advice) was refused, and nothing
+    was saved. ``rows`` maps each refused row's key (its form's prefix) to what refused it: a
+    ValidationError, or a StaleEdit where the row changed after the user opened it."""
+
+    def __init__(self, rows: dict):
+        self.rows = rows
+        super().__init__(_("Nothing was saved: correct the rows marked below."))

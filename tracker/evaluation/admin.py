@@ -8,7 +8,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -19,6 +18,8 @@ from django.utils.translation import gettext_lazy
 from tracker import roles
 from tracker.access import is_evaluator, is_plan_manager
 from tracker.common.choices import AgencyKind
+from tracker.common.stale import StaleEdit, rebind
+from tracker.common.validators import RowErrors
 from tracker.evaluation import evidence
 from tracker.evaluation import services as evaluation
 from tracker.evaluation import services as results
@@ -151,14 +152,9 @@ class ResultsPage:
                 problems=data["problems"], next_steps=data["next_steps"],
                 summary_public=data["summary_public"], actuals=form.actuals(),
                 expected_version=data["version"])
-        except results.StaleResultError as error:
+        except StaleEdit as error:
             # Keep what the user typed against the new version, and say so.
-            resubmit = request.POST.copy()
-            resubmit["version"] = error.result.version
-            form = ResultForm(resubmit, indicators=indicators)
-            form.is_valid()
-            form.add_error(None, error.message())
-            return None, form, upload
+            return None, rebind(ResultForm, request.POST, error, indicators=indicators), upload
         except ValidationError as error:
             form.add_error(None, error)
             return None, form, upload
@@ -386,27 +382,23 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/tracker/evaluationround/grades.html", context)
 
     def save_grades(self, request, round, rows):
-        """Set every grade that changed; all or nothing, each problem on its row."""
+        """Set every grade that changed (the service's all or nothing), each problem on its
+        row."""
         changed = [row for row in rows if row.form.is_valid() and row.changed()]
         if any(row.form.errors for row in rows):
             return False
-        failed = False
         try:
-            with transaction.atomic():
-                for row in changed:
-                    try:
-                        evaluation.set_grade(round, grade=row.form.cleaned_data["grade"],
-                                             reason=row.form.cleaned_data["reason"],
-                                             user=request.user, **row.unit)
-                    except ValidationError as error:
-                        row.form.add_error(None, error)
-                        failed = True
-                if failed:
-                    raise ValidationError("")
-        except ValidationError:
+            count = evaluation.set_grades(round, user=request.user, grades={
+                row.form.prefix: {"grade": row.form.cleaned_data["grade"],
+                                  "reason": row.form.cleaned_data["reason"], **row.unit}
+                for row in changed})
+        except RowErrors as error:
+            for row in changed:
+                if row.form.prefix in error.rows:
+                    row.form.add_error(None, error.rows[row.form.prefix])
             messages.error(request, _("No grade was saved: correct the rows marked below."))
             return False
-        messages.success(request, _("Saved %(count)s grades.") % {"count": len(changed)})
+        messages.success(request, _("Saved %(count)s grades.") % {"count": count})
         return True
 
 
@@ -577,12 +569,8 @@ class AssignmentAdmin(admin.ModelAdmin):
                 evaluation.score(assignment=assignment, user=request.user, values=form.values(),
                                  comment=form.cleaned_data["comment"],
                                  expected_version=form.cleaned_data["version"])
-            except evaluation.StaleScoresError as error:
-                resubmit = request.POST.copy()
-                resubmit["version"] = error.assignment.version
-                form = ScoreForm(resubmit, criteria=criteria, round=round)
-                form.is_valid()
-                form.add_error(None, error.message())
+            except StaleEdit as error:
+                form = rebind(ScoreForm, request.POST, error, criteria=criteria, round=round)
             except ValidationError as error:
                 form.add_error(None, error)
             else:

@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 
 from tracker.access import check_plan_manager, is_evaluator
 from tracker.common.choices import AgencyKind
+from tracker.common.stale import StaleEdit
+from tracker.common.validators import RowErrors
 from tracker.evaluation.models import (
     NEXT,
     Assignment,
@@ -54,17 +56,11 @@ from tracker.progress.models import Task
 
 
 
-class StaleResultError(Exception):
+def stale_result(result) -> StaleEdit:
     """The results were saved again after the form was opened; nothing was saved."""
-
-    def __init__(self, result):
-        self.result = result
-        super().__init__(self.message())
-
-    def message(self):
-        return _("These results were saved at %(when)s, after you opened this page. Nothing "
-                 "was saved: check the text below and save again.") % {
-            "when": timezone.localtime(self.result.updated_at).strftime("%Y-%m-%d %H:%M")}
+    return StaleEdit(_("These results were saved at %(when)s, after you opened this page. "
+                       "Nothing was saved: check the text below and save again.") % {
+        "when": timezone.localtime(result.updated_at).strftime("%Y-%m-%d %H:%M")}, result)
 
 
 # -- Access -----------------------------------------------------------------------------------
@@ -122,7 +118,7 @@ def save_result(*, task: Task, user, achievements: str, problems: str, next_step
         changed = Result.objects.filter(pk=result.pk, version=expected_version).update(
             **fields, version=F("version") + 1, updated_at=timezone.now())
         if not changed:
-            raise StaleResultError(Result.objects.get(pk=result.pk))
+            raise stale_result(Result.objects.get(pk=result.pk))
         save_actuals(task, actuals or {})
     result.refresh_from_db()
     return result
@@ -468,19 +464,14 @@ def understaffed_units(round):
 
 # -- Scores -----------------------------------------------------------------------------------
 
-class StaleScoresError(Exception):
+def stale_scores(assignment) -> StaleEdit:
     """The assignment was scored again after the form was opened; nothing was saved."""
-
-    def __init__(self, assignment):
-        self.assignment = assignment
-        super().__init__(self.message())
-
-    def message(self):
-        when = self.assignment.scored_at
-        return _("These scores were saved again at %(when)s, after you opened this page (in "
-                 "another tab or window). Nothing was saved: check the scores below and save "
-                 "again.") % {"when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
-                              if when else "-"}
+    when = assignment.scored_at
+    return StaleEdit(_("These scores were saved again at %(when)s, after you opened this page "
+                       "(in another tab or window). Nothing was saved: check the scores below "
+                       "and save again.") % {
+        "when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else "-"},
+        assignment)
 
 
 def applicable_criteria(assignment):
@@ -513,7 +504,7 @@ def score(*, assignment: Assignment, user, values: dict, comment: str,
         changed = Assignment.objects.filter(pk=assignment.pk, version=expected_version).update(
             comment=comment.strip(), version=F("version") + 1, scored_at=now)
         if not changed:
-            raise StaleScoresError(Assignment.objects.get(pk=assignment.pk))
+            raise stale_scores(Assignment.objects.get(pk=assignment.pk))
         for criterion_id, value in values.items():
             if value is None:
                 Score.objects.filter(assignment=assignment, criterion_id=criterion_id).delete()
@@ -562,6 +553,23 @@ def set_grade(round, *, grade, task=None, agency=None, reason="", user):
             round=round, **unit,
             defaults={"grade": grade, "reason": reason.strip(), "mean": mean})
     return graded
+
+
+def set_grades(round, *, grades: dict, user) -> int:
+    """Set several units' grades at once, all or nothing: ``grades`` maps the caller's key for
+    each unit (a form's prefix) to ``set_grade``'s arguments (grade, reason, task or agency).
+    When any is refused, none is saved and RowErrors says what refused each. Returns how many
+    were set."""
+    errors = {}
+    with transaction.atomic():
+        for key, values in grades.items():
+            try:
+                set_grade(round, user=user, **values)
+            except ValidationError as error:
+                errors[key] = error
+        if errors:
+            raise RowErrors(errors)
+    return len(grades)
 
 
 def check_reason(round, *, grade, mean, reason):

@@ -7,7 +7,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -18,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from tracker.access import is_plan_manager, reads_agency_records
+from tracker.common.stale import StaleEdit
+from tracker.common.validators import RowErrors
 from tracker.evaluation.models import ALLOWS, EvaluationRound, Grade, RoundState
 from tracker.follow_up import advice, opinions
 from tracker.follow_up.models import (
@@ -181,39 +182,32 @@ class BudgetAdviceAdmin(admin.ModelAdmin):
         if not all([row.form.is_valid() for row in rows]):
             messages.error(request, _("No advice was saved: correct the rows marked below."))
             return None
-        changes = [(row, row.change()) for row in rows]
-        changes = [(row, change) for row, change in changes if change]
-        errors = {}
+        changes = {}
+        for row in rows:
+            change, values = row.change(), row.form.cleaned_data
+            if change == "set":
+                changes[row.prefix] = {"task": row.task, "version": values["version"],
+                                       "recommendation": values["recommendation"],
+                                       "reason": values["reason"]}
+            elif change:
+                changes[row.prefix] = {"task": row.task, "version": values["version"],
+                                       "remove": True}
         try:
-            with transaction.atomic():
-                for row, change in changes:
-                    values = row.form.cleaned_data
-                    try:
-                        if change == "set":
-                            advice.set_advice(
-                                round=round, task=row.task, user=request.user,
-                                recommendation=values["recommendation"],
-                                reason=values["reason"], version=values["version"])
-                        else:
-                            advice.remove_advice(round=round, task=row.task, user=request.user,
-                                                 version=values["version"])
-                    except advice.StaleAdviceError as error:
-                        errors[row.prefix] = ValidationError(error.message())
-                        version = error.version
-                        data[f"{row.prefix}-version"] = "" if version is None else version
-                    except ValidationError as error:
-                        errors[row.prefix] = error
-                if errors:
-                    raise ValidationError("")
-        except ValidationError:
-            for row in rows:
-                row.form = AdviceForm(data, prefix=row.prefix, initial=row.form.initial)
-                row.form.is_valid()
-                if row.prefix in errors:
-                    row.form.add_error(None, errors[row.prefix])
-            messages.error(request, _("No advice was saved: correct the rows marked below."))
-            return None
-        return len(changes)
+            return advice.save_advice(round=round, changes=changes, user=request.user)
+        except RowErrors as error:
+            errors = error.rows
+        for row in rows:
+            refused = errors.get(row.prefix)
+            if isinstance(refused, StaleEdit):
+                # Against what is saved now, so that saving again overwrites it knowingly.
+                data[f"{row.prefix}-version"] = "" if refused.version is None else refused.version
+                refused = ValidationError(str(refused))
+            row.form = AdviceForm(data, prefix=row.prefix, initial=row.form.initial)
+            row.form.is_valid()
+            if refused is not None:
+                row.form.add_error(None, refused)
+        messages.error(request, _("No advice was saved: correct the rows marked below."))
+        return None
 # Improvement opinions in the admin (개선의견 → 개선계획 → 이행점검):
 #
 # - plan managers issue opinions (the add form), check each action and close opinions;

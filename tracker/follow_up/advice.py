@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 
 from tracker.access import is_plan_manager
 from tracker.common.i18n import english_active, localized
+from tracker.common.stale import StaleEdit
+from tracker.common.validators import RowErrors
 from tracker.evaluation.models import EvaluationRound, Grade, GradeLevel, RoundState
 from tracker.evaluation.services import quantize
 from tracker.follow_up.models import BudgetAdvice, Recommendation, advice_year
@@ -36,29 +38,17 @@ from tracker.plans.agency_names import names_for
 from tracker.plans.models import Agency, Strategy
 from tracker.progress.models import Task
 
-# The round's states in which advice is written (see the module's docstring).
 
-
-class StaleAdviceError(Exception):
+def stale_advice(task, advice) -> StaleEdit:
     """The advice was saved or removed by someone else after the form was opened; nothing was
     saved. ``advice`` is the advice as it is now (None: there is none)."""
-
-    def __init__(self, task, advice):
-        self.task, self.advice = task, advice
-        super().__init__(self.message())
-
-    @property
-    def version(self):
-        return None if self.advice is None else self.advice.version
-
-    def message(self):
-        if self.advice is None:
-            return _("The advice on %(task)s was removed after you opened this page. Nothing "
-                     "was saved: check it and save again.") % {"task": self.task.code}
-        return _("The advice on %(task)s was saved at %(when)s, after you opened this page. "
-                 "Nothing was saved: check it and save again.") % {
-            "task": self.task.code,
-            "when": timezone.localtime(self.advice.updated_at).strftime("%Y-%m-%d %H:%M")}
+    if advice is None:
+        return StaleEdit(_("The advice on %(task)s was removed after you opened this page. "
+                           "Nothing was saved: check it and save again.") % {"task": task.code})
+    return StaleEdit(_("The advice on %(task)s was saved at %(when)s, after you opened this "
+                       "page. Nothing was saved: check it and save again.") % {
+        "task": task.code,
+        "when": timezone.localtime(advice.updated_at).strftime("%Y-%m-%d %H:%M")}, advice)
 
 
 # -- Rules --------------------------------------------------------------------------------------
@@ -113,7 +103,7 @@ def set_advice(*, round: EvaluationRound, task: Task, recommendation: str, reaso
                                                "authorities with the advice.")})
         advice = current_advice(round, task)
         if (None if advice is None else advice.version) != version:
-            raise StaleAdviceError(task, advice)
+            raise stale_advice(task, advice)
         if advice is None:
             advice = BudgetAdvice(round=round, task=task, version=0)
         advice.recommendation = recommendation
@@ -126,7 +116,7 @@ def set_advice(*, round: EvaluationRound, task: Task, recommendation: str, reaso
             with transaction.atomic():
                 advice.save()
         except IntegrityError as error:  # given at the same moment by someone else
-            raise StaleAdviceError(task, BudgetAdvice.objects.filter(
+            raise stale_advice(task, BudgetAdvice.objects.filter(
                 round=round, task=task).first()) from error
     return advice
 
@@ -140,8 +130,30 @@ def remove_advice(*, round: EvaluationRound, task: Task, user, version: int) -> 
         check_graded_project(round, task)
         advice = current_advice(round, task)
         if advice is None or advice.version != version:
-            raise StaleAdviceError(task, advice)
+            raise stale_advice(task, advice)
         advice.delete()
+
+
+def save_advice(*, round: EvaluationRound, changes: dict, user) -> int:
+    """Save several projects' advice at once, all or nothing: ``changes`` maps the caller's key
+    for each project (a form's prefix) to ``set_advice``'s arguments, or to ``remove_advice``'s
+    with ``remove=True``. When any is refused, none is saved and RowErrors says what refused
+    each (a StaleEdit where the advice changed after the user opened it). Returns how many
+    were saved."""
+    errors = {}
+    with transaction.atomic():
+        for key, change in changes.items():
+            change = dict(change)
+            try:
+                if change.pop("remove", False):
+                    remove_advice(round=round, user=user, **change)
+                else:
+                    set_advice(round=round, user=user, **change)
+            except (StaleEdit, ValidationError) as error:
+                errors[key] = error
+        if errors:
+            raise RowErrors(errors)
+    return len(changes)
 
 
 # -- Who reads what -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from tracker.common.stale import StaleEdit, rebind
 from tracker.progress import services
 from tracker.progress.forms import ContributionForm, ProgressReportForm, ReviewForm
 from tracker.progress.models import Task
@@ -135,15 +136,12 @@ class ReportPage(TaskPage):
     def submit(self, request, task, form):
         try:
             return super().submit(request, task, form)
-        except services.ConcurrentUpdateError as error:
+        except StaleEdit as error:
             # Keep what the user typed, against the task's current version and values, and say
             # who reported in between.
-            resubmit = request.POST.copy()
-            resubmit["version"] = error.task.version
-            form = self.make_form(error.task, resubmit)
-            form.is_valid()
-            form.add_error(None, error.message())
-            return self.render(request, error.task, form)
+            task = error.current
+            form = rebind(lambda data: self.make_form(task, data), request.POST, error)
+            return self.render(request, task, form)
 
 
 class ContributionPage(TaskPage):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from tracker.access import member_agency_ids
 from tracker.common.choices import ReviewLight, Status
+from tracker.common.stale import StaleEdit
 from tracker.common.validators import check_finished_means_full
 from tracker.progress.models import (
     ContributionNote,
@@ -32,30 +33,25 @@ JUMP = 10
 CLOSED = {*Status.finished(), Status.SUSPENDED}
 
 
-class ConcurrentUpdateError(Exception):
-    """The task changed after the user opened it; nothing was saved."""
-
-    def __init__(self, task: Task):
-        self.task = task
-        self.latest = task.updates.select_related("reported_by").first()
-        super().__init__(self.message())
-
-    def message(self):
-        if self.latest is None:
-            return _("Someone else changed this task after you opened it. Nothing was saved.")
-        reporter = self.latest.reported_by
-        return _(
-            "%(user)s reported on this task at %(when)s, after you opened it. Nothing was "
-            "saved. The task is now %(status)s at %(progress)s%% with %(executed)s won "
-            "executed; check these values and submit again."
-        ) % {
-            "user": reporter.get_username() if reporter else self.latest.get_source_display(),
-            "when": date_format(timezone.localtime(self.latest.reported_at),
-                                "SHORT_DATETIME_FORMAT"),
-            "status": self.task.get_status_display(),
-            "progress": self.task.progress,
-            "executed": f"{self.task.budget_executed:,}",
-        }
+def stale_report(task: Task) -> StaleEdit:
+    """The task changed after the user opened it; nothing was saved: who reported, and what
+    the task is now."""
+    latest = task.updates.select_related("reported_by").first()
+    if latest is None:
+        return StaleEdit(
+            _("Someone else changed this task after you opened it. Nothing was saved."), task)
+    reporter = latest.reported_by
+    return StaleEdit(_(
+        "%(user)s reported on this task at %(when)s, after you opened it. Nothing was "
+        "saved. The task is now %(status)s at %(progress)s%% with %(executed)s won "
+        "executed; check these values and submit again."
+    ) % {
+        "user": reporter.get_username() if reporter else latest.get_source_display(),
+        "when": date_format(timezone.localtime(latest.reported_at), "SHORT_DATETIME_FORMAT"),
+        "status": task.get_status_display(),
+        "progress": task.progress,
+        "executed": f"{task.budget_executed:,}",
+    }, task)
 
 
 def validate_report(
@@ -127,13 +123,13 @@ def report_progress(
 
     ``expected_version`` is the task's version when the user opened it. The task is updated
     only if it still has that version (checked in the UPDATE itself), so a report never
-    overwrites one the user has not seen: ConcurrentUpdateError says who changed it.
+    overwrites one the user has not seen: the StaleEdit says who changed it.
     """
     if not task.can_report(user):
         raise PermissionDenied(_("You may not report progress on this task."))
     current = Task.objects.get(pk=task.pk)
     if current.version != expected_version:
-        raise ConcurrentUpdateError(current)
+        raise stale_report(current)
     validate_report(
         task=current, status=status, progress=progress, budget_executed=budget_executed,
         note=note,
@@ -148,7 +144,7 @@ def report_progress(
         **update.task_state(), version=F("version") + 1, updated_at=now,
     )
     if not changed:
-        raise ConcurrentUpdateError(Task.objects.get(pk=task.pk))
+        raise stale_report(Task.objects.get(pk=task.pk))
     update.save()
     task.refresh_from_db()
     return update
