@@ -333,14 +333,16 @@ def test_a_malformed_address_is_refused_with_an_error_and_nothing_sent(client, e
     assert mail.outbox == [] and not PasswordResetRequest.objects.exists()
 
 
-@pytest.mark.parametrize("email", ["USER1@EXAMPLE.KR", "ß" * 60 + "@example.kr",
-                                   "user@ｅｘａｍｐｌｅ.kr", "user@예시.kr",
-                                   "a" * 64 + "@" + "b" * 63 + ".kr"])
-def test_an_odd_address_is_answered_not_an_error(client, email):
+@pytest.mark.parametrize(("email", "status"), [
+    ("USER1@EXAMPLE.KR", 302), ("ß" * 60 + "@example.kr", 200), ("user@ｅｘａｍｐｌｅ.kr", 302),
+    ("user@예시.kr", 302), ("a" * 64 + "@" + "b" * 63 + ".kr", 302)])
+def test_an_odd_address_is_answered_not_an_error(client, email, status):
+    """Each is answered: taken as asked (302, one request recorded), or refused by the form
+    with its error on the page (200, none recorded)."""
     response = ask(client, email)
 
-    assert response.status_code in (200, 302), response.status_code
-    assert response.status_code == 200 or PasswordResetRequest.objects.count() == 1
+    assert response.status_code == status
+    assert PasswordResetRequest.objects.count() == (1 if status == 302 else 0)
 
 
 def test_an_address_that_grows_when_normalised_is_cut_to_the_column(client):

@@ -151,7 +151,7 @@ def test_the_reporting_period_is_a_setting(client, agency, staff, manager, setti
     body = client.get(reverse("tracker:plan", args=[plan.year])).content.decode()
 
     assert stale_everywhere(client, plan, staff, manager)["task list"] == [task.number]
-    assert "5" in body and "No report in 5 days" in client.get(
+    assert "5일간 보고 없음" in body and "No report in 5 days" in client.get(
         reverse("tracker:plan", args=[plan.year]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
