@@ -74,12 +74,14 @@ UNSHOWN = frozenset({
 # Each login's stamp, shown nowhere: exactly the statement Django's update_last_login makes.
 LAST_LOGIN = 'UPDATE "auth_user" SET "last_login" = %s WHERE "auth_user"."id" = %s'
 ROW_LOCK = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.I)
-# The statements that change rows (and WITH, which may: kipplan reads through none, so each is
-# taken for a write); SELECT ... FOR UPDATE locks them. Schema
+# What makes a WITH statement a write: its last statement or one of its expressions changes rows
+# (a word of these anywhere, even in a name or a text, counts: a read taken for a write only
+# empties the cache once more), or locks them (ROW_LOCK).
+CHANGES = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE|REPLACE)\b", re.I)
+# The statements that change rows (WITH may, see CHANGES); SELECT ... FOR UPDATE locks them. Schema
 # statements (CREATE, ALTER, DROP: migrations, which pause the wrapper, and the test database's
 # creation) and the transaction's own (SAVEPOINT, BEGIN, ...) change no page.
-WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "TRUNCATE", "MERGE", "REPLACE", "COPY",
-                    "WITH"})
+WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "TRUNCATE", "MERGE", "REPLACE", "COPY"})
 NAMED = {"INSERT": 2, "DELETE": 2, "UPDATE": 1}  # where the table is named
 LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)  # space and comments
 
@@ -93,6 +95,8 @@ def table_written(sql: str) -> str | None:
     if verb == "SELECT":
         # A row lock takes the revision first, so that every writer locks in one order.
         return "" if ROW_LOCK.search(sql) else None
+    if verb == "WITH":  # the evaluation page reads through common table expressions
+        return "" if CHANGES.search(sql) or ROW_LOCK.search(sql) else None
     if verb not in WRITES or sql == LAST_LOGIN:
         return None
     place = NAMED.get(verb)  # TRUNCATE may list many tables: a write whatever the first

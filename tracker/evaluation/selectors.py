@@ -14,14 +14,13 @@ Nobody but a manager ever reads an evaluator's name, an individual score or a pa
 """
 
 import math
-import statistics
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import Decimal
 from html import escape as escape_text
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -386,9 +385,17 @@ def unit_panels(round: EvaluationRound):
             .annotate(evaluators=Count("pk"), cents=panel_cents()).order_by())
 
 
+def quartile_positions(units: int) -> list[tuple[int, int]]:
+    """Where statistics.quantiles(n=4, method="inclusive") reads the sorted means: for each
+    quartile, the position of the mean below it and its share (of four) of the next one."""
+    return [divmod(i * (units - 1), 4) for i in (1, 2, 3)]
+
+
 @dataclass(frozen=True)
 class Panels:
-    """The round's panels summed up: means in cents."""
+    """The round's panels summed up in the database: a few rows whatever the round's size,
+    where reading the 10,000 panels of the benchmark's round took longer than the rest of the
+    page's data (bench/README.md). Means in cents."""
 
     staffed_tasks: int  # tasks' panels with the evaluators the round asks for
     units: int  # units with a mean
@@ -399,31 +406,57 @@ class Panels:
 
 
 def panels_of(round: EvaluationRound) -> Panels:
-    """The round's panels (``unit_panels``, one row a unit, grouped in the database) summed up
-    here, all in whole cents, so exact and alike on every database: how many tasks' panels
-    have enough evaluators, how many units have a mean, how many means are at or above each
-    band's floor, the extremes and the quartiles (statistics.quantiles' inclusive method, on
-    Decimals: exact in quarters of a cent)."""
-    staffed, means = 0, []
-    for task_id, evaluators, cents in unit_panels(round).values_list(
-            "task_id", "evaluators", "cents"):
-        if task_id is not None and evaluators >= round.evaluators_per_unit:
-            staffed += 1
-        if cents is not None:
-            means.append(cents)
-    means.sort()
+    """The panels summed up in one query over the grouped panels (``unit_panels``), all in
+    whole cents, so exact and alike on every database: how many tasks' panels have enough
+    evaluators, how many units have a mean, how many means are at or above each band's
+    floor, the extremes and the quartiles. Written in SQL around the ORM's grouped query: the
+    ORM cannot aggregate over its own aggregates this way. PostgreSQL interpolates the
+    quartiles itself (percentile_cont is statistics.quantiles' inclusive method, and exact
+    here: whole cents and quarters). SQLite has no such aggregate: the grouped panels are a
+    common table expression, used twice, which SQLite makes once (3.35 and later; earlier ones
+    group twice), counted in a summary row (rank 0) and numbered in order, of which only the
+    means at the ends and at the quartiles' positions come back (a window over the panels with
+    the counts in it took a third longer on SQLite, twice as long on PostgreSQL,
+    bench/README.md)."""
+    floors = [floor for _level, floor in round.bands if floor is not None]
+    grouped, grouped_params = unit_panels(round).query.sql_with_params()
     # A mean in cents is at or above a floor when it is at or above the floor's cents, rounded
     # up (a floor has two decimals: exact).
-    at_or_above = {floor: len(means) - bisect_left(means, math.ceil(floor * 100))
-                   for _level, floor in round.bands if floor is not None}
-    if not means:
-        return Panels(staffed_tasks=staffed, units=0, lowest=None, highest=None,
-                      at_or_above=at_or_above)
-    # statistics.quantiles needs two means; the quartiles of one are that mean.
-    quartiles = (tuple(statistics.quantiles(map(Decimal, means), n=4, method="inclusive"))
-                 if len(means) > 1 else (Decimal(means[0]),) * 3)
-    return Panels(staffed_tasks=staffed, units=len(means), lowest=means[0], highest=means[-1],
-                  at_or_above=at_or_above, quartiles=quartiles)
+    counted = [round.evaluators_per_unit, *(math.ceil(floor * 100) for floor in floors)]
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT COUNT(*) FILTER (WHERE task_id IS NOT NULL AND evaluators >= %s)"
+            + ", COUNT(*) FILTER (WHERE cents >= %s)" * len(floors)
+            + ", COUNT(cents), MIN(cents), MAX(cents),"
+            " percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY cents)"
+            f" FROM ({grouped}) panels")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*counted, *grouped_params])
+            staffed, *counts, units, lowest, highest, quartiles = cursor.fetchone()
+        return Panels(staffed_tasks=staffed, units=units, lowest=lowest, highest=highest,
+                      at_or_above=dict(zip(floors, counts, strict=True)),
+                      quartiles=tuple(map(Decimal, quartiles or ())))
+    floor_columns = "".join(f", floor_{i}" for i in range(len(floors)))
+    positions = ", ".join(f"{i} * (units - 1) / 4 + {step}" for i in (1, 2, 3) for step in (1, 2))
+    sql = (
+        f"WITH panels AS ({grouped}), summary AS (SELECT"
+        " COUNT(CASE WHEN task_id IS NOT NULL AND evaluators >= %s THEN 1 END) AS staffed"
+        + "".join(f", COUNT(CASE WHEN cents >= %s THEN 1 END) AS floor_{i}"
+                  for i in range(len(floors)))
+        + f", COUNT(cents) AS units FROM panels) SELECT 0, NULL, staffed{floor_columns}, units"
+        f" FROM summary UNION ALL SELECT rank, cents, staffed{floor_columns}, units FROM"
+        " (SELECT cents, ROW_NUMBER() OVER (ORDER BY cents) AS rank FROM panels"
+        " WHERE cents IS NOT NULL) ranked, summary"
+        f" WHERE rank = 1 OR rank = units OR rank IN ({positions}) ORDER BY 1")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*grouped_params, *counted])
+        (_rank, _cents, staffed, *counts, units), *means = cursor.fetchall()
+    ranked = {rank - 1: cents for rank, cents, *_counts in means}
+    quartiles = tuple(Decimal(ranked[j] * (4 - share) + ranked[min(j + 1, units - 1)] * share)
+                      / 4 for j, share in quartile_positions(units)) if units else ()
+    return Panels(staffed_tasks=staffed, units=units, lowest=ranked.get(0),
+                  highest=ranked.get(units - 1), at_or_above=dict(zip(floors, counts, strict=True)),
+                  quartiles=quartiles)
 
 
 def spread(round: EvaluationRound, panels: Panels | None = None) -> Spread:
