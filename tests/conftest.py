@@ -1,5 +1,4 @@
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 
 from tests.factories import (
@@ -10,7 +9,7 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
 )
-from tests.helpers import role
+from tests.helpers import load_demo, role
 from tracker import roles
 
 
@@ -119,7 +118,7 @@ def demo_for_the_module(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            call_command("loaddata", "demo", verbosity=0)
+            load_demo()
             yield
         finally:
             transaction.set_rollback(True)

@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.core.management import call_command
 from django.urls import resolve, reverse
 from django.utils import timezone
 
@@ -473,3 +475,12 @@ def plan_manager(username="plan-manager"):
     if created:
         user.groups.add(role(roles.PLAN_MANAGERS))
     return user
+
+
+def load_demo():
+    """The demo data, its users with a fast hash of the demo password: the fixture's own hashes
+    (production's PBKDF2, a million rounds: a quarter of a second a login) are checked once, by
+    tests/test_fixtures.py, and every other test logs in without paying for them."""
+    call_command("loaddata", "demo", verbosity=0)
+    get_user_model().objects.filter(password__startswith="pbkdf2_").update(
+        password=make_password(PASSWORD))

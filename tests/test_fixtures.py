@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.core.serializers.base import DeserializationError
 from django.db import IntegrityError
 from django.db.models import Count, F, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from tracker import roles
@@ -358,9 +360,28 @@ def test_invented_demo_content_is_marked_illustrative(demo):
     assert not ProgressUpdate.objects.filter(is_illustrative=False).exists()
 
 
+def fixture_password_hashes():
+    """{username: password hash} as fixtures/demo.json holds them (the tests' demo gives its
+    users a fast hash instead: tests/conftest.py)."""
+    objects = json.loads((Path(settings.BASE_DIR) / "fixtures" / "demo.json").read_text())
+    return {o["fields"]["username"]: o["fields"]["password"] for o in objects
+            if o["model"] == "auth.user"}
+
+
+def test_demo_users_log_in_with_the_demo_password():
+    hashes = fixture_password_hashes()
+    assert set(DEMO_USERS) <= hashes.keys()
+    for username in DEMO_USERS:
+        # Production's hasher, and the password the README gives.
+        assert hashes[username].startswith("pbkdf2_sha256$"), username
+        assert check_password("kipplan-demo", hashes[username]), username
+    assert not check_password("not-the-demo-password", hashes[DEMO_USERS[0]])
+
+
 @pytest.mark.parametrize("username", DEMO_USERS)
-def test_demo_users_log_in_with_the_demo_password(demo, client, username):
-    assert client.login(username=username, password="kipplan-demo")
+def test_demo_users_log_in_through_the_login_page(demo, client, username):
+    response = client.post(reverse("login"), {"username": username, "password": "kipplan-demo"})
+    assert response.status_code == 302
 
 
 def test_demo_agency_staff_belong_to_their_agencies(demo):

@@ -10,9 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
-from tests.helpers import need
+from tests.helpers import load_demo, need
 
 CHROMIUM = os.environ.get("KIPPLAN_CHROMIUM", "/usr/bin/chromium")
 
@@ -72,7 +71,7 @@ def new_page(chromium, live_server):
 def demo(db):
     """The demo data (its users belong to the roles, which post_migrate makes again after a
     transactional test's flush)."""
-    call_command("loaddata", "demo", verbosity=0)
+    load_demo()
 
 
 
