@@ -7,7 +7,7 @@ Who reads what is one rule, ``reader_of``:
 - plan managers read everything: every agency's submissions, each evaluator's progress, the
   panel means and the grades;
 - agency staff read the results of the tasks they see (``Task.objects.visible_to``), and the
-  grades once the Council has decided them (``tracker.evaluation.services.grades_visible_to``);
+  grades once the Council has decided them (``round.grades_visible_to``);
 - the public (anyone reading only because the pages are published, evaluators among them)
   reads a published round's grades and the public summaries of its results, nothing else.
 Nobody but a manager ever reads an evaluator's name, an individual score or a panel mean.

@@ -1,6 +1,6 @@
 """
 Evidence files are served here and nowhere else: never from a storage URL, only to a logged-in
-user who may read the task's results (``tracker.evaluation.services.tasks_readable_by``: its
+user who may read the task's results (``Task.objects.results_readable_by``: its
 agencies' staff, the plan managers, the evaluators assigned to it), always as a download. Anyone
 else gets the 404 of a file that does not exist, whatever the published pages show.
 """

@@ -41,7 +41,7 @@ from tracker.plans.models import Plan
 #   takes advice (``ALLOWS["advice"]`` in ``tracker.evaluation.models``); read-only after;
 # - the list of advice, read-only: managers see all of it, agency staff the advice on their
 #   agencies' tasks once the Council has approved it
-#   (``tracker.follow_up.advice.advice_visible_to``).
+#   (``BudgetAdvice.objects.visible_to``).
 #
 # Every change goes through ``tracker.follow_up.advice``.
 

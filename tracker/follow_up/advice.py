@@ -9,7 +9,7 @@ meeting, and what the meeting changes is recorded after it, while the round is a
 published, it is the public record and no longer changes. The grades themselves are fixed at
 approval (``tracker.evaluation.services.check_open``); the advice is not, for that reason.
 
-Who: plan managers write (``tracker.evaluation.services.can_manage``); each write holds the round's
+Who: plan managers write (``tracker.access.is_plan_manager``); each write holds the round's
 row lock, so that the round cannot be published meanwhile, and is checked against the version the
 manager opened (a stale form is refused, not overwritten).
 
