@@ -8,7 +8,8 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "kipplan-tests-only-not-a-secret")
 from kipplan.settings import *  # noqa: E402, F403
 
 # Fast hashing for users the tests create (and the demo's, once loaded: tests/helpers.py,
-# load_demo); PBKDF2, production's, stays to check the fixture's own hashes (tests/test_fixtures.py).
+# load_demo); PBKDF2, production's, stays to check the fixture's own hashes
+# (tests/test_fixtures.py).
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
