@@ -168,12 +168,12 @@ def build_round(batch=5000):
     User = get_user_model()
     with transaction.atomic():
         EvaluationRound.objects.filter(plan=plan).delete()
-        round = evaluation.create_round(
+        round_ = evaluation.create_round(
             plan=plan, submission_opens=date(YEAR + 1, 1, 5),
             submission_closes=date(YEAR + 1, 1, 31), evaluation_closes=date(YEAR + 1, 3, 6),
             meeting_number=99,
             meeting_date=date(YEAR + 1, 3, 27), held_in_writing=True)
-        EvaluationRound.objects.filter(pk=round.pk).update(state=RoundState.APPROVED)
+        EvaluationRound.objects.filter(pk=round_.pk).update(state=RoundState.APPROVED)
         tasks = list(plan.tasks.order_by("number").only("pk", "number"))
         submitted_at = datetime(YEAR + 1, 1, 20, 10, tzinfo=KST)
         drafts = {t.number for t in tasks if t.number % 20 == 1}
@@ -191,17 +191,17 @@ def build_round(batch=5000):
         evaluators = User.objects.bulk_create(
             User(username=f"bench-evaluator-{n}") for n in range(EVALUATORS))
         assignments = Assignment.objects.bulk_create(
-            (Assignment(round=round, task=t, evaluator=evaluators[(t.number + k) % EVALUATORS])
+            (Assignment(round=round_, task=t, evaluator=evaluators[(t.number + k) % EVALUATORS])
              for t in tasks for k in range(PER_UNIT)), batch_size=batch)
-        criteria = list(round.criteria.filter(institutions_only=False))
+        criteria = list(round_.criteria.filter(institutions_only=False))
         Score.objects.bulk_create(
             (Score(assignment=a, criterion=c, value=50 + (n * 7 + c.number) % 50)
              for n, a in enumerate(assignments) if n % 10 for c in criteria), batch_size=batch)
-        evaluation.recount_scores(Assignment.objects.filter(round=round))
-        means = {key: score.mean for key, score in evaluation.unit_means(round).items()}
+        evaluation.recount_scores(Assignment.objects.filter(round=round_))
+        means = {key: score.mean for key, score in evaluation.unit_means(round_).items()}
         Grade.objects.bulk_create(
-            (Grade(round=round, task=t, mean=means.get(("task", t.pk)),
-                   grade=round.band_for(means.get(("task", t.pk))) or GradeLevel.SATISFACTORY)
+            (Grade(round=round_, task=t, mean=means.get(("task", t.pk)),
+                   grade=round_.band_for(means.get(("task", t.pk))) or GradeLevel.SATISFACTORY)
              for t in tasks), batch_size=batch)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -288,7 +288,7 @@ def round_at(state, plan, **fields):
     year = plan.year + 1
     dates = {name: datetime.date(year, month, day)
              for name, (month, day) in ROUND_DATES.items()}
-    round = evaluation.create_round(plan=plan, meeting_number=38, **{**dates, **fields})
-    EvaluationRound.objects.filter(pk=round.pk).update(state=state)
-    round.refresh_from_db()
-    return round
+    round_ = evaluation.create_round(plan=plan, meeting_number=38, **{**dates, **fields})
+    EvaluationRound.objects.filter(pk=round_.pk).update(state=state)
+    round_.refresh_from_db()
+    return round_

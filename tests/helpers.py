@@ -74,7 +74,7 @@ def site_pages():
     kipo = Agency.objects.get(slug="kipo")
     # The demo's 2024 round is published; its 2025 round is opened for results here, so that
     # the results page shows its forms.
-    round, _created = EvaluationRound.objects.get_or_create(plan=first.plan)
+    round_, _created = EvaluationRound.objects.get_or_create(plan=first.plan)
     EvaluationRound.objects.filter(plan__year=2025, state=RoundState.PREPARING).update(
         state=RoundState.SUBMISSION, submission_opens=date(2026, 1, 5),
         submission_closes=date(2099, 1, 30))
@@ -132,7 +132,7 @@ def site_pages():
         ("admin budget advice, staff", reverse("admin:tracker_budgetadvice_changelist"), "kipo",
          200),
         ("admin budget advice of a round", reverse("admin:tracker_budgetadvice_round",
-                                                   args=[round.pk]), "manager", 200),
+                                                   args=[round_.pk]), "manager", 200),
         ("annual report", reverse("tracker:annual_report", args=[2024]), "manager", 200),
         ("admin annual reports", reverse("admin:tracker_annualreport_changelist"), "manager",
          200),
@@ -163,7 +163,7 @@ def site_pages():
         ("admin indicator", reverse("admin:tracker_indicator_change", args=[
             Indicator.objects.order_by("pk").first().pk]), "admin", 200),
         ("admin evaluation round", reverse("admin:tracker_evaluationround_change",
-                                            args=[round.pk]), "admin", 200),
+                                            args=[round_.pk]), "admin", 200),
         ("admin agency rename", reverse("admin:tracker_agency_rename", args=[kipo.pk]), "admin",
          200),
         ("admin task change", reverse("admin:tracker_task_change", args=[first.pk]), "admin",
@@ -178,7 +178,7 @@ def site_pages():
                                                       args=[kipo_task.pk]), "kipo", 200),
         ("admin results list", reverse("admin:tracker_result_changelist"), "kipo", 200),
         ("admin round grades", reverse("admin:tracker_evaluationround_grades",
-                                       args=[round.pk]), "manager", 200),
+                                       args=[round_.pk]), "manager", 200),
         ("admin assignments, manager", reverse("admin:tracker_assignment_changelist"),
          "manager", 200),
         ("admin assignment, add", reverse("admin:tracker_assignment_add"), "manager", 200),
@@ -292,11 +292,11 @@ def post_result(client, task, version=0, **fields):
     return client.post(results_url(task), data, HTTP_ACCEPT_LANGUAGE="en")
 
 
-def scoring(round, task):
+def scoring(round_, task):
     first, second = evaluator("first"), evaluator("second")
-    mine = evaluation.assign(round=round, evaluator=first, task=task, user=plan_manager())
-    theirs = evaluation.assign(round=round, evaluator=second, task=task, user=plan_manager())
-    EvaluationRound.objects.filter(pk=round.pk).update(state=RoundState.EVALUATION)
+    mine = evaluation.assign(round_=round_, evaluator=first, task=task, user=plan_manager())
+    theirs = evaluation.assign(round_=round_, evaluator=second, task=task, user=plan_manager())
+    EvaluationRound.objects.filter(pk=round_.pk).update(state=RoundState.EVALUATION)
     return first, second, mine, theirs
 
 
@@ -305,8 +305,8 @@ def score_data(assignment, value, version=0, comment="좋음"):
             "comment": comment, "version": version}
 
 
-def round_page(round):
-    return reverse("admin:tracker_budgetadvice_round", args=[round.pk])
+def round_page(round_):
+    return reverse("admin:tracker_budgetadvice_round", args=[round_.pk])
 
 
 def round_form(page, changes=None):
@@ -401,7 +401,7 @@ def reportable(tasks=20, year=2024, state=RoundState.APPROVED):
     turn 최우수, 우수, 보통, 미흡; Incheon graded 최우수 as an institution; one opinion answered
     with two actions (one checked implemented); an outcome indicator with a sourced value."""
     plan = build_plan(tasks, year=year)
-    round = round_at(state, plan)
+    round_ = round_at(state, plan)
     tasks = list(plan.tasks.order_by("number"))
     now = timezone.now()
     Result.objects.bulk_create(
@@ -413,17 +413,17 @@ def reportable(tasks=20, year=2024, state=RoundState.APPROVED):
                              name_en=f"Patent filings {task.number}", unit="건", target=10,
                              actual=8) for task in tasks)
     Grade.objects.bulk_create(
-        Grade(round=round, task=task, grade=list(GradeLevel)[n % 4], mean=90 - n % 4 * 10)
+        Grade(round=round_, task=task, grade=list(GradeLevel)[n % 4], mean=90 - n % 4 * 10)
         for n, task in enumerate(tasks))
     incheon = AgencyFactory(name_ko="인천광역시", name_en="Incheon Metropolitan City",
                             slug=f"incheon-{year}", kind=AgencyKind.METROPOLITAN)
     busan = AgencyFactory(name_ko="부산광역시", name_en="Busan Metropolitan City",
                           slug=f"busan-{year}", kind=AgencyKind.METROPOLITAN)
-    Grade.objects.create(round=round, agency=incheon, grade=GradeLevel.OUTSTANDING, mean=95)
-    Grade.objects.create(round=round, agency=busan, grade=GradeLevel.OUTSTANDING, mean=91)
+    Grade.objects.create(round=round_, agency=incheon, grade=GradeLevel.OUTSTANDING, mean=95)
+    Grade.objects.create(round=round_, agency=busan, grade=GradeLevel.OUTSTANDING, mean=91)
     person = UserFactory(username=f"council-{year}")
     opinion = Opinion.objects.create(
-        plan=plan, round=round, task=tasks[0], text="성과지표를 보완할 것",
+        plan=plan, round=round_, task=tasks[0], text="성과지표를 보완할 것",
         issued_on=datetime.date(year + 1, 4, 1), answer_due=datetime.date(year + 1, 5, 1),
         issued_by=person)
     answer = OpinionAnswer.objects.create(opinion=opinion, text="개선계획", submitted_by=person)

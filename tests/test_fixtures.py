@@ -513,8 +513,8 @@ def top_of(agency):
     return agency
 
 
-def criteria_of(round):
-    return [(c.name_ko, c.name_en, c.weight, c.institutions_only) for c in round.criteria.all()]
+def criteria_of(round_):
+    return [(c.name_ko, c.name_en, c.weight, c.institutions_only) for c in round_.criteria.all()]
 
 
 def test_the_demo_has_the_17_metropolitan_governments_by_their_current_names(demo):
@@ -662,23 +662,23 @@ def test_every_2024_task_has_one_or_two_illustrative_indicators_with_actual_valu
 
 def test_the_2025_round_is_being_prepared_and_a_manager_can_open_submission(demo):
     plan = Plan.objects.get(year=2025)
-    round = EvaluationRound.objects.get(plan=plan)
+    round_ = EvaluationRound.objects.get(plan=plan)
     counts = plan.tasks.annotate(n=Count("performance_indicators")).values_list("n", flat=True)
 
-    assert (round.state, round.is_illustrative) == (RoundState.PREPARING, True)
-    assert (round.submission_opens, round.submission_closes, round.evaluation_closes,
-            round.meeting_number, round.meeting_date, round.published_on) == (None,) * 6
-    assert criteria_of(round) == [tuple(row) for row in settings.KIPPLAN_EVALUATION["criteria"]]
+    assert (round_.state, round_.is_illustrative) == (RoundState.PREPARING, True)
+    assert (round_.submission_opens, round_.submission_closes, round_.evaluation_closes,
+            round_.meeting_number, round_.meeting_date, round_.published_on) == (None,) * 6
+    assert criteria_of(round_) == [tuple(row) for row in settings.KIPPLAN_EVALUATION["criteria"]]
     assert set(counts) == {1}
     assert not PerformanceIndicator.objects.filter(task__plan=plan, actual__isnull=False).exists()
     assert not Result.objects.filter(task__plan=plan).exists()
 
-    EvaluationRound.objects.filter(pk=round.pk).update(
+    EvaluationRound.objects.filter(pk=round_.pk).update(
         submission_opens="2026-01-05", submission_closes="2026-01-30")
-    evaluation.advance(round, RoundState.SUBMISSION,
+    evaluation.advance(round_, RoundState.SUBMISSION,
                        user=get_user_model().objects.get(username="manager"))
 
-    assert EvaluationRound.objects.get(pk=round.pk).state == RoundState.SUBMISSION
+    assert EvaluationRound.objects.get(pk=round_.pk).state == RoundState.SUBMISSION
 
 
 @pytest.mark.parametrize("username", EVALUATORS)

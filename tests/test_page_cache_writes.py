@@ -368,8 +368,8 @@ def test_results_submitted_by_the_lead_agency_show_on_the_task_and_evaluation_pa
 
 
 def test_an_evaluators_scores_show_on_the_evaluation_page(task, plan, reader):
-    round = round_at(RoundState.SUBMISSION, plan)
-    first, _second, mine, _theirs = scoring(round, task)
+    round_ = round_at(RoundState.SUBMISSION, plan)
+    first, _second, mine, _theirs = scoring(round_, task)
     warm(reader, evaluation_page(), "91.00")
 
     response = browser(first).post(
@@ -381,25 +381,25 @@ def test_an_evaluators_scores_show_on_the_evaluation_page(task, plan, reader):
 
 def test_a_grade_set_on_the_rounds_grades_page_shows_on_the_task_page(task, plan, manager,
                                                                        reader):
-    round = round_at(RoundState.EVALUATION, plan)
+    round_ = round_at(RoundState.EVALUATION, plan)
     warm(reader, task_page(task), "Grade:")
 
     response = browser(manager).post(
-        reverse("admin:tracker_evaluationround_grades", args=[round.pk]),
+        reverse("admin:tracker_evaluationround_grades", args=[round_.pk]),
         {f"task-{task.pk}-grade": GradeLevel.EXCELLENT, f"task-{task.pk}-reason": NEW})
 
     assert response.status_code == 302
     fresh(reader, task_page(task), f"Grade: {label(GradeLevel.EXCELLENT)}")
 
 
-def evaluators_assigned(round, task):
-    for n in range(round.evaluators_per_unit):
-        evaluation.assign(round=round, evaluator=evaluator(f"expert-{n}"), task=task,
+def evaluators_assigned(round_, task):
+    for n in range(round_.evaluators_per_unit):
+        evaluation.assign(round_=round_, evaluator=evaluator(f"expert-{n}"), task=task,
                           user=plan_manager())
 
 
-def graded(round, task):
-    evaluation.set_grade(round, task=task, grade=GradeLevel.EXCELLENT, reason="Read.",
+def graded(round_, task):
+    evaluation.set_grade(round_, task=task, grade=GradeLevel.EXCELLENT, reason="Read.",
                          user=plan_manager())
 
 
@@ -412,33 +412,33 @@ def graded(round, task):
 def test_each_step_of_the_round_taken_in_the_admin_shows_on_the_evaluation_page(
     task, plan, manager, reader, state, ready
 ):
-    round = round_at(state, plan)
+    round_ = round_at(state, plan)
     if ready:
-        ready(round, task)
+        ready(round_, task)
     following = RoundState(NEXT[state])
     warm(reader, evaluation_page(), f"State {label(following)}")
 
     response = browser(manager).post(reverse("admin:tracker_evaluationround_changelist"), {
-        "action": "move_to_next_step", "_selected_action": [round.pk]})
+        "action": "move_to_next_step", "_selected_action": [round_.pk]})
 
     assert response.status_code == 302
-    round.refresh_from_db()
-    assert round.state == following
+    round_.refresh_from_db()
+    assert round_.state == following
     fresh(reader, evaluation_page(), f"State {label(following)}",
           absent=[f"State {label(RoundState(state))}"])
 
 
 def test_publication_shows_the_grades_to_the_public(task, plan, manager, settings):
     settings.KIPPLAN_PUBLIC_PAGES = True
-    round = round_at(RoundState.EVALUATION, plan)
-    graded(round, task)
-    evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
+    round_ = round_at(RoundState.EVALUATION, plan)
+    graded(round_, task)
+    evaluation.advance(round_, RoundState.APPROVED, user=plan_manager())
     anyone = browser()
     warm(anyone, task_page(task), "Grade:")
     warm(anyone, evaluation_page(), label(GradeLevel.EXCELLENT))
 
     response = browser(manager).post(reverse("admin:tracker_evaluationround_changelist"), {
-        "action": "move_to_next_step", "_selected_action": [round.pk]})
+        "action": "move_to_next_step", "_selected_action": [round_.pk]})
 
     assert response.status_code == 302
     fresh(anyone, task_page(task), f"Grade: {label(GradeLevel.EXCELLENT)}")
@@ -473,13 +473,13 @@ def test_an_answer_to_an_opinion_shows_on_the_task_page(task, plan, manager, sta
 
 def test_budget_advice_given_on_the_rounds_page_shows_on_the_advice_page(task, plan, manager,
                                                                          reader):
-    round = round_at(RoundState.EVALUATION, plan)
-    Grade.objects.create(round=round, task=task, grade=GradeLevel.EXCELLENT, mean="88.40")
+    round_ = round_at(RoundState.EVALUATION, plan)
+    Grade.objects.create(round=round_, task=task, grade=GradeLevel.EXCELLENT, mean="88.40")
     writer = browser(manager)
     url = reverse("tracker:budget_advice", args=[2024])
     warm(reader, url, NEW)
 
-    response = writer.post(round_page(round), round_form(writer.get(round_page(round)), {
+    response = writer.post(round_page(round_), round_form(writer.get(round_page(round_)), {
         task.number: ("increase", NEW)}))
 
     assert response.status_code == 302
@@ -593,10 +593,10 @@ def bad_milestone_move(task, users):
 
 
 def bad_grade(task, users):
-    round = round_at(RoundState.EVALUATION, task.plan)
+    round_ = round_at(RoundState.EVALUATION, task.plan)
     writer = browser(users["manager"])
     return lambda: writer.post(
-        reverse("admin:tracker_evaluationround_grades", args=[round.pk]),
+        reverse("admin:tracker_evaluationround_grades", args=[round_.pk]),
         {f"task-{task.pk}-grade": GradeLevel.EXCELLENT, f"task-{task.pk}-reason": ""})
 
 
@@ -619,13 +619,13 @@ def test_a_round_step_refused_stores_nothing_and_the_page_stays_cached(task, pla
                                                                        reader):
     # No evaluator is assigned: advance() refuses, after taking the round's row FOR UPDATE
     # (a write to the revision on PostgreSQL, undone with the refusal's rollback).
-    round = round_at(RoundState.SUBMISSION, plan)
+    round_ = round_at(RoundState.SUBMISSION, plan)
     warm(reader, evaluation_page(), "State Being evaluated")
 
     response = browser(manager).post(reverse("admin:tracker_evaluationround_changelist"), {
-        "action": "move_to_next_step", "_selected_action": [round.pk]})
+        "action": "move_to_next_step", "_selected_action": [round_.pk]})
 
     assert response.status_code == 302
-    round.refresh_from_db()
-    assert round.state == RoundState.SUBMISSION
+    round_.refresh_from_db()
+    assert round_.state == RoundState.SUBMISSION
     still_cached(reader, evaluation_page(), "State Being evaluated")

@@ -41,11 +41,11 @@ def test_the_managers_services_have_no_way_round_the_check(service):
 
 
 def test_staff_cannot_move_a_round(plan, staff):
-    round = round_at(RoundState.PREPARING, plan)
+    round_ = round_at(RoundState.PREPARING, plan)
     with pytest.raises(PermissionDenied):
-        evaluation.advance(round, RoundState.SUBMISSION, user=staff)
-    round.refresh_from_db()
-    assert round.state == RoundState.PREPARING
+        evaluation.advance(round_, RoundState.SUBMISSION, user=staff)
+    round_.refresh_from_db()
+    assert round_.state == RoundState.PREPARING
 
 
 def test_the_navigation_offers_my_work_to_agency_staff_only(client, manager, staff):

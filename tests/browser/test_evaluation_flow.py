@@ -94,9 +94,9 @@ def story(db):
     manager = UserFactory(username="plan-manager")
     manager.groups.add(Group.objects.get(name=roles.PLAN_MANAGERS))
     panel = [evaluator("panel-kim"), evaluator("panel-lee", AgencyFactory(slug="mcst"))]
-    round = round_at(RoundState.SUBMISSION, plan, **DATES)
+    round_ = round_at(RoundState.SUBMISSION, plan, **DATES)
     return {"plan": plan, "task": task, "indicator": indicator, "staff": staff,
-            "manager": manager, "panel": panel, "round": round}
+            "manager": manager, "panel": panel, "round": round_}
 
 
 def click_and_wait(page, selector):
@@ -110,16 +110,16 @@ def messages(page):
     return page.inner_text("ul.messagelist") if page.locator("ul.messagelist").count() else ""
 
 
-def move_round(page, round):
+def move_round(page, round_):
     """The manager's changelist action: the round one step on."""
     page.goto(reverse("admin:tracker_evaluationround_changelist"))
-    page.check(f"input[name=_selected_action][value='{round.pk}']")
+    page.check(f"input[name=_selected_action][value='{round_.pk}']")
     page.select_option("select[name=action]", "move_to_next_step")
     click_and_wait(page, "button[name=index]")
 
 
 def test_from_results_to_an_approved_grade_in_the_browser(story, new_page):
-    task, round, plan = story["task"], story["round"], story["plan"]
+    task, round_, plan = story["task"], story["round"], story["plan"]
     indicator = story["indicator"]
 
     # Agency staff: from the task's admin page to its year-end results; write, upload, submit.
@@ -155,16 +155,16 @@ def test_from_results_to_an_approved_grade_in_the_browser(story, new_page):
            next_url=reverse("admin:tracker_assignment_add"))
     for expert in story["panel"]:
         manager.goto(reverse("admin:tracker_assignment_add"))
-        manager.select_option("#id_round", str(round.pk))
+        manager.select_option("#id_round", str(round_.pk))
         manager.select_option("#id_evaluator", str(expert.pk))
         manager.select_option("#id_task", str(task.pk))
         click_and_wait(manager, "input[name=_save]")
         assert manager.url.endswith(reverse("admin:tracker_assignment_changelist"))
     assert sorted(Assignment.objects.values_list("evaluator__username", flat=True)) == [
         "panel-kim", "panel-lee"]
-    move_round(manager, round)
+    move_round(manager, round_)
     assert "평가 중" in messages(manager) or "이제" in messages(manager)
-    assert EvaluationRound.objects.get(pk=round.pk).state == RoundState.EVALUATION
+    assert EvaluationRound.objects.get(pk=round_.pk).state == RoundState.EVALUATION
 
     # Each evaluator lands on their assignments, sees theirs only, reads the results and the
     # evidence, and scores; the progress pages are not theirs.
@@ -201,18 +201,18 @@ def test_from_results_to_an_approved_grade_in_the_browser(story, new_page):
         assert page.goto(reverse("tracker:dashboard")).status == 403
         assert page.goto(reverse("tracker:evaluation", args=[plan.year])).status == 403
     assert Score.objects.count() == 6
-    assert evaluation.unit_mean(round, task=task) == Decimal("93.00")
+    assert evaluation.unit_mean(round_, task=task) == Decimal("93.00")
 
     # The manager reads the mean and its band, sets the grade and approves.
-    manager.goto(reverse("admin:tracker_evaluationround_grades", args=[round.pk]))
+    manager.goto(reverse("admin:tracker_evaluationround_grades", args=[round_.pk]))
     row = manager.locator("table.kipplan-grades tbody tr", has_text=task.title_ko)
     assert "93.00" in row.inner_text() and "최우수" in row.inner_text()
     manager.select_option(f"#id_task-{task.pk}-grade", GradeLevel.OUTSTANDING)
     click_and_wait(manager, "input[type=submit].default")
     assert "등급 1건을 저장했습니다." in messages(manager)
     screenshot(manager, "ko-evaluation-3-grades-page")
-    move_round(manager, round)
-    assert EvaluationRound.objects.get(pk=round.pk).state == RoundState.APPROVED
+    move_round(manager, round_)
+    assert EvaluationRound.objects.get(pk=round_.pk).state == RoundState.APPROVED
     assert Grade.objects.get(task=task).grade == GradeLevel.OUTSTANDING
 
     # The staff see their grade on the task's page and on the evaluation page; never the
@@ -241,13 +241,13 @@ def evaluated(story):
     evidence.add_evidence(task=task, user=staff, upload=SimpleUploadedFile(FILE_NAME, PDF))
     results.submit_result(task=task, user=staff)
     for expert in story["panel"]:
-        evaluation.assign(round=story["round"], evaluator=expert, task=task, user=plan_manager())
+        evaluation.assign(round_=story["round"], evaluator=expert, task=task, user=plan_manager())
     evaluation.advance(story["round"], RoundState.EVALUATION, user=plan_manager())
     return story
 
 
 def test_in_english_an_evaluator_scores_and_the_manager_reads_the_mean(evaluated, new_page):
-    task, round = evaluated["task"], evaluated["round"]
+    task, round_ = evaluated["task"], evaluated["round"]
 
     staff = new_page("en")
     log_in(staff, "kipo-staff", PASSWORD,
@@ -276,7 +276,7 @@ def test_in_english_an_evaluator_scores_and_the_manager_reads_the_mean(evaluated
 
     manager = new_page("en")
     log_in(manager, "plan-manager", PASSWORD,
-           next_url=reverse("admin:tracker_evaluationround_grades", args=[round.pk]))
+           next_url=reverse("admin:tracker_evaluationround_grades", args=[round_.pk]))
     row = manager.locator("table.kipplan-grades tbody tr", has_text=task.title_en)
     assert "75.00" in row.inner_text() and "Satisfactory" in row.inner_text()
     screenshot(manager, "en-evaluation-3-grades-page")

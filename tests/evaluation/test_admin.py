@@ -92,14 +92,14 @@ def test_a_second_tab_never_overwrites_the_first_results(client, staff, task, pl
 
 def test_results_are_refused_before_the_round_opens_and_after_approval(client, staff, task,
                                                                        plan):
-    round = round_at(RoundState.PREPARING, plan)
+    round_ = round_at(RoundState.PREPARING, plan)
     client.force_login(staff)
 
     with translation.override("en"):
         before = client.post(results_url(task), {"action": "save", "achievements": "x",
                                                  "version": 0}, follow=True,
                              HTTP_ACCEPT_LANGUAGE="en")
-        EvaluationRound.objects.filter(pk=round.pk).update(state=RoundState.APPROVED)
+        EvaluationRound.objects.filter(pk=round_.pk).update(state=RoundState.APPROVED)
         after = client.post(results_url(task), {"action": "submit"}, follow=True,
                             HTTP_ACCEPT_LANGUAGE="en")
 
@@ -150,15 +150,15 @@ def test_an_evidence_file_is_uploaded_listed_and_withdrawn(client, staff, task, 
 
 def test_managers_assign_evaluators_and_the_conflict_rule_is_said(client, manager, task, plan,
                                                                  agency, kista):
-    round = round_at(RoundState.SUBMISSION, plan)
+    round_ = round_at(RoundState.SUBMISSION, plan)
     outsider, insider = evaluator("outsider"), evaluator("insider", kista)  # KISTA is KIPO's child
     client.force_login(manager)
     url = reverse("admin:tracker_assignment_add")
 
-    ok = client.post(url, {"round": round.pk, "evaluator": outsider.pk, "task": task.pk})
-    refused = client.post(url, {"round": round.pk, "evaluator": insider.pk, "task": task.pk},
+    ok = client.post(url, {"round": round_.pk, "evaluator": outsider.pk, "task": task.pk})
+    refused = client.post(url, {"round": round_.pk, "evaluator": insider.pk, "task": task.pk},
                           HTTP_ACCEPT_LANGUAGE="en")
-    twice = client.post(url, {"round": round.pk, "evaluator": outsider.pk, "task": task.pk},
+    twice = client.post(url, {"round": round_.pk, "evaluator": outsider.pk, "task": task.pk},
                         HTTP_ACCEPT_LANGUAGE="en")
 
     assert ok.status_code == 302
@@ -170,14 +170,14 @@ def test_managers_assign_evaluators_and_the_conflict_rule_is_said(client, manage
 def test_an_institution_is_assigned_and_scored_on_its_own_criteria(plan, strategy):
     incheon = AgencyFactory(name_ko="인천광역시", slug="incheon", kind=AgencyKind.METROPOLITAN)
     TaskFactory(plan=plan, strategy=strategy, lead_agency=incheon, number=3)
-    round = round_at(RoundState.SUBMISSION, plan)
+    round_ = round_at(RoundState.SUBMISSION, plan)
     expert = evaluator("expert")
-    assignment = evaluation.assign(round=round, evaluator=expert, agency=incheon,
+    assignment = evaluation.assign(round_=round_, evaluator=expert, agency=incheon,
                                    user=plan_manager())
 
     assert evaluation.applicable_criteria(assignment).count() == 5
     assert evaluation.applicable_criteria(
-        Assignment(round=round, task=TaskFactory(plan=plan, strategy=strategy, number=4))
+        Assignment(round=round_, task=TaskFactory(plan=plan, strategy=strategy, number=4))
     ).count() == 3
 
 
@@ -186,8 +186,8 @@ def test_an_institution_is_assigned_and_scored_on_its_own_criteria(plan, strateg
 
 
 def test_an_evaluator_scores_their_assignment_and_sees_no_other(client, task, plan):
-    round = round_at(RoundState.SUBMISSION, plan)
-    first, second, mine, theirs = scoring(round, task)
+    round_ = round_at(RoundState.SUBMISSION, plan)
+    first, second, mine, theirs = scoring(round_, task)
     client.force_login(first)
 
     listing = client.get(reverse("admin:tracker_assignment_changelist")).content.decode()
@@ -202,12 +202,12 @@ def test_an_evaluator_scores_their_assignment_and_sees_no_other(client, task, pl
     assert tasks.status_code == 403
     assert set(Score.objects.values_list("assignment__evaluator__username", flat=True)) == {
         "first"}
-    assert evaluation.unit_mean(round, task=task) == Decimal("91.00")
+    assert evaluation.unit_mean(round_, task=task) == Decimal("91.00")
 
 
 def test_scores_out_of_the_scale_are_refused_and_nothing_is_stored(client, task, plan):
-    round = round_at(RoundState.SUBMISSION, plan)
-    first, _second, mine, _theirs = scoring(round, task)
+    round_ = round_at(RoundState.SUBMISSION, plan)
+    first, _second, mine, _theirs = scoring(round_, task)
     client.force_login(first)
 
     response = client.post(reverse("admin:tracker_assignment_change", args=[mine.pk]),
@@ -218,8 +218,8 @@ def test_scores_out_of_the_scale_are_refused_and_nothing_is_stored(client, task,
 
 
 def test_a_second_tab_of_an_evaluator_never_overwrites_the_first(client, task, plan):
-    round = round_at(RoundState.SUBMISSION, plan)
-    first, _second, mine, _theirs = scoring(round, task)
+    round_ = round_at(RoundState.SUBMISSION, plan)
+    first, _second, mine, _theirs = scoring(round_, task)
     client.force_login(first)
     url = reverse("admin:tracker_assignment_change", args=[mine.pk])
 
@@ -234,8 +234,8 @@ def test_a_second_tab_of_an_evaluator_never_overwrites_the_first(client, task, p
 
 
 def test_a_score_for_another_rounds_criterion_is_refused(task, plan):
-    round = round_at(RoundState.SUBMISSION, plan)
-    first, _second, mine, _theirs = scoring(round, task)
+    round_ = round_at(RoundState.SUBMISSION, plan)
+    first, _second, mine, _theirs = scoring(round_, task)
     from tests.factories import PlanFactory
 
     foreign = round_at(RoundState.EVALUATION, PlanFactory(year=2023)).criteria.first()
@@ -251,15 +251,15 @@ def test_a_score_for_another_rounds_criterion_is_refused(task, plan):
 
 def test_the_grades_page_shows_means_and_bands_and_asks_a_reason_to_depart(client, manager,
                                                                            task, plan):
-    round = round_at(RoundState.SUBMISSION, plan)
-    first, second, mine, theirs = scoring(round, task)
+    round_ = round_at(RoundState.SUBMISSION, plan)
+    first, second, mine, theirs = scoring(round_, task)
     for who, assignment, value in [(first, mine, 90), (second, theirs, 80)]:
         evaluation.score(assignment=assignment, user=who,
                          values={c.pk: Decimal(value)
                                  for c in evaluation.applicable_criteria(assignment)},
                          comment="", expected_version=0)
     client.force_login(manager)
-    url = reverse("admin:tracker_evaluationround_grades", args=[round.pk])
+    url = reverse("admin:tracker_evaluationround_grades", args=[round_.pk])
 
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     departing = client.post(url, {f"task-{task.pk}-grade": "outstanding",
@@ -274,10 +274,10 @@ def test_the_grades_page_shows_means_and_bands_and_asks_a_reason_to_depart(clien
 
 
 def test_criteria_and_scale_are_fixed_once_scoring_starts(client, manager, plan):
-    round = round_at(RoundState.EVALUATION, plan)
+    round_ = round_at(RoundState.EVALUATION, plan)
     client.force_login(manager)
 
-    page = client.get(reverse("admin:tracker_evaluationround_change", args=[round.pk]))
+    page = client.get(reverse("admin:tracker_evaluationround_change", args=[round_.pk]))
 
     body = page.content.decode()
     assert page.status_code == 200
@@ -285,9 +285,9 @@ def test_criteria_and_scale_are_fixed_once_scoring_starts(client, manager, plan)
 
 
 def test_a_rounds_dates_out_of_order_are_refused_with_a_message(client, manager, plan):
-    round = round_at(RoundState.PREPARING, plan)
+    round_ = round_at(RoundState.PREPARING, plan)
     client.force_login(manager)
-    url = reverse("admin:tracker_evaluationround_change", args=[round.pk])
+    url = reverse("admin:tracker_evaluationround_change", args=[round_.pk])
     page = client.get(url)
     data = {**page.context["adminform"].form.initial,
             "criteria-TOTAL_FORMS": 0, "criteria-INITIAL_FORMS": 0,
@@ -299,8 +299,8 @@ def test_a_rounds_dates_out_of_order_are_refused_with_a_message(client, manager,
 
     assert response.status_code == 200
     assert "This date comes before" in response.content.decode()
-    round.refresh_from_db()
-    assert round.submission_opens == datetime.date(2025, 1, 2)
+    round_.refresh_from_db()
+    assert round_.submission_opens == datetime.date(2025, 1, 2)
 
 
 def test_a_new_round_made_in_the_admin_takes_the_default_criteria(client, manager, plan):
@@ -313,7 +313,7 @@ def test_a_new_round_made_in_the_admin_takes_the_default_criteria(client, manage
         "grades-TOTAL_FORMS": 0, "grades-INITIAL_FORMS": 0})
 
     assert response.status_code == 302
-    round = EvaluationRound.objects.get(plan=plan)
-    assert list(round.criteria.values_list("name_ko", "weight")) == [
+    round_ = EvaluationRound.objects.get(plan=plan)
+    assert list(round_.criteria.values_list("name_ko", "weight")) == [
         ("정책품질", 40), ("파급효과", 30), ("전략성", 30), ("지역특화 전략", 20),
         ("수요 대응", 20)]

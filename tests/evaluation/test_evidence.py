@@ -452,7 +452,7 @@ def unrelated_staff(make_staff):
 def assigned(open_round, task, other_agency):
     """An evaluator assigned to the task (from another agency, as the conflict rule asks)."""
     user = evaluator("assigned-evaluator", other_agency)
-    evaluation.assign(round=open_round, evaluator=user, task=task, user=plan_manager())
+    evaluation.assign(round_=open_round, evaluator=user, task=task, user=plan_manager())
     return user
 
 

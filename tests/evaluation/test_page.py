@@ -126,26 +126,26 @@ def tasks(plan, strategy, agency, other_agency, incheon):
     return {"kipo": kipo, "draft": draft, "none": none, "city": city}
 
 
-def evaluate(round, tasks, evaluators, incheon):
+def evaluate(round_, tasks, evaluators, incheon):
     """Both evaluators on KIPO's and MCST's tasks and on Incheon; ev-alpha has scored KIPO's
     task in full, ev-beta nothing; grades set with a reason."""
     units = [{"task": tasks["kipo"]}, {"task": tasks["draft"]}, {"task": tasks["none"]},
              {"agency": incheon}]
     for unit in units:
         for person in evaluators:
-            Assignment.objects.create(round=round, evaluator=person, **unit,
+            Assignment.objects.create(round=round_, evaluator=person, **unit,
                                       comment=INTERNAL["comment"])
     scored = Assignment.objects.get(evaluator=evaluators[0], task=tasks["kipo"])
-    for criterion in round.criteria.filter(institutions_only=False):
+    for criterion in round_.criteria.filter(institutions_only=False):
         Score.objects.create(assignment=scored, criterion=criterion, value=MEAN)
     evaluation.recount_scores(Assignment.objects.filter(pk=scored.pk))
-    Grade.objects.create(round=round, task=tasks["kipo"], grade=GradeLevel.OUTSTANDING,
+    Grade.objects.create(round=round_, task=tasks["kipo"], grade=GradeLevel.OUTSTANDING,
                          mean=MEAN, reason=INTERNAL["reason"])
-    Grade.objects.create(round=round, task=tasks["draft"], grade=GradeLevel.SATISFACTORY)
-    Grade.objects.create(round=round, task=tasks["none"], grade=GradeLevel.INSUFFICIENT)
-    Grade.objects.create(round=round, agency=incheon, grade=GradeLevel.OUTSTANDING,
+    Grade.objects.create(round=round_, task=tasks["draft"], grade=GradeLevel.SATISFACTORY)
+    Grade.objects.create(round=round_, task=tasks["none"], grade=GradeLevel.INSUFFICIENT)
+    Grade.objects.create(round=round_, agency=incheon, grade=GradeLevel.OUTSTANDING,
                          mean=Decimal("88.10"))
-    return round
+    return round_
 
 
 @pytest.fixture
@@ -209,8 +209,8 @@ def test_managers_see_the_round_submissions_progress_spread_and_grades(
 
 
 def test_a_unit_with_too_few_evaluators_is_counted(client, manager, at_state, evaluators):
-    round = at_state(RoundState.EVALUATION)
-    Assignment.objects.filter(round=round, evaluator=evaluators[1],
+    round_ = at_state(RoundState.EVALUATION)
+    Assignment.objects.filter(round=round_, evaluator=evaluators[1],
                               task__number=19).delete()
     client.force_login(manager)
 
@@ -446,7 +446,7 @@ def evaluate_in_bulk(plan, evaluators, state=RoundState.APPROVED):
     """A round (approved: staff see its grades) for a plan of build_plan: nine in ten tasks
     with results (one in five of them late, one in ten a draft), an indicator each, every task
     assigned to both evaluators, half the assignments scored, every task graded."""
-    round = round_at(state, plan)
+    round_ = round_at(state, plan)
     tasks = list(plan.tasks.order_by("number"))
     now = timezone.now()
     Result.objects.bulk_create(
@@ -458,18 +458,18 @@ def evaluate_in_bulk(plan, evaluators, state=RoundState.APPROVED):
         PerformanceIndicator(task=task, number=1, name_ko="지표", unit="건", target=10,
                              actual=n % 12) for n, task in enumerate(tasks))
     assignments = Assignment.objects.bulk_create(
-        Assignment(round=round, task=task, evaluator=person)
+        Assignment(round=round_, task=task, evaluator=person)
         for task in tasks for person in evaluators)
-    criteria = list(round.criteria.filter(institutions_only=False))
+    criteria = list(round_.criteria.filter(institutions_only=False))
     Score.objects.bulk_create(
         Score(assignment=assignment, criterion=criterion, value=50 + n % 50)
         for n, assignment in enumerate(assignments) if n % 2 for criterion in criteria)
-    evaluation.recount_scores(Assignment.objects.filter(round=round))
+    evaluation.recount_scores(Assignment.objects.filter(round=round_))
     levels = list(GradeLevel)
     Grade.objects.bulk_create(
-        Grade(round=round, task=task, grade=levels[n % 4], mean=50 + n % 50)
+        Grade(round=round_, task=task, grade=levels[n % 4], mean=50 + n % 50)
         for n, task in enumerate(tasks))
-    return round
+    return round_
 
 
 def staff_of(plan, make_staff):
@@ -689,13 +689,13 @@ def test_the_task_page_shows_its_results_indicators_evidence_and_grade(client, m
 
 
 def test_lead_staff_see_their_results_and_the_grade_once_decided(client, staff, at_state):
-    round = at_state(RoundState.EVALUATION)
+    round_ = at_state(RoundState.EVALUATION)
     client.force_login(staff)
 
     results = task_page(client).context["results"]
     assert results.grade is None and INTERNAL["achievements"] in text_of(task_page(client))
 
-    type(round).objects.filter(pk=round.pk).update(state=RoundState.APPROVED)
+    type(round_).objects.filter(pk=round_.pk).update(state=RoundState.APPROVED)
     response = task_page(client)
     assert response.context["results"].grade == GradeLevel.OUTSTANDING
     assert_no_leak(text_of(response))
@@ -766,14 +766,14 @@ def agency_page(client, slug):
 
 def test_the_agency_page_counts_its_results_and_shows_its_grades_once_decided(
         client, mcst_staff, at_state):
-    round = at_state(RoundState.EVALUATION)
+    round_ = at_state(RoundState.EVALUATION)
     client.force_login(mcst_staff)
 
     results = agency_page(client, "mcst").context["results"]
     assert (results.submissions.submitted, results.submissions.missing) == (0, 2)
     assert results.grades is None
 
-    type(round).objects.filter(pk=round.pk).update(state=RoundState.APPROVED)
+    type(round_).objects.filter(pk=round_.pk).update(state=RoundState.APPROVED)
     response = agency_page(client, "mcst")
     grades = [(grade.task.code, grade.grade) for grade in response.context["results"].grades]
     assert grades == [("2024-18", "satisfactory"), ("2024-19", "insufficient")]
@@ -848,18 +848,18 @@ def test_agencies_are_named_as_the_plans_year_names_them(client, manager, at_sta
 def test_fully_scored_agrees_with_the_assignments_progress(at_state, evaluators, incheon):
     from tracker.evaluation import selectors as round_report
 
-    round = at_state(RoundState.EVALUATION)
+    round_ = at_state(RoundState.EVALUATION)
     city = Assignment.objects.get(evaluator=evaluators[1], agency=incheon)
-    for criterion in round.criteria.all():  # an institution: its own criteria too
+    for criterion in round_.criteria.all():  # an institution: its own criteria too
         Score.objects.create(assignment=city, criterion=criterion, value=70)
     partly = Assignment.objects.get(evaluator=evaluators[1], task__number=17)
-    Score.objects.create(assignment=partly, criterion=round.criteria.first(), value=70)
+    Score.objects.create(assignment=partly, criterion=round_.criteria.first(), value=70)
     evaluation.recount_scores(Assignment.objects.filter(pk__in=[city.pk, partly.pk]))
 
-    complete = set(Assignment.objects.filter(round=round).filter(
-        round_report.fully_scored(round)).values_list("pk", flat=True))
+    complete = set(Assignment.objects.filter(round=round_).filter(
+        round_report.fully_scored(round_)).values_list("pk", flat=True))
 
-    expected = {a.pk for a in Assignment.objects.filter(round=round).with_progress()
+    expected = {a.pk for a in Assignment.objects.filter(round=round_).with_progress()
                 if a.scored >= a.required}
     assert complete == expected and len(expected) == 2
 
@@ -867,11 +867,11 @@ def test_fully_scored_agrees_with_the_assignments_progress(at_state, evaluators,
 def test_understaffed_agrees_with_the_service(at_state, evaluators, plan, strategy, agency):
     from tracker.evaluation import selectors as round_report
 
-    round = at_state(RoundState.EVALUATION)
+    round_ = at_state(RoundState.EVALUATION)
     TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, number=21)  # unassigned
     Assignment.objects.filter(evaluator=evaluators[0], task__number=18).delete()
 
-    assert round_report.understaffed(round) == len(evaluation.understaffed_units(round)) == 2
+    assert round_report.understaffed(round_) == len(evaluation.understaffed_units(round_)) == 2
 
 
 def test_understaffed_leaves_out_panels_of_units_no_longer_graded(
@@ -880,18 +880,18 @@ def test_understaffed_leaves_out_panels_of_units_no_longer_graded(
     is no project; an institution that no longer takes part in the plan is no unit."""
     from tracker.evaluation import selectors as round_report
 
-    round = at_state(RoundState.EVALUATION)
+    round_ = at_state(RoundState.EVALUATION)
     Task.objects.filter(pk=tasks["kipo"].pk).update(lead_agency=incheon)  # staffed, now regional
     Task.objects.filter(pk=tasks["city"].pk).update(lead_agency=other_agency)  # unassigned
     Assignment.objects.filter(evaluator=evaluators[0], task=tasks["none"]).delete()
 
-    expected = evaluation.understaffed_units(round)
+    expected = evaluation.understaffed_units(round_)
 
-    assert round_report.understaffed(round) == len(expected) == 2, expected
+    assert round_report.understaffed(round_) == len(expected) == 2, expected
     Task.objects.filter(pk=tasks["kipo"].pk).update(lead_agency=other_agency)  # Incheon: none
-    assert set(evaluation.understaffed_units(round)) == {("task", tasks["city"].pk),
+    assert set(evaluation.understaffed_units(round_)) == {("task", tasks["city"].pk),
                                                          ("task", tasks["none"].pk)}
-    assert round_report.understaffed(round) == 2
+    assert round_report.understaffed(round_) == 2
 
 
 def test_a_mean_at_half_a_cent_is_rounded_up_on_every_database(plan, strategy, agency, task,
@@ -903,23 +903,23 @@ def test_a_mean_at_half_a_cent_is_rounded_up_on_every_database(plan, strategy, a
     79.985 lies below it (79.98499…), and SQLite rounded half to even."""
     from tracker.evaluation import selectors as round_report
 
-    round = round_at(RoundState.EVALUATION, plan)
+    round_ = round_at(RoundState.EVALUATION, plan)
     other = TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, number=99)
     for unit, values in ((task, ("90", "89.99")), (other, ("79.98", "79.99"))):
         for person, value in zip(evaluators, values, strict=True):
-            assignment = Assignment.objects.create(round=round, evaluator=person, task=unit)
-            for criterion in round.criteria.filter(institutions_only=False):
+            assignment = Assignment.objects.create(round=round_, evaluator=person, task=unit)
+            for criterion in round_.criteria.filter(institutions_only=False):
                 Score.objects.create(assignment=assignment, criterion=criterion, value=value)
-    evaluation.recount_scores(Assignment.objects.filter(round=round))
+    evaluation.recount_scores(Assignment.objects.filter(round=round_))
 
-    spread = round_report.spread(round)
+    spread = round_report.spread(round_)
 
-    means = {key[1]: score.mean for key, score in evaluation.unit_means(round).items()}
+    means = {key[1]: score.mean for key, score in evaluation.unit_means(round_).items()}
     assert means == {task.pk: Decimal("90.00"), other.pk: Decimal("79.99")}
-    assert evaluation.unit_mean(round, task=task) == Decimal("90.00")
+    assert evaluation.unit_mean(round_, task=task) == Decimal("90.00")
     assert (spread.lowest, spread.highest) == (Decimal("79.99"), Decimal("90.00"))
     assert [(band.grade, band.units) for band in spread.bands if band.units] == [
-        (GradeLevel.OUTSTANDING, 1), (round.band_for(Decimal("79.99")), 1)]
+        (GradeLevel.OUTSTANDING, 1), (round_.band_for(Decimal("79.99")), 1)]
 
 
 def test_the_spread_is_the_exact_weighted_means_rounded_half_up(plan, strategy, agency,
@@ -934,15 +934,15 @@ def test_the_spread_is_the_exact_weighted_means_rounded_half_up(plan, strategy, 
     from tracker.evaluation import selectors as round_report
 
     rng = random.Random(15)
-    round = round_at(RoundState.EVALUATION, plan)
-    criteria = list(round.criteria.filter(institutions_only=False))
+    round_ = round_at(RoundState.EVALUATION, plan)
+    criteria = list(round_.criteria.filter(institutions_only=False))
     assert [criterion.weight for criterion in criteria]  # the round's own weights
     expected = {}
     for number in range(1, 33):
         task = TaskFactory(plan=plan, strategy=strategy, lead_agency=agency, number=number)
         total, weights = Fraction(0), 0
         for person in evaluators[:1 + number % 2]:
-            assignment = Assignment.objects.create(round=round, evaluator=person, task=task)
+            assignment = Assignment.objects.create(round=round_, evaluator=person, task=task)
             if number == 32:
                 continue  # assigned, not scored yet
             for criterion in criteria:
@@ -954,10 +954,10 @@ def test_the_spread_is_the_exact_weighted_means_rounded_half_up(plan, strategy, 
             exact = total / weights
             expected[task.pk] = (Decimal(exact.numerator) / Decimal(exact.denominator)
                                  ).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
-    evaluation.recount_scores(Assignment.objects.filter(round=round))
+    evaluation.recount_scores(Assignment.objects.filter(round=round_))
 
-    means = {key[1]: score.mean for key, score in evaluation.unit_means(round).items()}
-    spread = round_report.spread(round)
+    means = {key[1]: score.mean for key, score in evaluation.unit_means(round_).items()}
+    spread = round_report.spread(round_)
 
     assert means == expected
     ordered = sorted(expected.values())
@@ -966,4 +966,4 @@ def test_the_spread_is_the_exact_weighted_means_rounded_half_up(plan, strategy, 
     assert [spread.lower_quartile, spread.median, spread.upper_quartile] == [
         evaluation.quantize(q) for q in statistics.quantiles(ordered, n=4, method="inclusive")]
     assert [band.units for band in spread.bands] == [
-        sum(1 for mean in ordered if round.band_for(mean) == level) for level in GradeLevel]
+        sum(1 for mean in ordered if round_.band_for(mean) == level) for level in GradeLevel]

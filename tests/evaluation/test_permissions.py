@@ -124,7 +124,7 @@ def world(plan, strategy, agency, kista, team, make_staff, manager, superuser):
              "regional": REGIONAL_RESULT}
     files = {"target": "target-evidence.pdf", "secret": SECRET_FILE,
              "customs": "customs-evidence.pdf", "regional": "incheon-evidence.pdf"}
-    round = round_at(RoundState.SUBMISSION, plan)
+    round_ = round_at(RoundState.SUBMISSION, plan)
     for key, task in tasks.items():
         indicator = PerformanceIndicatorFactory(task=task, target=200)
         results.save_result(task=task, user=authors[key], achievements=texts[key],
@@ -134,14 +134,14 @@ def world(plan, strategy, agency, kista, team, make_staff, manager, superuser):
                               upload=SimpleUploadedFile(files[key], PDF))
         results.submit_result(task=task, user=authors[key])
     peer = evaluator(PEER)
-    mine = evaluation.assign(round=round, evaluator=users["evaluator"], task=tasks["target"],
+    mine = evaluation.assign(round_=round_, evaluator=users["evaluator"], task=tasks["target"],
                              user=plan_manager())
-    theirs = evaluation.assign(round=round, evaluator=peer, task=tasks["target"],
+    theirs = evaluation.assign(round_=round_, evaluator=peer, task=tasks["target"],
                                user=plan_manager())
-    elsewhere = evaluation.assign(round=round, evaluator=users["unassigned"],
+    elsewhere = evaluation.assign(round_=round_, evaluator=users["unassigned"],
                                   task=tasks["customs"], user=plan_manager())
-    EvaluationRound.objects.filter(pk=round.pk).update(state=RoundState.EVALUATION)
-    round.refresh_from_db()
+    EvaluationRound.objects.filter(pk=round_.pk).update(state=RoundState.EVALUATION)
+    round_.refresh_from_db()
     for who, assignment, value, comment in [(users["evaluator"], mine, MY_SCORE, MY_COMMENT),
                                             (peer, theirs, PEER_SCORE, PEER_COMMENT)]:
         assignment.refresh_from_db()
@@ -149,8 +149,8 @@ def world(plan, strategy, agency, kista, team, make_staff, manager, superuser):
                          values={c.pk: Decimal(value)
                                  for c in evaluation.applicable_criteria(assignment)},
                          comment=comment, expected_version=assignment.version)
-    assert evaluation.unit_mean(round, task=tasks["target"]) == Decimal(MEAN)
-    return {"plan": plan, "round": round, "tasks": tasks, "users": users, "peer": peer,
+    assert evaluation.unit_mean(round_, task=tasks["target"]) == Decimal(MEAN)
+    return {"plan": plan, "round": round_, "tasks": tasks, "users": users, "peer": peer,
             "mine": mine, "theirs": theirs, "elsewhere": elsewhere, "kista": kista,
             "incheon": incheon, "authors": authors}
 
@@ -239,7 +239,7 @@ ADMIN = {
 
 def admin_request(name, world):
     """(URL, POST data or None) of an admin URL key."""
-    tasks, round = world["tasks"], world["round"]
+    tasks, round_ = world["tasks"], world["round"]
     target = tasks["target"]
     result = Result.objects.get(task=target)
     indicator = target.performance_indicators.get()
@@ -258,7 +258,7 @@ def admin_request(name, world):
         "assignment_changelist": (reverse("admin:tracker_assignment_changelist"), None),
         "assignment_add": (reverse("admin:tracker_assignment_add"), None),
         "assignment_add_post": (reverse("admin:tracker_assignment_add"), {
-            "round": round.pk, "evaluator": world["extra"].pk, "task": tasks["secret"].pk}),
+            "round": round_.pk, "evaluator": world["extra"].pk, "task": tasks["secret"].pk}),
         "assignment_change": (
             reverse("admin:tracker_assignment_change", args=[world["mine"].pk]), None),
         "assignment_score": (
@@ -278,35 +278,35 @@ def admin_request(name, world):
             reverse("admin:tracker_assignment_delete", args=[world["mine"].pk]), None),
         "round_changelist": (reverse("admin:tracker_evaluationround_changelist"), None),
         "round_change": (
-            reverse("admin:tracker_evaluationround_change", args=[round.pk]), None),
+            reverse("admin:tracker_evaluationround_change", args=[round_.pk]), None),
         "round_change_post": (
-            reverse("admin:tracker_evaluationround_change", args=[round.pk]), {
-                **round_form(round), "meeting_number": "41"}),
+            reverse("admin:tracker_evaluationround_change", args=[round_.pk]), {
+                **round_form(round_), "meeting_number": "41"}),
         "round_history": (
-            reverse("admin:tracker_evaluationround_history", args=[round.pk]), None),
+            reverse("admin:tracker_evaluationround_history", args=[round_.pk]), None),
         "round_add": (reverse("admin:tracker_evaluationround_add"), None),
         "round_delete": (
-            reverse("admin:tracker_evaluationround_delete", args=[round.pk]), None),
+            reverse("admin:tracker_evaluationround_delete", args=[round_.pk]), None),
         "round_grades": (
-            reverse("admin:tracker_evaluationround_grades", args=[round.pk]), None),
+            reverse("admin:tracker_evaluationround_grades", args=[round_.pk]), None),
         "round_grades_post": (
-            reverse("admin:tracker_evaluationround_grades", args=[round.pk]),
+            reverse("admin:tracker_evaluationround_grades", args=[round_.pk]),
             {f"task-{target.pk}-grade": "excellent", f"task-{target.pk}-reason": ""}),
     }[name]
 
 
-def round_form(round):
+def round_form(round_):
     """The round's change form as the admin posts it while the round is being evaluated (its
     dates editable, its scale and criteria fixed)."""
     def day(value):
         return value.isoformat() if value else ""
 
     return {
-        "submission_opens": day(round.submission_opens),
-        "submission_closes": day(round.submission_closes),
-        "evaluation_closes": day(round.evaluation_closes),
-        "meeting_number": round.meeting_number or "", "meeting_date": day(round.meeting_date),
-        "published_on": day(round.published_on),
+        "submission_opens": day(round_.submission_opens),
+        "submission_closes": day(round_.submission_closes),
+        "evaluation_closes": day(round_.evaluation_closes),
+        "meeting_number": round_.meeting_number or "", "meeting_date": day(round_.meeting_date),
+        "published_on": day(round_.published_on),
         "criteria-TOTAL_FORMS": "0", "criteria-INITIAL_FORMS": "0",
         "grades-TOTAL_FORMS": "0", "grades-INITIAL_FORMS": "0",
     }
@@ -415,12 +415,12 @@ def test_an_evaluator_lists_and_reads_only_their_assignment(client, world):
 def test_managers_read_the_round_with_its_criteria_and_the_panel_on_the_grades_page(client,
                                                                                     world):
     client.force_login(world["users"]["manager"])
-    round = world["round"]
+    round_ = world["round"]
 
     change = body_of(client.get(reverse("admin:tracker_evaluationround_change",
-                                        args=[round.pk])))
+                                        args=[round_.pk])))
     grades = body_of(client.get(reverse("admin:tracker_evaluationround_grades",
-                                        args=[round.pk]), HTTP_ACCEPT_LANGUAGE="en"))
+                                        args=[round_.pk]), HTTP_ACCEPT_LANGUAGE="en"))
     assignments = body_of(client.get(reverse("admin:tracker_assignment_changelist")))
 
     assert all(name in change for name in ("정책품질", "파급효과", "전략성", "지역특화 전략"))
@@ -815,28 +815,28 @@ def test_staff_cannot_write_another_agencys_results_by_posting(client, world):
 
 
 def test_the_round_moves_only_for_managers(client, world):
-    round = world["round"]
+    round_ = world["round"]
     for task in world["tasks"].values():
         if task.lead_agency.kind != AgencyKind.METROPOLITAN:
-            evaluation.set_grade(round, task=task, grade="satisfactory", reason="근거",
+            evaluation.set_grade(round_, task=task, grade="satisfactory", reason="근거",
                                  user=plan_manager())
-    evaluation.set_grade(round, agency=world["incheon"], grade="satisfactory", reason="근거",
+    evaluation.set_grade(round_, agency=world["incheon"], grade="satisfactory", reason="근거",
                          user=plan_manager())
     url = reverse("admin:tracker_evaluationround_changelist")
-    data = {"action": "move_to_next_step", "_selected_action": [round.pk]}
+    data = {"action": "move_to_next_step", "_selected_action": [round_.pk]}
 
     refused = {}
     for role in STAFF + EVALUATORS:
         client.force_login(world["users"][role])
         refused[role] = client.post(url, data).status_code
-    unchanged = EvaluationRound.objects.get(pk=round.pk).state
+    unchanged = EvaluationRound.objects.get(pk=round_.pk).state
     client.force_login(world["users"]["manager"])
     moved = client.post(url, data)
 
     assert set(refused.values()) == {403}
     assert unchanged == RoundState.EVALUATION
     assert moved.status_code == 302
-    assert EvaluationRound.objects.get(pk=round.pk).state == RoundState.APPROVED
+    assert EvaluationRound.objects.get(pk=round_.pk).state == RoundState.APPROVED
 
 
 # -- Once the Council has approved the grades ------------------------------------------------------
@@ -846,15 +846,15 @@ SECRET_REASON = "SECRET-REASON 타기관등급사유"
 
 def approve_with_grades(world):
     """Grade every unit (the target in its band, the others with reasons) and approve."""
-    round, tasks = world["round"], world["tasks"]
-    evaluation.set_grade(round, task=tasks["target"], grade="excellent", user=plan_manager())
-    evaluation.set_grade(round, task=tasks["secret"], grade="outstanding", reason=SECRET_REASON,
+    round_, tasks = world["round"], world["tasks"]
+    evaluation.set_grade(round_, task=tasks["target"], grade="excellent", user=plan_manager())
+    evaluation.set_grade(round_, task=tasks["secret"], grade="outstanding", reason=SECRET_REASON,
                          user=plan_manager())
-    evaluation.set_grade(round, task=tasks["customs"], grade="satisfactory", reason="근거",
+    evaluation.set_grade(round_, task=tasks["customs"], grade="satisfactory", reason="근거",
                          user=plan_manager())
-    evaluation.set_grade(round, agency=world["incheon"], grade="outstanding", reason="근거",
+    evaluation.set_grade(round_, agency=world["incheon"], grade="outstanding", reason="근거",
                          user=plan_manager())
-    evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
+    evaluation.advance(round_, RoundState.APPROVED, user=plan_manager())
 
 
 APPROVED = {

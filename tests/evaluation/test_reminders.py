@@ -135,7 +135,7 @@ def test_staff_get_their_agencies_missing_results_before_the_deadline(world):
 
 
 def test_after_the_deadline_the_missing_results_are_listed_as_late(world):
-    round = dated_round(RoundState.SUBMISSION, world["plan"], closes_in=-2)
+    round_ = dated_round(RoundState.SUBMISSION, world["plan"], closes_in=-2)
     tasks = world["tasks"]
     # Reminded just before the deadline: the deadline passing is news all the same.
     Reminder.objects.create(user=world["kipo"], sent_at=timezone.now() - timedelta(days=3),
@@ -144,7 +144,7 @@ def test_after_the_deadline_the_missing_results_are_listed_as_late(world):
     remind()
 
     body = mail_to(world["kipo"]).body
-    deadline = day(round.submission_closes, "en")
+    deadline = day(round_.submission_closes, "en")
     assert f"Missing: the deadline, {deadline}, has passed." in body
     assert "Due by" not in body
     assert results_link(tasks["kipo"]) in body
@@ -175,12 +175,12 @@ def test_the_period_is_a_setting(world, settings):
 
 
 def test_the_results_digest_speaks_the_recipients_language(world):
-    round = dated_round(RoundState.SUBMISSION, world["plan"], closes_in=3)
+    round_ = dated_round(RoundState.SUBMISSION, world["plan"], closes_in=3)
 
     remind()
 
     english, korean = mail_to(world["kipo"]), mail_to(world["mcst"])
-    deadline = round.submission_closes
+    deadline = round_.submission_closes
     assert english.subject == ("kipplan: the results of 3 tasks to submit for the 2024 National "
                                "IP Implementation Plan")
     assert f"Due by {day(deadline, 'en')}, in 3 days" in english.body
@@ -253,25 +253,25 @@ def test_inactive_staff_get_nothing_and_staff_without_an_address_are_named(world
 def panel(world):
     """The round being evaluated: eva has a task partly scored, a task fully scored and a
     metropolitan government partly scored; ada has a task with no score. Both read English."""
-    round = dated_round(RoundState.EVALUATION, world["plan"], closes_in=-10)
+    round_ = dated_round(RoundState.EVALUATION, world["plan"], closes_in=-10)
     tasks = world["tasks"]
     incheon = AgencyFactory(name_ko="인천광역시", name_en="Incheon", abbreviation="",
                             kind=AgencyKind.METROPOLITAN)
     eva, ada = world["evaluator"], evaluator("ada")
     speaks(eva, "en")
     speaks(ada, "en")
-    criteria = list(Criterion.objects.filter(round=round).order_by("number"))
+    criteria = list(Criterion.objects.filter(round=round_).order_by("number"))
     general = [c for c in criteria if not c.institutions_only]
 
     def assigned(user, scored, **unit):
-        assignment = Assignment.objects.create(round=round, evaluator=user, **unit)
+        assignment = Assignment.objects.create(round=round_, evaluator=user, **unit)
         Score.objects.bulk_create(Score(assignment=assignment, criterion=criterion, value=70)
                                   for criterion in scored)
         evaluation.recount_scores(Assignment.objects.filter(pk=assignment.pk))
         return assignment
 
     return {
-        "round": round, "eva": eva, "ada": ada,
+        "round": round_, "eva": eva, "ada": ada,
         "partly": assigned(eva, general[:2], task=tasks["kipo"]),
         "fully": assigned(eva, general, task=tasks["kista"]),
         "city": assigned(eva, criteria[:3], agency=incheon),
@@ -345,8 +345,8 @@ def test_an_inactive_evaluator_gets_nothing(panel):
 @pytest.mark.parametrize("state", [RoundState.PREPARING, RoundState.APPROVED,
                                    RoundState.PUBLISHED])
 def test_nothing_is_sent_for_a_round_not_taking_results_or_scores(panel, state):
-    round = panel["round"]
-    type(round).objects.filter(pk=round.pk).update(state=state)
+    round_ = panel["round"]
+    type(round_).objects.filter(pk=round_.pk).update(state=state)
 
     out, _err = remind()
 
@@ -428,9 +428,9 @@ def test_scoring_reminders_take_the_same_queries_for_few_and_many_assignments(
     world, count, django_assert_max_num_queries
 ):
     made, ada = grow(world, count)
-    round = dated_round(RoundState.EVALUATION, world["plan"], closes_in=-3)
+    round_ = dated_round(RoundState.EVALUATION, world["plan"], closes_in=-3)
     Assignment.objects.bulk_create(
-        Assignment(round=round, evaluator=user, task=task)
+        Assignment(round=round_, evaluator=user, task=task)
         for task in made for user in (world["evaluator"], ada))
 
     # The reminders sent, the rounds, the assignments; each evaluator's language and record.

@@ -27,30 +27,30 @@ def dated_round(plan):
         held_in_writing=True, published_on=DAY(2025, 4, 15))
 
 
-def evaluated(round, grades):
-    evaluation.advance(round, RoundState.SUBMISSION, user=plan_manager())
-    experts = [evaluator(f"expert-{n}") for n in range(round.evaluators_per_unit)]
-    for task in evaluation.graded_tasks(round):
+def evaluated(round_, grades):
+    evaluation.advance(round_, RoundState.SUBMISSION, user=plan_manager())
+    experts = [evaluator(f"expert-{n}") for n in range(round_.evaluators_per_unit)]
+    for task in evaluation.graded_tasks(round_):
         for expert in experts:
-            evaluation.assign(round=round, evaluator=expert, task=task, user=plan_manager())
-    evaluation.advance(round, RoundState.EVALUATION, user=plan_manager())
+            evaluation.assign(round_=round_, evaluator=expert, task=task, user=plan_manager())
+    evaluation.advance(round_, RoundState.EVALUATION, user=plan_manager())
     for task, grade in grades:
-        evaluation.set_grade(round, task=task, grade=grade, reason="No scores in this test.",
+        evaluation.set_grade(round_, task=task, grade=grade, reason="No scores in this test.",
                              user=plan_manager())
-    return round
+    return round_
 
 
 def test_a_round_moves_one_step_at_a_time_to_publication(plan):
     task = TaskFactory(plan=plan)
-    round = evaluated(dated_round(plan), [(task, GradeLevel.OUTSTANDING)])
+    round_ = evaluated(dated_round(plan), [(task, GradeLevel.OUTSTANDING)])
 
     with translation.override("en"), pytest.raises(ValidationError, match="cannot move"):
-        evaluation.advance(round, RoundState.PUBLISHED, user=plan_manager())
-    evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
-    evaluation.advance(round, RoundState.PUBLISHED, user=plan_manager())
+        evaluation.advance(round_, RoundState.PUBLISHED, user=plan_manager())
+    evaluation.advance(round_, RoundState.APPROVED, user=plan_manager())
+    evaluation.advance(round_, RoundState.PUBLISHED, user=plan_manager())
 
-    round.refresh_from_db()
-    assert round.state == RoundState.PUBLISHED
+    round_.refresh_from_db()
+    assert round_.state == RoundState.PUBLISHED
 
 
 @pytest.mark.parametrize("step, field, words", [
@@ -58,57 +58,59 @@ def test_a_round_moves_one_step_at_a_time_to_publication(plan):
     (RoundState.EVALUATION, "evaluation_closes", "the day evaluation closes"),
 ])
 def test_a_step_needs_its_dates(plan, step, field, words):
-    round = dated_round(plan)
-    setattr(round, field, None)
-    round.save()
+    round_ = dated_round(plan)
+    setattr(round_, field, None)
+    round_.save()
     if step == RoundState.EVALUATION:
-        evaluation.advance(round, RoundState.SUBMISSION, user=plan_manager())
+        evaluation.advance(round_, RoundState.SUBMISSION, user=plan_manager())
 
     with translation.override("en"), pytest.raises(ValidationError, match=words):
-        evaluation.advance(round, step, user=plan_manager())
+        evaluation.advance(round_, step, user=plan_manager())
 
 
 def test_approval_needs_grades_and_then_nothing_of_the_round_changes(plan):
     task = TaskFactory(plan=plan)
-    round = evaluated(dated_round(plan), [])
+    round_ = evaluated(dated_round(plan), [])
 
     with translation.override("en"), pytest.raises(ValidationError, match="the grades"):
-        evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
-    evaluation.set_grade(round, task=task, grade=GradeLevel.EXCELLENT, reason="Read.",
+        evaluation.advance(round_, RoundState.APPROVED, user=plan_manager())
+    evaluation.set_grade(round_, task=task, grade=GradeLevel.EXCELLENT, reason="Read.",
                          user=plan_manager())
-    evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
+    evaluation.advance(round_, RoundState.APPROVED, user=plan_manager())
 
     with translation.override("en"), pytest.raises(ValidationError, match="approved"):
-        evaluation.set_grade(round, task=task, grade=GradeLevel.OUTSTANDING, user=plan_manager())
+        evaluation.set_grade(round_, task=task, grade=GradeLevel.OUTSTANDING, user=plan_manager())
     assert Grade.objects.get(task=task).grade == GradeLevel.EXCELLENT
 
 
 def test_evaluation_starts_once_every_unit_has_its_evaluators(plan):
     task = TaskFactory(plan=plan)
-    round = dated_round(plan)
-    evaluation.advance(round, RoundState.SUBMISSION, user=plan_manager())
-    evaluation.assign(round=round, evaluator=evaluator("only-one"), task=task, user=plan_manager())
+    round_ = dated_round(plan)
+    evaluation.advance(round_, RoundState.SUBMISSION, user=plan_manager())
+    evaluation.assign(round_=round_, evaluator=evaluator("only-one"), task=task,
+                      user=plan_manager())
 
     with translation.override("en"), pytest.raises(ValidationError, match="at least 2 evaluators"):
-        evaluation.advance(round, RoundState.EVALUATION, user=plan_manager())
-    evaluation.assign(round=round, evaluator=evaluator("second-one"), task=task,
+        evaluation.advance(round_, RoundState.EVALUATION, user=plan_manager())
+    evaluation.assign(round_=round_, evaluator=evaluator("second-one"), task=task,
                       user=plan_manager())
-    evaluation.advance(round, RoundState.EVALUATION, user=plan_manager())
+    evaluation.advance(round_, RoundState.EVALUATION, user=plan_manager())
 
 
 def test_grades_are_given_only_while_the_round_is_evaluated_and_to_its_own_tasks(plan):
-    round = dated_round(plan)
+    round_ = dated_round(plan)
     other = TaskFactory(plan=PlanFactory(year=2023))
 
     with translation.override("en"):
         with pytest.raises(ValidationError, match="being evaluated"):
-            evaluation.set_grade(round, task=TaskFactory(plan=plan), grade=GradeLevel.EXCELLENT,
+            evaluation.set_grade(round_, task=TaskFactory(plan=plan), grade=GradeLevel.EXCELLENT,
                                  user=plan_manager())
-        evaluated(round, [])
+        evaluated(round_, [])
         with pytest.raises(ValidationError, match="another plan"):
-            evaluation.set_grade(round, task=other, grade=GradeLevel.EXCELLENT, user=plan_manager())
+            evaluation.set_grade(round_, task=other, grade=GradeLevel.EXCELLENT,
+                                 user=plan_manager())
         with pytest.raises(ValidationError, match="either a task or an institution"):
-            evaluation.set_grade(round, task=other, agency=AgencyFactory(), grade="excellent",
+            evaluation.set_grade(round_, task=other, agency=AgencyFactory(), grade="excellent",
                                  user=plan_manager())
     assert not Grade.objects.exists()
 
@@ -121,18 +123,18 @@ def test_grades_are_given_only_while_the_round_is_evaluated_and_to_its_own_tasks
 ])
 def test_the_database_refuses_dates_out_of_order_and_a_decision_without_a_meeting(plan,
                                                                                    changes):
-    round = dated_round(plan)
+    round_ = dated_round(plan)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        EvaluationRound.objects.filter(pk=round.pk).update(**changes)
+        EvaluationRound.objects.filter(pk=round_.pk).update(**changes)
 
 
 def test_the_admin_shows_a_decided_round_read_only(client, superuser, plan):
-    round = evaluated(dated_round(plan), [(TaskFactory(plan=plan), GradeLevel.SATISFACTORY)])
-    evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
+    round_ = evaluated(dated_round(plan), [(TaskFactory(plan=plan), GradeLevel.SATISFACTORY)])
+    evaluation.advance(round_, RoundState.APPROVED, user=plan_manager())
     client.force_login(superuser)
 
-    page = client.get(reverse("admin:tracker_evaluationround_change", args=[round.pk]))
+    page = client.get(reverse("admin:tracker_evaluationround_change", args=[round_.pk]))
 
     body = page.content.decode()
     assert page.status_code == 200
@@ -162,9 +164,9 @@ def test_the_years_page_draws_the_grades_of_approved_rounds_only(client, manager
     approved_plan, open_plan = PlanFactory(year=2024), PlanFactory(year=2025)
     grades = [GradeLevel.OUTSTANDING, GradeLevel.EXCELLENT, GradeLevel.EXCELLENT,
               GradeLevel.SATISFACTORY]
-    round = evaluated(dated_round(approved_plan),
+    round_ = evaluated(dated_round(approved_plan),
                       [(TaskFactory(plan=approved_plan), grade) for grade in grades])
-    evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
+    evaluation.advance(round_, RoundState.APPROVED, user=plan_manager())
     evaluated(dated_round(open_plan), [(TaskFactory(plan=open_plan), GradeLevel.INSUFFICIENT)])
     client.force_login(manager)
 
@@ -180,23 +182,23 @@ def test_the_years_page_draws_the_grades_of_approved_rounds_only(client, manager
 
 
 def test_plan_managers_move_rounds_and_agency_staff_cannot(client, manager, staff, plan):
-    round = dated_round(plan)
+    round_ = dated_round(plan)
     url = reverse("admin:tracker_evaluationround_changelist")
     client.force_login(staff)
 
-    refused = client.post(url, {"action": "move_to_next_step", "_selected_action": [round.pk]})
-    round.refresh_from_db()
-    assert refused.status_code == 403 and round.state == RoundState.PREPARING
+    refused = client.post(url, {"action": "move_to_next_step", "_selected_action": [round_.pk]})
+    round_.refresh_from_db()
+    assert refused.status_code == 403 and round_.state == RoundState.PREPARING
     with pytest.raises(PermissionDenied):
-        evaluation.advance(round, RoundState.SUBMISSION, user=staff)
+        evaluation.advance(round_, RoundState.SUBMISSION, user=staff)
 
     client.force_login(manager)
     page = client.get(url)
-    client.post(url, {"action": "move_to_next_step", "_selected_action": [round.pk]})
+    client.post(url, {"action": "move_to_next_step", "_selected_action": [round_.pk]})
 
     assert page.status_code == 200 and "move_to_next_step" in page.content.decode()
-    round.refresh_from_db()
-    assert round.state == RoundState.SUBMISSION
+    round_.refresh_from_db()
+    assert round_.state == RoundState.SUBMISSION
 
 
 def test_a_graded_task_cannot_be_deleted(plan):
@@ -211,12 +213,12 @@ def test_a_graded_task_cannot_be_deleted(plan):
 
 def test_the_public_sees_grades_once_published_not_when_approved(client, settings, plan):
     settings.KIPPLAN_PUBLIC_PAGES = True
-    round = evaluated(dated_round(plan), [(TaskFactory(plan=plan), GradeLevel.OUTSTANDING)])
-    evaluation.advance(round, RoundState.APPROVED, user=plan_manager())
+    round_ = evaluated(dated_round(plan), [(TaskFactory(plan=plan), GradeLevel.OUTSTANDING)])
+    evaluation.advance(round_, RoundState.APPROVED, user=plan_manager())
     url = reverse("tracker:years")
 
     approved = client.get(url).content.decode()
-    evaluation.advance(round, RoundState.PUBLISHED, user=plan_manager())
+    evaluation.advance(round_, RoundState.PUBLISHED, user=plan_manager())
     published = client.get(url).content.decode()
 
     assert 'id="chart-grades-title"' not in approved

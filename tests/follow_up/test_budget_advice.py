@@ -70,9 +70,9 @@ def xlsx_url(year=2024):
 
 
 
-def set_state(round, state):
-    type(round).objects.filter(pk=round.pk).update(state=state)
-    round.refresh_from_db()
+def set_state(round_, state):
+    type(round_).objects.filter(pk=round_.pk).update(state=state)
+    round_.refresh_from_db()
 
 
 @pytest.fixture
@@ -100,26 +100,26 @@ def projects(plan, strategy, second_strategy, agency, other_agency, incheon):
 
 
 @pytest.fixture
-def round(plan, projects, incheon):
+def round_(plan, projects, incheon):
     """Being evaluated, with 17 최우수, 18 보통, 19 우수, 20 미흡 and Incheon graded."""
-    round = round_at(RoundState.EVALUATION, plan)
+    round_ = round_at(RoundState.EVALUATION, plan)
     for number, level, mean in [(17, GradeLevel.OUTSTANDING, "95.10"),
                                 (18, GradeLevel.SATISFACTORY, "71.00"),
                                 (19, GradeLevel.EXCELLENT, "88.40"),
                                 (20, GradeLevel.INSUFFICIENT, "52.25")]:
-        Grade.objects.create(round=round, task=projects[number], grade=level, mean=mean)
-    Grade.objects.create(round=round, agency=incheon, grade=GradeLevel.OUTSTANDING, mean=93)
-    return round
+        Grade.objects.create(round=round_, task=projects[number], grade=level, mean=mean)
+    Grade.objects.create(round=round_, agency=incheon, grade=GradeLevel.OUTSTANDING, mean=93)
+    return round_
 
 
 @pytest.fixture
-def advised(round, projects, manager):
+def advised(round_, projects, manager):
     """17 and 19 to increase, 18 to keep, 20 on conditions."""
     for number, recommendation in [(17, INCREASE), (18, KEEP), (19, INCREASE),
                                    (20, CONDITIONAL)]:
-        advice.set_advice(round=round, task=projects[number], recommendation=recommendation,
+        advice.set_advice(round_=round_, task=projects[number], recommendation=recommendation,
                           reason=REASONS[number], user=manager)
-    return round
+    return round_
 
 
 @pytest.fixture
@@ -153,32 +153,32 @@ def expert(db):
 
 # -- The services ---------------------------------------------------------------------------------
 
-def test_a_manager_advises_a_graded_project_for_the_year_after_next(round, projects, manager):
-    given = advice.set_advice(round=round, task=projects[17], recommendation=INCREASE,
+def test_a_manager_advises_a_graded_project_for_the_year_after_next(round_, projects, manager):
+    given = advice.set_advice(round_=round_, task=projects[17], recommendation=INCREASE,
                               reason="  성과 우수  ", user=manager)
 
-    stored = BudgetAdvice.objects.get(round=round, task=projects[17])
+    stored = BudgetAdvice.objects.get(round=round_, task=projects[17])
     assert (stored.pk, stored.recommendation, stored.reason) == (given.pk, INCREASE, "성과 우수")
     assert stored.for_year == 2026 and stored.version == 1 and stored.updated_by == manager
 
 
-def test_advice_on_a_project_that_was_not_graded_is_refused(round, projects, manager):
+def test_advice_on_a_project_that_was_not_graded_is_refused(round_, projects, manager):
     with pytest.raises(ValidationError, match="was not graded in this round"):
-        advice.set_advice(round=round, task=projects[21], recommendation=KEEP,
+        advice.set_advice(round_=round_, task=projects[21], recommendation=KEEP,
                           reason="이유", user=manager)
     with pytest.raises(ValidationError, match="was not graded in this round"):
-        advice.set_advice(round=round, task=projects[22], recommendation=KEEP,  # a city's
+        advice.set_advice(round_=round_, task=projects[22], recommendation=KEEP,  # a city's
                           reason="이유", user=manager)
     assert not BudgetAdvice.objects.exists()
 
 
-def test_advice_on_a_task_of_another_plans_round_is_refused(round, manager, agency):
+def test_advice_on_a_task_of_another_plans_round_is_refused(round_, manager, agency):
     later = PlanFactory(year=2025)
     theirs = TaskFactory(plan=later, strategy=StrategyFactory(plan=later), lead_agency=agency,
                          number=1)
 
     with pytest.raises(ValidationError, match="belongs to another plan"):
-        advice.set_advice(round=round, task=theirs, recommendation=KEEP, reason="이유",
+        advice.set_advice(round_=round_, task=theirs, recommendation=KEEP, reason="이유",
                           user=manager)
     assert not BudgetAdvice.objects.exists()
 
@@ -187,25 +187,25 @@ def test_advice_on_a_task_of_another_plans_round_is_refused(round, manager, agen
 def test_only_managers_give_or_take_back_advice(request, advised, projects, who):
     user = request.getfixturevalue(who)
     with pytest.raises(PermissionDenied):
-        advice.set_advice(round=advised, task=projects[17], recommendation=CUT, reason="삭감",
+        advice.set_advice(round_=advised, task=projects[17], recommendation=CUT, reason="삭감",
                           user=user, version=1)
     with pytest.raises(PermissionDenied):
-        advice.remove_advice(round=advised, task=projects[17], user=user, version=1)
+        advice.remove_advice(round_=advised, task=projects[17], user=user, version=1)
     assert BudgetAdvice.objects.get(task=projects[17]).recommendation == INCREASE
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
-def test_advice_without_a_reason_is_refused(round, projects, manager, reason):
+def test_advice_without_a_reason_is_refused(round_, projects, manager, reason):
     with pytest.raises(ValidationError) as raised:
-        advice.set_advice(round=round, task=projects[17], recommendation=INCREASE,
+        advice.set_advice(round_=round_, task=projects[17], recommendation=INCREASE,
                           reason=reason, user=manager)
     assert "reason" in raised.value.message_dict
     assert not BudgetAdvice.objects.exists()
 
 
-def test_an_unknown_recommendation_is_refused(round, projects, manager):
+def test_an_unknown_recommendation_is_refused(round_, projects, manager):
     with pytest.raises(ValidationError) as raised:
-        advice.set_advice(round=round, task=projects[17], recommendation="double",
+        advice.set_advice(round_=round_, task=projects[17], recommendation="double",
                           reason="이유", user=manager)
     assert "recommendation" in raised.value.message_dict
     assert not BudgetAdvice.objects.exists()
@@ -214,28 +214,28 @@ def test_an_unknown_recommendation_is_refused(round, projects, manager):
 def test_a_stale_form_never_overwrites_the_advice(advised, projects, manager):
     task = projects[17]
     # Two managers opened version 1; the first saves, the second is refused.
-    advice.set_advice(round=advised, task=task, recommendation=KEEP, reason="유지로 변경",
+    advice.set_advice(round_=advised, task=task, recommendation=KEEP, reason="유지로 변경",
                       user=manager, version=1)
     with pytest.raises(StaleEdit, match="after you opened this page"):
-        advice.set_advice(round=advised, task=task, recommendation=CUT, reason="삭감",
+        advice.set_advice(round_=advised, task=task, recommendation=CUT, reason="삭감",
                           user=manager, version=1)
     # A form opened when there was no advice yet is stale too.
     with pytest.raises(StaleEdit):
-        advice.set_advice(round=advised, task=task, recommendation=CUT, reason="삭감",
+        advice.set_advice(round_=advised, task=task, recommendation=CUT, reason="삭감",
                           user=manager, version=None)
     with pytest.raises(StaleEdit):
-        advice.remove_advice(round=advised, task=task, user=manager, version=1)
+        advice.remove_advice(round_=advised, task=task, user=manager, version=1)
 
     stored = BudgetAdvice.objects.get(task=task)
     assert (stored.recommendation, stored.reason, stored.version) == (KEEP, "유지로 변경", 2)
 
 
 def test_removed_advice_is_gone_and_a_form_from_before_says_so(advised, projects, manager):
-    advice.remove_advice(round=advised, task=projects[18], user=manager, version=1)
+    advice.remove_advice(round_=advised, task=projects[18], user=manager, version=1)
 
     assert not BudgetAdvice.objects.filter(task=projects[18]).exists()
     with pytest.raises(StaleEdit, match="was removed"):
-        advice.set_advice(round=advised, task=projects[18], recommendation=KEEP, reason="유지",
+        advice.set_advice(round_=advised, task=projects[18], recommendation=KEEP, reason="유지",
                           user=manager, version=1)
 
 
@@ -243,23 +243,23 @@ def test_removed_advice_is_gone_and_a_form_from_before_says_so(advised, projects
     (RoundState.PREPARING, False), (RoundState.SUBMISSION, False),
     (RoundState.EVALUATION, True), (RoundState.APPROVED, True), (RoundState.PUBLISHED, False),
 ])
-def test_advice_is_written_from_evaluation_until_publication(round, projects, manager, state,
+def test_advice_is_written_from_evaluation_until_publication(round_, projects, manager, state,
                                                              allowed):
-    set_state(round, state)
+    set_state(round_, state)
     if allowed:
-        advice.set_advice(round=round, task=projects[17], recommendation=KEEP, reason="유지",
+        advice.set_advice(round_=round_, task=projects[17], recommendation=KEEP, reason="유지",
                           user=manager)
         assert BudgetAdvice.objects.count() == 1
     else:
         with pytest.raises(ValidationError, match="published|being evaluated"):
-            advice.set_advice(round=round, task=projects[17], recommendation=KEEP,
+            advice.set_advice(round_=round_, task=projects[17], recommendation=KEEP,
                               reason="유지", user=manager)
         assert not BudgetAdvice.objects.exists()
 
 
 def test_published_advice_cannot_be_taken_back(published, projects, manager):
     with pytest.raises(ValidationError, match="published"):
-        advice.remove_advice(round=published, task=projects[17], user=manager, version=1)
+        advice.remove_advice(round_=published, task=projects[17], user=manager, version=1)
     assert BudgetAdvice.objects.count() == 4
 
 
@@ -317,11 +317,11 @@ def test_staff_sums_count_their_agencies_projects_once_approved(advised, staff, 
     assert summary.total.total == 2 and summary.graded is None
 
 
-def test_unadvised_graded_projects_are_counted_for_managers(round, projects, manager):
-    advice.set_advice(round=round, task=projects[17], recommendation=INCREASE, reason="증액",
+def test_unadvised_graded_projects_are_counted_for_managers(round_, projects, manager):
+    advice.set_advice(round_=round_, task=projects[17], recommendation=INCREASE, reason="증액",
                       user=manager)
 
-    summary = advice.advice_summary(round, reader_of(manager, round))
+    summary = advice.advice_summary(round_, reader_of(manager, round_))
 
     assert summary.graded == 4 and summary.unadvised == 3
 
@@ -330,18 +330,18 @@ def test_the_2020_agenda_sums_36_to_increase_18_to_keep_and_1_on_conditions(mana
     """The Council's figures for the 2020 results: 36 to increase (11 rated 우수 or better, 25
     보통), 18 to keep, 1 to keep or cut on conditions."""
     plan = build_plan(55, year=2020)
-    round = round_at(RoundState.APPROVED, plan)
+    round_ = round_at(RoundState.APPROVED, plan)
     tasks = list(Task.objects.filter(plan=plan).order_by("number"))
     plan_of = ([(GradeLevel.EXCELLENT, INCREASE)] * 11 + [(GradeLevel.SATISFACTORY, INCREASE)] * 25
                + [(GradeLevel.SATISFACTORY, KEEP)] * 18 + [(GradeLevel.INSUFFICIENT, CONDITIONAL)])
-    Grade.objects.bulk_create(Grade(round=round, task=task, grade=level)
+    Grade.objects.bulk_create(Grade(round=round_, task=task, grade=level)
                               for task, (level, _r) in zip(tasks, plan_of, strict=True))
     BudgetAdvice.objects.bulk_create(
-        BudgetAdvice(round=round, task=task, recommendation=choice, reason="예시", for_year=2022,
+        BudgetAdvice(round=round_, task=task, recommendation=choice, reason="예시", for_year=2022,
                      updated_by=manager)
         for task, (_l, choice) in zip(tasks, plan_of, strict=True))
 
-    summary = advice.advice_summary(round, reader_of(manager, round))
+    summary = advice.advice_summary(round_, reader_of(manager, round_))
 
     assert (counts(summary.total)[INCREASE], counts(summary.total)[KEEP],
             counts(summary.total)[CONDITIONAL]) == (36, 18, 1)
@@ -412,8 +412,8 @@ def test_staff_are_told_the_advice_comes_with_the_councils_approval(client, advi
     assert client.get(xlsx_url()).status_code == 403
 
 
-def test_managers_are_told_of_graded_projects_without_advice(client, round, projects, manager):
-    advice.set_advice(round=round, task=projects[17], recommendation=INCREASE, reason="증액",
+def test_managers_are_told_of_graded_projects_without_advice(client, round_, projects, manager):
+    advice.set_advice(round_=round_, task=projects[17], recommendation=INCREASE, reason="증액",
                       user=manager)
     client.force_login(manager)
 
@@ -546,13 +546,13 @@ def test_the_admin_advice_pages_refuse_all_but_managers(request, client, approve
 
 
 
-def test_managers_advise_the_rounds_projects_on_one_page(client, round, projects, manager):
+def test_managers_advise_the_rounds_projects_on_one_page(client, round_, projects, manager):
     client.force_login(manager)
-    page = client.get(round_page(round), HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(round_page(round_), HTTP_ACCEPT_LANGUAGE="en")
 
     assert [row.task.number for row in page.context["rows"]] == [17, 18, 19, 20]
     assert "95.10" in page.content.decode()
-    saved = client.post(round_page(round), round_form(page, {
+    saved = client.post(round_page(round_), round_form(page, {
         17: (INCREASE, "증액"), 20: (CONDITIONAL, "조건부")}), follow=True,
         HTTP_ACCEPT_LANGUAGE="en")
 
@@ -560,16 +560,16 @@ def test_managers_advise_the_rounds_projects_on_one_page(client, round, projects
     assert dict(BudgetAdvice.objects.values_list("task__number", "recommendation")) == {
         17: INCREASE, 20: CONDITIONAL}
     # Taken back with "—", changed, and left alone.
-    page = client.get(round_page(round))
-    client.post(round_page(round), round_form(page, {17: ("", ""), 20: (CUT, "삭감")}))
+    page = client.get(round_page(round_))
+    client.post(round_page(round_), round_form(page, {17: ("", ""), 20: (CUT, "삭감")}))
     assert dict(BudgetAdvice.objects.values_list("task__number", "recommendation")) == {20: CUT}
 
 
-def test_a_row_without_a_reason_saves_nothing_and_says_where(client, round, projects, manager):
+def test_a_row_without_a_reason_saves_nothing_and_says_where(client, round_, projects, manager):
     client.force_login(manager)
-    page = client.get(round_page(round))
+    page = client.get(round_page(round_))
 
-    response = client.post(round_page(round), round_form(page, {
+    response = client.post(round_page(round_), round_form(page, {
         17: (INCREASE, "증액"), 18: (KEEP, "")}), HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
@@ -582,7 +582,7 @@ def test_a_row_without_a_reason_saves_nothing_and_says_where(client, round, proj
 def test_a_stale_tab_saves_nothing_and_then_saves_knowingly(client, advised, projects, manager):
     client.force_login(manager)
     old_tab = client.get(round_page(advised))
-    advice.set_advice(round=advised, task=projects[17], recommendation=KEEP, reason="유지",
+    advice.set_advice(round_=advised, task=projects[17], recommendation=KEEP, reason="유지",
                       user=manager, version=1)  # saved in another tab meanwhile
 
     response = client.post(round_page(advised), round_form(old_tab, {
@@ -621,16 +621,16 @@ def test_the_admin_list_links_managers_to_each_rounds_page(client, advised, mana
 # -- Queries --------------------------------------------------------------------------------------
 
 def advise_in_bulk(plan, manager):
-    round = round_at(RoundState.APPROVED, plan)
+    round_ = round_at(RoundState.APPROVED, plan)
     tasks = list(Task.objects.filter(plan=plan))
     levels, choices = list(GradeLevel), list(Recommendation)
-    Grade.objects.bulk_create(Grade(round=round, task=task, grade=levels[n % 4], mean=60 + n % 40)
+    Grade.objects.bulk_create(Grade(round=round_, task=task, grade=levels[n % 4], mean=60 + n % 40)
                               for n, task in enumerate(tasks))
     BudgetAdvice.objects.bulk_create(
-        BudgetAdvice(round=round, task=task, recommendation=choices[n % 4], reason=f"이유 {n}",
+        BudgetAdvice(round=round_, task=task, recommendation=choices[n % 4], reason=f"이유 {n}",
                      for_year=plan.year + 2, updated_by=manager)
         for n, task in enumerate(tasks))
-    return round
+    return round_
 
 
 def count_queries(client, url):
@@ -697,7 +697,7 @@ def test_task_links_lead_only_to_tasks_the_reader_sees(client, approved, project
 @pytest.mark.skipif(connection.vendor != "postgresql",
                     reason="concurrent writers need PostgreSQL (SQLite serialises writes)")
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_first_advice_on_postgresql_keeps_one(round, projects, manager):
+def test_concurrent_first_advice_on_postgresql_keeps_one(round_, projects, manager):
     runs = 4
     barrier = threading.Barrier(runs)
     saved, refused = [], []
@@ -705,7 +705,7 @@ def test_concurrent_first_advice_on_postgresql_keeps_one(round, projects, manage
     def run(n):
         try:
             barrier.wait(timeout=10)
-            saved.append(advice.set_advice(round=round, task=projects[17], recommendation=KEEP,
+            saved.append(advice.set_advice(round_=round_, task=projects[17], recommendation=KEEP,
                                            reason=f"유지 {n}", user=manager).reason)
         except StaleEdit:
             refused.append(n)

@@ -93,7 +93,7 @@ def test_the_round_must_be_the_plans(manager, plan, task):
 
     other_round = evaluation.create_round(plan=PlanFactory(year=plan.year + 1))
     with pytest.raises(ValidationError, match="evaluation round"):
-        issue(plan, manager, task=task, round=other_round)
+        issue(plan, manager, task=task, round_=other_round)
     assert not Opinion.objects.exists()
 
 

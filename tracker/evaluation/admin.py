@@ -122,8 +122,8 @@ class ResultsPage:
 
     @staticmethod
     def open_round(task):
-        round = results.round_of(task)
-        return round is not None and round.allows("results")
+        round_ = results.round_of(task)
+        return round_ is not None and round_.allows("results")
 
     @staticmethod
     def initial(result, indicators):
@@ -336,59 +336,59 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
                 *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        round = self.get_object(request, unquote(object_id))
-        if round is not None:
-            extra_context = {**(extra_context or {}), "steps": steps(round),
+        round_ = self.get_object(request, unquote(object_id))
+        if round_ is not None:
+            extra_context = {**(extra_context or {}), "steps": steps(round_),
                              "can_grade": is_plan_manager(request.user)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description=gettext_lazy("Move the selected rounds to their next step"),
                   permissions=["change"])
     def move_to_next_step(self, request, queryset):
-        for round in queryset.select_related("plan"):
-            following = NEXT.get(round.state)
+        for round_ in queryset.select_related("plan"):
+            following = NEXT.get(round_.state)
             try:
                 if following is None:
                     raise ValidationError(_("The round is published: there is no next step."))
-                evaluation.advance(round, following, user=request.user)
+                evaluation.advance(round_, following, user=request.user)
             except ValidationError as error:
-                messages.error(request, f"{round}: {' '.join(error.messages)}")
+                messages.error(request, f"{round_}: {' '.join(error.messages)}")
             else:
                 messages.success(request, _("%(round)s is now “%(state)s”.") % {
-                    "round": round, "state": RoundState(following).label})
+                    "round": round_, "state": RoundState(following).label})
 
     def grades_view(self, request, object_id):
         """Every graded unit of the round with the panel's mean, the band it falls in and its
         grade; managers set the grades here while the round is being evaluated."""
-        round = self.get_object(request, unquote(object_id))
-        if round is None:
+        round_ = self.get_object(request, unquote(object_id))
+        if round_ is None:
             raise Http404(_("No such evaluation round."))
-        if not self.has_view_permission(request, round):
+        if not self.has_view_permission(request, round_):
             raise PermissionDenied
-        editable = is_plan_manager(request.user) and round.allows("grades")
-        rows = grade_rows(round, request.POST if request.method == "POST" else None)
+        editable = is_plan_manager(request.user) and round_.allows("grades")
+        rows = grade_rows(round_, request.POST if request.method == "POST" else None)
         if request.method == "POST":
             if not editable:
                 raise PermissionDenied
-            if self.save_grades(request, round, rows):
+            if self.save_grades(request, round_, rows):
                 return HttpResponseRedirect(
-                    reverse("admin:tracker_evaluationround_grades", args=[round.pk]))
+                    reverse("admin:tracker_evaluationround_grades", args=[round_.pk]))
         context = {
             **self.admin_site.each_context(request),
-            "opts": self.opts, "original": round, "title": _("Grades"),
-            "subtitle": str(round), "round": round, "rows": rows, "editable": editable,
-            "bands": round.bands[:-1],
+            "opts": self.opts, "original": round_, "title": _("Grades"),
+            "subtitle": str(round_), "round": round_, "rows": rows, "editable": editable,
+            "bands": round_.bands[:-1],
         }
         return TemplateResponse(request, "admin/tracker/evaluationround/grades.html", context)
 
-    def save_grades(self, request, round, rows):
+    def save_grades(self, request, round_, rows):
         """Set every grade that changed (the service's all or nothing), each problem on its
         row."""
         changed = [row for row in rows if row.form.is_valid() and row.changed()]
         if any(row.form.errors for row in rows):
             return False
         try:
-            count = evaluation.set_grades(round, user=request.user, grades={
+            count = evaluation.set_grades(round_, user=request.user, grades={
                 row.form.prefix: {"grade": row.form.cleaned_data["grade"],
                                   "reason": row.form.cleaned_data["reason"], **row.unit}
                 for row in changed})
@@ -402,10 +402,10 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
         return True
 
 
-def steps(round):
+def steps(round_):
     """The round's steps for its change page: each with whether it is done, current or to come."""
     order = list(RoundState)
-    here = order.index(RoundState(round.state))
+    here = order.index(RoundState(round_.state))
     return [{"label": state.label, "done": index < here, "current": index == here}
             for index, state in enumerate(order)]
 
@@ -413,10 +413,10 @@ def steps(round):
 class GradeRow:
     """One graded unit on the grades page: the unit, its panel mean and band, its grade."""
 
-    def __init__(self, round, *, task=None, agency=None, mean=None, evaluators=0, grade=None,
+    def __init__(self, round_, *, task=None, agency=None, mean=None, evaluators=0, grade=None,
                  data=None):
         self.task, self.agency, self.mean, self.evaluators = task, agency, mean, evaluators
-        self.band = round.band_for(mean)
+        self.band = round_.band_for(mean)
         self.grade = grade
         self.unit = {"task": task, "agency": agency}
         prefix = f"task-{task.pk}" if task else f"agency-{agency.pk}"
@@ -436,22 +436,22 @@ class GradeRow:
             self.grade.grade, self.grade.reason)
 
 
-def grade_rows(round, data=None):
+def grade_rows(round_, data=None):
     """The grades page's rows: the round's projects by task number, then its institutions."""
-    means = evaluation.unit_means(round)
+    means = evaluation.unit_means(round_)
     grades = {("task", grade.task_id) if grade.task_id else ("agency", grade.agency_id): grade
-              for grade in round.grades.all()}
+              for grade in round_.grades.all()}
     rows = []
-    for task in evaluation.graded_tasks(round).select_related("lead_agency").order_by("number"):
+    for task in evaluation.graded_tasks(round_).select_related("lead_agency").order_by("number"):
         key = ("task", task.pk)
         score = means.get(key)
-        rows.append(GradeRow(round, task=task, mean=score and score.mean,
+        rows.append(GradeRow(round_, task=task, mean=score and score.mean,
                              evaluators=score.evaluators if score else 0,
                              grade=grades.get(key), data=data))
-    for agency in evaluation.graded_institutions(round).order_by("name_ko"):
+    for agency in evaluation.graded_institutions(round_).order_by("name_ko"):
         key = ("agency", agency.pk)
         score = means.get(key)
-        rows.append(GradeRow(round, agency=agency, mean=score and score.mean,
+        rows.append(GradeRow(round_, agency=agency, mean=score and score.mean,
                              evaluators=score.evaluators if score else 0,
                              grade=grades.get(key), data=data))
     return rows
@@ -481,10 +481,10 @@ class AssignmentForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        round, evaluator = data.get("round"), data.get("evaluator")
-        if round and evaluator and not self.errors:
+        round_, evaluator = data.get("round"), data.get("evaluator")
+        if round_ and evaluator and not self.errors:
             try:
-                evaluation.check_assignment(round=round, evaluator=evaluator,
+                evaluation.check_assignment(round_=round_, evaluator=evaluator,
                                             task=data.get("task"), agency=data.get("agency"))
             except ValidationError as error:
                 raise forms.ValidationError(error.messages) from error
@@ -540,7 +540,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.pk = evaluation.assign(
-            round=obj.round, evaluator=obj.evaluator, task=obj.task, agency=obj.agency,
+            round_=obj.round, evaluator=obj.evaluator, task=obj.task, agency=obj.agency,
             user=request.user).pk
 
     def delete_model(self, request, obj):
@@ -558,19 +558,19 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     def score_view(self, request, assignment):
         """The evaluator's scoring page: the unit's results, and their scores and comment."""
-        round = assignment.round
+        round_ = assignment.round
         criteria = list(evaluation.applicable_criteria(assignment))
         current = {score.criterion_id: score.value for score in assignment.scores.all()}
         initial = {"comment": assignment.comment, "version": assignment.version,
                    **{f"criterion_{pk}": value for pk, value in current.items()}}
-        form = ScoreForm(request.POST or None, initial=initial, criteria=criteria, round=round)
+        form = ScoreForm(request.POST or None, initial=initial, criteria=criteria, round_=round_)
         if request.method == "POST" and form.is_valid():
             try:
                 evaluation.score(assignment=assignment, user=request.user, values=form.values(),
                                  comment=form.cleaned_data["comment"],
                                  expected_version=form.cleaned_data["version"])
             except StaleEdit as error:
-                form = rebind(ScoreForm, request.POST, error, criteria=criteria, round=round)
+                form = rebind(ScoreForm, request.POST, error, criteria=criteria, round_=round_)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -578,14 +578,14 @@ class AssignmentAdmin(admin.ModelAdmin):
                     "unit": assignment.unit})
                 return HttpResponseRedirect(reverse("admin:tracker_assignment_changelist"))
         tasks = ([assignment.task] if assignment.task_id else list(
-            Task.objects.filter(plan_id=round.plan_id, lead_agency=assignment.agency)
+            Task.objects.filter(plan_id=round_.plan_id, lead_agency=assignment.agency)
             .select_related("plan").order_by("number")))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts, "original": assignment, "title": _("Score"),
-            "subtitle": str(assignment.unit), "round": round, "assignment": assignment,
+            "subtitle": str(assignment.unit), "round": round_, "assignment": assignment,
             "form": form, "units": [result_context(task) for task in tasks],
-            "scoring_open": round.allows("scores"),
+            "scoring_open": round_.allows("scores"),
         }
         return TemplateResponse(request, "admin/tracker/assignment/score.html", context)
 

@@ -69,10 +69,10 @@ def indicators_by_task(tasks):
     return groupby(texts, key=itemgetter(0))
 
 
-def result_rows(plan, tasks, round, *, public=False, grades=False):
+def result_rows(plan, tasks, round_, *, public=False, grades=False):
     """The header, then one row per task of ``tasks`` in the plan, in task-number order: the
     result's state and texts (only a submitted result's: a draft is its agency's own), its
-    indicators as text and, with ``grades``, the task's grade in ``round``. For the public
+    indicators as text and, with ``grades``, the task's grade in ``round_``. For the public
     (``public``), the public summary and indicators only. Two streamed queries, read side by
     side, and the renamed agencies' names (one small query)."""
     from django.db.models import OuterRef, Subquery, Value
@@ -83,8 +83,8 @@ def result_rows(plan, tasks, round, *, public=False, grades=False):
     yield [*columns, "grade"] if grades else columns
     tasks = tasks.filter(plan=plan).order_by("number", "pk")
     indicators = merged(indicators_by_task(tasks))
-    grade = (Subquery(Grade.objects.filter(task=OuterRef("pk"), round=round).values("grade")[:1])
-             if grades and round is not None else Value(""))
+    grade = (Subquery(Grade.objects.filter(task=OuterRef("pk"), round=round_).values("grade")[:1])
+             if grades and round_ is not None else Value(""))
     rows = tasks.annotate(submitted_text=Cast("result__submitted_at", CharField()),
                           grade_value=grade).values_list(
         "pk", "code", "title_ko", "title_en", "lead_agency_id", "lead_agency__name_ko",
@@ -131,8 +131,8 @@ def indicator_rows(plan, tasks):
                rate(achievement) if submitted else None]
 
 
-def grade_rows(plan, round, *, manager=False, readable=None):
-    """The header, then one row per graded unit of ``round`` (of those ``readable`` picks from
+def grade_rows(plan, round_, *, manager=False, readable=None):
+    """The header, then one row per graded unit of ``round_`` (of those ``readable`` picks from
     a Grade queryset, if given): the ministries' projects by task number, then the
     metropolitan governments by name; for managers, the panel mean the grade was set with and
     the reason given. One streamed query."""
@@ -141,9 +141,9 @@ def grade_rows(plan, round, *, manager=False, readable=None):
     from tracker.evaluation.models import Grade
 
     yield MANAGER_GRADE_COLUMNS if manager else GRADE_COLUMNS
-    if round is None:
+    if round_ is None:
         return
-    grades = Grade.objects.filter(round=round)
+    grades = Grade.objects.filter(round=round_)
     rows = ((readable(grades) if readable else grades)
             .order_by(F("task__number").asc(nulls_last=True), "agency__name_ko", "pk")
             .values_list("task__code", "task__title_ko", "task__title_en", "task__lead_agency_id",

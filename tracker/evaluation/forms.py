@@ -50,7 +50,7 @@ class ScoreForm(forms.Form):
                               required=False, max_length=5000)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, data=None, *, criteria=(), round=None, **kwargs):
+    def __init__(self, data=None, *, criteria=(), round_=None, **kwargs):
         super().__init__(data, **kwargs)
         self.criteria = list(criteria)
         for criterion in self.criteria:
@@ -58,10 +58,10 @@ class ScoreForm(forms.Form):
                 label=_("%(criterion)s (weight %(weight)s)") % {
                     "criterion": criterion.name, "weight": criterion.weight},
                 required=False, max_digits=6, decimal_places=2,
-                min_value=round.scale_min, max_value=round.scale_max,
+                min_value=round_.scale_min, max_value=round_.scale_max,
                 help_text=_("From %(low)s to %(high)s.") % {
-                    "low": f"{round.scale_min.normalize():f}",
-                    "high": f"{round.scale_max.normalize():f}"})
+                    "low": f"{round_.scale_min.normalize():f}",
+                    "high": f"{round_.scale_max.normalize():f}"})
         # The comment last, after the scores.
         self.order_fields([name for name in self.fields if name.startswith("criterion_")]
                           + ["comment", "version"])

@@ -125,9 +125,9 @@ def evaluation_digests(*, days, plan=None, now=None):
     now = now or timezone.now()
     already = sent_within(timedelta(days=days), now)
     due, no_address = [], []
-    for round in open_rounds(plan).order_by("plan__year"):
-        for digest in (results_digests(round, days=days, now=now, already=already)
-                       + scoring_digests(round, days=days, now=now, already=already)):
+    for round_ in open_rounds(plan).order_by("plan__year"):
+        for digest in (results_digests(round_, days=days, now=now, already=already)
+                       + scoring_digests(round_, days=days, now=now, already=already)):
             (due if digest.user.email else no_address).append(digest)
     return due, no_address
 
@@ -142,45 +142,45 @@ def results_staff():
             .distinct().order_by("username"))
 
 
-def results_missing(round):
+def results_missing(round_):
     """The tasks of the round's plan whose results are not submitted (none, or a draft), with
     ``has_draft``, by number."""
-    return (Task.objects.filter(plan_id=round.plan_id)
+    return (Task.objects.filter(plan_id=round_.plan_id)
             .exclude(result__state=ResultState.SUBMITTED)
             .annotate(has_draft=Exists(Result.objects.filter(task_id=OuterRef("pk"))))
             .order_by("number"))
 
 
-def results_digests(round, *, days, now, already):
+def results_digests(round_, *, days, now, already):
     """Each staff member's tasks, led by their agencies (with sub-agencies), whose results are
     missing: from ``days`` days before the round's deadline, while it takes results."""
     today = timezone.localdate(now)
-    closes = round.submission_closes
-    if (round.state != RoundState.SUBMISSION or closes is None
+    closes = round_.submission_closes
+    if (round_.state != RoundState.SUBMISSION or closes is None
             or today < closes - timedelta(days=days)):
         return []
-    late = round.submission_is_late(today)
+    late = round_.submission_is_late(today)
     key = "late-result:{}" if late else "result:{}"
-    missing = list(results_missing(round))  # one query for every recipient
+    missing = list(results_missing(round_))  # one query for every recipient
     digests = []
     for user in results_staff():
         agencies, sent = member_agency_ids(user), already.get(user.pk, set())
         tasks = [task for task in missing if task.lead_agency_id in agencies
                  and key.format(task.pk) not in sent]
         if tasks:
-            digests.append(ResultsDigest(user, round, days, today, due=[] if late else tasks,
+            digests.append(ResultsDigest(user, round_, days, today, due=[] if late else tasks,
                                          missing=tasks if late else []))
     return digests
 
 
-def scoring_digests(round, *, days, now, already):
+def scoring_digests(round_, *, days, now, already):
     """Each evaluator's assignments in the round that lack a score of a criterion they must
     score, while the round is being evaluated."""
-    if not round.allows("scores"):
+    if not round_.allows("scores"):
         return []
     evaluators = get_user_model().objects.with_perm("tracker.add_score",
                                                     include_superusers=False)
-    unscored = (Assignment.objects.filter(round=round, evaluator__in=evaluators)
+    unscored = (Assignment.objects.filter(round=round_, evaluator__in=evaluators)
                 .with_progress().filter(scored__lt=F("required"))
                 .select_related("evaluator", "task", "agency")
                 .order_by("evaluator__username", F("task__number").asc(nulls_last=True),
@@ -191,7 +191,7 @@ def scoring_digests(round, *, days, now, already):
         if f"assignment:{assignment.pk}" in already.get(user.pk, set()):
             continue
         if user.pk not in digests:
-            digests[user.pk] = ScoringDigest(user, round, days, timezone.localdate(now))
+            digests[user.pk] = ScoringDigest(user, round_, days, timezone.localdate(now))
         digests[user.pk].assignments.append(assignment)
     return list(digests.values())
 

@@ -110,24 +110,24 @@ class Reader:
         return task is not None or institution_id in self.institutions
 
 
-def reader_of(user, round: EvaluationRound | None) -> Reader:
+def reader_of(user, round_: EvaluationRound | None) -> Reader:
     """What ``user`` reads of a plan's evaluation (see the module's docstring)."""
     if is_plan_manager(user):
         return Reader(manager=True, tasks=Task.objects.all(), grades=True)
-    published = results_published(round)
+    published = results_published(round_)
     if not user.is_authenticated or is_evaluator(user):
         # Evaluators reach these pages only when they are published, and read them as anyone.
         return Reader(manager=False, tasks=None, grades=published)
     tasks = Task.objects.visible_to(user)
     return Reader(manager=False, tasks=tasks,
-                  grades=round is not None and round.grades_visible_to(user),
+                  grades=round_ is not None and round_.grades_visible_to(user),
                   graded_tasks=None if published else tasks,
                   institutions=member_agency_ids(user))
 
 
-def results_published(round: EvaluationRound | None) -> bool:
+def results_published(round_: EvaluationRound | None) -> bool:
     """Whether the public reads the round's public summaries and indicators: once published."""
-    return round is not None and round.state == RoundState.PUBLISHED
+    return round_ is not None and round_.state == RoundState.PUBLISHED
 
 
 # -- Submissions --------------------------------------------------------------------------------
@@ -293,26 +293,26 @@ def count_of(rows):
                     output_field=IntegerField())
 
 
-def fully_scored(round: EvaluationRound):
+def fully_scored(round_: EvaluationRound):
     """A condition on the round's assignments: every criterion that applies to the unit is
     scored. The same test as Assignment.objects.with_progress()'s scored ≥ required (tested
     against it), with the criteria counted once, so that the assignments can be grouped by
     evaluator in the same query."""
-    criteria = Criterion.objects.filter(round=round)  # uncorrelated: evaluated once
+    criteria = Criterion.objects.filter(round=round_)  # uncorrelated: evaluated once
     required = Case(When(agency__isnull=True,
                          then=count_of(criteria.filter(institutions_only=False))),
                     default=count_of(criteria))
     return GreaterThanOrEqual(F("criteria_scored"), required)
 
 
-def progress(round: EvaluationRound, panels: "Panels | None" = None,
+def progress(round_: EvaluationRound, panels: "Panels | None" = None,
              tasks: int | None = None) -> Progress:
     """Per evaluator, in one query grouped by their id (joining the users for their names
     took longer than reading the few names in a second): their assignments, and those fully
     scored; and the units with fewer evaluators than the round asks for (``understaffed``,
     from ``panels`` and ``tasks`` when the page has read them)."""
-    rows = (Assignment.objects.filter(round=round).values_list("evaluator_id")
-            .annotate(n=Count("pk"), complete=Count("pk", filter=fully_scored(round)))
+    rows = (Assignment.objects.filter(round=round_).values_list("evaluator_id")
+            .annotate(n=Count("pk"), complete=Count("pk", filter=fully_scored(round_)))
             .order_by())
     usernames = dict(get_user_model().objects.filter(pk__in=[row[0] for row in rows])
                      .values_list("pk", "username"))
@@ -320,11 +320,11 @@ def progress(round: EvaluationRound, panels: "Panels | None" = None,
         evaluators=sorted((EvaluatorProgress(usernames[evaluator], n, complete)
                            for evaluator, n, complete in rows),
                           key=lambda row: row.evaluator),
-        understaffed=understaffed(round, panels, tasks),
-        evaluators_per_unit=round.evaluators_per_unit)
+        understaffed=understaffed(round_, panels, tasks),
+        evaluators_per_unit=round_.evaluators_per_unit)
 
 
-def understaffed(round: EvaluationRound, panels: "Panels | None" = None,
+def understaffed(round_: EvaluationRound, panels: "Panels | None" = None,
                  tasks: int | None = None) -> int:
     """How many of the round's units have fewer evaluators than it asks for: the count of
     tracker.evaluation.services.understaffed_units (tested against it). The projects' from the
@@ -334,19 +334,19 @@ def understaffed(round: EvaluationRound, panels: "Panels | None" = None,
     leads; a panel of such a task (its lead changed after it was assigned) is no project's and is
     taken out. The regional tasks, a few, and the institutions, fewer, are counted with their
     assignments each."""
-    needed = round.evaluators_per_unit
+    needed = round_.evaluators_per_unit
     if panels is None:
-        panels = panels_of(round)
+        panels = panels_of(round_)
     if tasks is None:
-        tasks = Task.objects.filter(plan_id=round.plan_id).count()
-    assignments = Assignment.objects.filter(round=round)
+        tasks = Task.objects.filter(plan_id=round_.plan_id).count()
+    assignments = Assignment.objects.filter(round=round_)
     # By the metropolitan governments' ids, from the index of the tasks' lead agencies: a
     # pass over every task of the plan took 8 ms on PostgreSQL at 10,000 tasks.
     regional = (Task.objects.filter(
-        plan_id=round.plan_id, lead_agency__in=Agency.objects.filter(kind=AgencyKind.METROPOLITAN))
+        plan_id=round_.plan_id, lead_agency__in=Agency.objects.filter(kind=AgencyKind.METROPOLITAN))
         .annotate(assigned=count_of(assignments.filter(task=OuterRef("pk"))))
         .aggregate(all=Count("pk"), staffed=Count("pk", filter=Q(assigned__gte=needed))))
-    institutions = (evaluation.graded_institutions(round)
+    institutions = (evaluation.graded_institutions(round_)
                     .annotate(assigned=count_of(assignments.filter(agency=OuterRef("pk"))))
                     .filter(assigned__lt=needed).count())
     projects = tasks - regional["all"]
@@ -376,12 +376,12 @@ class Spread:
     bands: list[Band] = field(default_factory=list)
 
 
-def unit_panels(round: EvaluationRound):
+def unit_panels(round_: EvaluationRound):
     """The panel of every assigned unit of the round, a row each (grouped by unit): its task
     (None for an institution), how many evaluators, and their weighted mean in cents
     (``panel_cents``: None until one of them has scored; an assignment not yet scored weighs
     nothing in it)."""
-    return (Assignment.objects.filter(round=round).values("task_id", "agency_id")
+    return (Assignment.objects.filter(round=round_).values("task_id", "agency_id")
             .annotate(evaluators=Count("pk"), cents=panel_cents()).order_by())
 
 
@@ -405,7 +405,7 @@ class Panels:
     quartiles: tuple = ()  # exact (interpolated between two means), when a unit is scored
 
 
-def panels_of(round: EvaluationRound) -> Panels:
+def panels_of(round_: EvaluationRound) -> Panels:
     """The panels summed up in one query over the grouped panels (``unit_panels``), all in
     whole cents, so exact and alike on every database: how many tasks' panels have enough
     evaluators, how many units have a mean, how many means are at or above each band's
@@ -418,11 +418,11 @@ def panels_of(round: EvaluationRound) -> Panels:
     means at the ends and at the quartiles' positions come back (a window over the panels with
     the counts in it took a third longer on SQLite, twice as long on PostgreSQL,
     bench/README.md)."""
-    floors = [floor for _level, floor in round.bands if floor is not None]
-    grouped, grouped_params = unit_panels(round).query.sql_with_params()
+    floors = [floor for _level, floor in round_.bands if floor is not None]
+    grouped, grouped_params = unit_panels(round_).query.sql_with_params()
     # A mean in cents is at or above a floor when it is at or above the floor's cents, rounded
     # up (a floor has two decimals: exact).
-    counted = [round.evaluators_per_unit, *(math.ceil(floor * 100) for floor in floors)]
+    counted = [round_.evaluators_per_unit, *(math.ceil(floor * 100) for floor in floors)]
     if connection.vendor == "postgresql":
         sql = (
             "SELECT COUNT(*) FILTER (WHERE task_id IS NOT NULL AND evaluators >= %s)"
@@ -459,14 +459,14 @@ def panels_of(round: EvaluationRound) -> Panels:
                   quartiles=quartiles)
 
 
-def spread(round: EvaluationRound, panels: Panels | None = None) -> Spread:
+def spread(round_: EvaluationRound, panels: Panels | None = None) -> Spread:
     """The panel means summarised: the extremes, the quartiles as statistics.quantiles(n=4,
     method="inclusive") gives them from the sorted means (interpolated, then to the cent, half
     up), and the units in each band (round.band_for's: a mean at a band's floor is in it)."""
     if panels is None:
-        panels = panels_of(round)
+        panels = panels_of(round_)
     bands, above = [], 0
-    for level, lowest in round.bands:
+    for level, lowest in round_.bands:
         units = (panels.at_or_above[lowest] if lowest is not None else panels.units) - above
         bands.append(Band(level, lowest, units))
         above += units
@@ -502,12 +502,12 @@ def row_of(label, counts):
     return GradeRow(label, [(level, counts.get(level, 0)) for level in GradeLevel])
 
 
-def distribution(round: EvaluationRound, reader: Reader) -> Distribution:
+def distribution(round_: EvaluationRound, reader: Reader) -> Distribution:
     """One query grouped by strategy id and grade, over the grades the reader reads, and the
     few strategies read in a second (grouping by their numbers and titles joined the strategy
     to every grade and sorted by text: twice the time); an institution's grade has no task,
     hence no strategy, and makes the metropolitan governments' row."""
-    rows = list(reader.grades_of(Grade.objects.filter(round=round))
+    rows = list(reader.grades_of(Grade.objects.filter(round=round_))
                 .values_list("task__strategy_id", "grade").annotate(units=Count("pk"))
                 .order_by())
     strategies = Strategy.objects.in_bulk({row[0] for row in rows if row[0] is not None})
@@ -556,7 +556,7 @@ class Outstanding:
 OUTSTANDING_SHOWN = 50  # on the page; the grades export has them all
 
 
-def outstanding(round: EvaluationRound, plan: Plan, reader: Reader,
+def outstanding(round_: EvaluationRound, plan: Plan, reader: Reader,
                 limit=OUTSTANDING_SHOWN) -> list[Outstanding]:
     """The 최우수 list among the grades the reader reads, projects by number, then
     institutions by name (the first ``limit``): one query, read flat (models of the grades,
@@ -564,7 +564,7 @@ def outstanding(round: EvaluationRound, plan: Plan, reader: Reader,
     task_fields = [f"task__{name}" for name in TaskLabel._fields[1:]]
     agency_fields = [f"{agency}__{name}" for agency in ("task__lead_agency", "agency")
                      for name in AGENCY_LABEL]
-    grades = (reader.grades_of(Grade.objects.filter(round=round, grade=GradeLevel.OUTSTANDING))
+    grades = (reader.grades_of(Grade.objects.filter(round=round_, grade=GradeLevel.OUTSTANDING))
               .order_by(F("task__number").asc(nulls_last=True), "agency__name_ko", "pk")
               .values_list("mean", "task_id", *task_fields, "task__result__state",
                            "task__result__summary_public", "task__lead_agency_id",
@@ -605,19 +605,19 @@ def evaluation_page(plan: Plan, user) -> EvaluationPage:
     names (1), per evaluator and their names (2), the units' panels summed up (1), the
     regional tasks and the institutions with too few evaluators (2), grades and their
     strategies (2) and the 최우수 list (1)."""
-    round = round_of_plan(plan)
-    reader = reader_of(user, round)
+    round_ = round_of_plan(plan)
+    reader = reader_of(user, round_)
     submissions = None if reader.public else submission_status(plan, reader.tasks)
-    if round is None:
+    if round_ is None:
         return EvaluationPage(round=None, reader=reader, submissions=submissions, progress=None,
                               spread=None, grades=None, outstanding=[])
-    grades = distribution(round, reader) if reader.grades else None
-    panels = panels_of(round) if reader.manager else None
+    grades = distribution(round_, reader) if reader.grades else None
+    panels = panels_of(round_) if reader.manager else None
     return EvaluationPage(
-        round=round, reader=reader, submissions=submissions,
-        progress=progress(round, panels, submissions.totals.tasks) if reader.manager else None,
-        spread=spread(round, panels) if reader.manager else None, grades=grades,
-        outstanding=outstanding(round, plan, reader) if grades else [],
+        round=round_, reader=reader, submissions=submissions,
+        progress=progress(round_, panels, submissions.totals.tasks) if reader.manager else None,
+        spread=spread(round_, panels) if reader.manager else None, grades=grades,
+        outstanding=outstanding(round_, plan, reader) if grades else [],
         outstanding_count=dict(grades.total.counts)[GradeLevel.OUTSTANDING] if grades else 0)
 
 
@@ -669,14 +669,14 @@ def task_results(task: Task, reader: Reader, *, public: bool) -> TaskResults | N
     and evidence files take a query each, and only when shown. A draft is its agency's own:
     only a submitted result's text, actual values and evidence are shown; the public reads the
     summary and indicators of a published round's results, never the evidence."""
-    round = round_of_plan(task.plan)
-    if round is None:
+    round_ = round_of_plan(task.plan)
+    if round_ is None:
         return None
     result = getattr(task, "result", None)
     submitted = result is not None and result.submitted
-    shows = submitted and (not public or results_published(round))
+    shows = submitted and (not public or results_published(round_))
     indicators = []
-    if not public or results_published(round):
+    if not public or results_published(round_):
         prefetch_related_objects([task], Prefetch(
             "performance_indicators", queryset=PerformanceIndicator.objects.with_achievement(),
             to_attr="indicators_shown"))
@@ -684,12 +684,12 @@ def task_results(task: Task, reader: Reader, *, public: bool) -> TaskResults | N
     evidence = list(result.evidence.order_by("uploaded_at", "pk")) if submitted and not public \
         else []
     if public:  # the page as published: a published round's grades only
-        own = institution = results_published(round)
+        own = institution = results_published(round_)
     else:
         own = reader.reads_grade_of(task=task)
         institution = reader.reads_grade_of(institution_id=task.lead_agency_id)
     return TaskResults(
-        round=round, result=result, state=result_state(result), public=public,
+        round=round_, result=result, state=result_state(result), public=public,
         shows_content=shows, indicators=indicators, evidence=evidence,
         grade=GradeLevel(task.grade_level) if own and task.grade_level else None,
         institution_grade=(GradeLevel(task.institution_grade)
@@ -711,8 +711,8 @@ def agency_results(agency: Agency, plan: Plan, reader: Reader) -> AgencyResults 
     """The agency's results in the plan's round (None without a round): the submissions of the
     tasks it leads whose results the reader reads (one aggregate) and its grades that the
     reader reads (one query)."""
-    round = round_of_plan(plan)
-    if round is None:
+    round_ = round_of_plan(plan)
+    if round_ is None:
         return None
     submissions = None
     if not reader.public:
@@ -720,10 +720,10 @@ def agency_results(agency: Agency, plan: Plan, reader: Reader) -> AgencyResults 
                                      .aggregate(**submission_columns()))
     grades, institution = None, None
     if reader.grades:
-        graded = list(reader.grades_of(Grade.objects.filter(round=round)).filter(
+        graded = list(reader.grades_of(Grade.objects.filter(round=round_)).filter(
             Q(task__lead_agency=agency) | Q(agency=agency)).select_related("task")
             .order_by(F("task__number").asc(nulls_last=True)))
         grades = [grade for grade in graded if grade.task_id]
         institution = next((grade for grade in graded if grade.agency_id), None)
-    return AgencyResults(round=round, submissions=submissions, grades=grades,
+    return AgencyResults(round=round_, submissions=submissions, grades=grades,
                          institution_grade=institution)

@@ -71,20 +71,20 @@ def round_of(task):
     return EvaluationRound.objects.filter(plan_id=task.plan_id).first()
 
 
-def check_open_for_results(round):
-    if round is None:
+def check_open_for_results(round_):
+    if round_ is None:
         raise ValidationError(_("The plan has no evaluation round yet."))
-    check_open(round)
-    if not round.allows("results"):
+    check_open(round_)
+    if not round_.allows("results"):
         raise ValidationError(_("Results are taken once the round opens for submission."))
 
 
 def locked_open_round(task):
     """The task's round, locked for the rest of the transaction (so that it cannot be moved on
     meanwhile), refused unless it takes results."""
-    round = EvaluationRound.objects.select_for_update().filter(plan_id=task.plan_id).first()
-    check_open_for_results(round)
-    return round
+    round_ = EvaluationRound.objects.select_for_update().filter(plan_id=task.plan_id).first()
+    check_open_for_results(round_)
+    return round_
 
 
 def year_end_state(task):
@@ -153,7 +153,7 @@ def submit_result(*, task: Task, user) -> Result:
     if not task.can_write_results(user):
         raise PermissionDenied
     with transaction.atomic():
-        round = locked_open_round(task)
+        round_ = locked_open_round(task)
         result = Result.objects.select_for_update().filter(task=task).first()
         if result is None:
             raise ValidationError(_("Save the results before submitting them."))
@@ -166,7 +166,7 @@ def submit_result(*, task: Task, user) -> Result:
         result.state = ResultState.SUBMITTED
         result.submitted_at = timezone.now()
         result.submitted_by = user
-        result.is_late = round.submission_is_late()
+        result.is_late = round_.submission_is_late()
         result.version += 1
         result.full_clean()
         result.save()
@@ -178,11 +178,11 @@ def withdraw_result(*, task: Task, user) -> Result:
     if not task.can_write_results(user):
         raise PermissionDenied
     with transaction.atomic():
-        round = locked_open_round(task)
+        round_ = locked_open_round(task)
         result = Result.objects.select_for_update().filter(task=task).first()
         if result is None or not result.submitted:
             raise ValidationError(_("The results have not been submitted."))
-        if not round.allows("withdrawal") or round.submission_is_late():
+        if not round_.allows("withdrawal") or round_.submission_is_late():
             raise ValidationError(_("The deadline has passed: submitted results stay "
                                     "submitted."))
         result.state = ResultState.DRAFT
@@ -198,8 +198,8 @@ def withdraw_result(*, task: Task, user) -> Result:
 def set_indicators(*, task: Task, indicators: list[dict]) -> None:
     """Replace a task's performance indicators (when the plan is made or imported):
     dicts of name_ko, name_en, unit, target, in their order."""
-    round = round_of(task)
-    if round is not None and not round.allows("indicators"):
+    round_ = round_of(task)
+    if round_ is not None and not round_.allows("indicators"):
         raise ValidationError(_("The indicators are set with the plan, before its results are "
                               "taken."))
     task.performance_indicators.all().delete()
@@ -229,24 +229,24 @@ def create_round(*, plan: Plan, **fields) -> EvaluationRound:
     """A plan's round with the default criteria of KIPPLAN_EVALUATION (the managers change
     them before scoring starts)."""
     with transaction.atomic():
-        round = EvaluationRound(plan=plan, **fields)
-        round.full_clean()
-        round.save()
-        add_default_criteria(round)
-    return round
+        round_ = EvaluationRound(plan=plan, **fields)
+        round_.full_clean()
+        round_.save()
+        add_default_criteria(round_)
+    return round_
 
 
-def add_default_criteria(round: EvaluationRound) -> None:
-    if round.criteria.exists():
+def add_default_criteria(round_: EvaluationRound) -> None:
+    if round_.criteria.exists():
         return
     Criterion.objects.bulk_create(
-        Criterion(round=round, number=number, name_ko=name_ko, name_en=name_en, weight=weight,
+        Criterion(round=round_, number=number, name_ko=name_ko, name_en=name_en, weight=weight,
                   institutions_only=institutions_only)
         for number, (name_ko, name_en, weight, institutions_only)
         in enumerate(settings.KIPPLAN_EVALUATION["criteria"], start=1))
 
 
-def missing_for(round, state):
+def missing_for(round_, state):
     """What the round lacks to enter ``state``: a list of messages, empty when nothing."""
     needs = {
         RoundState.SUBMISSION: [("submission_opens", _("the day submission opens")),
@@ -256,105 +256,105 @@ def missing_for(round, state):
                               ("meeting_date", _("the meeting's date"))],
         RoundState.PUBLISHED: [("published_on", _("the day of publication"))],
     }[state]
-    missing = [what for field, what in needs if getattr(round, field) is None]
+    missing = [what for field, what in needs if getattr(round_, field) is None]
     if state == RoundState.EVALUATION:
-        if not round.criteria.exists():
+        if not round_.criteria.exists():
             missing.append(_("its criteria"))
-        understaffed = len(understaffed_units(round))
+        understaffed = len(understaffed_units(round_))
         if understaffed:
             missing.append(_("at least %(count)s evaluators for each of %(units)s more units") % {
-                "count": round.evaluators_per_unit, "units": understaffed})
+                "count": round_.evaluators_per_unit, "units": understaffed})
     if state == RoundState.APPROVED:
-        if not round.grades.exists():
+        if not round_.grades.exists():
             missing.append(_("the grades"))
-        ungraded = len(ungraded_units(round))
+        ungraded = len(ungraded_units(round_))
         if ungraded:
             missing.append(_("grades for %(count)s more units") % {"count": ungraded})
     return missing
 
 
-def advance(round, to, *, user):
+def advance(round_, to, *, user):
     """Move the round to the next step, ``to``, for a plan manager; a ValidationError says why
     not."""
     check_plan_manager(user)
     with transaction.atomic():
-        round = EvaluationRound.objects.select_for_update().get(pk=round.pk)
-        if NEXT.get(round.state) != to:
+        round_ = EvaluationRound.objects.select_for_update().get(pk=round_.pk)
+        if NEXT.get(round_.state) != to:
             raise ValidationError(_("The round is “%(state)s”: it cannot move to “%(to)s”.") % {
-                "state": round.get_state_display(), "to": RoundState(to).label})
-        missing = missing_for(round, to)
+                "state": round_.get_state_display(), "to": RoundState(to).label})
+        missing = missing_for(round_, to)
         if missing:
             raise ValidationError(_("Before “%(to)s”, the round needs %(missing)s.") % {
                 "to": RoundState(to).label, "missing": ", ".join(missing)})
-        round.state = to
-        round.save(update_fields=["state"])
-    return round
+        round_.state = to
+        round_.save(update_fields=["state"])
+    return round_
 
 
-def check_open(round):
+def check_open(round_):
     """Refuse any change to a round the Council has decided."""
-    if round.decided:
+    if round_.decided:
         raise ValidationError(_("The round has been approved: nothing of it changes."))
 
 
-def locked_round(round):
+def locked_round(round_):
     """The round, locked for the rest of the transaction, refused if decided."""
-    round = EvaluationRound.objects.select_for_update().get(pk=round.pk)
-    check_open(round)
-    return round
+    round_ = EvaluationRound.objects.select_for_update().get(pk=round_.pk)
+    check_open(round_)
+    return round_
 
 
 # -- Graded units ------------------------------------------------------------------------------
 
-def graded_tasks(round):
+def graded_tasks(round_):
     """The round's projects: the plan's tasks led by central agencies (metropolitan
     governments are graded as institutions instead)."""
-    return Task.objects.filter(plan_id=round.plan_id).exclude(
+    return Task.objects.filter(plan_id=round_.plan_id).exclude(
         lead_agency__kind=AgencyKind.METROPOLITAN)
 
 
-def graded_institutions(round):
+def graded_institutions(round_):
     """The round's institutions: the metropolitan governments that lead or support tasks of
     the plan (a regional task is often led by one city with others taking part)."""
     # EXISTS per metropolitan government (17 index probes each), not IN over the plan's tasks:
     # 1 ms against 10 at 10,000 tasks (bench/README.md).
-    leads = Task.objects.filter(plan_id=round.plan_id, lead_agency=OuterRef("pk"))
-    supports = Task.supporting_agencies.through.objects.filter(task__plan_id=round.plan_id,
+    leads = Task.objects.filter(plan_id=round_.plan_id, lead_agency=OuterRef("pk"))
+    supports = Task.supporting_agencies.through.objects.filter(task__plan_id=round_.plan_id,
                                                                agency=OuterRef("pk"))
     return Agency.objects.filter(kind=AgencyKind.METROPOLITAN).filter(
         Exists(leads) | Exists(supports))
 
 
-def ungraded_units(round):
+def ungraded_units(round_):
     """The units of the round without a grade: (task ids, institution ids) as one list."""
-    tasks = graded_tasks(round).exclude(grades__round=round).values_list("pk", flat=True)
-    institutions = graded_institutions(round).exclude(grades__round=round).values_list(
+    tasks = graded_tasks(round_).exclude(grades__round=round_).values_list("pk", flat=True)
+    institutions = graded_institutions(round_).exclude(grades__round=round_).values_list(
         "pk", flat=True)
     return [("task", pk) for pk in tasks] + [("agency", pk) for pk in institutions]
 
 
-def unit_of(*, round, task=None, agency=None):
+def unit_of(*, round_, task=None, agency=None):
     """Check that a unit is one of the round's: a task of its plan led by a central agency, or
     a metropolitan government leading tasks of it."""
     if (task is None) == (agency is None):
         raise ValidationError(_("Choose either a task or an institution."))
     if task is not None:
-        if task.plan_id != round.plan_id:
+        if task.plan_id != round_.plan_id:
             raise ValidationError(_("The task belongs to another plan."))
         if task.lead_agency.kind == AgencyKind.METROPOLITAN:
             raise ValidationError(_("A metropolitan government's tasks are graded with the "
                                     "institution, not one by one."))
-    elif not graded_institutions(round).filter(pk=agency.pk).exists():
+    elif not graded_institutions(round_).filter(pk=agency.pk).exists():
         raise ValidationError(_("%(agency)s is not a metropolitan government taking part in "
                                 "this plan.") % {"agency": agency})
     return {"task": task, "agency": agency}
 
 
-def unit_means(round):
+def unit_means(round_):
     """Each scored unit's panel: weighted mean (to the cent, ``panel_cents``) and number of
     evaluators who scored, computed in the database. Returns {("task", id) or ("agency", id):
     UnitScore}."""
-    rows = (Assignment.objects.filter(round=round, weight_total__gt=0)
+    rows = (Assignment.objects.filter(round=round_, weight_total__gt=0)
             .values_list("task_id", "agency_id")
             .annotate(cents=panel_cents(), evaluators=Count("pk"))
             .order_by())
@@ -374,8 +374,8 @@ class UnitScore:
     evaluators: int
 
 
-def unit_mean(round, *, task=None, agency=None):
-    assignments = Assignment.objects.filter(round=round, task=task, agency=agency)
+def unit_mean(round_, *, task=None, agency=None):
+    assignments = Assignment.objects.filter(round=round_, task=task, agency=agency)
     return mean_of_cents(assignments.aggregate(cents=panel_cents())["cents"])
 
 
@@ -404,30 +404,30 @@ def check_conflict(evaluator, unit_agency):
                                         "agency": clash.agency, "unit": unit_agency})
 
 
-def check_assignment(*, round, evaluator, task=None, agency=None):
+def check_assignment(*, round_, evaluator, task=None, agency=None):
     """Refuse an assignment to a unit that is not the round's, of anyone who is not an
     evaluator, who belongs to the unit's agency, its parent or its children, or who is assigned
     to the unit already. Returns the unit as keyword arguments."""
-    unit = unit_of(round=round, task=task, agency=agency)
+    unit = unit_of(round_=round_, task=task, agency=agency)
     if not is_evaluator(evaluator):
         raise ValidationError(_("%(user)s is not an evaluator.") % {
             "user": evaluator.get_username()})
     check_conflict(evaluator, task.lead_agency if task else agency)
-    if Assignment.objects.filter(round=round, evaluator=evaluator, **unit).exists():
+    if Assignment.objects.filter(round=round_, evaluator=evaluator, **unit).exists():
         raise ValidationError(_("%(user)s is already assigned to %(unit)s.") % {
             "user": evaluator.get_username(), "unit": task or agency})
     return unit
 
 
-def assign(*, round: EvaluationRound, evaluator, task: Task | None = None,
+def assign(*, round_: EvaluationRound, evaluator, task: Task | None = None,
            agency: Agency | None = None, user) -> Assignment:
     """Assign an evaluator to a graded unit before the round is decided (check_assignment
     says who may not be)."""
     check_plan_manager(user)
     with transaction.atomic():
-        round = locked_round(round)
-        unit = check_assignment(round=round, evaluator=evaluator, task=task, agency=agency)
-        assignment = Assignment(round=round, evaluator=evaluator, **unit)
+        round_ = locked_round(round_)
+        unit = check_assignment(round_=round_, evaluator=evaluator, task=task, agency=agency)
+        assignment = Assignment(round=round_, evaluator=evaluator, **unit)
         assignment.full_clean(validate_unique=False)
         try:
             with transaction.atomic():
@@ -449,17 +449,17 @@ def unassign(*, assignment: Assignment, user) -> None:
         assignment.delete()
 
 
-def understaffed_units(round):
+def understaffed_units(round_):
     """Units with fewer evaluators than the round asks for: {key: count}."""
     counts = {}
-    for task_id, agency_id in Assignment.objects.filter(round=round).values_list(
+    for task_id, agency_id in Assignment.objects.filter(round=round_).values_list(
             "task_id", "agency_id"):
         key = ("task", task_id) if task_id else ("agency", agency_id)
         counts[key] = counts.get(key, 0) + 1
-    units = [("task", pk) for pk in graded_tasks(round).values_list("pk", flat=True)] + [
-        ("agency", pk) for pk in graded_institutions(round).values_list("pk", flat=True)]
+    units = [("task", pk) for pk in graded_tasks(round_).values_list("pk", flat=True)] + [
+        ("agency", pk) for pk in graded_institutions(round_).values_list("pk", flat=True)]
     return {key: counts.get(key, 0) for key in units
-            if counts.get(key, 0) < round.evaluators_per_unit}
+            if counts.get(key, 0) < round_.evaluators_per_unit}
 
 
 # -- Scores -----------------------------------------------------------------------------------
@@ -486,8 +486,8 @@ def score(*, assignment: Assignment, user, values: dict, comment: str,
     if assignment.evaluator_id != user.pk or not is_evaluator(user):
         raise PermissionDenied
     with transaction.atomic():
-        round = locked_round(assignment.round)
-        if not round.allows("scores"):
+        round_ = locked_round(assignment.round)
+        if not round_.allows("scores"):
             raise ValidationError(_("Scores are given while the round is being evaluated."))
         criteria = {criterion.pk: criterion for criterion in applicable_criteria(assignment)}
         errors = []
@@ -495,9 +495,9 @@ def score(*, assignment: Assignment, user, values: dict, comment: str,
             criterion = criteria.get(criterion_id)
             if criterion is None:
                 errors.append(_("A score was given for a criterion that is not this round's."))
-            elif value is not None and not round.scale_min <= value <= round.scale_max:
+            elif value is not None and not round_.scale_min <= value <= round_.scale_max:
                 errors.append(_("“%(criterion)s”: scores are from %(low)s to %(high)s.") % {
-                    "criterion": criterion, "low": round.scale_min, "high": round.scale_max})
+                    "criterion": criterion, "low": round_.scale_min, "high": round_.scale_max})
         if errors:
             raise ValidationError(errors)
         now = timezone.now()
@@ -538,24 +538,24 @@ def recount_scores(assignments):
 
 # -- Grades -----------------------------------------------------------------------------------
 
-def set_grade(round, *, grade, task=None, agency=None, reason="", user):
+def set_grade(round_, *, grade, task=None, agency=None, reason="", user):
     """Set a unit's final grade while the round is being evaluated. The round's bands guide it:
     a grade that departs from the band of the panel's mean needs a reason."""
     check_plan_manager(user)
     with transaction.atomic():
-        round = locked_round(round)
-        if not round.allows("grades"):
+        round_ = locked_round(round_)
+        if not round_.allows("grades"):
             raise ValidationError(_("Grades are set while the round is being evaluated."))
-        unit = unit_of(round=round, task=task, agency=agency)
-        mean = unit_mean(round, **unit)
-        check_reason(round, grade=grade, mean=mean, reason=reason)
+        unit = unit_of(round_=round_, task=task, agency=agency)
+        mean = unit_mean(round_, **unit)
+        check_reason(round_, grade=grade, mean=mean, reason=reason)
         graded, _created = Grade.objects.update_or_create(
-            round=round, **unit,
+            round=round_, **unit,
             defaults={"grade": grade, "reason": reason.strip(), "mean": mean})
     return graded
 
 
-def set_grades(round, *, grades: dict, user) -> int:
+def set_grades(round_, *, grades: dict, user) -> int:
     """Set several units' grades at once, all or nothing: ``grades`` maps the caller's key for
     each unit (a form's prefix) to ``set_grade``'s arguments (grade, reason, task or agency).
     When any is refused, none is saved and RowErrors says what refused each. Returns how many
@@ -564,7 +564,7 @@ def set_grades(round, *, grades: dict, user) -> int:
     with transaction.atomic():
         for key, values in grades.items():
             try:
-                set_grade(round, user=user, **values)
+                set_grade(round_, user=user, **values)
             except ValidationError as error:
                 errors[key] = error
         if errors:
@@ -572,8 +572,8 @@ def set_grades(round, *, grades: dict, user) -> int:
     return len(grades)
 
 
-def check_reason(round, *, grade, mean, reason):
-    band = round.band_for(mean)
+def check_reason(round_, *, grade, mean, reason):
+    band = round_.band_for(mean)
     if band is not None and grade != band and not reason.strip():
         raise ValidationError({"reason": _(
             "The panel's mean %(mean)s is in the band of “%(band)s”: say why the grade is "

@@ -77,18 +77,18 @@ class EvaluationExportView(PlanMixin, View):
 
     def get(self, request, *args, **kwargs):
         plan = self.plan
-        round = round_report.round_of_plan(plan)
-        reader = round_report.reader_of(request.user, round)
-        if reader.public and not round_report.results_published(round):
+        round_ = round_report.round_of_plan(plan)
+        reader = round_report.reader_of(request.user, round_)
+        if reader.public and not round_report.results_published(round_):
             raise PermissionDenied(_("The results of this plan's evaluation are not published."))
         if self.what == "grades" and not reader.grades:
             raise PermissionDenied(_("The grades are shown once the Council approves them."))
         tasks = Task.objects.all() if reader.public else reader.tasks
         sheets = {
-            "results": lambda: exports.result_rows(plan, tasks, round, public=reader.public,
+            "results": lambda: exports.result_rows(plan, tasks, round_, public=reader.public,
                                                    grades=reader.grades),
             "indicators": lambda: exports.indicator_rows(plan, tasks),
-            "grades": lambda: exports.grade_rows(plan, round, manager=reader.manager,
+            "grades": lambda: exports.grade_rows(plan, round_, manager=reader.manager,
                                                  readable=reader.grades_of),
         }
         name = f"kipplan-{plan.year}-evaluation"

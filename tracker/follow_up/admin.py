@@ -81,12 +81,12 @@ class AdviceRow:
         return None
 
 
-def advice_rows(round, data=None):
+def advice_rows(round_, data=None):
     """The round's graded projects by task number, each with its advice: two queries, and
     one for the names the plan's year gives the agencies."""
-    current = {row.task_id: row for row in BudgetAdvice.objects.filter(round=round)}
-    names = names_for(round.plan)
-    grades = (Grade.objects.filter(round=round, task__isnull=False)
+    current = {row.task_id: row for row in BudgetAdvice.objects.filter(round=round_)}
+    names = names_for(round_.plan)
+    grades = (Grade.objects.filter(round=round_, task__isnull=False)
               .select_related("task__lead_agency").order_by("task__number"))
     return [AdviceRow(grade, names.of(grade.task.lead_agency), current.get(grade.task_id), data)
             for grade in grades]
@@ -153,29 +153,29 @@ class BudgetAdviceAdmin(admin.ModelAdmin):
         give the advice here while the round takes it."""
         if not is_plan_manager(request.user):
             raise PermissionDenied
-        round = get_object_or_404(EvaluationRound.objects.select_related("plan"), pk=round_id)
-        editable = advice.is_open_for_advice(round)
+        round_ = get_object_or_404(EvaluationRound.objects.select_related("plan"), pk=round_id)
+        editable = advice.is_open_for_advice(round_)
         data = request.POST.copy() if request.method == "POST" else None
-        rows = advice_rows(round, data)
+        rows = advice_rows(round_, data)
         if request.method == "POST":
             if not editable:
                 raise PermissionDenied
-            saved = self.save_advice(request, round, rows, data)
+            saved = self.save_advice(request, round_, rows, data)
             if saved is not None:
                 messages.success(request, _("Saved the advice on %(count)s projects.") % {
                     "count": saved})
                 return HttpResponseRedirect(
-                    reverse("admin:tracker_budgetadvice_round", args=[round.pk]))
+                    reverse("admin:tracker_budgetadvice_round", args=[round_.pk]))
         context = {
             **self.admin_site.each_context(request),
-            "opts": self.opts, "title": _("Advice by project"), "subtitle": str(round),
-            "round": round, "rows": rows, "editable": editable,
-            "for_year": advice.advice_year(round),
-            "page_url": reverse("tracker:budget_advice", args=[round.plan.year]),
+            "opts": self.opts, "title": _("Advice by project"), "subtitle": str(round_),
+            "round": round_, "rows": rows, "editable": editable,
+            "for_year": advice.advice_year(round_),
+            "page_url": reverse("tracker:budget_advice", args=[round_.plan.year]),
         }
         return TemplateResponse(request, "admin/tracker/budgetadvice/round.html", context)
 
-    def save_advice(self, request, round, rows, data):
+    def save_advice(self, request, round_, rows, data):
         """Save every row that changed, all or nothing, each problem on its row; the number
         saved, or None when nothing was (a stale row is shown with what is saved now's
         version, so that saving again overwrites it knowingly)."""
@@ -193,7 +193,7 @@ class BudgetAdviceAdmin(admin.ModelAdmin):
                 changes[row.prefix] = {"task": row.task, "version": values["version"],
                                        "remove": True}
         try:
-            return advice.save_advice(round=round, changes=changes, user=request.user)
+            return advice.save_advice(round_=round_, changes=changes, user=request.user)
         except RowErrors as error:
             errors = error.rows
         for row in rows:
@@ -281,7 +281,7 @@ class IssueForm(forms.ModelForm):
         try:
             opinions.check_opinion(
                 plan=data.get("plan"), task=data.get("task"), agency=data.get("agency"),
-                round=data.get("round"), issued_on=data.get("issued_on"),
+                round_=data.get("round"), issued_on=data.get("issued_on"),
                 answer_due=data.get("answer_due"), user=self.user)
         except ValidationError as error:
             raise forms.ValidationError(error.messages) from error
@@ -377,7 +377,7 @@ class OpinionAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         created = opinions.issue_opinion(
             plan=data["plan"], task=data.get("task"), agency=data.get("agency"),
-            round=data.get("round"), text=data["text"], issued_on=data["issued_on"],
+            round_=data.get("round"), text=data["text"], issued_on=data["issued_on"],
             answer_due=data["answer_due"], user=request.user)
         vars(obj).update(vars(created))  # the admin logs and redirects to what was stored
 

@@ -53,62 +53,62 @@ def stale_advice(task, advice) -> StaleEdit:
 
 # -- Rules --------------------------------------------------------------------------------------
 
-def is_open_for_advice(round) -> bool:
-    return round is not None and round.allows("advice")
+def is_open_for_advice(round_) -> bool:
+    return round_ is not None and round_.allows("advice")
 
 
-def check_open_for_advice(round):
-    if round.state == RoundState.PUBLISHED:
+def check_open_for_advice(round_):
+    if round_.state == RoundState.PUBLISHED:
         raise ValidationError(_("The round is published: its budget advice no longer "
                                 "changes."))
-    if not round.allows("advice"):
+    if not round_.allows("advice"):
         raise ValidationError(_("Budget advice is given once the round is being evaluated."))
 
 
-def locked_round_for_advice(round):
+def locked_round_for_advice(round_):
     """The round, locked for the rest of the transaction (it cannot be published meanwhile),
     refused unless it takes advice."""
-    round = EvaluationRound.objects.select_for_update().get(pk=round.pk)
-    check_open_for_advice(round)
-    return round
+    round_ = EvaluationRound.objects.select_for_update().get(pk=round_.pk)
+    check_open_for_advice(round_)
+    return round_
 
 
-def check_graded_project(round, task):
-    if task.plan_id != round.plan_id:
+def check_graded_project(round_, task):
+    if task.plan_id != round_.plan_id:
         raise ValidationError(_("%(task)s belongs to another plan than this round's.") % {
             "task": task.code})
-    if not Grade.objects.filter(round=round, task=task).exists():
+    if not Grade.objects.filter(round=round_, task=task).exists():
         raise ValidationError(_("%(task)s was not graded in this round: budget advice is "
                                 "given on graded projects only.") % {"task": task.code})
 
 
-def current_advice(round, task):
-    return BudgetAdvice.objects.select_for_update().filter(round=round, task=task).first()
+def current_advice(round_, task):
+    return BudgetAdvice.objects.select_for_update().filter(round=round_, task=task).first()
 
 
 # -- Services -----------------------------------------------------------------------------------
 
-def set_advice(*, round: EvaluationRound, task: Task, recommendation: str, reason: str, user,
+def set_advice(*, round_: EvaluationRound, task: Task, recommendation: str, reason: str, user,
                version: int | None = None) -> BudgetAdvice:
     """Give or change the advice on a graded project of the round, from the version the user
     opened (None: there was no advice then)."""
     if not is_plan_manager(user):
         raise PermissionDenied
     with transaction.atomic():
-        round = locked_round_for_advice(round)
-        check_graded_project(round, task)
+        round_ = locked_round_for_advice(round_)
+        check_graded_project(round_, task)
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError({"reason": _("Say why: the reason goes to the budget "
                                                "authorities with the advice.")})
-        advice = current_advice(round, task)
+        advice = current_advice(round_, task)
         if (None if advice is None else advice.version) != version:
             raise stale_advice(task, advice)
         if advice is None:
-            advice = BudgetAdvice(round=round, task=task, version=0)
+            advice = BudgetAdvice(round=round_, task=task, version=0)
         advice.recommendation = recommendation
         advice.reason = reason
-        advice.for_year = advice_year(round)
+        advice.for_year = advice_year(round_)
         advice.updated_by = user
         advice.version += 1
         advice.full_clean(validate_unique=False)
@@ -117,24 +117,24 @@ def set_advice(*, round: EvaluationRound, task: Task, recommendation: str, reaso
                 advice.save()
         except IntegrityError as error:  # given at the same moment by someone else
             raise stale_advice(task, BudgetAdvice.objects.filter(
-                round=round, task=task).first()) from error
+                round=round_, task=task).first()) from error
     return advice
 
 
-def remove_advice(*, round: EvaluationRound, task: Task, user, version: int) -> None:
+def remove_advice(*, round_: EvaluationRound, task: Task, user, version: int) -> None:
     """Take the advice on a project back, from the version the user opened."""
     if not is_plan_manager(user):
         raise PermissionDenied
     with transaction.atomic():
-        round = locked_round_for_advice(round)
-        check_graded_project(round, task)
-        advice = current_advice(round, task)
+        round_ = locked_round_for_advice(round_)
+        check_graded_project(round_, task)
+        advice = current_advice(round_, task)
         if advice is None or advice.version != version:
             raise stale_advice(task, advice)
         advice.delete()
 
 
-def save_advice(*, round: EvaluationRound, changes: dict, user) -> int:
+def save_advice(*, round_: EvaluationRound, changes: dict, user) -> int:
     """Save several projects' advice at once, all or nothing: ``changes`` maps the caller's key
     for each project (a form's prefix) to ``set_advice``'s arguments, or to ``remove_advice``'s
     with ``remove=True``. When any is refused, none is saved and RowErrors says what refused
@@ -146,9 +146,9 @@ def save_advice(*, round: EvaluationRound, changes: dict, user) -> int:
             change = dict(change)
             try:
                 if change.pop("remove", False):
-                    remove_advice(round=round, user=user, **change)
+                    remove_advice(round_=round_, user=user, **change)
                 else:
-                    set_advice(round=round, user=user, **change)
+                    set_advice(round_=round_, user=user, **change)
             except (StaleEdit, ValidationError) as error:
                 errors[key] = error
         if errors:
@@ -158,28 +158,28 @@ def save_advice(*, round: EvaluationRound, changes: dict, user) -> int:
 
 # -- Who reads what -----------------------------------------------------------------------------
 
-def reads_advice(round, reader) -> bool:
+def reads_advice(round_, reader) -> bool:
     """Whether a reader (``tracker.evaluation.selectors.reader_of``) reads any of the round's
     advice."""
-    if round is None:
+    if round_ is None:
         return False
-    if reader.manager or round.state == RoundState.PUBLISHED:
+    if reader.manager or round_.state == RoundState.PUBLISHED:
         return True
-    return not reader.public and round.decided
+    return not reader.public and round_.decided
 
 
-def advice_of(round, reader):
+def advice_of(round_, reader):
     """The round's advice the reader reads (see the module's docstring)."""
-    advice = BudgetAdvice.objects.filter(round=round)
-    if not reads_advice(round, reader):
+    advice = BudgetAdvice.objects.filter(round=round_)
+    if not reads_advice(round_, reader):
         return advice.none()
-    if reader.manager or round.state == RoundState.PUBLISHED:
+    if reader.manager or round_.state == RoundState.PUBLISHED:
         return advice
     return advice.filter(task__in=reader.tasks.values("pk"))
 
 
-def every_advice_read(round, reader) -> bool:
-    return reader.manager or (round is not None and round.state == RoundState.PUBLISHED)
+def every_advice_read(round_, reader) -> bool:
+    return reader.manager or (round_ is not None and round_.state == RoundState.PUBLISHED)
 
 
 def grade_of_task():
@@ -247,14 +247,14 @@ def add(table, key, recommendation, projects):
     counts[recommendation] = counts.get(recommendation, 0) + projects
 
 
-def advice_summary(round: EvaluationRound, reader) -> AdviceSummary:
+def advice_summary(round_: EvaluationRound, reader) -> AdviceSummary:
     """The advice the reader reads, counted by recommendation and summed by strategy, by lead
     agency and by grade, as the Council's agenda shows it: one query grouped by strategy id,
     lead agency id, grade and recommendation (a few dozen rows for a whole plan) folded here,
     the few strategies and agencies read in one query each, their former names in one; for
     managers, the graded projects counted in one more."""
-    plan = round.plan
-    rows = list(advice_of(round, reader)
+    plan = round_.plan
+    rows = list(advice_of(round_, reader)
                 .annotate(grade_level=grade_of_task())
                 .values_list("task__strategy_id", "task__lead_agency_id", "grade_level",
                              "recommendation")
@@ -272,9 +272,9 @@ def advice_summary(round: EvaluationRound, reader) -> AdviceSummary:
                    for pk, counts in by_agency.items()]
     graded = None
     if reader.manager:
-        graded = Grade.objects.filter(round=round, task__isnull=False).count()
+        graded = Grade.objects.filter(round=round_, task__isnull=False).count()
     return AdviceSummary(
-        for_year=advice_year(round),
+        for_year=advice_year(round_),
         by_strategy=[row_of(f"{strategy.number}. {localized(strategy, 'title')}",
                             by_strategy[strategy.pk])
                      for strategy in sorted(strategies.values(), key=lambda s: s.number)],
@@ -305,15 +305,15 @@ class AdvisedProject:
     for_year: int
 
 
-def advised_projects(round: EvaluationRound, reader) -> list[AdvisedProject]:
+def advised_projects(round_: EvaluationRound, reader) -> list[AdvisedProject]:
     """The advice the reader reads, by task number: one query (the tasks, their lead agencies,
     grades and means joined or read in it), the former agency names in one more."""
     mean = Subquery(Grade.objects.filter(round=OuterRef("round_id"), task=OuterRef("task_id"))
                     .values("mean")[:1])
-    advice = (advice_of(round, reader).select_related("task__lead_agency")
+    advice = (advice_of(round_, reader).select_related("task__lead_agency")
               .annotate(grade_level=grade_of_task(), grade_mean=mean)
               .order_by("task__number", "pk"))
-    names = names_for(round.plan)
+    names = names_for(round_.plan)
     return [AdvisedProject(
         task=row.task, agency=agency_name(names.of(row.task.lead_agency)),
         grade=GradeLevel(row.grade_level) if row.grade_level else None,
@@ -347,14 +347,14 @@ def project_sheet(projects, *, manager):
         yield row
 
 
-def workbook(round: EvaluationRound, reader):
+def workbook(round_: EvaluationRound, reader):
     """The sums and the projects as the sheets of one XLSX workbook (a temporary file, written
     row by row in openpyxl's write-only mode): "by strategy", "by agency", "by grade",
     "projects"."""
     from tracker.common.spreadsheets import xlsx_workbook
 
-    summary = advice_summary(round, reader)
-    projects = advised_projects(round, reader)
+    summary = advice_summary(round_, reader)
+    projects = advised_projects(round_, reader)
     sheets = [(name, summary_sheet(table.heading, table.rows, summary.total))
               for name, table in zip([_("by strategy"), _("by agency"), _("by grade")],
                                      summary.tables, strict=True)]
@@ -380,15 +380,15 @@ def budget_advice_page(plan, user) -> AdvicePage:
     managers) and the projects (two)."""
     from tracker.evaluation.selectors import reader_of, round_of_plan
 
-    round = round_of_plan(plan)
-    reader = reader_of(user, round)
-    shown = reads_advice(round, reader)
+    round_ = round_of_plan(plan)
+    reader = reader_of(user, round_)
+    shown = reads_advice(round_, reader)
     return AdvicePage(
-        round=round, reader=reader, shown=shown,
-        every_advice=every_advice_read(round, reader),
-        for_year=advice_year(round) if round is not None else None,
-        summary=advice_summary(round, reader) if shown else None,
-        projects=advised_projects(round, reader) if shown else [])
+        round=round_, reader=reader, shown=shown,
+        every_advice=every_advice_read(round_, reader),
+        for_year=advice_year(round_) if round_ is not None else None,
+        summary=advice_summary(round_, reader) if shown else None,
+        projects=advised_projects(round_, reader) if shown else [])
 
 
 # -- The admin's list -----------------------------------------------------------------------------

@@ -199,10 +199,10 @@ class Recommendation(models.TextChoices):
     CONDITIONAL = "conditional", _("Keep or cut on conditions")
 
 
-def advice_year(round):
+def advice_year(round_):
     """The budget year the advice of a round is for: the year after next of the plan's (the
     2023 results' evaluation, in March 2024, advised on the 2025 budget)."""
-    return round.plan.year + 2
+    return round_.plan.year + 2
 
 
 class BudgetAdviceQuerySet(models.QuerySet):

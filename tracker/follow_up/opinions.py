@@ -210,7 +210,7 @@ def listing(opinions: QuerySet, today: datetime.date) -> QuerySet:
 # -- Writes ---------------------------------------------------------------------------------------
 
 def check_opinion(*, plan: Plan, task: Task | None, agency: Agency | None,
-                  round: EvaluationRound | None, issued_on, answer_due, user) -> None:
+                  round_: EvaluationRound | None, issued_on, answer_due, user) -> None:
     """The rules of a new opinion, as messages (the admin's form shows them on its fields)."""
     if not is_plan_manager(user):
         raise ValidationError(_("Only plan managers issue improvement opinions."))
@@ -219,7 +219,7 @@ def check_opinion(*, plan: Plan, task: Task | None, agency: Agency | None,
         errors["task"] = _("An opinion is on a task or on an agency: choose one of them.")
     elif task is not None and task.plan_id != plan.pk:
         errors["task"] = _("The task is not one of the %(plan)s's tasks.") % {"plan": plan}
-    if round is not None and round.plan_id != plan.pk:
+    if round_ is not None and round_.plan_id != plan.pk:
         errors["round"] = _("The evaluation round is not the %(plan)s's.") % {"plan": plan}
     if issued_on and answer_due and answer_due < issued_on:
         errors["answer_due"] = _("The answer cannot be due before the opinion is issued.")
@@ -228,12 +228,12 @@ def check_opinion(*, plan: Plan, task: Task | None, agency: Agency | None,
 
 
 def issue_opinion(*, plan: Plan, task: Task | None = None, agency: Agency | None = None,
-                  round: EvaluationRound | None = None, text: str, issued_on: datetime.date,
+                  round_: EvaluationRound | None = None, text: str, issued_on: datetime.date,
                   answer_due: datetime.date, user) -> Opinion:
-    check_opinion(plan=plan, task=task, agency=agency, round=round, issued_on=issued_on,
+    check_opinion(plan=plan, task=task, agency=agency, round_=round_, issued_on=issued_on,
                   answer_due=answer_due, user=user)
     with transaction.atomic():
-        opinion = Opinion(plan=plan, task=task, agency=agency, round=round, text=text.strip(),
+        opinion = Opinion(plan=plan, task=task, agency=agency, round=round_, text=text.strip(),
                           issued_on=issued_on, answer_due=answer_due, issued_by=user)
         opinion.full_clean()
         opinion.save()

@@ -32,10 +32,10 @@ class BudgetAdviceExportView(PlanMixin, View):
 
     def get(self, request, *args, **kwargs):
         plan = self.plan
-        round = round_report.round_of_plan(plan)
-        reader = round_report.reader_of(request.user, round)
-        if not advice.reads_advice(round, reader):
+        round_ = round_report.round_of_plan(plan)
+        reader = round_report.reader_of(request.user, round_)
+        if not advice.reads_advice(round_, reader):
             raise PermissionDenied(_("This plan's budget advice is not shown to you yet."))
-        return FileResponse(advice.workbook(round, reader), as_attachment=True,
+        return FileResponse(advice.workbook(round_, reader), as_attachment=True,
                             filename=f"kipplan-{plan.year}-budget-advice.xlsx",
                             content_type=XLSX)

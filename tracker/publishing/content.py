@@ -39,17 +39,17 @@ from tracker.progress.models import Task
 def check_reportable(plan: Plan):
     """The report is made from the Council's decided grades: a plan whose round is approved or
     published. Otherwise a ValidationError that says so. Returns the round."""
-    round = round_report.round_of_plan(plan)
-    if round is None:
+    round_ = round_report.round_of_plan(plan)
+    if round_ is None:
         raise ValidationError(_(
             "The annual report on %(year)s is made from the approved evaluation of its results, "
             "and the %(year)s plan has no evaluation round yet.") % {"year": plan.year})
-    if not round.allows("report"):
+    if not round_.allows("report"):
         raise ValidationError(_(
             "The annual report on %(year)s is made from the approved evaluation of its results, "
             "and the %(year)s round is not approved yet (it is at “%(state)s”).")
-            % {"year": plan.year, "state": round.get_state_display()})
-    return round
+            % {"year": plan.year, "state": round_.get_state_display()})
+    return round_
 
 
 # -- The dataclasses -----------------------------------------------------------------------------
@@ -286,11 +286,11 @@ def meeting_text(number, day, in_writing):
 
 # -- The sections ---------------------------------------------------------------------------------
 
-def read_tasks(plan: Plan, round):
+def read_tasks(plan: Plan, round_):
     """Every task of the plan with what the report says of it, in one query: the state at the
     end of the plan's year from its history (``as_of``), its result's texts, its grade and its
     lead agency."""
-    grade = Grade.objects.filter(task=OuterRef("pk"), round=round)
+    grade = Grade.objects.filter(task=OuterRef("pk"), round=round_)
     return list(
         Task.objects.filter(plan=plan).as_of(datetime.date(plan.year, 12, 31))
         .annotate(grade_level=Subquery(grade.values("grade")[:1]))
@@ -386,31 +386,31 @@ def results_of(tasks, strategies, names, indicators) -> list[StrategyResults]:
         for strategy in strategies if by_strategy[strategy.pk]]
 
 
-def evaluation_of(round, plan: Plan) -> Evaluation:
+def evaluation_of(round_, plan: Plan) -> Evaluation:
     """The grades by strategy and by kind (tracker.evaluation.selectors.distribution, two queries),
     the 최우수 list (one) and the best metropolitan government (one)."""
     reader = round_report.Reader(manager=False, tasks=Task.objects.all(), grades=True)
-    distribution = round_report.distribution(round, reader)
+    distribution = round_report.distribution(round_, reader)
     rows = [DistributionRow(row.label, [units for _level, units in row.counts], row.total)
             for row in (*distribution.by_strategy, *distribution.by_kind, distribution.total)]
     outstanding = [
         OutstandingUnit(code=unit.task.code if unit.task else "",
                         title=unit.task.title if unit.task else "",
                         agency=localized(unit.agency, "name"), summary=unit.summary)
-        for unit in round_report.outstanding(round, plan, reader, limit=None)]
-    best, best_grade = best_metropolitan(round, plan)
+        for unit in round_report.outstanding(round_, plan, reader, limit=None)]
+    best, best_grade = best_metropolitan(round_, plan)
     return Evaluation(
-        meeting=meeting_text(round.meeting_number, round.meeting_date, round.held_in_writing),
+        meeting=meeting_text(round_.meeting_number, round_.meeting_date, round_.held_in_writing),
         levels=[str(label) for _value, label in GradeLevel.choices], rows=rows,
         outstanding=outstanding, best_metropolitan=best, best_metropolitan_grade=best_grade,
-        illustrative=round.is_illustrative)
+        illustrative=round_.is_illustrative)
 
 
-def best_metropolitan(round, plan: Plan):
+def best_metropolitan(round_, plan: Plan):
     """The metropolitan government(s) graded best: the best grade, then the highest panel mean
     it was set with (the mean decides, it is not shown). One query."""
     order = {level: n for n, level in enumerate(GradeLevel.values)}
-    grades = list(Grade.objects.filter(round=round, agency__kind=AgencyKind.METROPOLITAN)
+    grades = list(Grade.objects.filter(round=round_, agency__kind=AgencyKind.METROPOLITAN)
                   .select_related("agency").only("grade", "mean", "agency"))
     if not grades:
         return [], ""
@@ -490,18 +490,18 @@ def report_content(plan: Plan, *, language: str | None = None) -> Report:
     the 최우수 list (1) and its former names, the best metropolitan government (1), opinions and
     actions (2), outcome indicators and values (2): about 16, the same at 75 and 750 tasks."""
     plan = Plan.objects.select_related("evaluation_round").get(pk=plan.pk)
-    round = check_reportable(plan)
+    round_ = check_reportable(plan)
     strategies = list(Strategy.objects.filter(plan=plan).order_by("number"))
     key_tasks = defaultdict(list)
     for key_task in KeyTask.objects.filter(strategy__plan=plan).order_by("strategy_id", "number"):
         key_tasks[key_task.strategy_id].append(key_task)
-    tasks = read_tasks(plan, round)
+    tasks = read_tasks(plan, round_)
     names = agency_names(plan, {task["lead_agency_id"] for task in tasks})
     indicators = indicators_by_task(plan)
     notes = []
     if plan.data_note:
         notes.append(plan.data_note)
-    if round.is_illustrative:
+    if round_.is_illustrative:
         notes.append(_("Illustrative demo data: this round's dates, scores and grades are "
                        "invented."))
     if any(task["is_illustrative"] for task in tasks):
@@ -513,6 +513,6 @@ def report_content(plan: Plan, *, language: str | None = None) -> Report:
         made_on=day_text(timezone.localdate()), notes=notes,
         glance=glance_of(plan, tasks, strategies, key_tasks, names),
         results=results_of(tasks, strategies, names, indicators),
-        evaluation=evaluation_of(round, plan), opinions=opinions_of(plan),
+        evaluation=evaluation_of(round_, plan), opinions=opinions_of(plan),
         outcomes=outcomes_of(plan), appendix=appendix_of(tasks, names))
 
