@@ -60,11 +60,11 @@ demo: migrate
 run: migrate
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# The suite on every core (pytest-xdist): each worker has a test database of its own; the tests
-# of one xdist_group (those that share a Redis database) run in one worker.
+# The suite on every core (pytest-xdist): each worker has a test database of its own, and keys of
+# its own in the Redis tests' database.
 TEST_WORKERS ?= auto
 test: install-dev node-tools
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # axe-core and the Nu HTML Checker (vnu-jar) for the accessibility and HTML tests, pinned in
 # tests/node/package-lock.json. Without npm the tests that need them skip and say so.
