@@ -9,7 +9,7 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
 )
-from tests.helpers import load_demo, role
+from tests.helpers import load_demo, plan_manager, role
 from tracker import roles
 
 
@@ -78,9 +78,7 @@ def superuser(db):
 
 @pytest.fixture
 def manager(db):
-    user = UserFactory(username="plan-manager")
-    user.groups.add(role(roles.PLAN_MANAGERS))
-    return user
+    return plan_manager()
 
 
 def pytest_report_header(config):

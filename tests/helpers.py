@@ -469,10 +469,11 @@ def role(name):
 
 
 def plan_manager(username="plan-manager"):
-    """A plan manager, made on first use: whom the services that only managers call are called
-    for, in tests that are about something else."""
-    user, created = get_user_model().objects.get_or_create(username=username)
-    if created:
+    """The plan manager (the ``manager`` fixture's), made on first use: also whom the services
+    that only managers call are called for, in tests that are about something else."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        user = UserFactory(username=username)
         user.groups.add(role(roles.PLAN_MANAGERS))
     return user
 
@@ -484,3 +485,21 @@ def load_demo():
     call_command("loaddata", "demo", verbosity=0)
     get_user_model().objects.filter(password__startswith="pbkdf2_").update(
         password=make_password(PASSWORD))
+
+
+def pdf_bytes():
+    """A minimal valid PDF: one empty page, with its cross-reference table."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)

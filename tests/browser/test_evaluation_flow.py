@@ -27,7 +27,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
-from tests.helpers import log_in, plan_manager, screenshot
+from tests.helpers import log_in, pdf_bytes, plan_manager, screenshot
 from tracker import roles
 from tracker.evaluation import evidence
 from tracker.evaluation import services as evaluation
@@ -52,24 +52,6 @@ FILE_NAME = "2024년_추진실적_증빙.pdf"
 DATES = {"submission_closes": datetime.date(2099, 1, 31),
          "evaluation_closes": datetime.date(2099, 3, 7),
          "meeting_date": datetime.date(2099, 3, 28), "published_on": datetime.date(2099, 4, 30)}
-
-
-def pdf_bytes():
-    """A minimal valid PDF: one empty page, with its cross-reference table."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
 
 
 PDF = pdf_bytes()

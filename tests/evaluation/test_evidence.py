@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import AgencyFactory, TaskFactory, evaluator, round_at
-from tests.helpers import plan_manager
+from tests.helpers import pdf_bytes, plan_manager
 from tracker.evaluation import services as evaluation
 from tracker.evaluation.evidence import add_evidence, check_upload, withdraw_evidence
 from tracker.models import EvidenceFile, EvidenceKind, Result, RoundState
@@ -39,24 +39,6 @@ def english():
 
 
 # -- Real files, built here ---------------------------------------------------------------------
-
-def pdf_bytes():
-    """A minimal valid PDF: one empty page, with its cross-reference table."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
-
 
 def png_bytes():
     """A 1×1 white PNG."""
