@@ -10,6 +10,7 @@ from django.core import serializers
 from django.core.management import call_command
 from django.utils import timezone
 
+from tracker.loading.carry_over import carry_over
 from tracker.models import (
     AnnualReport,
     EvidenceFile,
@@ -22,7 +23,6 @@ from tracker.models import (
     Revision,
     Task,
 )
-from tracker.plans.carry_over import carry_over
 
 # flush empties the whole database, which a test transaction cannot roll back.
 pytestmark = pytest.mark.django_db(transaction=True)

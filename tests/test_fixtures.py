@@ -19,6 +19,7 @@ from django.utils import timezone
 from tracker import roles
 from tracker.access import is_evaluator
 from tracker.evaluation import services as evaluation
+from tracker.loading import carry_over
 from tracker.models import (
     ActionCheck,
     ActionStatus,
@@ -51,7 +52,6 @@ from tracker.models import (
     Task,
     advice_year,
 )
-from tracker.plans import carry_over
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 EVALUATORS = ["evaluator-lee", "evaluator-park"]

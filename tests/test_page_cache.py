@@ -466,7 +466,7 @@ def test_a_message_added_while_rendering_is_shown_and_not_stored(client, manager
                                                                  monkeypatch):
     from django.contrib import messages
 
-    from tracker.progress.views import DashboardView
+    from tracker.overview.views import DashboardView
 
     rendered = DashboardView.get_context_data
 
@@ -485,7 +485,7 @@ def test_a_message_added_while_rendering_is_shown_and_not_stored(client, manager
 
 def test_a_page_that_is_not_a_200_is_not_stored_and_has_its_csrf_token(client, manager, task,
                                                                       monkeypatch):
-    from tracker.progress.views import DashboardView
+    from tracker.overview.views import DashboardView
 
     answer = DashboardView.render_to_response
 

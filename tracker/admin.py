@@ -3,9 +3,10 @@ The admin is where agency staff report and plan managers review. Each part of th
 registers its own admins in its package; this module, which Django's admin autodiscovers, loads
 them all and names the site:
 
-- ``tracker.plans.admin``: plans, strategies, technologies, indicators, the plan import page,
-  and agencies with their former names.
-- ``tracker.accounts.admin``: users, their memberships and profiles.
+- ``tracker.plans.admin``: strategies, technologies, indicators.
+- ``tracker.loading.admin``: plans, with the page that imports a plan's tasks.
+- ``tracker.accounts.admin``: agencies with their former names and rename page, users, their
+  memberships and profiles.
 - ``tracker.progress.admin``: the task admin (list, filters, change page with summary and
   history), milestones, progress reports, contribution notes, reviews, milestone changes and
   reminders; ``tracker.progress.admin_pages``: a task's own pages (report progress, add a
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from tracker.accounts import admin as accounts_admin  # noqa: F401 (each registers its admins)
 from tracker.evaluation import admin as evaluation_admin  # noqa: F401
 from tracker.follow_up import admin as follow_up_admin  # noqa: F401
+from tracker.loading import admin as loading_admin  # noqa: F401
 from tracker.plans import admin as plans_admin  # noqa: F401
 from tracker.progress import admin as progress_admin  # noqa: F401
 from tracker.publishing import admin as publishing_admin  # noqa: F401

@@ -2,7 +2,7 @@ from django.urls import path
 
 from tracker.evaluation import views as evaluation
 from tracker.follow_up import views as follow_up
-from tracker.progress import views as progress
+from tracker.overview import views as progress
 from tracker.publishing import views as publishing
 
 app_name = "tracker"

@@ -248,7 +248,7 @@ def test_the_list_filters_by_state(client, manager, opinion, plan, task, english
 
 def test_the_plan_filter_takes_the_opinions_carried_into_the_plan(client, manager, opinion,
                                                                    plan, task):
-    from tracker.plans.carry_over import carry_over
+    from tracker.loading.carry_over import carry_over
 
     carry_over(plan.year, plan.year + 1)
     client.force_login(manager)

@@ -15,8 +15,8 @@ from django.utils import timezone, translation
 
 from tests.factories import TaskFactory, build_plan
 from tracker.follow_up import opinions
+from tracker.loading.carry_over import carry_over
 from tracker.models import Opinion, Profile, Reminder, Status, Task
-from tracker.plans.carry_over import carry_over
 
 pytestmark = pytest.mark.django_db
 

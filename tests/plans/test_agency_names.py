@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import AgencyFactory, PlanFactory, StrategyFactory, TaskFactory
+from tracker.loading import imports
 from tracker.models import AgencyMembership, AgencyName, Task
 from tracker.plans import agency_names as names
-from tracker.plans import imports
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.core import serializers
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from tracker.loading.carry_over import shift_years
 from tracker.models import Milestone, Plan, Status, Task
-from tracker.plans.carry_over import shift_years
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from tracker.loading import carry_over
 from tracker.models import Plan, Status, Task
-from tracker.plans import carry_over
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql",

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
 
+from tracker.loading import imports
+from tracker.loading.imports import PlanImportError, import_plan
 from tracker.models import BudgetAdvice, EvaluationRound, Opinion, Plan, Task
-from tracker.plans import imports
-from tracker.plans.imports import PlanImportError, import_plan
 from tracker.progress import exports
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.utils import translation
 from openpyxl import Workbook
 
 from tests.factories import round_at
+from tracker.loading.imports import MAX_INDICATORS, PlanImportError, import_plan
 from tracker.models import PerformanceIndicator, Plan, RoundState, Task
-from tracker.plans.imports import MAX_INDICATORS, PlanImportError, import_plan
 
 pytestmark = pytest.mark.django_db
 

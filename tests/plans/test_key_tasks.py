@@ -24,9 +24,9 @@ from tests.factories import (
     build_plan,
 )
 from tracker import roles
+from tracker.loading.carry_over import carry_over
+from tracker.loading.imports import PlanImportError, import_plan
 from tracker.models import KeyTask, Plan, Status, Task, key_task_code
-from tracker.plans.carry_over import carry_over
-from tracker.plans.imports import PlanImportError, import_plan
 from tracker.progress import exports
 from tracker.progress import selectors as reports
 

@@ -15,8 +15,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from tests.factories import TaskFactory
+from tracker.loading.imports import import_plan
 from tracker.models import Task
-from tracker.plans.imports import import_plan
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.common import spreadsheets
+from tracker.loading import carry_over
+from tracker.loading.imports import import_plan
 from tracker.models import Plan, ProgressUpdate, StateSource, Status, Task
-from tracker.plans import carry_over
-from tracker.plans.imports import import_plan
 from tracker.progress import exports, services
 
 pytestmark = pytest.mark.django_db

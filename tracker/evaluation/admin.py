@@ -35,8 +35,9 @@ from tracker.evaluation.models import (
     RoundState,
 )
 from tracker.plans.models import Agency
+from tracker.progress.admin import TaskAdmin
 from tracker.progress.admin_base import TaskScopedAdmin
-from tracker.progress.admin_pages import summary_context
+from tracker.progress.admin_pages import TaskTool, summary_context
 from tracker.progress.models import Task
 
 # A task's year-end results in the admin: the lead agency's staff write them, attach evidence,
@@ -63,15 +64,16 @@ def result_context(task):
     }
 
 
-class ResultsPage:
+class ResultsPage(TaskTool):
     """The task's "Year-end results" page: read by whoever may read the task's results, written
     by its lead agency's staff while the round takes results."""
 
     url_name = "tracker_task_results"
+    tool_label = gettext_lazy("Year-end results")
     template_name = "admin/tracker/task/results.html"
 
-    def __init__(self, model_admin):
-        self.model_admin = model_admin
+    def listed(self, task, user):
+        return results.round_of(task) is not None
 
     def urlpattern(self):
         view = self.model_admin.admin_site.admin_view(self.view)
@@ -206,6 +208,9 @@ class ResultsPage:
             return self.back(task), form, upload
         return self.log(request, task, _("Withdrew the evidence file “%(name)s”.") % {
             "name": found.name}), form, upload
+
+
+TaskAdmin.add_page(ResultsPage)
 
 
 @admin.register(Result)

@@ -20,8 +20,8 @@ from tracker.evaluation import exports
 from tracker.evaluation import selectors as round_report
 from tracker.evaluation.evidence import CONTENT_TYPES
 from tracker.evaluation.models import EvidenceFile
-from tracker.pages import PlanMixin, fields_of
 from tracker.progress.models import Task
+from tracker.progress.pages import PlanMixin, fields_of
 
 logger = logging.getLogger(__name__)
 

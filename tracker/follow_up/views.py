@@ -10,7 +10,7 @@ from django.views.generic import TemplateView, View
 from kipplan.page_cache import CachedPageMixin
 from tracker.evaluation import selectors as round_report
 from tracker.follow_up import advice
-from tracker.pages import PlanMixin, fields_of
+from tracker.progress.pages import PlanMixin, fields_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

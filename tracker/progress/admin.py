@@ -18,8 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from tracker.common.admin import localized_column
 from tracker.common.badges import review_badge, status_badge
 from tracker.common.money import format_millions, format_won
-from tracker.evaluation import services as results
-from tracker.evaluation.admin import ResultsPage
 from tracker.plans.agency_names import name_in_its_plans_year
 from tracker.plans.models import AgencyName, KeyTask, Plan
 from tracker.progress import services
@@ -294,9 +292,21 @@ class TaskAdmin(admin.ModelAdmin):
             return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    pages = list(TASK_PAGES)  # and what each part adds (add_page)
+
+    @classmethod
+    def add_page(cls, page):
+        """Add a page of its own under every task (a TaskTool), linked from its change page."""
+        cls.pages.append(page)
+
     def get_urls(self):
-        pages = [*TASK_PAGES, ResultsPage]
-        return [page(self).urlpattern() for page in pages] + super().get_urls()
+        return [page(self).urlpattern() for page in self.pages] + super().get_urls()
+
+    def task_tools(self, request, task):
+        """The links to the task's own pages that this user may follow, in the pages' order."""
+        tools = (page(self) for page in self.pages)
+        return [{"url": tool.url(task), "label": tool.tool_label, "primary": tool.primary}
+                for tool in tools if tool.listed(task, request.user)]
 
     def changelist_view(self, request, extra_context=None):
         # The plan import adds tasks, so the task list keeps a link to it (on the plan admin).
@@ -312,10 +322,7 @@ class TaskAdmin(admin.ModelAdmin):
                 **(extra_context or {}),
                 **summary_context(task),
                 "timeline": timeline(task),
-                "can_report": task.can_report(request.user),
-                "can_contribute": task.can_contribute(request.user),
-                "can_review": Task.can_review(request.user),
-                "has_round": results.round_of(task) is not None,
+                "task_tools": self.task_tools(request, task),
             }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -35,25 +35,45 @@ def summary_context(task):
     }
 
 
-class TaskPage:
+class TaskTool:
+    """A page of its own under a task's admin page, linked from the task's change page. Each
+    part of the cycle adds its own with ``TaskAdmin.add_page`` (the year-end results page is
+    ``tracker.evaluation.admin``'s). A tool declares ``url_name`` and ``tool_label`` (its
+    link), and defines ``urlpattern`` and ``listed`` (is the link shown for this task and
+    user?)."""
+
+    url_name: str
+    tool_label: str
+    primary = False  # the task's main action, drawn as the primary button
+
+    def __init__(self, model_admin):
+        self.model_admin = model_admin
+
+    def listed(self, task, user):
+        raise NotImplementedError
+
+    def url(self, task):
+        return reverse(f"{self.model_admin.admin_site.name}:{self.url_name}", args=[task.pk])
+
+
+class TaskPage(TaskTool):
     """A form on one task that saves through a service. A page declares ``suffix`` (its URL
     under the task's), ``url_name``, ``title``, ``help_text`` and ``form_class``, and defines
     ``allows`` (may this user use it on this task?) and ``save`` (call the service, return the
     success message); ``make_form`` when its form needs more than the data."""
 
     suffix: str
-    url_name: str
     title: str
     help_text: str
     form_class: type
     template_name = "admin/tracker/task/task_form.html"
 
-    def __init__(self, model_admin):
-        self.model_admin = model_admin
-
     def urlpattern(self):
         view = self.model_admin.admin_site.admin_view(self.view)
         return path(f"<path:object_id>/{self.suffix}/", view, name=self.url_name)
+
+    def listed(self, task, user):
+        return self.allows(task, user)
 
     def allows(self, task, user):
         raise NotImplementedError
@@ -116,6 +136,8 @@ class ReportPage(TaskPage):
     suffix = "report"
     url_name = "tracker_task_report"
     title = _("Report progress")
+    tool_label = _("Report progress")
+    primary = True
     help_text = _("Your report becomes the task's current status and is kept in its history.")
     form_class = ProgressReportForm
 
@@ -148,6 +170,7 @@ class ContributionPage(TaskPage):
     suffix = "contribute"
     url_name = "tracker_task_contribute"
     title = _("Add a contribution note")
+    tool_label = _("Add a contribution note")
     help_text = _("As a supporting agency you add notes; the lead agency reports the status.")
     form_class = ContributionForm
 
@@ -163,6 +186,7 @@ class ReviewPage(TaskPage):
     suffix = "review"
     url_name = "tracker_task_review"
     title = _("Record a review assessment")
+    tool_label = _("Record a review")
     help_text = _(
         "Your assessment is shown beside the agency's own status; it does not change it."
     )

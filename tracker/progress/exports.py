@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from tracker.common.spreadsheets import CHUNK
 from tracker.plans.agency_names import AgencyNames, name_day
-from tracker.plans.carry_over_chains import chain_codes
 from tracker.plans.models import key_task_code
+from tracker.progress.carry_over_chains import chain_codes
 from tracker.progress.models import Task
 
 # New columns go at the end, so that a column keeps its place in the spreadsheets and macros

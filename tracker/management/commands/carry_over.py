@@ -2,8 +2,8 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tracker.loading.carry_over import CarryOverError, carry_over
 from tracker.management import base
-from tracker.plans.carry_over import CarryOverError, carry_over
 
 
 class Command(base.Command):

@@ -4,8 +4,8 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tracker.loading.imports import PlanImportError, import_plan
 from tracker.management import base
-from tracker.plans.imports import PlanImportError, import_plan
 
 
 class Command(base.Command):

@@ -19,23 +19,24 @@ from tracker.common import spreadsheets
 from tracker.evaluation import selectors as round_report
 from tracker.follow_up import opinions
 from tracker.follow_up.models import Opinion
-from tracker.pages import MAX_SMALL, PageAccessMixin, PlanMixin, fields_of
+from tracker.overview import years
 from tracker.plans import agency_names as names
-from tracker.plans import carry_over_chains as chains
 from tracker.plans.models import Agency, StrategicTechnology
-from tracker.progress import exports, years
+from tracker.progress import carry_over_chains as chains
+from tracker.progress import exports
 from tracker.progress import selectors as reports
 from tracker.progress import timeline as history
 from tracker.progress.filters import TaskFilter
+from tracker.progress.pages import MAX_SMALL, PageAccessMixin, PlanMixin, fields_of
 from tracker.publishing.services import status_for as annual_report_status
 
 
 class DashboardView(CachedPageMixin, PlanMixin, TemplateView):
-    template_name = "tracker/progress/dashboard.html"
+    template_name = "tracker/overview/dashboard.html"
 
     def get_template_names(self):
         if self.headline_only:
-            return ["tracker/progress/plan_headline.html"]
+            return ["tracker/overview/plan_headline.html"]
         return super().get_template_names()
 
     def plans(self):
@@ -65,7 +66,7 @@ class DashboardView(CachedPageMixin, PlanMixin, TemplateView):
 
 class TaskListView(CachedPageMixin, PlanMixin, FilterView):
     filterset_class = TaskFilter
-    template_name = "tracker/progress/task_list.html"
+    template_name = "tracker/overview/task_list.html"
     paginate_by = 50
 
     def get_queryset(self):
@@ -112,7 +113,7 @@ class TaskDetailView(CachedPageMixin, PlanMixin, DetailView):
     """A task, and its year-end results once its plan has an evaluation round. The plan and its
     round come with the task, in the task's query."""
 
-    template_name = "tracker/progress/task_detail.html"
+    template_name = "tracker/overview/task_detail.html"
     context_object_name = "task"
 
     @cached_property
@@ -177,7 +178,7 @@ class TaskDetailView(CachedPageMixin, PlanMixin, DetailView):
 class YearsView(CachedPageMixin, PageAccessMixin, TemplateView):
     """The plans side by side, year by year."""
 
-    template_name = "tracker/progress/years.html"
+    template_name = "tracker/overview/years.html"
 
     def get_context_data(self, **kwargs):
         page = years.years_page(self.visible_tasks(), public=self.public)
@@ -185,7 +186,7 @@ class YearsView(CachedPageMixin, PageAccessMixin, TemplateView):
 
 
 class AgencyListView(CachedPageMixin, PlanMixin, TemplateView):
-    template_name = "tracker/progress/agency_list.html"
+    template_name = "tracker/overview/agency_list.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -194,7 +195,7 @@ class AgencyListView(CachedPageMixin, PlanMixin, TemplateView):
 
 class AgencyDetailView(CachedPageMixin, PlanMixin, DetailView):
     model = Agency
-    template_name = "tracker/progress/agency_detail.html"
+    template_name = "tracker/overview/agency_detail.html"
     context_object_name = "agency"
 
     def get_queryset(self):
@@ -221,7 +222,7 @@ class AgencyDetailView(CachedPageMixin, PlanMixin, DetailView):
 
 
 class TechnologyListView(CachedPageMixin, PlanMixin, TemplateView):
-    template_name = "tracker/progress/technology_list.html"
+    template_name = "tracker/overview/technology_list.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -230,7 +231,7 @@ class TechnologyListView(CachedPageMixin, PlanMixin, TemplateView):
 
 class TechnologyDetailView(CachedPageMixin, PlanMixin, DetailView):
     model = StrategicTechnology
-    template_name = "tracker/progress/technology_detail.html"
+    template_name = "tracker/overview/technology_detail.html"
     context_object_name = "technology"
 
     def get_context_data(self, **kwargs):
@@ -241,7 +242,7 @@ class TechnologyDetailView(CachedPageMixin, PlanMixin, DetailView):
 class MyWorkView(LoginRequiredMixin, TemplateView):
     """내 업무: agency staff's start page, what their agencies' tasks need of them now."""
 
-    template_name = "tracker/progress/my_work.html"
+    template_name = "tracker/overview/my_work.html"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and is_evaluator(request.user):

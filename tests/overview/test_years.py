@@ -13,8 +13,8 @@ from django.utils import translation
 from tests.factories import PlanFactory, TaskFactory, build_plan
 from tracker.common import charts
 from tracker.models import FigureKind, Indicator, IndicatorValue, Plan, Status, Task
-from tracker.plans import carry_over_chains as chains
 from tracker.plans import indicators
+from tracker.progress import carry_over_chains as chains
 
 pytestmark = pytest.mark.django_db
 

@@ -36,8 +36,8 @@ from tracker.common.choices import StateSource, Status
 from tracker.common.spreadsheets import revived
 from tracker.common.validators import check_day, check_year
 from tracker.evaluation.models import ALLOWS, EvaluationRound, PerformanceIndicator
+from tracker.loading.carry_over import key_tasks_by_number, new_plan_like
 from tracker.plans.agency_names import name_day, name_on
-from tracker.plans.carry_over import key_tasks_by_number, new_plan_like
 from tracker.plans.models import (
     Agency,
     AgencyName,
