@@ -14,7 +14,10 @@ Every page, admin screen, export, reminder and service asks these; none tests a 
 The module stands below the models that use it: it imports no model but the agency.
 """
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from tracker.plans.models import Agency
@@ -36,6 +39,16 @@ def is_evaluator(user) -> bool:
     assignments and nothing else of the site."""
     return (is_active(user) and not user.is_superuser and user.has_perm("tracker.add_score")
             and not is_plan_manager(user))
+
+
+def users_with_perm(perm: str):
+    """The active users who hold a permission, by their role or their own (superusers only if
+    given it). Django asks which backend to read when there are several, and production has two
+    (django-axes, which grants nothing, and the model backend): the one that can answer is read."""
+    backends = [path for path in settings.AUTHENTICATION_BACKENDS
+                if hasattr(import_string(path), "with_perm")]
+    return get_user_model().objects.with_perm(perm, include_superusers=False,
+                                              backend=backends[0])
 
 
 def member_agency_ids(user) -> frozenset:

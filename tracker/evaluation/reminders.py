@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db.models import Exists, F, OuterRef
 from django.template.loader import render_to_string
@@ -13,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tracker.access import member_agency_ids
+from tracker.access import member_agency_ids, users_with_perm
 from tracker.accounts.languages import language_of
 from tracker.evaluation.models import (
     ALLOWS,
@@ -135,10 +134,9 @@ def evaluation_digests(*, days, plan=None, now=None):
 def results_staff():
     """The active users who submit results for their agencies (agency staff), by username;
     evaluators and superusers are not among them."""
-    users = get_user_model().objects
-    return (users.with_perm("tracker.change_result", include_superusers=False)
+    return (users_with_perm("tracker.change_result")
             .filter(agency_memberships__isnull=False)
-            .exclude(pk__in=users.with_perm("tracker.add_score", include_superusers=False))
+            .exclude(pk__in=users_with_perm("tracker.add_score"))
             .distinct().order_by("username"))
 
 
@@ -178,8 +176,7 @@ def scoring_digests(round_, *, days, now, already):
     score, while the round is being evaluated."""
     if not round_.allows("scores"):
         return []
-    evaluators = get_user_model().objects.with_perm("tracker.add_score",
-                                                    include_superusers=False)
+    evaluators = users_with_perm("tracker.add_score")
     unscored = (Assignment.objects.filter(round=round_, evaluator__in=evaluators)
                 .with_progress().filter(scored__lt=F("required"))
                 .select_related("evaluator", "task", "agency")

@@ -48,7 +48,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tracker.access import is_plan_manager
+from tracker.access import is_plan_manager, users_with_perm
 from tracker.accounts.languages import language_of
 from tracker.evaluation.models import EvaluationRound
 from tracker.follow_up.models import (
@@ -78,7 +78,7 @@ def answering_staff(agency_id: int):
         agency = agency.parent
     users = get_user_model().objects
     return (users.filter(is_active=True, agency_memberships__agency_id__in=above)
-            .exclude(pk__in=users.with_perm("tracker.add_score", include_superusers=False))
+            .exclude(pk__in=users_with_perm("tracker.add_score"))
             .distinct().select_related("kipplan_profile").order_by("username"))
 
 

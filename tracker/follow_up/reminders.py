@@ -4,14 +4,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tracker.access import member_agency_ids
+from tracker.access import member_agency_ids, users_with_perm
 from tracker.accounts.languages import language_of
 from tracker.follow_up import opinions as opinion_rules
 from tracker.follow_up.models import Opinion
@@ -62,9 +61,7 @@ class OpinionDigest:
 
 def opinion_staff():
     """Active users who belong to an agency, evaluators left out, by username."""
-    users = get_user_model().objects
-    return staff().exclude(pk__in=users.with_perm("tracker.add_score",
-                                                  include_superusers=False))
+    return staff().exclude(pk__in=users_with_perm("tracker.add_score"))
 
 
 def opinion_digests(*, days, now=None):
