@@ -7,6 +7,10 @@ PORT ?= 8000
 # The demo runs with debug on, so it needs no secret key; production sets DJANGO_SECRET_KEY.
 DEMO_ENV := DJANGO_DEBUG=1
 MANAGE_TEST := DJANGO_SETTINGS_MODULE=kipplan.test_settings $(BIN)/python manage.py
+# The development server, with the background task worker (mail) beside it; Ctrl-C stops both.
+SERVE = $(DEMO_ENV) $(BIN)/python manage.py db_worker & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 .PHONY: help install install-dev node-tools demo run migrate test lint check fixtures bench bench-report load messages clean
 
@@ -54,11 +58,12 @@ demo: migrate
 	@echo "  incheon     staff of Incheon (인천광역시), a metropolitan government"
 	@echo "  evaluator-lee, evaluator-park  evaluators: only their assigned results and scores"
 	@echo "Open http://$(HOST):$(PORT)/ (pages) or /admin/ (reporting); stop with Ctrl-C."
+	@echo "Mail (printed here in the demo) is sent by the task worker, started beside the server."
 	@echo ""
-	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(SERVE)
 
 run: migrate
-	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(SERVE)
 
 # The suite on every core (pytest-xdist): each worker has a test database of its own, and keys of
 # its own in the Redis tests' database.

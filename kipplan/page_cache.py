@@ -70,6 +70,7 @@ UNSHOWN = frozenset({
     REVISION_TABLE, "django_session", "django_migrations", "axes_accessattempt",
     "axes_accesslog", "axes_accessfailurelog", "axes_accessattemptexpiration",
     "django_admin_log", "tracker_reminder", "tracker_passwordresetrequest", "tracker_profile",
+    "django_tasks_database_dbtaskresult",
 })
 # Each login's stamp, shown nowhere: exactly the statement Django's update_last_login makes.
 LAST_LOGIN = 'UPDATE "auth_user" SET "last_login" = %s WHERE "auth_user"."id" = %s'
@@ -82,6 +83,7 @@ CHANGES = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE|REPLACE)\b", re.I)
 # statements (CREATE, ALTER, DROP: migrations, which pause the wrapper, and the test database's
 # creation) and the transaction's own (SAVEPOINT, BEGIN, ...) change no page.
 WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "TRUNCATE", "MERGE", "REPLACE", "COPY"})
+FROM = re.compile(r'\bFROM\s+"?(\w+)"?', re.I)  # the first table a SELECT reads
 NAMED = {"INSERT": 2, "DELETE": 2, "UPDATE": 1}  # where the table is named
 LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)  # space and comments
 
@@ -93,8 +95,12 @@ def table_written(sql: str) -> str | None:
     words = sql.split(None, 3)
     verb = words[0].upper() if words else ""
     if verb == "SELECT":
-        # A row lock takes the revision first, so that every writer locks in one order.
-        return "" if ROW_LOCK.search(sql) else None
+        # A row lock takes the revision first, so that every writer locks in one order; but
+        # not a lock on a table no page shows (the task worker's poll).
+        if not ROW_LOCK.search(sql):
+            return None
+        table = FROM.search(sql)
+        return table.group(1).lower() if table else ""
     if verb == "WITH":  # the evaluation page reads through common table expressions
         return "" if CHANGES.search(sql) or ROW_LOCK.search(sql) else None
     if verb not in WRITES or sql == LAST_LOGIN:

@@ -36,6 +36,7 @@ KIPPLAN_CACHE_ENTRIES  the pages kept in local memory, per process (300)
 
 import os
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
@@ -142,8 +143,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "axes",
+    *([] if find_spec("django.tasks") else ["django_tasks"]),  # Django 6 has its own
+    "django_tasks_db",
     "tracker",
 ]
+
+# Background work (mail): Django's tasks framework with django-tasks-db's database backend; a
+# worker, `manage.py db_worker`, runs beside the app servers (README, "Production").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -312,6 +319,13 @@ EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=False)
+# A server that accepts the connection and then says nothing fails the attempt after this long.
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "30"))
+# Each mail is tried this many times, the wait doubling from KIPPLAN_MAIL_RETRY_SECONDS (1, 2, 4,
+# ... times it); a mail whose last attempt fails is shown to the plan managers on the dashboard
+# and in the admin, where it can be sent again (tracker.common.mail).
+KIPPLAN_MAIL_ATTEMPTS = int(os.environ.get("KIPPLAN_MAIL_ATTEMPTS", "5"))
+KIPPLAN_MAIL_RETRY_SECONDS = int(os.environ.get("KIPPLAN_MAIL_RETRY_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

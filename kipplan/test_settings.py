@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from importlib.util import find_spec
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "kipplan-tests-only-not-a-secret")
 
@@ -36,3 +37,10 @@ AXES_ENABLED = False
 # Plain-HTTP test requests; tests/test_security.py checks the HTTPS settings of production.
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = False
+
+# Mail and other background tasks run at once, in the request or command that enqueues them:
+# the test client's request ends before a worker could run. The database backend and its worker,
+# production's, deliver to a real SMTP server in tests/test_mail.py.
+TASKS = {"default": {"BACKEND": (
+    "django.tasks.backends.immediate.ImmediateBackend" if find_spec("django.tasks")
+    else "django_tasks.backends.immediate.ImmediateBackend")}}

@@ -15,6 +15,7 @@ from tracker.models import (
     AnnualReport,
     EvidenceFile,
     EvidenceKind,
+    OutgoingMail,
     PasswordResetRequest,
     Plan,
     Profile,
@@ -52,6 +53,8 @@ def test_a_whole_plan_survives_dumpdata_and_loaddata_into_an_empty_database(tmp_
     Reminder.objects.create(user=get_user_model().objects.get(username="kipo"),
                             items=["task:1", "milestone:2"])
     PasswordResetRequest.objects.create(email="kipo@example.kr", client_address="203.0.113.7")
+    OutgoingMail.objects.create(kind="reminder", to="kipo@example.kr", subject="kipplan",
+                                body="…", state=OutgoingMail.State.FAILED, attempts=5)
     # The demo's evaluation has no evidence file (files do not live in a fixture): a row of one,
     # whose file is in the evidence storage, beside the database (README, Backup and restore).
     EvidenceFile.objects.create(

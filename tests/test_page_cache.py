@@ -82,8 +82,11 @@ def test_reads_leave_the_token_alone(task):
     ('UPDATE "tracker_task" SET "a" = %s', "tracker_task"),
     ('DELETE FROM "tracker_milestone" WHERE "id" IN (%s)', "tracker_milestone"),
     ('TRUNCATE "django_session", "tracker_plan" RESTART IDENTITY CASCADE;', ""),
-    ('SELECT "tracker_task"."id" FROM "tracker_task" FOR UPDATE', ""),
+    ('SELECT "tracker_task"."id" FROM "tracker_task" FOR UPDATE', "tracker_task"),
     ('SELECT "tracker_task"."id" FROM "tracker_task"', None),
+    # The task worker's poll locks rows of a table no page shows (UNSHOWN).
+    ('SELECT "id" FROM "django_tasks_database_dbtaskresult" WHERE "status" = %s '
+     'FOR UPDATE SKIP LOCKED', "django_tasks_database_dbtaskresult"),
     ('UPDATE "auth_user" SET "last_login" = %s WHERE "auth_user"."id" = %s', None),
     ("SAVEPOINT s1", None),
     ("\n   /* why */ -- and how\n update tracker_task set a = 1", "tracker_task"),
@@ -98,11 +101,11 @@ def test_reads_leave_the_token_alone(task):
     ('TRUNCATE TABLE "tracker_plan"', ""),
     ('UPDATE "auth_user" SET "last_login" = %s, "is_active" = %s WHERE "auth_user"."id" = %s',
      "auth_user"),
-    ('SELECT "id" FROM "tracker_task" FOR NO KEY UPDATE', ""),
-    ('SELECT "id" FROM "tracker_task" FOR SHARE', ""),
+    ('SELECT "id" FROM "tracker_task" FOR NO KEY UPDATE', "tracker_task"),
+    ('SELECT "id" FROM "tracker_task" FOR SHARE', "tracker_task"),
     ("CREATE INDEX i ON tracker_task (a)", None),
     ('DROP DATABASE "test_kipplan"', None),
-    ('select "id" from "tracker_task" for update', ""),
+    ('select "id" from "tracker_task" for update', "tracker_task"),
     ("", None),
     ("MERGE INTO tracker_task USING x ON true WHEN MATCHED THEN DELETE", ""),
 ])

@@ -45,7 +45,9 @@ ROLES = {
     PLAN_MANAGERS: [f"view_{model}" for model in PLAN_MODELS]
     + ["view_all_tasks", "add_reviewassessment",
        "add_evaluationround", "change_evaluationround", "add_criterion", "change_criterion",
-       "delete_criterion", "add_assignment", "delete_assignment", "add_grade", "change_grade"],
+       "delete_criterion", "add_assignment", "delete_assignment", "add_grade", "change_grade",
+       # The mail kipplan sends: they see what failed and send it again (tracker.common.mail).
+       "view_outgoingmail", "change_outgoingmail"],
     # Evaluators (outside experts) see the results assigned to them and score them; nothing
     # else of the site (tracker.evaluation.services.is_evaluator keeps them off the progress pages).
     EVALUATORS: ["view_assignment", "add_score"],

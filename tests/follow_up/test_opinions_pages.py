@@ -206,10 +206,10 @@ def test_unanswered_opinions_are_reminded_once_a_period(settings, manager, plan,
     assert "1 improvement opinion item" in message.subject
     assert f"/admin/tracker/opinion/{soon.pk}/answer/" in message.body
     assert Reminder.objects.get().items == [f"opinion:{soon.pk}"]
-    assert "1 reminder sent" in out
+    assert "1 reminder queued" in out
 
     out, _ = remind()  # again within the period: nothing new
-    assert len(mail.outbox) == 1 and "0 reminders sent" in out
+    assert len(mail.outbox) == 1 and "0 reminders queued" in out
 
 
 def test_a_missing_answer_is_news_again_once_overdue(settings, manager, plan, task, staff):
@@ -241,7 +241,7 @@ def test_overdue_actions_are_reminded_until_implemented(settings, manager, plan,
     opinions.report_action(action=action, status="implemented", note="", user=staff)
     mail.outbox.clear()
     out, _ = remind()
-    assert mail.outbox == [] and "0 reminders sent" in out
+    assert mail.outbox == [] and "0 reminders queued" in out
 
 
 def test_the_reminder_speaks_the_recipients_language(manager, plan, task, staff, agency,

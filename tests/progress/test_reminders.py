@@ -11,7 +11,16 @@ from django.core.mail.backends import locmem
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
-from tracker.models import Milestone, Profile, Reminder, Status, Task, end_of
+from tests.helpers import plan_manager
+from tracker.models import (
+    Milestone,
+    OutgoingMail,
+    Profile,
+    Reminder,
+    Status,
+    Task,
+    end_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +47,7 @@ def mail_to(username):
 def test_each_staff_member_gets_one_digest_of_their_own_tasks():
     out, _ = remind()
 
-    assert "5 reminders sent." in out
+    assert "5 reminders queued" in out
     assert {m.to[0].split("@")[0] for m in mail.outbox} == STAFF
     assert len(mail.outbox) == len(STAFF)
     msit = mail_to("msit").body
@@ -77,7 +86,7 @@ def test_a_second_run_in_the_period_sends_nothing_new():
     out, _ = remind()
 
     assert len(mail.outbox) == sent
-    assert "0 reminders sent" in out
+    assert "0 reminders queued" in out
     assert Reminder.objects.count() == sent
 
 
@@ -161,21 +170,34 @@ class RefusingBackend(locmem.EmailBackend):
         return super().send_messages(messages)
 
 
-def test_a_refused_digest_fails_the_run_spares_the_others_and_goes_again_next_time(settings):
+def test_a_refused_digest_is_retried_then_shown_to_the_managers_who_send_it_again(
+        settings, client, django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = "tests.progress.test_reminders.RefusingBackend"
+    settings.KIPPLAN_MAIL_ATTEMPTS = 3
 
-    with pytest.raises(CommandError, match="1 reminder could not be sent"):
-        remind()
+    with django_capture_on_commit_callbacks(execute=True):  # each retry follows the last
+        out, _ = remind()
 
+    assert "5 reminders queued" in out
     assert {m.to[0].split("@")[0] for m in mail.outbox} == STAFF - {"msit"}
-    assert not Reminder.objects.filter(user__username="msit").exists()
+    refused = OutgoingMail.objects.get(to="msit@demo.kipplan.invalid")
+    assert (refused.state, refused.attempts) == (OutgoingMail.State.FAILED, 3)
+    assert "550" in refused.last_error and "No such user" in refused.last_error
+    assert OutgoingMail.objects.filter(state=OutgoingMail.State.SENT).count() == 4
+
+    # The managers see it on the dashboard, and send it again from the admin.
+    client.force_login(plan_manager())
+    note = client.get("/").content.decode()
+    assert "메일 1건을 모든 시도에도 보내지 못했습니다" in note
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox.clear()
-
-    out, _ = remind()
-
-    assert "1 reminder sent." in out
+    response = client.post("/admin/tracker/outgoingmail/", {
+        "action": "send_again", "_selected_action": [refused.pk]}, follow=True)
+    assert "실패한 메일 1건을 다시 보내도록 넣었습니다." in response.content.decode()
     assert [m.to for m in mail.outbox] == [["msit@demo.kipplan.invalid"]]
+    refused.refresh_from_db()
+    assert refused.state == OutgoingMail.State.SENT
+    assert 'id="failed-mail"' not in client.get("/").content.decode()
 
 
 @pytest.mark.parametrize("args", [["--days", "0"], ["--days", "-5"], ["--year", "1999"]])

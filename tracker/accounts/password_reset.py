@@ -12,13 +12,16 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count, Q
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
 
 from tracker.accounts.languages import language_of
 from tracker.accounts.models import PasswordResetRequest
+from tracker.common.mail import queue
 
 logger = logging.getLogger(__name__)
 
@@ -27,13 +30,16 @@ CLIENT_LENGTH = PasswordResetRequest._meta.get_field("client_address").max_lengt
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's form, writing each email in the language its recipient chose."""
+    """Django's form, writing each email in the language its recipient chose, and queuing it
+    (tracker.common.mail) rather than sending it while the visitor waits; the link it holds is
+    emptied from the record once sent."""
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email,
                   to_email, html_email_template_name=None):
         with translation.override(language_of(context["user"])):
-            super().send_mail(subject_template_name, email_template_name, context, from_email,
-                              to_email, html_email_template_name=html_email_template_name)
+            subject = "".join(render_to_string(subject_template_name, context).splitlines())
+            body = render_to_string(email_template_name, context)
+        queue(EmailMessage(subject, body, from_email, [to_email]), kind="password_reset")
 
 
 def normalised_email(email: str) -> str:

@@ -1,7 +1,12 @@
+"""What every part's admin uses, and the admin of the mail kipplan sends."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from tracker.common import mail
 from tracker.common.i18n import localized
+from tracker.common.models import OutgoingMail
 
 
 def localized_column(field, description):
@@ -15,3 +20,39 @@ def localized_column(field, description):
     return column
 
 
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(admin.ModelAdmin):
+    """The mail kipplan sends, for the plan managers: what failed, why, and send it again. A
+    password reset's text is never shown (its link signs in as its recipient)."""
+
+    list_display = ["queued_at", "to", "subject", "kind", "state", "attempts", "last_error"]
+    list_filter = ["state", "kind"]
+    search_fields = ["to", "subject"]
+    actions = ["send_again"]
+    date_hierarchy = "queued_at"
+
+    def get_fields(self, request, obj=None):
+        fields = ["kind", "to", "subject", "body", "state", "attempts", "last_error",
+                  "queued_at", "finished_at"]
+        if obj is not None and obj.kind in mail.SECRET_KINDS:
+            fields.remove("body")
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the selected failed mail again"),
+                  permissions=["change"])
+    def send_again(self, request, queryset):
+        count = mail.retry(queryset)
+        self.message_user(request, ngettext(
+            "%(count)s failed mail queued again.", "%(count)s failed mails queued again.",
+            count) % {"count": count}, messages.SUCCESS if count else messages.WARNING)

@@ -19,3 +19,40 @@ class Revision(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class OutgoingMailQuerySet(models.QuerySet):
+    def failed(self):
+        return self.filter(state=OutgoingMail.State.FAILED)
+
+
+class OutgoingMail(models.Model):
+    """A mail kipplan sends, kept from the moment it is queued (in the transaction of the write
+    it tells of) until it is sent, or has failed every attempt (tracker.common.mail)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"))
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    queued_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("sent or given up at"), null=True, blank=True)
+
+    objects = OutgoingMailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outgoing mail")
+        verbose_name_plural = _("outgoing mail")
+        ordering = ["-queued_at", "-pk"]
+        indexes = [models.Index(fields=["state", "queued_at"], name="outgoingmail_state")]
+        default_permissions = ("view", "change")  # managers see it and send again
+
+    def __str__(self):
+        return f"{self.to}: {self.subject}"

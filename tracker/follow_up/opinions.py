@@ -19,7 +19,6 @@ Reads are functions over querysets: ``visible_to(user)``, ``only_open``, ``answe
 """
 
 import datetime
-import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -50,6 +49,7 @@ from django.utils.translation import gettext as _
 
 from tracker.access import is_plan_manager, users_with_perm
 from tracker.accounts.languages import language_of
+from tracker.common.mail import queue
 from tracker.evaluation.models import EvaluationRound
 from tracker.follow_up.models import (
     ActionCheck,
@@ -61,9 +61,6 @@ from tracker.follow_up.models import (
 )
 from tracker.plans.models import Agency, Plan
 from tracker.progress.models import Task
-
-logger = logging.getLogger(__name__)
-
 
 # -- Who ------------------------------------------------------------------------------------------
 
@@ -237,7 +234,7 @@ def issue_opinion(*, plan: Plan, task: Task | None = None, agency: Agency | None
                           issued_on=issued_on, answer_due=answer_due, issued_by=user)
         opinion.full_clean()
         opinion.save()
-        transaction.on_commit(lambda: notify(new_opinion_mails(opinion)), robust=True)
+        notify(new_opinion_mails(opinion))
     return opinion
 
 
@@ -343,8 +340,7 @@ def check_action(*, action: ImprovementAction, status: str, note: str, user) -> 
         own = action.agency_status
         check = _check_action(action, status, note, CheckedBy.COUNCIL, user)
         if own != check.status:
-            transaction.on_commit(lambda: notify(check_mails(opinion, action, check, own)),
-                                  robust=True)
+            notify(check_mails(opinion, action, check, own))
     return check
 
 
@@ -419,14 +415,8 @@ def check_mails(opinion, action, check, own_status) -> list[OpinionMail]:
 
 
 def notify(mails) -> int:
-    """Send each mail; one the server refuses is logged and does not stop the others (the
-    write it tells of is already committed). Returns how many were sent."""
-    sent = 0
+    """Queue each mail, in the transaction of the write it tells of (tracker.common.mail: sent
+    by the worker, retried, and shown to the plan managers if it fails every attempt)."""
     for mail in mails:
-        try:
-            mail.message().send()
-        except OSError as error:  # smtplib's errors and a server out of reach
-            logger.warning("Opinion mail to %s not sent: %s", mail.user.email, error)
-            continue
-        sent += 1
-    return sent
+        queue(mail.message(), kind="opinion")
+    return len(mails)

@@ -15,7 +15,7 @@ from tracker.common.choices import (
     Status,
     TrafficLight,
 )
-from tracker.common.models import Revision
+from tracker.common.models import OutgoingMail, Revision
 from tracker.evaluation.models import (
     Assignment,
     Criterion,
@@ -78,8 +78,9 @@ __all__ = [
     "ResultState", "Score", "mean_of_cents", "panel_cents",
     "Agency", "AgencyKind", "AgencyMembership", "AgencyName", "ContributionNote",
     "EvaluationRound", "FigureKind", "Grade", "GradeLevel", "Indicator", "IndicatorValue",
-    "KeyTask", "Milestone", "MilestoneChange", "PasswordResetRequest", "Plan", "Profile",
-    "ProgressUpdate", "Reminder", "Revision", "ReviewAssessment", "ReviewLight", "RoundState",
+    "KeyTask", "Milestone", "MilestoneChange", "OutgoingMail", "PasswordResetRequest", "Plan",
+    "Profile", "ProgressUpdate", "Reminder", "Revision", "ReviewAssessment", "ReviewLight",
+    "RoundState",
     "StateSource", "Status", "StrategicTechnology", "Strategy", "Task", "TrafficLight", "end_of",
     "key_task_code", "overdue_condition", "reporting_period", "stale_condition", "task_code",
 ]

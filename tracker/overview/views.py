@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django_filters.views import FilterView
 from kipplan.page_cache import CachedPageMixin
 from tracker.access import is_evaluator, is_plan_manager, member_agency_ids
 from tracker.common import spreadsheets
+from tracker.common.models import OutgoingMail
 from tracker.evaluation import selectors as round_report
 from tracker.follow_up import opinions
 from tracker.follow_up.models import Opinion
@@ -47,8 +49,13 @@ class DashboardView(CachedPageMixin, PlanMixin, TemplateView):
             return super().plans()
         plans = super().plans().annotate(
             **opinions.plan_counts(self.request.user, timezone.localdate()))
-        # The annual report's status, for the managers, read with the plan too.
-        return plans.select_related("annual_report") if self.sees_everything else plans
+        if not is_plan_manager(self.request.user):
+            return plans
+        # For the managers, read with the plan too: the annual report's status, and the mail
+        # that failed every attempt, for them to act on (tracker.common.mail).
+        return plans.select_related("annual_report").annotate(failed_mail=Coalesce(Subquery(
+            OutgoingMail.objects.failed().order_by().values("state")
+            .annotate(count=Count("pk")).values("count")), 0))
 
     def get_context_data(self, **kwargs):
         if self.headline_only:
@@ -58,10 +65,12 @@ class DashboardView(CachedPageMixin, PlanMixin, TemplateView):
         plan = self.plan
         opinion_counts = None if self.public else opinions.Counts(
             plan.opinions_open, plan.opinions_answer_overdue, plan.opinions_actions_overdue)
-        annual_report = (annual_report_status(plan, selected=True)
-                         if is_plan_manager(self.request.user) else None)
+        manager = is_plan_manager(self.request.user)
+        annual_report = annual_report_status(plan, selected=True) if manager else None
+        failed_mail = plan.failed_mail if manager else 0
         return super().get_context_data(**fields_of(page), opinion_counts=opinion_counts,
-                                        annual_report=annual_report, **kwargs)
+                                        annual_report=annual_report, failed_mail=failed_mail,
+                                        **kwargs)
 
 
 class TaskListView(CachedPageMixin, PlanMixin, FilterView):

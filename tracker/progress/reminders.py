@@ -20,11 +20,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tracker.accounts.languages import language_of
+from tracker.common.mail import queue
 from tracker.progress.models import Milestone, Reminder, Task, stale_condition
 
 
@@ -100,20 +102,14 @@ def digests(plan, *, days, now=None):
 
 
 def send(digests, *, now=None):
-    """Email each digest and record it. A digest the mail server refuses is not recorded, so
-    the next run sends it again, and does not stop the others. Returns (how many were sent,
-    [(digest, error)] for those that were not)."""
-    sent, failed = 0, []
-    for digest in digests:
-        try:
-            digest.message().send()
-        except OSError as error:  # smtplib's errors and a server out of reach
-            failed.append((digest, error))
-            continue
-        Reminder.objects.create(user=digest.user, sent_at=now or timezone.now(),
-                                items=digest.items)
-        sent += 1
-    return sent, failed
+    """Queue each digest's mail (tracker.common.mail: sent by the worker, retried, and shown to
+    the plan managers if it fails every attempt) and record it as sent. Returns how many."""
+    with transaction.atomic():
+        for digest in digests:
+            queue(digest.message(), kind="reminder")
+            Reminder.objects.create(user=digest.user, sent_at=now or timezone.now(),
+                                    items=digest.items)
+    return len(digests)
 
 
 # -- The year-end evaluation --------------------------------------------------------------------

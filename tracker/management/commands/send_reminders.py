@@ -89,14 +89,9 @@ class Command(base.Command):
                 "%(count)s reminders would be sent (--dry-run: nothing was sent).",
                 len(due)) % {"count": len(due)})
             return
-        sent, failed = send(due)
+        sent = send(due)
         self.stdout.write(self.style.SUCCESS(ngettext(
-            "%(count)s reminder sent.", "%(count)s reminders sent.", sent) % {"count": sent}))
-        for digest, error in failed:
-            self.stderr.write(_("%(user)s <%(email)s>: not sent (%(error)s); the next run "
-                                "tries again.") % {"user": digest.user.username,
-                                                   "email": digest.user.email, "error": error})
-        if failed:
-            raise CommandError(ngettext(
-                "%(count)s reminder could not be sent.", "%(count)s reminders could not be sent.",
-                len(failed)) % {"count": len(failed)})
+            "%(count)s reminder queued: the mail worker sends it, and a failure shows on the "
+            "dashboard.",
+            "%(count)s reminders queued: the mail worker sends them, and a failure shows on "
+            "the dashboard.", sent) % {"count": sent}))
