@@ -42,6 +42,36 @@ def test_the_korean_catalogue_translates_every_entry_with_the_same_placeholders(
                 PLACEHOLDER.findall(entry.msgid)), entry.msgid
 
 
+# A particle written twice in brackets, for a word the sentence does not know: 을(를), 이(가),
+# 은(는), 와(과), (으)로, (이)라. Korean reads them as a form left unfinished.
+BRACKETED_PARTICLE = re.compile(r"[을를이가은는와과]\([을를이가은는와과]\)|\((?:으|이)\)")
+
+
+def translations_of(po):
+    for entry in po:
+        texts = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+        yield from ((entry.msgid, text) for text in texts)
+
+
+def test_no_korean_sentence_leaves_a_particle_in_brackets():
+    """kipplan's own sentences, and Django's that its pages show: a Django sentence with one is
+    written anew in kipplan's catalogue (tracker/common/admin_wording.py), which Django reads
+    first."""
+    ours = polib.pofile(str(CATALOGUE))
+    assert [(msgid, text) for msgid, text in translations_of(ours)
+            if BRACKETED_PARTICLE.search(text)] == []
+    rewritten = {entry.msgid for entry in ours}
+    django_root = Path(__import__("django").__file__).parent
+    for catalogue in [django_root / "conf", django_root / "contrib" / "admin",
+                      django_root / "contrib" / "auth"]:
+        theirs = polib.pofile(str(catalogue / "locale" / "ko" / "LC_MESSAGES" / "django.po"))
+        left = [msgid for msgid, text in translations_of(theirs)
+                if BRACKETED_PARTICLE.search(text) and msgid not in rewritten]
+        assert left == [], catalogue
+    for template in (ROOT / "templates").rglob("*.html"):
+        assert not BRACKETED_PARTICLE.search(template.read_text(encoding="utf-8")), template
+
+
 def test_the_committed_mo_file_is_compiled_from_the_po_file():
     po = polib.pofile(str(CATALOGUE))
     mo = polib.mofile(str(CATALOGUE.with_suffix(".mo")))
@@ -254,3 +284,22 @@ def test_a_profile_holds_only_a_language_kipplan_offers(manager):
     with pytest.raises(IntegrityError), transaction.atomic():
         Profile.objects.create(user=manager, language="fr")
     Profile(user=manager, language="en").full_clean()
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+@pytest.mark.parametrize("typed", [
+    "2026. 12. 1.", "2026.12.1.", "2026. 12. 1", "2026-12-01", "2026년 12월 1일", "1 Dec 2026",
+    "1 December 2026"])
+def test_a_date_field_takes_the_date_as_the_pages_show_it(language, typed):
+    from django import forms
+
+    with translation.override(language):
+        assert forms.DateField().clean(typed).isoformat() == "2026-12-01"
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_the_date_pickers_keep_writing_iso_dates(language):
+    from django.utils import formats
+
+    with translation.override(language):
+        assert formats.get_format("DATE_INPUT_FORMATS")[0] == "%Y-%m-%d"

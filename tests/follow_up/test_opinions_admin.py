@@ -2,6 +2,7 @@
 answering agency's staff answer and report; another agency's staff reach nothing."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -144,6 +145,20 @@ def test_staff_report_and_managers_check_on_the_status_page(client, staff, manag
     assert list(ActionCheck.objects.values_list("by", "status", "checked_by")) == [
         (CheckedBy.AGENCY, "implemented", staff.pk), (CheckedBy.COUNCIL, "in_progress",
                                                       manager.pk)]
+
+
+def test_the_councils_check_has_no_status_chosen_in_advance(client, staff, manager, opinion):
+    action = action_of(opinion, staff)
+    url = reverse("admin:tracker_opinion_action_status", args=[opinion.pk, action.pk])
+    client.force_login(manager)
+
+    page = client.get(url).content.decode()
+    assert re.findall(r"<option[^>]*selected[^>]*>", page) == ['<option value="" selected>']
+
+    response = client.post(url, {"status": "", "note": "확인 전"})
+    assert response.status_code == 200 and response.context["form"].errors["status"]
+    assert "확인 전" in response.content.decode()  # what was typed stays
+    assert not ActionCheck.objects.filter(by=CheckedBy.COUNCIL).exists()
 
 
 def test_a_manager_closes_the_opinion(client, manager, opinion):

@@ -309,7 +309,10 @@ ActionFormSet = forms.formset_factory(ActionForm, extra=2, min_num=1, validate_m
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(label=gettext_lazy("Status"), choices=ActionStatus.choices)
+    # No status chosen in advance: the Council's check, and the agency's own status, are each a
+    # decision of the person filling in the form, never a default left as it was.
+    status = forms.ChoiceField(label=gettext_lazy("Status"),
+                               choices=[("", "---------"), *ActionStatus.choices])
     note = forms.CharField(label=gettext_lazy("Note"), required=False, widget=forms.Textarea)
 
 
