@@ -229,6 +229,17 @@ KIPPLAN_RETRY_AFTER_SECONDS = int(os.environ.get("KIPPLAN_RETRY_AFTER_SECONDS", 
 # scale, score bands or number of evaluators: these are what a new round starts with, and each round
 # keeps its own, which the plan managers change in the round's admin page before scoring starts.
 # Criteria: (Korean name, English name, weight, for metropolitan governments only).
+# The decree's calendar (지식재산 기본법 시행령 arts. 10, 11 and 17; law art. 15): each a
+# (month, day) in the plan's year (the guideline) or the next (the rest). A new evaluation round
+# takes these dates, and the managers change them per round; the opinions' answer is due
+# improvement_plan_days after the notice (tracker.common.calendar).
+KIPPLAN_CALENDAR = {
+    "guideline_by": (10, 31),  # art. 11: the checking and evaluation guideline, plan's year
+    "results_due": (1, 15),  # art. 11: the agencies' and 시·도' results (추진실적), next year
+    "notice_by": (3, 31),  # art. 11: the results and improvement opinions notified, next year
+    "improvement_plan_days": 30,  # art. 11: an improvement plan within 30 days of the notice
+    "annual_report_by": (3, 31),  # art. 17, law art. 15: the annual report, next year
+}
 KIPPLAN_EVALUATION = {
     "scale": (0, 100),
     # The lowest panel mean of each grade; below the last one, 미흡.

@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -666,8 +667,11 @@ def test_the_2025_round_is_being_prepared_and_a_manager_can_open_submission(demo
     counts = plan.tasks.annotate(n=Count("performance_indicators")).values_list("n", flat=True)
 
     assert (round_.state, round_.is_illustrative) == (RoundState.PREPARING, True)
-    assert (round_.submission_opens, round_.submission_closes, round_.evaluation_closes,
-            round_.meeting_number, round_.meeting_date, round_.published_on) == (None,) * 6
+    # Only the dates the decree sets (KIPPLAN_CALENDAR), as a new round takes them.
+    assert (round_.guideline_by, round_.submission_closes, round_.notice_by) == (
+        date(2025, 10, 31), date(2026, 1, 15), date(2026, 3, 31))
+    assert (round_.submission_opens, round_.evaluation_closes, round_.meeting_number,
+            round_.meeting_date, round_.published_on) == (None,) * 5
     assert criteria_of(round_) == [tuple(row) for row in settings.KIPPLAN_EVALUATION["criteria"]]
     assert set(counts) == {1}
     assert not PerformanceIndicator.objects.filter(task__plan=plan, actual__isnull=False).exists()

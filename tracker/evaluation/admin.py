@@ -261,8 +261,9 @@ class ResultAdmin(TaskScopedAdmin):
 # shows it read-only, as the services refuse any change.
 
 
-DATES = ["submission_opens", "submission_closes", "evaluation_closes", "meeting_number",
-         "meeting_date", "held_in_writing", "published_on", "is_illustrative"]
+DATES = ["guideline_by", "submission_opens", "submission_closes", "evaluation_closes",
+         "meeting_number", "meeting_date", "held_in_writing", "published_on", "notice_by",
+         "is_illustrative"]
 SCORING = ["scale_min", "scale_max", "band_outstanding", "band_excellent", "band_satisfactory",
            "evaluators_per_unit"]
 

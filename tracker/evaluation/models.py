@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tracker.access import is_plan_manager
+from tracker.common import calendar
 from tracker.common.i18n import localized
 from tracker.plans.models import Agency, Plan
 
@@ -293,14 +294,22 @@ class EvaluationRound(models.Model):
                                 related_name="evaluation_round")
     state = models.CharField(_("state"), max_length=20, choices=RoundState.choices,
                              default=RoundState.PREPARING)
+    guideline_by = models.DateField(
+        _("evaluation guideline sent by"), null=True, blank=True,
+        help_text=_("By default 31 October of the plan's year (enforcement decree art. 11)."))
     submission_opens = models.DateField(_("results submission opens"), null=True, blank=True)
-    submission_closes = models.DateField(_("results submission closes"), null=True, blank=True)
+    submission_closes = models.DateField(
+        _("results submission closes"), null=True, blank=True,
+        help_text=_("By default 15 January after the plan's year (enforcement decree art. 11)."))
     evaluation_closes = models.DateField(_("evaluation closes"), null=True, blank=True)
     meeting_number = models.PositiveSmallIntegerField(_("approving Council meeting"), null=True,
                                                       blank=True)
     meeting_date = models.DateField(_("meeting date"), null=True, blank=True)
     held_in_writing = models.BooleanField(_("held in writing"), default=False)
     published_on = models.DateField(_("published on"), null=True, blank=True)
+    notice_by = models.DateField(
+        _("results and opinions notified by"), null=True, blank=True,
+        help_text=_("By default 31 March after the plan's year (enforcement decree art. 11)."))
     is_illustrative = models.BooleanField(
         _("illustrative"), default=False,
         help_text=_("The round's dates, scores and grades are invented demo data."))
@@ -353,7 +362,22 @@ class EvaluationRound(models.Model):
     def __str__(self):
         return _("Evaluation of the %(plan)s") % {"plan": self.plan}
 
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.take_the_calendar()
+        super().save(*args, **kwargs)
+
+    def take_the_calendar(self):
+        """A new round's dates that the decree sets, where none is given (KIPPLAN_CALENDAR)."""
+        year = self.plan.year
+        for field, step in [("guideline_by", "guideline_by"),
+                            ("submission_closes", "results_due"), ("notice_by", "notice_by")]:
+            if getattr(self, field) is None:
+                setattr(self, field, calendar.due(step, year))
+
     def clean(self):
+        if self._state.adding and self.plan_id is not None:
+            self.take_the_calendar()  # checked below with the dates given
         errors = {}
         for earlier, later in [("submission_opens", "submission_closes"),
                                ("submission_closes", "evaluation_closes"),

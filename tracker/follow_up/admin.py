@@ -4,6 +4,7 @@ list) and improvement opinions (issued, answered, reported, checked, closed).
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,9 +15,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from tracker.access import is_plan_manager, reads_agency_records
+from tracker.common.calendar import improvement_plan_due
 from tracker.common.stale import StaleEdit
 from tracker.common.validators import RowErrors
 from tracker.evaluation.models import ALLOWS, EvaluationRound, Grade, RoundState
@@ -274,8 +276,22 @@ class IssueForm(forms.ModelForm):
         model = Opinion
         fields = ISSUE_FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "answer_due" not in self.fields:  # an opinion issued is read, not changed
+            return
+        days = settings.KIPPLAN_CALENDAR["improvement_plan_days"]
+        self.fields["answer_due"].required = False
+        self.fields["answer_due"].help_text = ngettext(
+            "Left empty: %(days)s day after the day issued (enforcement decree art. 11).",
+            "Left empty: %(days)s days after the day issued (enforcement decree art. 11).",
+            days) % {"days": days}
+
     def clean(self):
         data = super().clean()
+        if data.get("issued_on") and not data.get("answer_due") and "answer_due" not in (
+                self.errors):
+            data["answer_due"] = improvement_plan_due(data["issued_on"])
         if self.errors:
             return data
         try:
@@ -346,6 +362,12 @@ class OpinionAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"user": request.user}) if obj is None else form
+
+    def get_changeform_initial_data(self, request):
+        """Issued today, the answer due as the decree's calendar says (KIPPLAN_CALENDAR)."""
+        today = timezone.localdate()
+        return {"issued_on": today, "answer_due": improvement_plan_due(today),
+                **super().get_changeform_initial_data(request)}
 
     def has_module_permission(self, request):
         return reads_agency_records(request.user)

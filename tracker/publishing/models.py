@@ -1,20 +1,21 @@
 """The annual report (연차보고서) to the National Assembly on a plan year's results, due three
 months after the year's end: when it was generated, its files, and when it was marked as sent."""
 
-import datetime
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tracker.common import calendar
 from tracker.evaluation.models import evidence_storage
 from tracker.plans.models import Plan
 
 
 def report_due(year):
     """The annual report on a year's results is due within three months of the year's end
-    (지식재산 기본법 art. 15; the fiscal year is the calendar year): 31 March."""
-    return datetime.date(year + 1, 3, 31)
+    (지식재산 기본법 art. 15; the fiscal year is the calendar year): 31 March, by default
+    (KIPPLAN_CALENDAR)."""
+    return calendar.due("annual_report_by", year)
 
 
 def report_path(report, filename):
