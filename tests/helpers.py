@@ -286,6 +286,21 @@ def results_url(task):
     return reverse("admin:tracker_task_results", args=[task.pk])
 
 
+def results_data(task, action="save", **changes):
+    """What the results page's one form sends, as a browser would: the stored text, actual
+    values and version as the page shows them, with the changes typed, the files chosen
+    (``files=``) and the button pressed (``action``)."""
+    from tracker.models import Result
+
+    result = Result.objects.filter(task=task).first()
+    data = {"action": action, "version": result.version if result else 0}
+    for name in ("achievements", "problems", "next_steps", "summary_public"):
+        data[name] = getattr(result, name) if result else ""
+    for indicator in task.performance_indicators.all():
+        data[f"actual_{indicator.pk}"] = "" if indicator.actual is None else str(indicator.actual)
+    return {**data, **changes}
+
+
 def post_result(client, task, version=0, **fields):
     data = {"action": "save", "achievements": "특허 분석 120건", "problems": "",
             "next_steps": "", "summary_public": "", "version": version, **fields}

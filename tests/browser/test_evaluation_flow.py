@@ -110,16 +110,15 @@ def test_from_results_to_an_approved_grade_in_the_browser(story, new_page):
            next_url=reverse("admin:tracker_task_change", args=[task.pk]))
     click_and_wait(staff, ".object-tools a:text-is('추진실적')")
     assert staff.url.endswith(reverse("admin:tracker_task_results", args=[task.pk]))
+    # One form: the text, the indicator and the evidence file go together, and submit.
     staff.fill("#id_achievements", ACHIEVEMENTS)
     staff.fill(f"#id_actual_{indicator.pk}", "150")
-    click_and_wait(staff, "form:has(input[name=action][value=save]) input[type=submit]")
-    assert "추진실적을 저장했습니다." in messages(staff)
-    staff.set_input_files("#id_file", files=[
+    staff.set_input_files("#id_files", files=[
         {"name": FILE_NAME, "mimeType": "application/pdf", "buffer": PDF}])
-    click_and_wait(staff, "form:has(input[name=action][value=upload]) input[type=submit]")
-    assert FILE_NAME in messages(staff)
-    click_and_wait(staff, "form:has(input[name=action][value=submit]) input[type=submit]")
-    assert "추진실적을 제출했습니다." in messages(staff)
+    click_and_wait(staff, "button[name=action][value=submit]")
+    said = messages(staff)
+    assert "추진실적을 저장했습니다." in said and FILE_NAME in said
+    assert "추진실적을 제출했습니다." in said
     body = staff.inner_text("#content-main")
     assert ACHIEVEMENTS in body and FILE_NAME in body and "75.0%" in body
     screenshot(staff, "ko-evaluation-1-results-page")
@@ -285,3 +284,35 @@ def test_the_task_page_writes_the_deadline_once_in_korean(evaluated, new_page):
     text = page.inner_text("main")
 
     assert "2099. 1. 31." in text and "31.." not in text
+
+
+def test_a_file_over_the_limit_is_refused_before_it_uploads_and_nothing_typed_is_lost(
+        story, new_page, settings):
+    settings.KIPPLAN_EVIDENCE_MAX_MB = 1
+    task = story["task"]
+    staff = new_page("ko")
+    log_in(staff, "kipo-staff", PASSWORD,
+           next_url=reverse("admin:tracker_task_results", args=[task.pk]))
+    staff.fill("#id_achievements", ACHIEVEMENTS)
+    staff.set_input_files("#id_files", files=[
+        {"name": "큰파일.pdf", "mimeType": "application/pdf", "buffer": PDF + b"0" * 1_200_000}])
+
+    refusal = staff.locator(".kipplan-file-error")
+    assert refusal.is_visible() and "큰파일.pdf" in refusal.inner_text()
+    posts = []
+    staff.on("request", lambda request: posts.append(request) if request.method == "POST"
+             else None)
+    staff.click("button[name=action][value=save]")
+    staff.wait_for_timeout(300)
+    assert posts == [] and staff.input_value("#id_achievements") == ACHIEVEMENTS
+    screenshot(staff, "ko-results-file-too-large")
+
+    # A file the server refuses (not a PDF inside): the text is saved, the error on top, focused.
+    staff.set_input_files("#id_files", files=[
+        {"name": "가짜.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" * 10}])
+    click_and_wait(staff, "button[name=action][value=save]")
+    assert staff.evaluate("document.activeElement.className") == "kipplan-error-summary"
+    assert "가짜.pdf" in staff.inner_text(".kipplan-error-summary")
+    assert staff.input_value("#id_achievements") == ACHIEVEMENTS
+    assert Result.objects.get(task=task).achievements == ACHIEVEMENTS
+    screenshot(staff, "ko-results-error-summary")

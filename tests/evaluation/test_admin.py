@@ -17,7 +17,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
-from tests.helpers import plan_manager, post_result, results_url, score_data, scoring
+from tests.helpers import plan_manager, post_result, results_data, results_url, score_data, scoring
 from tracker.evaluation import services as evaluation
 from tracker.models import (
     AgencyKind,
@@ -49,9 +49,9 @@ def test_lead_staff_write_submit_and_withdraw_results_with_indicators(client, st
     client.force_login(staff)
 
     saved = post_result(client, task, **{f"actual_{indicator.pk}": "150"})
-    submitted = client.post(results_url(task), {"action": "submit"}, follow=True)
+    submitted = client.post(results_url(task), results_data(task, "submit"), follow=True)
     page = client.get(results_url(task), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    client.post(results_url(task), {"action": "withdraw"})
+    client.post(results_url(task), results_data(task, "withdraw"))
 
     assert saved.status_code == 302 and submitted.status_code == 200
     assert "특허 분석 120건" in page and "75.0%" in page and "submitted" in page
@@ -68,9 +68,9 @@ def test_a_submission_after_the_deadline_is_accepted_and_marked_late(client, sta
     client.force_login(staff)
     post_result(client, task)
 
-    response = client.post(results_url(task), {"action": "submit"}, follow=True,
+    response = client.post(results_url(task), results_data(task, "submit"), follow=True,
                            HTTP_ACCEPT_LANGUAGE="en")
-    withdraw = client.post(results_url(task), {"action": "withdraw"}, follow=True,
+    withdraw = client.post(results_url(task), results_data(task, "withdraw"), follow=True,
                            HTTP_ACCEPT_LANGUAGE="en")
 
     assert "marked late" in response.content.decode()
@@ -100,7 +100,7 @@ def test_results_are_refused_before_the_round_opens_and_after_approval(client, s
                                                  "version": 0}, follow=True,
                              HTTP_ACCEPT_LANGUAGE="en")
         EvaluationRound.objects.filter(pk=round_.pk).update(state=RoundState.APPROVED)
-        after = client.post(results_url(task), {"action": "submit"}, follow=True,
+        after = client.post(results_url(task), results_data(task, "submit"), follow=True,
                             HTTP_ACCEPT_LANGUAGE="en")
 
     assert "opens for submission" in before.content.decode()
@@ -131,13 +131,13 @@ def test_an_evidence_file_is_uploaded_listed_and_withdrawn(client, staff, task, 
     client.force_login(staff)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    client.post(results_url(task), {"action": "upload",
-                                    "file": SimpleUploadedFile("보고서.pdf", PDF)})
+    client.post(results_url(task), results_data(
+        task, files=SimpleUploadedFile("보고서.pdf", PDF)))
     stored = Result.objects.get(task=task).evidence.get()
-    bad = client.post(results_url(task), {
-        "action": "upload", "file": SimpleUploadedFile("virus.pdf", b"MZ\x90\x00" * 10)},
+    bad = client.post(results_url(task), results_data(
+        task, files=SimpleUploadedFile("virus.pdf", b"MZ\x90\x00" * 10)),
         HTTP_ACCEPT_LANGUAGE="en")
-    client.post(results_url(task), {"action": "withdraw_evidence", "evidence": stored.pk})
+    client.post(results_url(task), results_data(task, f"withdraw_evidence:{stored.pk}"))
     page = client.get(results_url(task), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert bad.status_code == 200 and "errorlist" in bad.content.decode()

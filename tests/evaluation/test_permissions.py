@@ -24,7 +24,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
-from tests.helpers import kept, plan_manager, without_csrf
+from tests.helpers import kept, plan_manager, results_data, without_csrf
 from tracker.evaluation import evidence
 from tracker.evaluation import services as evaluation
 from tracker.evaluation import services as results
@@ -250,8 +250,8 @@ def admin_request(name, world):
             "action": "save", "achievements": "TAMPERED 변조", "problems": "",
             "next_steps": "", "summary_public": "", "version": result.version,
             f"actual_{indicator.pk}": "150"}),
-        "results_upload": (results_url, {
-            "action": "upload", "file": SimpleUploadedFile("추가증빙.pdf", PDF)}),
+        "results_upload": (results_url, {**results_data(world["tasks"]["target"]),
+                                         "files": SimpleUploadedFile("추가증빙.pdf", PDF)}),
         "result_changelist": (reverse("admin:tracker_result_changelist"), None),
         "result_change": (reverse("admin:tracker_result_change", args=[result.pk]), None),
         "result_delete": (reverse("admin:tracker_result_delete", args=[result.pk]), None),
@@ -720,11 +720,12 @@ def test_submitting_withdrawing_or_saving_results_after_approval_is_refused(clie
     Result.objects.filter(pk=result.pk).update(state=ResultState.DRAFT, submitted_at=None,
                                               is_late=False)
 
+    target = world["tasks"]["target"]
     responses = [results_post(client, world, data) for data in (
-        {"action": "submit"}, {"action": "withdraw"},
-        {"action": "save", "achievements": "승인 후 수정", "version": result.version},
-        {"action": "upload", "file": SimpleUploadedFile("late.pdf", PDF)},
-        {"action": "withdraw_evidence", "evidence": evidence_of(world, "target").pk})]
+        results_data(target, "submit"), results_data(target, "withdraw"),
+        results_data(target, achievements="승인 후 수정"),
+        results_data(target, files=SimpleUploadedFile("late.pdf", PDF)),
+        results_data(target, f"withdraw_evidence:{evidence_of(world, 'target').pk}"))]
 
     for response in responses:
         assert response.status_code == 200
@@ -774,12 +775,14 @@ def test_a_bad_grade_is_refused_on_its_row(client, world, grade, reason, message
     ({"action": "save", "achievements": "x", "version": "zero"}, "Enter a whole number"),
     ({"action": "delete"}, "Choose what to do"),
     ({}, "Choose what to do"),
-    ({"action": "withdraw_evidence", "evidence": "../1"}, "No such evidence file"),
-    ({"action": "upload"}, "This field is required"),
+    ({"action": "withdraw_evidence:../1", "whole form": True}, "No such evidence file"),
+    ({"action": "save", "achievements": "x"}, "This field is required"),
 ])
 def test_bad_results_input_gives_a_message_and_stores_nothing(client, world, data, message):
     indicator = world["tasks"]["target"].performance_indicators.get()
     data = {key.format(indicator=indicator.pk): value for key, value in data.items()}
+    if data.pop("whole form", False):  # the page's form as it stands, with this button
+        data = results_data(world["tasks"]["target"], data["action"])
     before = Result.objects.get(task=world["tasks"]["target"])
 
     response = results_post(client, world, data)
@@ -795,8 +798,8 @@ def test_bad_results_input_gives_a_message_and_stores_nothing(client, world, dat
 def test_another_agencys_evidence_cannot_be_withdrawn_from_ones_own_task(client, world):
     secret = evidence_of(world, "secret")
 
-    response = results_post(client, world, {"action": "withdraw_evidence",
-                                            "evidence": secret.pk})
+    response = results_post(client, world, results_data(
+        world["tasks"]["target"], f"withdraw_evidence:{secret.pk}"))
 
     assert "No such evidence file" in body_of(response)
     secret.refresh_from_db()

@@ -23,7 +23,7 @@ from tracker.common.validators import RowErrors
 from tracker.evaluation import evidence
 from tracker.evaluation import services as evaluation
 from tracker.evaluation import services as results
-from tracker.evaluation.forms import EvidenceUploadForm, GradeForm, ResultForm, ScoreForm
+from tracker.evaluation.forms import GradeForm, ResultForm, ScoreForm
 from tracker.evaluation.models import (
     NEXT,
     Assignment,
@@ -86,29 +86,20 @@ class ResultsPage(TaskTool):
         if not task.can_read_results(request.user):
             raise PermissionDenied
         writable = task.can_write_results(request.user)
-        result = results.result_for(task)
         indicators = list(task.performance_indicators.all())
-        form = ResultForm(initial=self.initial(result, indicators), indicators=indicators)
-        upload = EvidenceUploadForm()
         if request.method == "POST":
             if not writable:
                 raise PermissionDenied
-            try:
-                results.check_open_for_results(results.round_of(task))
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-                return self.back(task)
-            action = request.POST.get("action")
-            handler = {"save": self.save, "submit": self.submit, "withdraw": self.withdraw,
-                       "upload": self.upload, "withdraw_evidence": self.withdraw_evidence}.get(
-                action)
-            if handler is None:
-                messages.error(request, _("Choose what to do: save, submit, withdraw or "
-                                          "upload."))
-                return self.back(task)
-            response, form, upload = handler(request, task, indicators, form, upload)
+            response, form = self.post(
+                request, task, ResultForm(request.POST, request.FILES, indicators=indicators))
             if response is not None:
                 return response
+        else:
+            result = results.result_for(task)
+            form = ResultForm(initial=self.initial(result, indicators), indicators=indicators)
+        return self.render(request, task, form, writable)
+
+    def render(self, request, task, form, writable):
         context = {
             **self.model_admin.admin_site.each_context(request),
             **summary_context(task),
@@ -117,10 +108,105 @@ class ResultsPage(TaskTool):
             "title": _("Year-end results"),
             "subtitle": str(task),
             "form": form,
-            "upload": upload,
             "writable": writable and self.open_round(task),
+            "files_to_choose_again": form.is_bound and bool(request.FILES),
         }
         return TemplateResponse(request, self.template_name, context)
+
+    def post(self, request, task, form):
+        """One form: the text, the indicators' actual values and new evidence files, with what
+        to do besides saving them (submit, withdraw the submission, withdraw a file). The text
+        is saved first, so that nothing typed is lost to a file refused or a step refused; a
+        page with errors comes back with what was typed. Returns (the redirect, form), or
+        (None, the form to show with its errors)."""
+        try:
+            results.check_open_for_results(results.round_of(task))
+        except ValidationError as error:
+            form.add_error(None, error)
+            return None, form
+        action = request.POST.get("action", "")
+        if action not in {"save", "submit", "withdraw"} and not action.startswith(
+                "withdraw_evidence:"):
+            form.add_error(None, _("Choose what to do: save, submit or withdraw."))
+            return None, form
+        if not form.is_valid():
+            return None, form
+        data, done = form.cleaned_data, []
+        try:
+            if not self.unchanged(task, form):
+                results.save_result(
+                    task=task, user=request.user, achievements=data["achievements"],
+                    problems=data["problems"], next_steps=data["next_steps"],
+                    summary_public=data["summary_public"], actuals=form.actuals(),
+                    expected_version=data["version"])
+                done.append(_("Saved the year-end results."))
+        except StaleEdit as error:
+            # Keep what the user typed against the new version, and say so.
+            return None, rebind(ResultForm, request.POST, error, indicators=form.indicators)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return None, form
+        for upload in form.files_added():
+            try:
+                stored = evidence.add_evidence(task=task, user=request.user, upload=upload)
+            except ValidationError as error:
+                form.add_error("files", error)
+                continue
+            done.append(_("Added the evidence file “%(name)s”.") % {"name": stored.name})
+        try:
+            done += self.step(request, task, action)
+        except ValidationError as error:
+            form.add_error(None, error)
+        for message in done:
+            self.model_admin.log_change(request, task, message)
+            messages.success(request, message)  # beside any errors: what did go through
+        if form.errors:
+            form.data = self.with_version(form.data, task)
+            return None, form
+        if not done:
+            messages.info(request, _("Nothing changed."))
+        return self.back(task), form
+
+    @staticmethod
+    def unchanged(task, form):
+        """The text and actual values as stored, with nothing new to save (a submit or a
+        file sent without changes makes no new version)."""
+        stored = results.result_for(task)
+        if stored.pk is None:
+            return False
+        data = form.cleaned_data
+        same_text = all(getattr(stored, name) == data[name].strip() for name in
+                        ("achievements", "problems", "next_steps", "summary_public"))
+        actuals = {indicator.pk: indicator.actual for indicator in form.indicators}
+        return same_text and actuals == form.actuals() and stored.version == data["version"]
+
+    @staticmethod
+    def with_version(data, task):
+        """The posted data with the result's current version: what was typed is saved, so the
+        form stays current for the next save."""
+        data = data.copy()
+        data["version"] = results.result_for(task).version
+        return data
+
+    def step(self, request, task, action):
+        """Submit, withdraw the submission or withdraw an evidence file, once the text is
+        saved; returns what was done, or raises a ValidationError."""
+        if action == "submit":
+            result = results.submit_result(task=task, user=request.user)
+            return [_("Submitted the year-end results after the deadline: they are marked "
+                      "late.") if result.is_late else _("Submitted the year-end results.")]
+        if action == "withdraw":
+            results.withdraw_result(task=task, user=request.user)
+            return [_("Withdrew the year-end results: they are a draft again.")]
+        if action.startswith("withdraw_evidence:"):
+            pk = action.removeprefix("withdraw_evidence:")
+            found = (EvidenceFile.objects.filter(result__task=task, pk=pk).first()
+                     if pk.isdigit() else None)
+            if found is None:
+                raise ValidationError(_("No such evidence file on this task."))
+            evidence.withdraw_evidence(evidence=found, user=request.user)
+            return [_("Withdrew the evidence file “%(name)s”.") % {"name": found.name}]
+        return []
 
     @staticmethod
     def open_round(task):
@@ -137,77 +223,6 @@ class ResultsPage(TaskTool):
     @staticmethod
     def back(task):
         return HttpResponseRedirect(reverse("admin:tracker_task_results", args=[task.pk]))
-
-    def log(self, request, task, message):
-        self.model_admin.log_change(request, task, message)
-        messages.success(request, message)
-        return self.back(task)
-
-    def save(self, request, task, indicators, form, upload):
-        form = ResultForm(request.POST, indicators=indicators)
-        if not form.is_valid():
-            return None, form, upload
-        data = form.cleaned_data
-        try:
-            results.save_result(
-                task=task, user=request.user, achievements=data["achievements"],
-                problems=data["problems"], next_steps=data["next_steps"],
-                summary_public=data["summary_public"], actuals=form.actuals(),
-                expected_version=data["version"])
-        except StaleEdit as error:
-            # Keep what the user typed against the new version, and say so.
-            return None, rebind(ResultForm, request.POST, error, indicators=indicators), upload
-        except ValidationError as error:
-            form.add_error(None, error)
-            return None, form, upload
-        return self.log(request, task, _("Saved the year-end results.")), form, upload
-
-    def submit(self, request, task, indicators, form, upload):
-        try:
-            result = results.submit_result(task=task, user=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return self.back(task), form, upload
-        message = (_("Submitted the year-end results after the deadline: they are marked late.")
-                   if result.is_late else _("Submitted the year-end results."))
-        return self.log(request, task, message), form, upload
-
-    def withdraw(self, request, task, indicators, form, upload):
-        try:
-            results.withdraw_result(task=task, user=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return self.back(task), form, upload
-        return self.log(request, task, _("Withdrew the year-end results: they are a draft "
-                                         "again.")), form, upload
-
-    def upload(self, request, task, indicators, form, upload):
-        upload = EvidenceUploadForm(request.POST, request.FILES)
-        if not upload.is_valid():
-            return None, form, upload
-        try:
-            stored = evidence.add_evidence(task=task, user=request.user,
-                                           upload=upload.cleaned_data["file"])
-        except ValidationError as error:
-            upload.add_error("file", error)
-            return None, form, upload
-        return self.log(request, task, _("Added the evidence file “%(name)s”.") % {
-            "name": stored.name}), form, upload
-
-    def withdraw_evidence(self, request, task, indicators, form, upload):
-        pk = request.POST.get("evidence", "")
-        found = (EvidenceFile.objects.filter(result__task=task, pk=pk).first()
-                 if pk.isdigit() else None)
-        if found is None:
-            messages.error(request, _("No such evidence file on this task."))
-            return self.back(task), form, upload
-        try:
-            evidence.withdraw_evidence(evidence=found, user=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return self.back(task), form, upload
-        return self.log(request, task, _("Withdrew the evidence file “%(name)s”.") % {
-            "name": found.name}), form, upload
 
 
 TaskAdmin.add_page(ResultsPage)

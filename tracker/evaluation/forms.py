@@ -1,7 +1,35 @@
 """The forms of the year-end results, evidence uploads, scores and grades."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+EVIDENCE_KINDS = _("PDF, HWP, HWPX, DOCX, XLSX, PPTX, PNG or JPEG")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    """A file input that takes several files (Django's documented recipe)."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files at once, each checked as a FileField checks one; none is an empty list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        one = super().clean
+        if isinstance(data, (list, tuple)):
+            return [one(file, initial) for file in data]
+        return [one(data, initial)] if data else []
+
+
+def evidence_help():
+    return _("%(kinds)s, at most %(limit)s MB each; checked by its content. You may choose "
+             "several.") % {"kinds": EVIDENCE_KINDS, "limit": settings.KIPPLAN_EVIDENCE_MAX_MB}
 
 
 class ResultForm(forms.Form):
@@ -20,8 +48,8 @@ class ResultForm(forms.Form):
         help_text=_("Shown on the published pages once the Council has approved the grades."))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, data=None, *, indicators=(), **kwargs):
-        super().__init__(data, **kwargs)
+    def __init__(self, data=None, files=None, *, indicators=(), **kwargs):
+        super().__init__(data, files, **kwargs)
         self.indicators = list(indicators)
         for indicator in self.indicators:
             self.fields[f"actual_{indicator.pk}"] = forms.DecimalField(
@@ -31,15 +59,25 @@ class ResultForm(forms.Form):
                     "target": f"{indicator.target.normalize():,f}", "unit": indicator.unit},
                 required=False, min_value=0, max_digits=14, decimal_places=2)
 
+        # New evidence files, sent with the text: nothing typed is lost to an upload.
+        limit = settings.KIPPLAN_EVIDENCE_MAX_MB
+        self.fields["files"] = MultipleFileField(
+            label=_("Add evidence files"), required=False,
+            allow_empty_file=True,  # the service says why an empty one is refused
+            help_text=evidence_help(),
+            widget=MultipleFileInput(attrs={
+                "data-max-bytes": limit * 1024 * 1024,
+                "data-too-large": _("“%(name)s” is %(size)s MB: files may be at most "
+                                    "%(limit)s MB.") % {"name": "%(name)s", "size": "%(size)s",
+                                                        "limit": limit},
+                "accept": ".pdf,.hwp,.hwpx,.docx,.xlsx,.pptx,.png,.jpg,.jpeg"}))
+
     def actuals(self):
         return {indicator.pk: self.cleaned_data.get(f"actual_{indicator.pk}")
                 for indicator in self.indicators}
 
-
-class EvidenceUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("Evidence file"), allow_empty_file=True,  # the service says why an empty one
-        help_text=_("PDF, HWP, HWPX, DOCX, XLSX, PPTX, PNG or JPEG; checked by its content."))
+    def files_added(self):
+        return self.cleaned_data.get("files") or []
 
 
 class ScoreForm(forms.Form):
