@@ -191,7 +191,7 @@ def demo_pages():
                        ["이 기술 관련 과제", "반도체·디스플레이"],
                        ["Tasks serving this technology", "Semiconductor and display"]),
         "admin task": (reverse("admin:tracker_task_change", args=[1]),
-                       ["추진실적 보고", "국가지식재산 시행계획"],
+                       ["추진상황 보고", "국가지식재산 시행계획"],
                        ["Report progress", "National IP plan"]),
     }
 

@@ -37,7 +37,7 @@ def test_staff_report_progress_and_see_it_on_the_dashboard(demo, new_page):
     page.click("input[type=submit][value='저장']")
     page.wait_for_load_state()
 
-    assert "추진실적을 보고했습니다" in page.content()
+    assert "추진상황을 보고했습니다" in page.content()
     page.goto(reverse("tracker:plan", args=[task.plan.year]))
     latest = page.locator("section, table").filter(has_text=task.code).first
     assert latest.is_visible()

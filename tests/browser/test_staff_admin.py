@@ -141,7 +141,7 @@ def test_from_login_to_a_saved_report_in_four_page_loads(demo, new_page):
     page.click("main button[type=submit]")
     page.wait_for_load_state()
     assert page.url.endswith(reverse("tracker:my_work"))
-    page.click("main a:text-is('추진실적 보고')")
+    page.click("main a:text-is('추진상황 보고')")
     page.wait_for_load_state()
     assert "next=" in page.url  # back to My work once saved
     task = Task.objects.get(pk=urlsplit(page.url).path.split("/")[-3])
@@ -152,7 +152,7 @@ def test_from_login_to_a_saved_report_in_four_page_loads(demo, new_page):
 
     assert len(loads) <= 4, loads
     assert page.url.endswith(reverse("tracker:my_work"))
-    assert "추진실적을 보고했습니다" in page.inner_text(".messages")
+    assert "추진상황을 보고했습니다" in page.inner_text(".messages")
     saved = ProgressUpdate.objects.filter(task=task).latest("reported_at")
     assert (saved.status, saved.progress, saved.budget_executed) == (
         task.status, task.progress + 3, task.budget_executed)

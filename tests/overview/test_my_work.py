@@ -140,3 +140,105 @@ def test_a_report_never_returns_to_another_site(client, demo, elsewhere):
 
     assert elsewhere not in form.content.decode()
     assert saved["Location"] == reverse("admin:tracker_task_change", args=[task.pk])
+
+
+def year_end_duties(agency, other_agency, staff, manager, tasks=2):
+    """Last year's plan with its round taking results, tasks of each agency (one with a draft,
+    one submitted, one with nothing), and opinions on each agency's first task: one unanswered,
+    one answered with an action due and one implemented."""
+    from tests.factories import round_at
+    from tracker.evaluation import services as results
+    from tracker.follow_up import opinions
+    from tracker.models import RoundState
+
+    year = timezone.localdate().year - 1
+    plan = PlanFactory(year=year)
+    strategy = StrategyFactory(plan=plan)
+    round_at(RoundState.SUBMISSION, plan, submission_opens=datetime.date(year + 1, 1, 2),
+             submission_closes=datetime.date(year + 1, 1, 15), evaluation_closes=None,
+             meeting_date=None, published_on=None)
+    today = timezone.localdate()
+    for lead in (agency, other_agency):
+        for n in range(tasks):
+            draft, done, _none = (TaskFactory(plan=plan, strategy=strategy, lead_agency=lead,
+                                              title_ko=f"{lead.slug} {kind} {n}")
+                                  for kind in ("초안", "제출", "없음"))
+            writer = staff if lead == agency else None
+            if writer is not None:
+                results.save_result(task=draft, user=writer, achievements="초안",
+                                    problems="", next_steps="", expected_version=0)
+                results.save_result(task=done, user=writer, achievements="성과", problems="",
+                                    next_steps="", expected_version=0)
+                results.submit_result(task=done, user=writer)
+            unanswered = opinions.issue_opinion(
+                plan=plan, task=draft, text=f"{lead.slug} 답할 의견 {n}", issued_on=today,
+                answer_due=today + datetime.timedelta(days=30), user=manager)
+            answered = opinions.issue_opinion(
+                plan=plan, task=done, text="답한 의견", issued_on=today - datetime.timedelta(
+                    days=40), answer_due=today - datetime.timedelta(days=10), user=manager)
+            assert unanswered.pk
+            if writer is not None:
+                opinions.answer_opinion(opinion=answered, text="개선계획", user=writer,
+                                        actions=[(f"조치 {n}", today - datetime.timedelta(
+                                            days=1)), (f"끝난 조치 {n}", today)])
+                finished = answered.actions.get(description=f"끝난 조치 {n}")
+                opinions.report_action(action=finished, status="implemented", note="",
+                                       user=writer)
+    return plan
+
+
+def test_my_work_lists_the_year_end_results_and_the_opinions_owed_with_their_deadlines(
+        client, agency, other_agency, staff, manager):
+    year_end_duties(agency, other_agency, staff, manager)
+    client.force_login(staff)
+
+    response = client.get(reverse("tracker:my_work"), HTTP_ACCEPT_LANGUAGE="en")
+
+    body = response.content.decode()
+    states = sorted(duty.state for duty in response.context["results"])
+    assert states == ["draft", "draft", "none", "none", "submitted", "submitted"]
+    assert {duty.task.lead_agency for duty in response.context["results"]} == {agency}
+    assert "Write and submit the results" in body and "See or correct the results" in body
+    assert "15 Jan" in body  # the round's deadline
+    owed = response.context["opinions"]
+    assert [o.text for o in owed.to_answer] == [f"{agency.slug} 답할 의견 {n}" for n in (0, 1)]
+    assert sorted(a.description for a in owed.actions) == ["조치 0", "조치 1"]
+    assert all(action.is_overdue for action in owed.actions)
+    for opinion in owed.to_answer:
+        assert reverse("admin:tracker_opinion_answer", args=[opinion.pk]) in body
+    assert other_agency.slug not in body
+    # Two results to write (draft, none) a task pair, two plans and two actions owed, besides
+    # the in-year duties (the tasks have no progress report yet).
+    assert response.context["to_do"] == response.context["work"].count + 4 + 2 + 2
+
+
+def test_in_year_reports_and_year_end_results_have_names_that_cannot_be_confused(
+        client, agency, other_agency, staff, manager):
+    year_end_duties(agency, other_agency, staff, manager, tasks=1)
+    plan_for(agency, other_agency, tasks=1)
+    client.force_login(staff)
+
+    korean = client.get(reverse("tracker:my_work")).content.decode()
+    english = client.get(reverse("tracker:my_work"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "추진상황 보고" in korean and "추진실적 보고" not in korean
+    assert "추진실적" in korean  # the year-end results keep the decree's word
+    assert "Report progress" in english and "Year-end results" in english
+
+
+def test_my_work_with_year_end_duties_asks_as_many_queries_for_five_times_the_work(
+        client, agency, other_agency, staff, manager):
+    def queries(tasks):
+        from tracker.models import EvaluationRound, Opinion, Plan
+
+        Opinion.objects.all().delete()
+        EvaluationRound.objects.all().delete()
+        Task.objects.all().delete()
+        Plan.objects.all().delete()
+        year_end_duties(agency, other_agency, staff, manager, tasks)
+        client.force_login(staff)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("tracker:my_work"))
+        return len(captured)
+
+    assert queries(1) == queries(5)

@@ -46,6 +46,7 @@ from tracker.common.choices import AgencyKind
 from tracker.common.i18n import english_active, localized, localized_pair
 from tracker.evaluation import services as evaluation
 from tracker.evaluation.models import (
+    ALLOWS,
     Assignment,
     Criterion,
     EvaluationRound,
@@ -727,3 +728,40 @@ def agency_results(agency: Agency, plan: Plan, reader: Reader) -> AgencyResults 
         institution = next((grade for grade in graded if grade.agency_id), None)
     return AgencyResults(round=round_, submissions=submissions, grades=grades,
                          institution_grade=institution)
+
+
+# -- My work -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResultsDuty:
+    """A task whose year-end results a user owes to a round taking them."""
+
+    task: Task
+    round: EvaluationRound
+    state: str  # "none", "draft" or "submitted"
+    is_late: bool
+
+    @property
+    def deadline(self):
+        return self.round.submission_closes
+
+
+def results_duties(user) -> list[ResultsDuty]:
+    """The year-end results a user writes (their agencies lead the task) in every round taking
+    results, with each result's state: none yet, a draft, or submitted (and whether late).
+    Submitted ones stay listed while the round takes results, to show they are done."""
+    if not user.has_perm("tracker.change_result"):
+        return []
+    rounds = {round_.plan_id: round_ for round_ in EvaluationRound.objects.filter(
+        state__in=ALLOWS["results"]).select_related("plan")}
+    if not rounds:
+        return []
+    tasks = (Task.objects.filter(plan_id__in=rounds).reportable_by(user)
+             .select_related("plan", "result").order_by("plan__year", "number"))
+    duties = []
+    for task in tasks:
+        result = getattr(task, "result", None)
+        state = "none" if result is None else result.state
+        duties.append(ResultsDuty(task, rounds[task.plan_id], state,
+                                  bool(result and result.is_late)))
+    return duties

@@ -47,7 +47,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tracker.access import is_plan_manager, users_with_perm
+from tracker.access import is_evaluator, is_plan_manager, member_agency_ids, users_with_perm
 from tracker.accounts.languages import language_of
 from tracker.common.mail import queue
 from tracker.evaluation.models import EvaluationRound
@@ -195,6 +195,34 @@ def plan_counts(user, today: datetime.date) -> dict:
         "opinions_answer_overdue": _count(answer_overdue(base, today)),
         "opinions_actions_overdue": _count(actions_overdue(base, today)),
     }
+
+
+@dataclass(frozen=True)
+class Duties:
+    """What an agency owes on its improvement opinions (My work)."""
+
+    to_answer: list  # open opinions without an improvement plan, due first
+    actions: list  # actions in force of open opinions, not implemented, due first
+
+
+def duties(user, today: datetime.date) -> Duties:
+    """The improvement plans a user's agencies owe and the actions of their plans still to be
+    implemented, by the answering agency's rules (``Opinion.can_answer``)."""
+    agencies = member_agency_ids(user)
+    if not agencies or is_evaluator(user):
+        return Duties([], [])
+    mine = only_open(Opinion.objects.filter(
+        Q(task__lead_agency_id__in=agencies) | Q(agency_id__in=agencies)))
+    to_answer = list(with_state(mine, today).filter(answered=False)
+                     .select_related("plan", "task__plan", "agency").order_by("answer_due", "pk"))
+    actions = list(
+        with_action_status(ImprovementAction.objects.filter(
+            opinion__in=mine, withdrawn_at__isnull=True))
+        .filter(Q(latest_status__isnull=True) | ~Q(latest_status=ActionStatus.IMPLEMENTED))
+        .annotate(is_overdue=Case(When(due_on__lt=today, then=Value(True)),
+                                  default=Value(False), output_field=BooleanField()))
+        .select_related("opinion__task__plan", "opinion__agency").order_by("due_on", "pk"))
+    return Duties(to_answer, actions)
 
 
 def listing(opinions: QuerySet, today: datetime.date) -> QuerySet:

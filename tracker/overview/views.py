@@ -259,7 +259,14 @@ class MyWorkView(LoginRequiredMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(work=reports.my_work(self.request.user), **kwargs)
+        user = self.request.user
+        work = reports.my_work(user)
+        results = round_report.results_duties(user)
+        owed = opinions.duties(user, timezone.localdate())
+        to_do = (work.count + sum(duty.state != "submitted" for duty in results)
+                 + len(owed.to_answer) + len(owed.actions))
+        return super().get_context_data(work=work, results=results, opinions=owed,
+                                        to_do=to_do, today=timezone.localdate(), **kwargs)
 
 
 def start(request):
