@@ -286,6 +286,17 @@ def results_url(task):
     return reverse("admin:tracker_task_results", args=[task.pk])
 
 
+def take_step(client, round_, reason="", **kwargs):
+    """The round's next step as a manager takes it: its page opened, the reason typed, the
+    button pressed. Returns the response to the post."""
+    url = reverse("admin:tracker_evaluationround_step", args=[round_.pk])
+    page = client.get(url, **kwargs)
+    if page.status_code != 200:
+        return page
+    seen = page.context["form"]["seen"].value()
+    return client.post(url, {"reason": reason, "seen": seen}, **kwargs)
+
+
 def results_data(task, action="save", **changes):
     """What the results page's one form sends, as a browser would: the stored text, actual
     values and version as the page shows them, with the changes typed, the files chosen

@@ -13,6 +13,7 @@ from django.utils import timezone
 from tracker.loading.carry_over import carry_over
 from tracker.models import (
     AnnualReport,
+    EvaluationRound,
     EvidenceFile,
     EvidenceKind,
     OutgoingMail,
@@ -22,6 +23,7 @@ from tracker.models import (
     Reminder,
     Result,
     Revision,
+    RoundStep,
     Task,
 )
 
@@ -53,6 +55,10 @@ def test_a_whole_plan_survives_dumpdata_and_loaddata_into_an_empty_database(tmp_
     Reminder.objects.create(user=get_user_model().objects.get(username="kipo"),
                             items=["task:1", "milestone:2"])
     PasswordResetRequest.objects.create(email="kipo@example.kr", client_address="203.0.113.7")
+    RoundStep.objects.create(round=EvaluationRound.objects.get(plan__year=2025),
+                             from_state="preparing", to_state="submission", reason="지침 통보",
+                             taken_by=get_user_model().objects.get(username="manager"),
+                             warnings=["Submission is to open on 2026. 1. 2., in 3 days."])
     OutgoingMail.objects.create(kind="reminder", to="kipo@example.kr", subject="kipplan",
                                 body="…", state=OutgoingMail.State.FAILED, attempts=5)
     # The demo's evaluation has no evidence file (files do not live in a fixture): a row of one,

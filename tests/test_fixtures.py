@@ -680,7 +680,7 @@ def test_the_2025_round_is_being_prepared_and_a_manager_can_open_submission(demo
     EvaluationRound.objects.filter(pk=round_.pk).update(
         submission_opens="2026-01-05", submission_closes="2026-01-30")
     evaluation.advance(round_, RoundState.SUBMISSION,
-                       user=get_user_model().objects.get(username="manager"))
+                       user=get_user_model().objects.get(username="manager"), reason="시험 진행")
 
     assert EvaluationRound.objects.get(pk=round_.pk).state == RoundState.SUBMISSION
 

@@ -38,11 +38,13 @@ from tests.helpers import (
     plan_manager,
     post_result,
     report_url,
+    results_data,
     results_url,
     round_form,
     round_page,
     score_data,
     scoring,
+    take_step,
 )
 from tracker.evaluation import services as evaluation
 from tracker.evaluation.models import NEXT
@@ -360,7 +362,7 @@ def test_results_submitted_by_the_lead_agency_show_on_the_task_and_evaluation_pa
     warm(reader, task_page(task), NEW)
     warm(reader, evaluation_page(), "1 results submitted")
 
-    response = writer.post(results_url(task), {"action": "submit"})
+    response = writer.post(results_url(task), results_data(task, "submit"))
 
     assert response.status_code == 302
     fresh(reader, task_page(task), NEW, "Submitted")
@@ -418,8 +420,7 @@ def test_each_step_of_the_round_taken_in_the_admin_shows_on_the_evaluation_page(
     following = RoundState(NEXT[state])
     warm(reader, evaluation_page(), f"State {label(following)}")
 
-    response = browser(manager).post(reverse("admin:tracker_evaluationround_changelist"), {
-        "action": "move_to_next_step", "_selected_action": [round_.pk]})
+    response = take_step(browser(manager), round_, reason="시험 진행")
 
     assert response.status_code == 302
     round_.refresh_from_db()
@@ -432,13 +433,12 @@ def test_publication_shows_the_grades_to_the_public(task, plan, manager, setting
     settings.KIPPLAN_PUBLIC_PAGES = True
     round_ = round_at(RoundState.EVALUATION, plan)
     graded(round_, task)
-    evaluation.advance(round_, RoundState.APPROVED, user=plan_manager())
+    evaluation.advance(round_, RoundState.APPROVED, user=plan_manager(), reason="시험 진행")
     anyone = browser()
     warm(anyone, task_page(task), "Grade:")
     warm(anyone, evaluation_page(), label(GradeLevel.EXCELLENT))
 
-    response = browser(manager).post(reverse("admin:tracker_evaluationround_changelist"), {
-        "action": "move_to_next_step", "_selected_action": [round_.pk]})
+    response = take_step(browser(manager), round_, reason="시험 진행")
 
     assert response.status_code == 302
     fresh(anyone, task_page(task), f"Grade: {label(GradeLevel.EXCELLENT)}")
@@ -622,10 +622,10 @@ def test_a_round_step_refused_stores_nothing_and_the_page_stays_cached(task, pla
     round_ = round_at(RoundState.SUBMISSION, plan)
     warm(reader, evaluation_page(), "State Being evaluated")
 
-    response = browser(manager).post(reverse("admin:tracker_evaluationround_changelist"), {
-        "action": "move_to_next_step", "_selected_action": [round_.pk]})
+    response = take_step(browser(manager), round_, reason="시험")
 
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert "kipplan-error-summary" in response.content.decode()
     round_.refresh_from_db()
     assert round_.state == RoundState.SUBMISSION
     still_cached(reader, evaluation_page(), "State Being evaluated")

@@ -43,7 +43,7 @@ def test_the_managers_services_have_no_way_round_the_check(service):
 def test_staff_cannot_move_a_round(plan, staff):
     round_ = round_at(RoundState.PREPARING, plan)
     with pytest.raises(PermissionDenied):
-        evaluation.advance(round_, RoundState.SUBMISSION, user=staff)
+        evaluation.advance(round_, RoundState.SUBMISSION, user=staff, reason="시험 진행")
     round_.refresh_from_db()
     assert round_.state == RoundState.PREPARING
 

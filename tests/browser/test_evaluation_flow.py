@@ -92,12 +92,14 @@ def messages(page):
     return page.inner_text("ul.messagelist") if page.locator("ul.messagelist").count() else ""
 
 
-def move_round(page, round_):
-    """The manager's changelist action: the round one step on."""
-    page.goto(reverse("admin:tracker_evaluationround_changelist"))
-    page.check(f"input[name=_selected_action][value='{round_.pk}']")
-    page.select_option("select[name=action]", "move_to_next_step")
-    click_and_wait(page, "button[name=index]")
+def move_round(page, round_, reason="기한 전이지만 위원회 일정에 맞춰 진행"):
+    """The manager's next step: from the round's page to the step's confirmation, a reason
+    typed where something is incomplete or early, and the step taken."""
+    page.goto(reverse("admin:tracker_evaluationround_change", args=[round_.pk]))
+    click_and_wait(page, ".object-tools a.kipplan-primary")
+    if page.locator("#id_reason").count():
+        page.fill("#id_reason", reason)
+    click_and_wait(page, "#content-main form button.default")
 
 
 def test_from_results_to_an_approved_grade_in_the_browser(story, new_page):
@@ -223,7 +225,8 @@ def evaluated(story):
     results.submit_result(task=task, user=staff)
     for expert in story["panel"]:
         evaluation.assign(round_=story["round"], evaluator=expert, task=task, user=plan_manager())
-    evaluation.advance(story["round"], RoundState.EVALUATION, user=plan_manager())
+    evaluation.advance(story["round"], RoundState.EVALUATION, user=plan_manager(),
+                       reason="시험 진행")
     return story
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from tests.factories import (
     AgencyFactory,
@@ -24,6 +24,7 @@ from tracker.models import (
     Assignment,
     EvaluationRound,
     Grade,
+    GradeLevel,
     Result,
     ResultState,
     RoundState,
@@ -252,6 +253,8 @@ def test_a_score_for_another_rounds_criterion_is_refused(task, plan):
 def test_the_grades_page_shows_means_and_bands_and_asks_a_reason_to_depart(client, manager,
                                                                            task, plan):
     round_ = round_at(RoundState.SUBMISSION, plan)
+    Result.objects.create(task=task, state=ResultState.SUBMITTED, achievements="성과",
+                          submitted_at=timezone.now())
     first, second, mine, theirs = scoring(round_, task)
     for who, assignment, value in [(first, mine, 90), (second, theirs, 80)]:
         evaluation.score(assignment=assignment, user=who,
@@ -271,6 +274,22 @@ def test_the_grades_page_shows_means_and_bands_and_asks_a_reason_to_depart(clien
     assert "say why the grade is different" in departing.content.decode()
     assert in_band.status_code == 302
     assert Grade.objects.get(task=task).mean == Decimal("85.00")
+
+
+def test_a_unit_that_submitted_nothing_is_graded_above_insufficient_only_with_a_reason(
+        client, manager, task, plan):
+    round_ = round_at(RoundState.EVALUATION, plan)
+    client.force_login(manager)
+    url = reverse("admin:tracker_evaluationround_grades", args=[round_.pk])
+
+    refused = client.post(url, {f"task-{task.pk}-grade": "outstanding",
+                                f"task-{task.pk}-reason": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    insufficient = client.post(url, {f"task-{task.pk}-grade": "insufficient",
+                                     f"task-{task.pk}-reason": "실적 미제출"})
+
+    assert "submitted no results" in refused.content.decode()
+    assert insufficient.status_code == 302
+    assert Grade.objects.get(task=task).grade == GradeLevel.INSUFFICIENT
 
 
 def test_criteria_and_scale_are_fixed_once_scoring_starts(client, manager, plan):

@@ -24,7 +24,7 @@ from tests.factories import (
     evaluator,
     round_at,
 )
-from tests.helpers import kept, plan_manager, results_data, without_csrf
+from tests.helpers import kept, plan_manager, results_data, take_step, without_csrf
 from tracker.evaluation import evidence
 from tracker.evaluation import services as evaluation
 from tracker.evaluation import services as results
@@ -825,8 +825,8 @@ def test_the_round_moves_only_for_managers(client, world):
                                  user=plan_manager())
     evaluation.set_grade(round_, agency=world["incheon"], grade="satisfactory", reason="근거",
                          user=plan_manager())
-    url = reverse("admin:tracker_evaluationround_changelist")
-    data = {"action": "move_to_next_step", "_selected_action": [round_.pk]}
+    url = reverse("admin:tracker_evaluationround_step", args=[round_.pk])
+    data = {"reason": "의결", "seen": ""}
 
     refused = {}
     for role in STAFF + EVALUATORS:
@@ -834,9 +834,9 @@ def test_the_round_moves_only_for_managers(client, world):
         refused[role] = client.post(url, data).status_code
     unchanged = EvaluationRound.objects.get(pk=round_.pk).state
     client.force_login(world["users"]["manager"])
-    moved = client.post(url, data)
+    moved = take_step(client, round_, reason="의결")
 
-    assert set(refused.values()) == {403}
+    assert set(refused.values()) <= {403, 404}
     assert unchanged == RoundState.EVALUATION
     assert moved.status_code == 302
     assert EvaluationRound.objects.get(pk=round_.pk).state == RoundState.APPROVED
@@ -857,7 +857,7 @@ def approve_with_grades(world):
                          user=plan_manager())
     evaluation.set_grade(round_, agency=world["incheon"], grade="outstanding", reason="근거",
                          user=plan_manager())
-    evaluation.advance(round_, RoundState.APPROVED, user=plan_manager())
+    evaluation.advance(round_, RoundState.APPROVED, user=plan_manager(), reason="시험 진행")
 
 
 APPROVED = {
@@ -912,7 +912,8 @@ def test_the_metropolitan_government_sees_its_institutions_grade(client, world):
 def test_published_pages_show_grades_and_summaries_but_never_the_panel(client, world, settings,
                                                                        role):
     approve_with_grades(world)
-    evaluation.advance(world["round"], RoundState.PUBLISHED, user=plan_manager())
+    evaluation.advance(world["round"], RoundState.PUBLISHED, user=plan_manager(),
+                       reason="시험 진행")
     settings.KIPPLAN_PUBLIC_PAGES = True
     urls = {name: site_url(name, world) for name in (
         "evaluation", "evaluation_grades_csv", "evaluation_results_csv", "task_detail")}

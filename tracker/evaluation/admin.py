@@ -3,6 +3,8 @@ The year-end evaluation in the admin: a task's results page and the list of resu
 with their criteria, steps and grades page; evaluators' assignments with their scoring page.
 """
 
+import hashlib
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -12,6 +14,8 @@ from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -326,12 +330,12 @@ class GradeInline(admin.TabularInline):
 
 @admin.register(EvaluationRound)
 class EvaluationRoundAdmin(admin.ModelAdmin):
-    list_display = ["plan", "state", "submission_closes", "meeting_date", "published_on"]
+    list_display = ["plan", "state", "submission_closes", "meeting_date", "published_on",
+                    "next_step_link"]
     list_filter = ["state"]
     list_select_related = ["plan"]
     fields = ["plan", "state", *DATES, *SCORING]
     inlines = [CriterionInline, GradeInline]
-    actions = ["move_to_next_step"]
     change_form_template = "admin/tracker/evaluationround/change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
@@ -352,31 +356,74 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
             evaluation.add_default_criteria(obj)
 
     def get_urls(self):
-        view = self.admin_site.admin_view(self.grades_view)
-        return [path("<path:object_id>/grades/", view, name="tracker_evaluationround_grades"),
+        grades = self.admin_site.admin_view(self.grades_view)
+        step = self.admin_site.admin_view(self.step_view)
+        return [path("<path:object_id>/grades/", grades, name="tracker_evaluationround_grades"),
+                path("<path:object_id>/step/", step, name="tracker_evaluationround_step"),
                 *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         round_ = self.get_object(request, unquote(object_id))
         if round_ is not None:
+            following = NEXT.get(round_.state)
             extra_context = {**(extra_context or {}), "steps": steps(round_),
-                             "can_grade": is_plan_manager(request.user)}
+                             "can_grade": is_plan_manager(request.user),
+                             "next_step": RoundState(following).label
+                             if following and is_plan_manager(request.user) else None}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.action(description=gettext_lazy("Move the selected rounds to their next step"),
-                  permissions=["change"])
-    def move_to_next_step(self, request, queryset):
-        for round_ in queryset.select_related("plan"):
-            following = NEXT.get(round_.state)
+    @admin.display(description=gettext_lazy("next step"))
+    def next_step_link(self, round_):
+        following = NEXT.get(round_.state)
+        if following is None:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse(
+            "admin:tracker_evaluationround_step", args=[round_.pk]), RoundState(following).label)
+
+    def step_view(self, request, object_id):
+        """The round's next step, behind a confirmation: what the step still lacks (it cannot
+        be taken), what is incomplete or early by the round's own dates (a reason is needed,
+        and recorded), and the steps taken so far."""
+        round_ = self.get_object(request, unquote(object_id))
+        if round_ is None:
+            raise Http404(_("No such evaluation round."))
+        if not is_plan_manager(request.user):
+            raise PermissionDenied
+        following = NEXT.get(round_.state)
+        form = StepForm(request.POST or None)
+        missing = evaluation.missing_for(round_, following) if following else []
+        warnings = evaluation.warnings_for(round_, following) if following else []
+        if request.method == "POST" and following and form.is_valid():
             try:
-                if following is None:
-                    raise ValidationError(_("The round is published: there is no next step."))
-                evaluation.advance(round_, following, user=request.user)
+                if form.cleaned_data["seen"] != digest(warnings):
+                    raise ValidationError(_("Something changed since the page was shown: "
+                                            "read what is incomplete again."))
+                evaluation.advance(round_, following, user=request.user,
+                                   reason=form.cleaned_data["reason"], expected=warnings)
             except ValidationError as error:
-                messages.error(request, f"{round_}: {' '.join(error.messages)}")
+                field = "reason" if "reason" in getattr(error, "error_dict", {}) else None
+                form.add_error(field, error.messages)
+                form.data = form.data.copy()
+                form.data["seen"] = digest(warnings)
             else:
-                messages.success(request, _("%(round)s is now “%(state)s”.") % {
-                    "round": round_, "state": RoundState(following).label})
+                message = _("%(round)s is now “%(state)s”.") % {
+                    "round": round_, "state": RoundState(following).label}
+                self.log_change(request, round_, message)
+                messages.success(request, message)
+                return HttpResponseRedirect(
+                    reverse("admin:tracker_evaluationround_change", args=[round_.pk]))
+        if request.method == "GET":
+            form = StepForm(initial={"seen": digest(warnings)})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "original": round_, "round": round_,
+            "title": _("Next step of the round"), "subtitle": str(round_),
+            "following": RoundState(following).label if following else None,
+            "missing": missing, "warnings": warnings, "form": form, "steps": steps(round_),
+            "dates": round_dates(round_), "taken": round_.steps_taken.select_related(
+                "taken_by").order_by("taken_at", "pk"),
+        }
+        return TemplateResponse(request, "admin/tracker/evaluationround/step.html", context)
 
     def grades_view(self, request, object_id):
         """Every graded unit of the round with the panel's mean, the band it falls in and its
@@ -421,6 +468,30 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
             return False
         messages.success(request, _("Saved %(count)s grades.") % {"count": count})
         return True
+
+
+class StepForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for going ahead"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Needed when something above is incomplete or early; kept "
+                               "with the step."))
+    # What the manager was shown (``digest``): a step is not taken past a warning unseen.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+def digest(warnings):
+    return hashlib.sha256("\n".join(warnings).encode()).hexdigest()[:16]
+
+
+def round_dates(round_):
+    """The round's dates in order, each with whether it has passed, for the step page."""
+    today = timezone.localdate()
+    fields = ["guideline_by", "submission_opens", "submission_closes", "evaluation_closes",
+              "meeting_date", "published_on", "notice_by"]
+    return [{"label": round_._meta.get_field(name).verbose_name, "day": getattr(round_, name),
+             "passed": getattr(round_, name) is not None and getattr(round_, name) < today}
+            for name in fields]
 
 
 def steps(round_):

@@ -681,3 +681,27 @@ class Grade(GradedUnit):
 
     def clean(self):
         self.clean_unit()
+
+
+class RoundStep(models.Model):
+    """A step the round took: who moved it, when, what was still incomplete or early by the
+    round's own dates at that moment, and the reason given for going ahead anyway."""
+
+    round = models.ForeignKey(EvaluationRound, verbose_name=_("evaluation round"),
+                              on_delete=models.CASCADE, related_name="steps_taken")
+    from_state = models.CharField(_("from"), max_length=20, choices=RoundState.choices)
+    to_state = models.CharField(_("to"), max_length=20, choices=RoundState.choices)
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("taken by"),
+                                 on_delete=models.PROTECT, related_name="+")
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    warnings = models.JSONField(_("incomplete or early"), default=list, blank=True)
+    reason = models.TextField(_("reason for going ahead"), blank=True)
+
+    class Meta:
+        ordering = ["round_id", "taken_at", "pk"]
+        verbose_name = _("step of a round")
+        verbose_name_plural = _("steps of rounds")
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.get_from_state_display()} → {self.get_to_state_display()}"

@@ -22,6 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tracker.access import check_plan_manager, is_evaluator
@@ -34,10 +35,12 @@ from tracker.evaluation.models import (
     Criterion,
     EvaluationRound,
     Grade,
+    GradeLevel,
     PerformanceIndicator,
     Result,
     ResultState,
     RoundState,
+    RoundStep,
     Score,
     mean_of_cents,
     panel_cents,
@@ -273,9 +276,64 @@ def missing_for(round_, state):
     return missing
 
 
-def advance(round_, to, *, user):
+def warnings_for(round_, to, today=None) -> list[str]:
+    """What is still incomplete for the step to ``to``, or early by the round's own dates: the
+    manager may go ahead with a reason, which is recorded (``advance``)."""
+    today = today or timezone.localdate()
+    warnings = []
+
+    def early(day, message):
+        if day is not None and today < day:
+            warnings.append(message % {"day": date_format(day, "SHORT_DATE_FORMAT"),
+                                       "days": (day - today).days})
+
+    if to == RoundState.SUBMISSION:
+        early(round_.submission_opens, _("Submission is to open on %(day)s, in %(days)s days."))
+        without = graded_tasks(round_).filter(performance_indicators__isnull=True).count()
+        if without:
+            warnings.append(_("%(count)s projects have no performance indicators.") % {
+                "count": without})
+    elif to == RoundState.EVALUATION:
+        early(round_.submission_closes, _(
+            "Submission is open until %(day)s, %(days)s more days: moving on closes it early "
+            "(results submitted after it are marked late)."))
+        tasks = graded_tasks(round_)
+        missing = tasks.exclude(result__state=ResultState.SUBMITTED).count()
+        if missing:
+            warnings.append(_("%(count)s of %(total)s projects have not submitted their "
+                              "results.") % {"count": missing, "total": tasks.count()})
+    elif to == RoundState.APPROVED:
+        early(round_.evaluation_closes, _("The evaluation is open until %(day)s, %(days)s more "
+                                          "days."))
+        unscored = unscored_units(round_)
+        if unscored:
+            warnings.append(_("%(count)s units are not fully scored by their evaluators.") % {
+                "count": unscored})
+        empty = round_.grades.filter(task__isnull=False).exclude(
+            task__result__state=ResultState.SUBMITTED).exclude(
+            grade=GradeLevel.INSUFFICIENT).count()
+        if empty:
+            warnings.append(_("%(count)s projects graded above 미흡 submitted no results.") % {
+                "count": empty})
+    elif to == RoundState.PUBLISHED:
+        early(round_.published_on, _("Publication is set for %(day)s, in %(days)s days."))
+        if round_.notice_by is not None and today > round_.notice_by:
+            warnings.append(_("The decree's notice day, %(day)s, has passed.") % {
+                "day": date_format(round_.notice_by, "SHORT_DATE_FORMAT")})
+        graded = round_.grades.filter(task__isnull=False)
+        without = graded.exclude(task__budget_advice__round=round_).count()
+        if without:
+            warnings.append(_("%(count)s graded projects have no budget advice.") % {
+                "count": without})
+    return warnings
+
+
+def advance(round_, to, *, user, reason="", expected=None):
     """Move the round to the next step, ``to``, for a plan manager; a ValidationError says why
-    not."""
+    not. What the step lacks stops it (``missing_for``); what is incomplete or early by the
+    round's dates (``warnings_for``) needs a reason, and both are recorded with the step. The
+    warnings the manager confirmed (``expected``, when given) must still be all there are: a
+    new one since the page was shown is said again rather than passed over."""
     check_plan_manager(user)
     with transaction.atomic():
         round_ = EvaluationRound.objects.select_for_update().get(pk=round_.pk)
@@ -286,6 +344,16 @@ def advance(round_, to, *, user):
         if missing:
             raise ValidationError(_("Before “%(to)s”, the round needs %(missing)s.") % {
                 "to": RoundState(to).label, "missing": ", ".join(missing)})
+        warnings = warnings_for(round_, to)
+        if expected is not None and set(warnings) - set(expected):
+            raise ValidationError(_("Something changed since the page was shown: read what "
+                                    "is incomplete again."))
+        if warnings and not reason.strip():
+            raise ValidationError({"reason": _(
+                "Say why the round goes ahead although: %(warnings)s") % {
+                "warnings": " ".join(warnings)}})
+        RoundStep.objects.create(round=round_, from_state=round_.state, to_state=to,
+                                 taken_by=user, warnings=warnings, reason=reason.strip())
         round_.state = to
         round_.save(update_fields=["state"])
     return round_
@@ -372,6 +440,22 @@ def quantize(value):
 class UnitScore:
     mean: Decimal | None
     evaluators: int
+
+
+def unit_submitted(round_, *, task=None, agency=None) -> bool:
+    """Whether a unit has results submitted: the project's, or for an institution, those of
+    any task it leads in the plan."""
+    results = Result.objects.filter(state=ResultState.SUBMITTED)
+    if task is not None:
+        return results.filter(task=task).exists()
+    return results.filter(task__plan_id=round_.plan_id, task__lead_agency=agency).exists()
+
+
+def unscored_units(round_) -> int:
+    """How many assigned units have an evaluator who has not scored every criterion."""
+    rows = (Assignment.objects.filter(round=round_).with_progress()
+            .filter(scored__lt=F("required")).values_list("task_id", "agency_id").distinct())
+    return len(set(rows))
 
 
 def unit_mean(round_, *, task=None, agency=None):
@@ -548,7 +632,8 @@ def set_grade(round_, *, grade, task=None, agency=None, reason="", user):
             raise ValidationError(_("Grades are set while the round is being evaluated."))
         unit = unit_of(round_=round_, task=task, agency=agency)
         mean = unit_mean(round_, **unit)
-        check_reason(round_, grade=grade, mean=mean, reason=reason)
+        check_reason(round_, grade=grade, mean=mean, reason=reason,
+                     submitted=unit_submitted(round_, **unit))
         graded, _created = Grade.objects.update_or_create(
             round=round_, **unit,
             defaults={"grade": grade, "reason": reason.strip(), "mean": mean})
@@ -572,7 +657,10 @@ def set_grades(round_, *, grades: dict, user) -> int:
     return len(grades)
 
 
-def check_reason(round_, *, grade, mean, reason):
+def check_reason(round_, *, grade, mean, reason, submitted=True):
+    if not submitted and grade != GradeLevel.INSUFFICIENT and not reason.strip():
+        raise ValidationError({"reason": _(
+            "The unit submitted no results: say why it is graded above 미흡.")})
     band = round_.band_for(mean)
     if band is not None and grade != band and not reason.strip():
         raise ValidationError({"reason": _(

@@ -28,6 +28,7 @@ from tracker.evaluation.models import (
     Result,
     ResultState,
     RoundState,
+    RoundStep,
     Score,
     mean_of_cents,
     panel_cents,
@@ -80,7 +81,7 @@ __all__ = [
     "EvaluationRound", "FigureKind", "Grade", "GradeLevel", "Indicator", "IndicatorValue",
     "KeyTask", "Milestone", "MilestoneChange", "OutgoingMail", "PasswordResetRequest", "Plan",
     "Profile", "ProgressUpdate", "Reminder", "Revision", "ReviewAssessment", "ReviewLight",
-    "RoundState",
+    "RoundState", "RoundStep",
     "StateSource", "Status", "StrategicTechnology", "Strategy", "Task", "TrafficLight", "end_of",
     "key_task_code", "overdue_condition", "reporting_period", "stale_condition", "task_code",
 ]
