@@ -336,3 +336,34 @@ def test_a_new_round_made_in_the_admin_takes_the_default_criteria(client, manage
     assert list(round_.criteria.values_list("name_ko", "weight")) == [
         ("정책품질", 40), ("파급효과", 30), ("전략성", 30), ("지역특화 전략", 20),
         ("수요 대응", 20)]
+
+
+def test_one_action_grades_every_unit_by_its_band_and_leaves_the_empty_ones(
+        client, manager, plan):
+    from tests.factories import TaskFactory
+
+    round_ = round_at(RoundState.SUBMISSION, plan)
+    scored, empty, unscored = (TaskFactory(plan=plan) for _ in range(3))
+    for task in (scored, empty):
+        first, second, mine, theirs = scoring(round_, task)
+        for who, assignment, value in [(first, mine, 90), (second, theirs, 80)]:
+            evaluation.score(assignment=assignment, user=who,
+                             values={c.pk: Decimal(value)
+                                     for c in evaluation.applicable_criteria(assignment)},
+                             comment="", expected_version=0)
+    Result.objects.create(task=scored, state=ResultState.SUBMITTED, achievements="성과",
+                          submitted_at=timezone.now())
+    client.force_login(manager)
+    url = reverse("admin:tracker_evaluationround_grades", args=[round_.pk])
+
+    response = client.post(url, {"apply_bands": "1"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert "Graded 1 unit by its band." in said and "2 units are left for you" in said
+    assert list(Grade.objects.values_list("task", "grade", "reason")) == [
+        (scored.pk, GradeLevel.EXCELLENT, "")]
+    # Then an override, with a reason, on the same page.
+    override = client.post(url, {f"task-{scored.pk}-grade": "outstanding",
+                                 f"task-{scored.pk}-reason": "정책 파급효과가 큼"})
+    assert override.status_code == 302
+    assert Grade.objects.get(task=scored).grade == GradeLevel.OUTSTANDING

@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from tracker import roles
 from tracker.access import is_evaluator, is_plan_manager
@@ -438,6 +438,8 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
         if request.method == "POST":
             if not editable:
                 raise PermissionDenied
+            if "apply_bands" in request.POST:
+                return self.apply_bands(request, round_)
             if self.save_grades(request, round_, rows):
                 return HttpResponseRedirect(
                     reverse("admin:tracker_evaluationround_grades", args=[round_.pk]))
@@ -448,6 +450,26 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
             "bands": round_.bands[:-1],
         }
         return TemplateResponse(request, "admin/tracker/evaluationround/grades.html", context)
+
+    def apply_bands(self, request, round_):
+        try:
+            graded, left = evaluation.apply_bands(round_, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            message = ngettext("Graded %(graded)s unit by its band.",
+                               "Graded %(graded)s units by their bands.", graded) % {
+                "graded": graded}
+            if left:
+                message += " " + ngettext(
+                    "%(left)s unit is left for you: no panel mean, or no results submitted.",
+                    "%(left)s units are left for you: no panel mean, or no results submitted.",
+                    left) % {"left": left}
+            if graded:
+                self.log_change(request, round_, message)
+            messages.success(request, message)
+        return HttpResponseRedirect(
+            reverse("admin:tracker_evaluationround_grades", args=[round_.pk]))
 
     def save_grades(self, request, round_, rows):
         """Set every grade that changed (the service's all or nothing), each problem on its

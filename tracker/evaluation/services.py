@@ -657,6 +657,43 @@ def set_grades(round_, *, grades: dict, user) -> int:
     return len(grades)
 
 
+def apply_bands(round_, *, user) -> tuple[int, int]:
+    """Give every unit without a grade the grade of its panel mean's band, in one step; the
+    manager then overrides any with a reason. A unit with no mean, or one that submitted no
+    results whose band is above 미흡, is left for the manager to grade. Returns (how many
+    were graded, how many were left)."""
+    check_plan_manager(user)
+    with transaction.atomic():
+        round_ = locked_round(round_)
+        if not round_.allows("grades"):
+            raise ValidationError(_("Grades are set while the round is being evaluated."))
+        means = unit_means(round_)
+        graded = {("task", task_id) if task_id else ("agency", agency_id) for task_id, agency_id
+                  in round_.grades.values_list("task_id", "agency_id")}
+        submitted = Result.objects.filter(task__plan_id=round_.plan_id,
+                                          state=ResultState.SUBMITTED)
+        with_results = {("task", pk) for pk in submitted.values_list("task_id", flat=True)}
+        with_results |= {("agency", pk) for pk in submitted.values_list(
+            "task__lead_agency_id", flat=True)}
+        units = ([("task", pk) for pk in graded_tasks(round_).values_list("pk", flat=True)]
+                 + [("agency", pk) for pk in graded_institutions(round_).values_list(
+                     "pk", flat=True)])
+        new, left = [], 0
+        for key in units:
+            if key in graded:
+                continue
+            score = means.get(key)
+            band = round_.band_for(score.mean) if score else None
+            if band is None or (band != GradeLevel.INSUFFICIENT and key not in with_results):
+                left += 1
+                continue
+            kind, pk = key
+            new.append(Grade(round=round_, grade=band, mean=score.mean, reason="",
+                             **{f"{kind}_id": pk}))
+        Grade.objects.bulk_create(new)
+    return len(new), left
+
+
 def check_reason(round_, *, grade, mean, reason, submitted=True):
     if not submitted and grade != GradeLevel.INSUFFICIENT and not reason.strip():
         raise ValidationError({"reason": _(
