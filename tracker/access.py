@@ -84,6 +84,10 @@ def check_plan_manager(user, message=None) -> None:
 
 def roles(request) -> dict:
     """A context processor: what the navigation shows by role, worked out here so that no
-    template tests a role."""
+    template tests a role. Evaluators see their assignments, not the site's pages (which refuse
+    them), unless the pages are published to everyone."""
     user = getattr(request, "user", None)
-    return {"shows_my_work": is_agency_staff(user) if user is not None else False}
+    evaluator = user is not None and is_evaluator(user)
+    return {"shows_my_work": is_agency_staff(user) if user is not None else False,
+            "shows_assignments": evaluator,
+            "shows_site_pages": not evaluator or settings.KIPPLAN_PUBLIC_PAGES}

@@ -2,23 +2,23 @@ from django.urls import path
 
 from tracker.evaluation import views as evaluation
 from tracker.follow_up import views as follow_up
-from tracker.overview import views as progress
+from tracker.overview import views as overview
 from tracker.publishing import views as publishing
 
 app_name = "tracker"
 
 urlpatterns = [
-    path("", progress.DashboardView.as_view(), name="dashboard"),
-    path("start/", progress.start, name="start"),
-    path("my-work/", progress.MyWorkView.as_view(), name="my_work"),
-    path("plans/", progress.YearsView.as_view(), name="years"),
-    path("plans/<int:year>/", progress.DashboardView.as_view(), name="plan"),
-    path("plans/<int:year>/tasks/", progress.TaskListView.as_view(), name="task_list"),
-    path("plans/<int:year>/tasks/export.csv", progress.TaskExportView.as_view(format="csv"),
+    path("", overview.DashboardView.as_view(), name="dashboard"),
+    path("start/", overview.start, name="start"),
+    path("my-work/", overview.MyWorkView.as_view(), name="my_work"),
+    path("plans/", overview.YearsView.as_view(), name="years"),
+    path("plans/<int:year>/", overview.DashboardView.as_view(), name="plan"),
+    path("plans/<int:year>/tasks/", overview.TaskListView.as_view(), name="task_list"),
+    path("plans/<int:year>/tasks/export.csv", overview.TaskExportView.as_view(format="csv"),
          name="task_export_csv"),
-    path("plans/<int:year>/tasks/export.xlsx", progress.TaskExportView.as_view(format="xlsx"),
+    path("plans/<int:year>/tasks/export.xlsx", overview.TaskExportView.as_view(format="xlsx"),
          name="task_export_xlsx"),
-    path("plans/<int:year>/tasks/<int:number>/", progress.TaskDetailView.as_view(),
+    path("plans/<int:year>/tasks/<int:number>/", overview.TaskDetailView.as_view(),
          name="task_detail"),
     path("plans/<int:year>/evaluation/", evaluation.EvaluationView.as_view(), name="evaluation"),
     path("plans/<int:year>/evaluation/results.csv",
@@ -42,10 +42,10 @@ urlpatterns = [
          name="annual_report_sent"),
     path("plans/<int:year>/annual-report/files/<slug:slug>/",
          publishing.DownloadView.as_view(), name="annual_report_download"),
-    path("agencies/", progress.AgencyListView.as_view(), name="agency_list"),
-    path("agencies/<slug:slug>/", progress.AgencyDetailView.as_view(), name="agency_detail"),
-    path("technologies/", progress.TechnologyListView.as_view(), name="technology_list"),
-    path("technologies/<slug:slug>/", progress.TechnologyDetailView.as_view(),
+    path("agencies/", overview.AgencyListView.as_view(), name="agency_list"),
+    path("agencies/<slug:slug>/", overview.AgencyDetailView.as_view(), name="agency_detail"),
+    path("technologies/", overview.TechnologyListView.as_view(), name="technology_list"),
+    path("technologies/<slug:slug>/", overview.TechnologyDetailView.as_view(),
          name="technology_detail"),
     path("evidence/<int:pk>/", evaluation.evidence_download, name="evidence_download"),
 ]

@@ -178,10 +178,15 @@ def test_from_results_to_an_approved_grade_in_the_browser(story, new_page):
         page.fill("#id_comment", f"{expert.username}의 평가 의견")
         if expert == story["panel"][0]:
             screenshot(page, "ko-evaluation-2-scoring-page")
-        click_and_wait(page, "input[type=submit].default")
-        assert page.url.endswith(reverse("admin:tracker_assignment_changelist"))
+        click_and_wait(page, "button[name=_save]")
+        assert reverse("admin:tracker_assignment_changelist") in page.url
         assert "점수를 저장했습니다" in messages(page)
-        assert page.goto(reverse("tracker:dashboard")).status == 403
+        refused = page.goto(reverse("tracker:dashboard"))
+        assert refused.status == 403
+        # The refusal is a page of kipplan's, in the user's language, with a way back.
+        assert "이 페이지를 열 수 없습니다" in page.inner_text("main")
+        assert page.locator("main a[href='/start/']").count() == 1
+        screenshot(page, "ko-evaluation-403")
         assert page.goto(reverse("tracker:evaluation", args=[plan.year])).status == 403
     assert Score.objects.count() == 6
     assert evaluation.unit_mean(round_, task=task) == Decimal("93.00")
@@ -247,14 +252,14 @@ def test_in_english_an_evaluator_scores_and_the_manager_reads_the_mean(evaluated
         assert "Your scores" in page.inner_text("#content-main")
         assert page.locator(f"#content-main a:text-is('{FILE_NAME}')").count() == 1
         page.fill("input[name^=criterion_] >> nth=0", "101")
-        click_and_wait(page, "input[type=submit].default")
+        click_and_wait(page, "button[name=_save]")
         assert page.locator(".errorlist").count() >= 1  # out of the scale: refused, said
         scores = page.locator("input[name^=criterion_]")
         for n in range(scores.count()):
             scores.nth(n).fill(value)
         if expert == evaluated["panel"][0]:
             screenshot(page, "en-evaluation-2-scoring-page")
-        click_and_wait(page, "input[type=submit].default")
+        click_and_wait(page, "button[name=_save]")
         assert "Saved your scores for" in messages(page)
         assert page.goto(reverse("tracker:my_work")).status == 403
 

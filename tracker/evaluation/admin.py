@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Case, Count, Exists, F, OuterRef, Value, When
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from tracker import roles
 from tracker.access import is_evaluator, is_plan_manager
 from tracker.common.choices import AgencyKind
+from tracker.common.money import format_won
 from tracker.common.stale import StaleEdit, rebind
 from tracker.common.validators import RowErrors
 from tracker.evaluation import evidence
@@ -36,6 +37,7 @@ from tracker.evaluation.models import (
     EvidenceFile,
     Grade,
     Result,
+    ResultState,
     RoundState,
 )
 from tracker.plans.models import Agency
@@ -608,9 +610,28 @@ class AssignmentForm(forms.ModelForm):
         pass  # the service says it in words
 
 
+class ToScoreFilter(admin.SimpleListFilter):
+    """An evaluator's assignments still to score, or scored."""
+
+    title = gettext_lazy("scoring")
+    parameter_name = "to_score"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Still to score")), ("no", gettext_lazy("Scored"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(scored__lt=F("required"))
+        if self.value() == "no":
+            return queryset.filter(scored__gte=F("required"))
+        return queryset
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
-    """Managers see and make every assignment; an evaluator sees their own and scores them."""
+    """Managers see and make every assignment; an evaluator sees their own and scores them: the
+    open round first, what is still to score first, each with its lead agency, budget and
+    whether its results were submitted."""
 
     form = AssignmentForm
     list_display = ["unit_display", "round", "evaluator_display", "progress_display",
@@ -620,18 +641,47 @@ class AssignmentAdmin(admin.ModelAdmin):
     search_fields = ["task__code", "task__title_ko", "agency__name_ko", "evaluator__username"]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).with_progress()
         if is_plan_manager(request.user):
-            return queryset
-        return queryset.for_evaluator(request.user)
+            return super().get_queryset(request).with_progress()
+        # An evaluator's queue, ordered by what the annotations say (get_ordering).
+        return Assignment.objects.with_progress().for_evaluator(request.user).annotate(
+            open_first=Case(When(round__state=RoundState.EVALUATION, then=Value(0)),
+                            default=Value(1)),
+            done_last=Case(When(scored__gte=F("required"), then=Value(1)), default=Value(0)),
+            submitted=Exists(Result.objects.filter(task_id=OuterRef("task_id"),
+                                                   state=ResultState.SUBMITTED)),
+        ).select_related("task__lead_agency").order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request):
+        if is_evaluator(request.user):
+            return ["open_first", "done_last", "-round__plan__year",
+                    F("task__number").asc(nulls_last=True), "agency__name_ko"]
+        return super().get_ordering(request)
 
     def get_list_display(self, request):
         if is_evaluator(request.user):
-            return ["unit_display", "round", "progress_display", "scored_at"]
+            return ["unit_display", "lead_agency_display", "budget_display",
+                    "submitted_display", "round", "progress_display", "scored_at"]
         return super().get_list_display(request)
 
     def get_list_filter(self, request):
-        return [] if is_evaluator(request.user) else super().get_list_filter(request)
+        if is_evaluator(request.user):
+            return [ToScoreFilter, "round"]
+        return super().get_list_filter(request)
+
+    @admin.display(description=gettext_lazy("lead agency"))
+    def lead_agency_display(self, assignment):
+        return assignment.task.lead_agency if assignment.task_id else assignment.agency
+
+    @admin.display(description=gettext_lazy("budget"))
+    def budget_display(self, assignment):
+        return format_won(assignment.task.budget) if assignment.task_id else "—"
+
+    @admin.display(description=gettext_lazy("results"))
+    def submitted_display(self, assignment):
+        if not assignment.task_id:
+            return "—"
+        return _("submitted") if assignment.submitted else _("not submitted")
 
     def has_change_permission(self, request, obj=None):
         return False  # scores are given on the scoring page, assignments are made anew
@@ -670,6 +720,12 @@ class AssignmentAdmin(admin.ModelAdmin):
             return self.score_view(request, assignment)
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def next_to_score(self, request, assignment):
+        """The evaluator's next assignment of the round still to score, in the list's order."""
+        return (self.get_queryset(request).filter(round=assignment.round,
+                                                  scored__lt=F("required"))
+                .exclude(pk=assignment.pk).order_by(*self.get_ordering(request)).first())
+
     def score_view(self, request, assignment):
         """The evaluator's scoring page: the unit's results, and their scores and comment."""
         round_ = assignment.round
@@ -690,13 +746,20 @@ class AssignmentAdmin(admin.ModelAdmin):
             else:
                 messages.success(request, _("Saved your scores for %(unit)s.") % {
                     "unit": assignment.unit})
-                return HttpResponseRedirect(reverse("admin:tracker_assignment_changelist"))
+                following = self.next_to_score(request, assignment)
+                if "_next" in request.POST and following is not None:
+                    return HttpResponseRedirect(reverse("admin:tracker_assignment_change",
+                                                        args=[following.pk]))
+                return HttpResponseRedirect(reverse("admin:tracker_assignment_changelist")
+                                            + "?to_score=yes")
         tasks = ([assignment.task] if assignment.task_id else list(
             Task.objects.filter(plan_id=round_.plan_id, lead_agency=assignment.agency)
             .select_related("plan").order_by("number")))
+        following = self.next_to_score(request, assignment)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts, "original": assignment, "title": _("Score"),
+            "following": following, "lead_agency": tasks[0].lead_agency if tasks else None,
             "subtitle": str(assignment.unit), "round": round_, "assignment": assignment,
             "form": form, "units": [result_context(task) for task in tasks],
             "scoring_open": round_.allows("scores"),
