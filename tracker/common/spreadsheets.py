@@ -1,9 +1,13 @@
-"""Writing CSV and XLSX files: cells that a spreadsheet cannot run as formulas, streamed CSV
-chunks, and workbooks written to a temporary file."""
+"""Writing CSV and XLSX files (cells that a spreadsheet cannot run as formulas, streamed CSV
+chunks, workbooks written to a temporary file), and reading them back (``read_rows``)."""
 
 import csv
 import io
 import tempfile
+from itertools import islice
+from pathlib import PurePath
+
+from django.utils.translation import gettext as _
 
 CHUNK = 2000  # rows read from the database at a time
 
@@ -98,3 +102,63 @@ def xlsx_workbook(sheets):
     return handle
 
 
+
+
+# -- Reading ------------------------------------------------------------------------------------
+
+class Unreadable(Exception):
+    """A file that is not a CSV or XLSX kipplan can read; ``str(error)`` says why, in the
+    request's language."""
+
+
+def read_rows(name, data, *, limit):
+    """The first ``limit`` rows of a CSV (UTF-8, with or without Excel's byte-order mark) or
+    XLSX file (its first sheet) that are not blank, as (row number, [cells]); the header is
+    row 1. CSV cells lose the apostrophe ``inert`` wrote."""
+    suffix = PurePath(name).suffix.lower()
+    readers = {".csv": read_csv, ".xlsx": read_xlsx}
+    if suffix not in readers:
+        raise Unreadable(_("kipplan reads .csv and .xlsx files, not “%(suffix)s”.") % {
+            "suffix": suffix or name})
+    return readers[suffix](data, limit=limit)
+
+
+def numbered(table, limit):
+    rows = ((n, list(cells)) for n, cells in enumerate(table, 1)
+            if any(cell_text(cell) for cell in cells))
+    return list(islice(rows, limit))
+
+
+def read_csv(data, *, limit):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Unreadable(_("The file is not UTF-8 text. Save it from Excel as “CSV UTF-8”, "
+                           "or as XLSX.")) from None
+    if "\x00" in text:
+        raise Unreadable(_("The file is not a CSV file."))
+    cells = ([revived(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline="")))
+    try:
+        return numbered(cells, limit)
+    except csv.Error as error:
+        raise Unreadable(_("The CSV file cannot be read: %(error)s") % {"error": error}) from None
+
+
+def read_xlsx(data, *, limit):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        return numbered(sheet.iter_rows(values_only=True), limit)
+    except Exception:  # noqa: BLE001 - whatever openpyxl trips on, the upload is unreadable
+        raise Unreadable(_("The file is not a readable XLSX workbook.")) from None
+
+
+def cell_text(value):
+    """A cell as trimmed text: none is "", a whole float (Excel's numbers) without ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from tracker import roles
 from tracker.access import is_evaluator, is_plan_manager
+from tracker.common import spreadsheets
 from tracker.common.choices import AgencyKind
 from tracker.common.money import format_won
 from tracker.common.stale import StaleEdit, rebind
@@ -360,8 +361,10 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
     def get_urls(self):
         grades = self.admin_site.admin_view(self.grades_view)
         step = self.admin_site.admin_view(self.step_view)
+        assign = self.admin_site.admin_view(self.assign_view)
         return [path("<path:object_id>/grades/", grades, name="tracker_evaluationround_grades"),
                 path("<path:object_id>/step/", step, name="tracker_evaluationround_step"),
+                path("<path:object_id>/assign/", assign, name="tracker_evaluationround_assign"),
                 *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -381,6 +384,104 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
             return "—"
         return format_html('<a href="{}">{}</a>', reverse(
             "admin:tracker_evaluationround_step", args=[round_.pk]), RoundState(following).label)
+
+    def assign_view(self, request, object_id):
+        """Every unit of the round with its evaluators, and a balanced proposal for the places
+        still missing that honours the conflict rule: edited and saved in one step, all or
+        nothing. Or the same from a spreadsheet (columns ``unit`` and ``evaluator``)."""
+        round_ = self.get_object(request, unquote(object_id))
+        if round_ is None:
+            raise Http404(_("No such evaluation round."))
+        if not is_plan_manager(request.user):
+            raise PermissionDenied
+        proposed = evaluation.panels(round_)
+        pool = {str(user.pk): user for user in evaluation.evaluator_pool()}
+        data = request.POST if request.method == "POST" else None
+        rows = [PanelRow(key, unit, lead, proposed, round_, data)
+                for key, unit, lead in proposed.units]
+        importing = data is not None and "import" in data
+        upload = (AssignmentImportForm(data, request.FILES) if importing
+                  else AssignmentImportForm())
+        problems = []
+        if data is not None and round_.allows("assignments"):
+            if importing:
+                chosen, problems = self.read_assignments(upload, proposed, pool)
+            else:
+                chosen = {row.key: row.chosen(pool) for row in rows}
+                chosen = {key: users for key, users in chosen.items() if users}
+                problems = [row.problem for row in rows if row.problem]
+            if chosen and not problems:
+                try:
+                    made = evaluation.assign_many(round_, panels_chosen=chosen,
+                                                  user=request.user)
+                except RowErrors as error:
+                    for row in rows:
+                        if row.key in error.rows:
+                            row.problem = " ".join(error.rows[row.key].messages)
+                    problems = [f"{row.unit}: {row.problem}" for row in rows if row.problem]
+                except ValidationError as error:
+                    problems = error.messages
+                else:
+                    message = ngettext("Assigned %(count)s evaluator.",
+                                       "Assigned %(count)s evaluators.", made) % {"count": made}
+                    self.log_change(request, round_, message)
+                    messages.success(request, message)
+                    return HttpResponseRedirect(
+                        reverse("admin:tracker_evaluationround_assign", args=[round_.pk]))
+            elif not chosen and not problems:
+                problems = [_("No evaluator was chosen.")]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "original": round_, "round": round_,
+            "title": _("Assign the evaluators"), "subtitle": str(round_), "rows": rows,
+            "problems": problems, "upload": upload, "editable": round_.allows("assignments"),
+            "load": sorted(((pool.get(str(pk)), count) for pk, count in proposed.load.items()),
+                           key=lambda pair: (-pair[1], pair[0].username)),
+            "missing": sum(len(row.places) for row in rows),
+        }
+        return TemplateResponse(request, "admin/tracker/evaluationround/assign.html", context)
+
+    @staticmethod
+    def read_assignments(upload, proposed, pool):
+        """{unit key: [evaluators]} from the uploaded spreadsheet, or the problems found, each
+        with its row."""
+        if not upload.is_valid():
+            return {}, [error for errors in upload.errors.values() for error in errors]
+        file = upload.cleaned_data["file"]
+        try:
+            rows = spreadsheets.read_rows(file.name, file.read(), limit=5001)
+        except spreadsheets.Unreadable as error:
+            return {}, [str(error)]
+        if not rows:
+            return {}, [_("The file is empty.")]
+        (_number, header), *rows = rows
+        header = [spreadsheets.cell_text(cell).lower() for cell in header]
+        if "unit" not in header or "evaluator" not in header:
+            return {}, [_("The file needs the columns “unit” (a task's code, or a metropolitan "
+                          "government's name) and “evaluator” (a username).")]
+        units = {}
+        for key, unit, _lead in proposed.units:
+            names = ([unit.code] if key[0] == "task" else
+                     [unit.name_ko, unit.name_en, unit.slug, unit.abbreviation])
+            for name in names:
+                if name:
+                    units[str(name).strip().lower()] = key
+        by_username = {user.get_username().lower(): user for user in pool.values()}
+        chosen, problems = {}, []
+        for number, cells in rows:
+            row = dict(zip(header, (spreadsheets.cell_text(cell) for cell in cells),
+                           strict=False))
+            key = units.get(row.get("unit", "").lower())
+            evaluator = by_username.get(row.get("evaluator", "").lower())
+            if key is None:
+                problems.append(_("Row %(row)s: “%(unit)s” is not a unit of this round.") % {
+                    "row": number, "unit": row.get("unit", "")})
+            elif evaluator is None:
+                problems.append(_("Row %(row)s: “%(user)s” is not an active evaluator.") % {
+                    "row": number, "user": row.get("evaluator", "")})
+            else:
+                chosen.setdefault(key, []).append(evaluator)
+        return chosen, problems
 
     def step_view(self, request, object_id):
         """The round's next step, behind a confirmation: what the step still lacks (it cannot
@@ -494,6 +595,55 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
         return True
 
 
+class AssignmentImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Spreadsheet"), required=False, help_text=(
+        gettext_lazy("CSV (UTF-8) or XLSX with the columns “unit” (a task's code such as "
+                     "2025-17, or a metropolitan government's name) and “evaluator” (a "
+                     "username), one row an assignment.")))
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            raise forms.ValidationError(_("Choose a file to import."))
+        if upload.size > 5 * 2**20:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload
+
+
+class PanelRow:
+    """A unit on the assignment page: its evaluators now, and a select for each place still
+    missing, proposed or as posted."""
+
+    def __init__(self, key, unit, lead, proposed, round_, data=None):
+        self.key, self.unit, self.lead = key, unit, lead
+        self.current = proposed.current.get(key, [])
+        self.eligible = proposed.eligible[key]
+        proposal = proposed.proposal[key]
+        count = max(round_.evaluators_per_unit - len(self.current), 0)
+        self.prefix = f"{key[0]}-{key[1]}"
+        self.places = []
+        for n in range(count):
+            name = f"{self.prefix}-{n}"
+            if data is not None:
+                value = data.get(name, "")
+            else:
+                value = str(proposal[n].pk) if n < len(proposal) else ""
+            self.places.append({"name": name, "value": value})
+        self.problem = ""
+
+    def chosen(self, pool):
+        users = []
+        for place in self.places:
+            if not place["value"]:
+                continue
+            user = pool.get(place["value"])
+            if user is None:
+                self.problem = _("Choose an evaluator from the list.")
+                return []
+            users.append(user)
+        return users
+
+
 class StepForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason for going ahead"), required=False, max_length=2000,
@@ -593,7 +743,13 @@ class AssignmentForm(forms.ModelForm):
             lead_agency__kind=AgencyKind.METROPOLITAN).filter(
             plan__evaluation_round__isnull=False).exclude(
             plan__evaluation_round__state__in=RoundState.decided()).order_by("code")
-        self.fields["agency"].queryset = Agency.objects.filter(kind=AgencyKind.METROPOLITAN)
+        # Only the metropolitan governments taking part in a plan whose round is open.
+        open_rounds = self.fields["round"].queryset
+        taking_part = Agency.objects.none()
+        for round_ in open_rounds:
+            taking_part |= evaluation.graded_institutions(round_)
+        self.fields["agency"].queryset = Agency.objects.filter(
+            pk__in=taking_part.values("pk")).order_by("name_ko")
 
     def clean(self):
         data = super().clean()

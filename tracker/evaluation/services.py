@@ -8,6 +8,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import (
@@ -520,6 +521,113 @@ def assign(*, round_: EvaluationRound, evaluator, task: Task | None = None,
             raise ValidationError(_("%(user)s is already assigned to %(unit)s.") % {
                 "user": evaluator.get_username(), "unit": task or agency}) from error
     return assignment
+
+
+# -- Assignment in bulk --------------------------------------------------------------------------
+
+@dataclass
+class Panels:
+    """The round's units with their evaluators, for assigning them all on one page: each unit
+    (task or institution), its current evaluators, the evaluators it may have (no conflict, not
+    assigned already) and a proposal filling its missing places, balanced across the pool."""
+
+    units: list  # [(key, task or agency, lead agency)], projects by number, then institutions
+    current: dict  # key -> [evaluator]
+    eligible: dict  # key -> [evaluator]
+    proposal: dict  # key -> [evaluator] for the places still missing
+    load: dict  # evaluator pk -> assignments in the round, with the proposal
+
+
+def evaluator_pool():
+    """The active evaluators, by username."""
+    from tracker import roles
+
+    return list(get_user_model().objects.filter(groups__name=roles.EVALUATORS, is_active=True)
+                .order_by("username"))
+
+
+def conflicts_by_agency():
+    """{agency id: the agencies whose members may not evaluate it}: itself, its parent and its
+    children (``conflicting_agencies``), for every agency in one query."""
+    parents = dict(Agency.objects.values_list("pk", "parent_id"))
+    conflicts = {pk: {pk} | ({parent} if parent else set()) for pk, parent in parents.items()}
+    for pk, parent in parents.items():
+        if parent:
+            conflicts[parent].add(pk)
+    return conflicts
+
+
+def panels(round_) -> Panels:
+    """The round's units and a balanced proposal of evaluators for their missing places: each
+    place goes to the eligible evaluator with the fewest assignments so far (then by username),
+    so that the work is shared and the conflict rule is kept."""
+    from tracker.accounts.models import AgencyMembership
+
+    pool = evaluator_pool()
+    by_pk = {user.pk: user for user in pool}
+    memberships = {}
+    for user_id, agency_id in AgencyMembership.objects.filter(user__in=pool).values_list(
+            "user_id", "agency_id"):
+        memberships.setdefault(user_id, set()).add(agency_id)
+    conflicts = conflicts_by_agency()
+    units = [(("task", task.pk), task, task.lead_agency) for task in
+             graded_tasks(round_).select_related("lead_agency").order_by("number")]
+    units += [(("agency", agency.pk), agency, agency) for agency in
+              graded_institutions(round_).order_by("name_ko")]
+    current, load = {}, dict.fromkeys(by_pk, 0)
+    for task_id, agency_id, evaluator_id in Assignment.objects.filter(round=round_).values_list(
+            "task_id", "agency_id", "evaluator_id"):
+        key = ("task", task_id) if task_id else ("agency", agency_id)
+        current.setdefault(key, []).append(by_pk.get(evaluator_id) or evaluator_id)
+        if evaluator_id in load:
+            load[evaluator_id] += 1
+    eligible, proposal = {}, {}
+    for key, _unit, lead in units:
+        taken = {getattr(user, "pk", user) for user in current.get(key, [])}
+        clash = conflicts.get(lead.pk, {lead.pk})
+        eligible[key] = [user for user in pool if user.pk not in taken
+                         and not memberships.get(user.pk, set()) & clash]
+        missing = max(round_.evaluators_per_unit - len(taken), 0)
+        chosen = sorted(eligible[key], key=lambda user: (load[user.pk], user.username))[:missing]
+        for user in chosen:
+            load[user.pk] += 1
+        proposal[key] = chosen
+    return Panels(units, current, eligible, proposal, load)
+
+
+def assign_many(round_, *, panels_chosen: dict, user) -> int:
+    """Assign, all or nothing, the evaluators chosen for each unit: ``panels_chosen`` maps a
+    unit's key, ("task", id) or ("agency", id), to the evaluators to add. Each is checked as
+    ``assign`` checks one (the unit is the round's, an evaluator, no conflict, not twice); when
+    any is refused, none is saved and RowErrors says, by unit, why. Returns how many."""
+    check_plan_manager(user)
+    tasks = {task.pk: task for task in Task.objects.filter(
+        pk__in=[pk for (kind, pk) in panels_chosen if kind == "task"]).select_related(
+        "lead_agency")}
+    agencies = Agency.objects.in_bulk([pk for (kind, pk) in panels_chosen if kind == "agency"])
+    errors, made = {}, 0
+    with transaction.atomic():
+        round_ = locked_round(round_)
+        if not round_.allows("assignments"):
+            raise ValidationError(_("Evaluators are assigned until the Council decides."))
+        for key, evaluators in panels_chosen.items():
+            kind, pk = key
+            unit = {"task": tasks.get(pk)} if kind == "task" else {"agency": agencies.get(pk)}
+            if None in unit.values():
+                errors[key] = ValidationError(_("No such unit in this round."))
+                continue
+            if len({evaluator.pk for evaluator in evaluators}) < len(evaluators):
+                errors[key] = ValidationError(_("The same evaluator is chosen twice."))
+                continue
+            try:
+                for evaluator in evaluators:
+                    assign(round_=round_, evaluator=evaluator, user=user, **unit)
+                    made += 1
+            except ValidationError as error:
+                errors[key] = error
+        if errors:
+            raise RowErrors(errors)
+    return made
 
 
 def unassign(*, assignment: Assignment, user) -> None:

@@ -17,14 +17,10 @@ hold “;” or “|”. The indicators are numbered in the cell's order. A plan
 started takes no more indicators (as ``tracker.evaluation.services.set_indicators``).
 """
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from itertools import islice
-from pathlib import PurePath
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -32,8 +28,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tracker.common import spreadsheets
 from tracker.common.choices import StateSource, Status
-from tracker.common.spreadsheets import revived
+from tracker.common.spreadsheets import cell_text
 from tracker.common.validators import check_day, check_year
 from tracker.evaluation.models import ALLOWS, EvaluationRound, PerformanceIndicator
 from tracker.loading.carry_over import key_tasks_by_number, new_plan_like
@@ -109,14 +106,11 @@ class ImportResult:
 
 def read_table(name, data):
     """The file's rows as (row number, {column: cell}), header checked, blank rows skipped."""
-    suffix = PurePath(name).suffix.lower()
-    readers = {".csv": read_csv, ".xlsx": read_xlsx}
-    if suffix not in readers:
-        raise PlanImportError([Problem(
-            _("kipplan reads .csv and .xlsx files, not “%(suffix)s”.") % {
-                "suffix": suffix or name})])
     # The header and one row more than may be imported: a longer file is refused unread.
-    rows = readers[suffix](data, limit=MAX_ROWS + 2)
+    try:
+        rows = spreadsheets.read_rows(name, data, limit=MAX_ROWS + 2)
+    except spreadsheets.Unreadable as error:
+        raise PlanImportError([Problem(str(error))]) from None
     if not rows:
         raise PlanImportError([Problem(_("The file is empty."))])
     (header_row, header), *rows = rows
@@ -142,52 +136,6 @@ def read_table(name, data):
     if problems:
         raise PlanImportError(problems)
     return [(n, dict(zip(header, cells, strict=False))) for n, cells in rows]
-
-
-def numbered(table, limit):
-    """The first ``limit`` rows of table that are not blank, as (row number, [cells]); the
-    header is row 1."""
-    rows = ((n, list(cells)) for n, cells in enumerate(table, 1)
-            if any(cell_text(cell) for cell in cells))
-    return list(islice(rows, limit))
-
-
-def read_csv(data, *, limit):
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise PlanImportError([Problem(
-            _("The file is not UTF-8 text. Save it from Excel as “CSV UTF-8”, or as XLSX."))]
-        ) from None
-    if "\x00" in text:
-        raise PlanImportError([Problem(_("The file is not a CSV file."))])
-    # The export's apostrophes come off the cells as written, before cell_text() strips them.
-    cells = ([revived(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline="")))
-    try:
-        return numbered(cells, limit)
-    except csv.Error as error:
-        raise PlanImportError([Problem(
-            _("The CSV file cannot be read: %(error)s") % {"error": error})]) from None
-
-
-def read_xlsx(data, *, limit):
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        return numbered(sheet.iter_rows(values_only=True), limit)
-    except Exception:  # noqa: BLE001 - whatever openpyxl trips on, the upload is unreadable
-        raise PlanImportError([Problem(
-            _("The file is not a readable XLSX workbook."))]) from None
-
-
-def cell_text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 # Checking each row ---------------------------------------------------------------------------
