@@ -240,6 +240,10 @@ KIPPLAN_CALENDAR = {
     "improvement_plan_days": 30,  # art. 11: an improvement plan within 30 days of the notice
     "annual_report_by": (3, 31),  # art. 17, law art. 15: the annual report, next year
 }
+# How long the Council's budget advice stays editable: "report_sent" (by default), until the
+# annual report is marked as sent to the National Assembly, the advice's last use; or
+# "publication", until the round is published.
+KIPPLAN_ADVICE_OPEN_UNTIL = os.environ.get("KIPPLAN_ADVICE_OPEN_UNTIL", "report_sent")
 KIPPLAN_EVALUATION = {
     "scale": (0, 100),
     # The lowest panel mean of each grade; below the last one, 미흡.

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from tests.factories import (
@@ -135,6 +135,16 @@ def published(advised):
 
 
 @pytest.fixture
+def sent(published):
+    """Published, and its annual report marked as sent: the advice's last use."""
+    from tracker.publishing.models import AnnualReport
+
+    AnnualReport.objects.create(plan=published.plan, sent_on=datetime.date(2025, 3, 28),
+                                generated_at=timezone.now())
+    return published
+
+
+@pytest.fixture
 def mcst_staff(other_agency, make_staff):
     return make_staff(other_agency, username="mcst-staff")
 
@@ -241,10 +251,10 @@ def test_removed_advice_is_gone_and_a_form_from_before_says_so(advised, projects
 
 @pytest.mark.parametrize("state, allowed", [
     (RoundState.PREPARING, False), (RoundState.SUBMISSION, False),
-    (RoundState.EVALUATION, True), (RoundState.APPROVED, True), (RoundState.PUBLISHED, False),
+    (RoundState.EVALUATION, True), (RoundState.APPROVED, True), (RoundState.PUBLISHED, True),
 ])
-def test_advice_is_written_from_evaluation_until_publication(round_, projects, manager, state,
-                                                             allowed):
+def test_advice_is_written_from_evaluation_until_the_report_is_sent(round_, projects, manager,
+                                                                    state, allowed):
     set_state(round_, state)
     if allowed:
         advice.set_advice(round_=round_, task=projects[17], recommendation=KEEP, reason="유지",
@@ -257,10 +267,25 @@ def test_advice_is_written_from_evaluation_until_publication(round_, projects, m
         assert not BudgetAdvice.objects.exists()
 
 
-def test_published_advice_cannot_be_taken_back(published, projects, manager):
-    with pytest.raises(ValidationError, match="published"):
-        advice.remove_advice(round_=published, task=projects[17], user=manager, version=1)
+def test_advice_cannot_be_changed_once_the_annual_report_is_sent(sent, projects, manager):
+    with pytest.raises(ValidationError, match="annual report was sent|연차보고서"):
+        advice.remove_advice(round_=sent, task=projects[17], user=manager, version=1)
     assert BudgetAdvice.objects.count() == 4
+
+
+def test_a_published_rounds_advice_is_corrected_until_the_report_is_sent(published, projects,
+                                                                         manager):
+    advice.set_advice(round_=published, task=projects[17], recommendation=CUT,
+                      reason="국회 보고 전 정정", user=manager, version=1)
+    assert BudgetAdvice.objects.get(task=projects[17]).recommendation == CUT
+
+
+def test_the_window_is_a_setting_closing_at_publication_if_asked(published, projects, manager,
+                                                                 settings):
+    settings.KIPPLAN_ADVICE_OPEN_UNTIL = "publication"
+    with pytest.raises(ValidationError, match="published|공개"):
+        advice.set_advice(round_=published, task=projects[17], recommendation=CUT,
+                          reason="정정", user=manager, version=1)
 
 
 # -- The sums -------------------------------------------------------------------------------------
@@ -599,15 +624,26 @@ def test_a_stale_tab_saves_nothing_and_then_saves_knowingly(client, advised, pro
         "task__number", "recommendation")) == {17: CUT, 18: CUT}
 
 
-def test_a_published_rounds_advice_page_is_read_only(client, published, manager):
+def test_the_advice_page_is_read_only_once_the_report_is_sent_and_keeps_what_was_typed(
+        client, published, manager):
+    from tracker.publishing.models import AnnualReport
+
     client.force_login(manager)
+    open_page = client.get(round_page(published), HTTP_ACCEPT_LANGUAGE="en")
+    AnnualReport.objects.create(plan=published.plan, sent_on=datetime.date(2025, 3, 28),
+                                generated_at=timezone.now())
 
     page = client.get(round_page(published), HTTP_ACCEPT_LANGUAGE="en")
+    typed = {**round_form(open_page), f"task-{published.plan.tasks.get(number=17).pk}-reason":
+             "방금 고친 사유"}
+    late = client.post(round_page(published), typed, HTTP_ACCEPT_LANGUAGE="en")
 
     assert page.status_code == 200 and REASONS[17] in page.content.decode()
     assert "no longer changes" in page.content.decode()
     assert 'name="task-' not in page.content.decode()
-    assert client.post(round_page(published), round_form(page)).status_code == 403
+    assert late.status_code == 200 and "Nothing was saved" in late.content.decode()
+    assert "방금 고친 사유" in late.content.decode()  # what was typed stays on the page
+    assert not BudgetAdvice.objects.filter(reason="방금 고친 사유").exists()
 
 
 def test_the_admin_list_links_managers_to_each_rounds_page(client, advised, manager):

@@ -263,8 +263,10 @@ ALLOWS = {
     # evaluators score, and the managers set the grades
     "scores": {RoundState.EVALUATION},
     "grades": {RoundState.EVALUATION},
-    # budget advice is drafted beside the grades and recorded after the Council's meeting
-    "advice": {RoundState.EVALUATION, RoundState.APPROVED},
+    # budget advice is drafted beside the grades, recorded after the Council's meeting, and
+    # kept editable after publication until the annual report is sent, by default
+    # (KIPPLAN_ADVICE_OPEN_UNTIL; tracker.follow_up.advice.is_open_for_advice)
+    "advice": {RoundState.EVALUATION, RoundState.APPROVED, RoundState.PUBLISHED},
     # the annual report is made from the Council's decided grades
     "report": {RoundState.APPROVED, RoundState.PUBLISHED},
     # the grades and the public summaries are everyone's

@@ -156,12 +156,14 @@ class BudgetAdviceAdmin(admin.ModelAdmin):
         if not is_plan_manager(request.user):
             raise PermissionDenied
         round_ = get_object_or_404(EvaluationRound.objects.select_related("plan"), pk=round_id)
-        editable = advice.is_open_for_advice(round_)
+        closed = advice.closed_because(round_)
+        editable = closed is None
         data = request.POST.copy() if request.method == "POST" else None
         rows = advice_rows(round_, data)
-        if request.method == "POST":
-            if not editable:
-                raise PermissionDenied
+        if request.method == "POST" and not editable:
+            # Closed while the page was open: what was typed stays on the page, with why.
+            messages.error(request, _("Nothing was saved: %(reason)s") % {"reason": closed})
+        elif request.method == "POST":
             saved = self.save_advice(request, round_, rows, data)
             if saved is not None:
                 messages.success(request, _("Saved the advice on %(count)s projects.") % {
@@ -171,7 +173,8 @@ class BudgetAdviceAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts, "title": _("Advice by project"), "subtitle": str(round_),
-            "round": round_, "rows": rows, "editable": editable,
+            "round": round_, "rows": rows, "editable": editable, "closed": closed,
+            "typed": data is not None,
             "for_year": advice.advice_year(round_),
             "page_url": reverse("tracker:budget_advice", args=[round_.plan.year]),
         }

@@ -2,12 +2,15 @@
 The Council's budget advice (재원배분방향) on each graded project of a round: increase, keep, cut,
 or keep or cut on conditions, with a reason, for the year after next (``advice_year``).
 
-When: advice is given once the grades are being set and stays editable until the round is
-published (``ALLOWS["advice"]``: being evaluated, approved). The secretariat drafts it beside
-the grades while the round is being evaluated; the Council approves it with the grades at its spring
-meeting, and what the meeting changes is recorded after it, while the round is approved; once
-published, it is the public record and no longer changes. The grades themselves are fixed at
-approval (``tracker.evaluation.services.check_open``); the advice is not, for that reason.
+When: advice is given once the grades are being set and stays editable, by default, until the
+annual report is marked as sent (``KIPPLAN_ADVICE_OPEN_UNTIL``: "report_sent"; or
+"publication", until the round is published). The secretariat drafts it beside the grades while
+the round is being evaluated; the Council approves it with the grades at its spring meeting, and
+what the meeting changes is recorded after it; the budget ministry may still be told of a
+correction until the annual report goes to the National Assembly, after which it no longer
+changes. Before publication the round's step page lists the projects still without advice. The
+grades themselves are fixed at approval (``tracker.evaluation.services.check_open``); the advice
+is not, for that reason.
 
 Who: plan managers write (``tracker.access.is_plan_manager``); each write holds the round's
 row lock, so that the round cannot be published meanwhile, and is checked against the version the
@@ -21,10 +24,12 @@ manager reads a panel mean or who wrote the advice.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tracker.access import is_plan_manager
@@ -53,16 +58,29 @@ def stale_advice(task, advice) -> StaleEdit:
 
 # -- Rules --------------------------------------------------------------------------------------
 
+def closed_because(round_) -> str | None:
+    """Why the round's advice no longer changes, or None while it does."""
+    if not round_.allows("advice"):
+        return _("Budget advice is given once the round is being evaluated.")
+    if round_.state != RoundState.PUBLISHED:
+        return None
+    if settings.KIPPLAN_ADVICE_OPEN_UNTIL != "report_sent":
+        return _("The round is published: its budget advice no longer changes.")
+    report = getattr(round_.plan, "annual_report", None)  # the publishing part's, by relation
+    if report is not None and report.sent_on is not None:
+        return _("The annual report was sent on %(day)s: the budget advice no longer "
+                 "changes.") % {"day": date_format(report.sent_on, "SHORT_DATE_FORMAT")}
+    return None
+
+
 def is_open_for_advice(round_) -> bool:
-    return round_ is not None and round_.allows("advice")
+    return round_ is not None and closed_because(round_) is None
 
 
 def check_open_for_advice(round_):
-    if round_.state == RoundState.PUBLISHED:
-        raise ValidationError(_("The round is published: its budget advice no longer "
-                                "changes."))
-    if not round_.allows("advice"):
-        raise ValidationError(_("Budget advice is given once the round is being evaluated."))
+    reason = closed_because(round_)
+    if reason is not None:
+        raise ValidationError(reason)
 
 
 def locked_round_for_advice(round_):
