@@ -19,6 +19,7 @@ from tracker.access import is_plan_manager
 from tracker.common import calendar
 from tracker.common.i18n import localized
 from tracker.plans.models import Agency, Plan
+from tracker.progress.models import Task
 
 # A task's year-end results (추진실적), which its lead agency submits for the plan's evaluation
 # round: the main achievements, problems and next steps, the task's performance indicators
@@ -707,3 +708,16 @@ class RoundStep(models.Model):
 
     def __str__(self):
         return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
+
+
+def decided_grade_lock(task) -> dict:
+    """Once the Council has decided a round, the projects it graded keep the agencies and budget
+    they were graded with: read-only for everyone (``Task.locks``)."""
+    if not task.grades.filter(round__state__in=RoundState.decided()).exists():
+        return {}
+    why = _("The Council has approved this task's grade: its agencies and budget stay as "
+            "they were graded.")
+    return {"lead_agency": why, "supporting_agencies": why, "budget": why}
+
+
+Task.locks.append(decided_grade_lock)

@@ -269,6 +269,10 @@ def missing_for(round_, state):
             missing.append(_("at least %(count)s evaluators for each of %(units)s more units") % {
                 "count": round_.evaluators_per_unit, "units": understaffed})
     if state == RoundState.APPROVED:
+        conflicted = conflicted_assignments(round_)
+        if conflicted:
+            missing.append(_("no evaluator with a conflict of interest (now: %(who)s)") % {
+                "who": ", ".join(conflicted)})
         if not round_.grades.exists():
             missing.append(_("the grades"))
         ungraded = len(ungraded_units(round_))
@@ -595,6 +599,26 @@ def panels(round_) -> Panels:
     return Panels(units, current, eligible, proposal, load)
 
 
+def conflicted_assignments(round_) -> list[str]:
+    """The round's assignments whose evaluator now belongs to the unit's agency, its parent or
+    a child (having joined since being assigned), as "evaluator: unit", in one pass."""
+    from tracker.accounts.models import AgencyMembership
+
+    conflicts = conflicts_by_agency()
+    assignments = list(Assignment.objects.filter(round=round_).select_related(
+        "task__lead_agency", "agency", "evaluator"))
+    memberships = {}
+    for user_id, agency_id in AgencyMembership.objects.filter(
+            user__in={a.evaluator_id for a in assignments}).values_list("user_id", "agency_id"):
+        memberships.setdefault(user_id, set()).add(agency_id)
+    found = []
+    for assignment in assignments:
+        lead = assignment.task.lead_agency if assignment.task_id else assignment.agency
+        if memberships.get(assignment.evaluator_id, set()) & conflicts.get(lead.pk, {lead.pk}):
+            found.append(f"{assignment.evaluator.get_username()}: {assignment.unit}")
+    return found
+
+
 def assign_many(round_, *, panels_chosen: dict, user) -> int:
     """Assign, all or nothing, the evaluators chosen for each unit: ``panels_chosen`` maps a
     unit's key, ("task", id) or ("agency", id), to the evaluators to add. Each is checked as
@@ -681,6 +705,9 @@ def score(*, assignment: Assignment, user, values: dict, comment: str,
         round_ = locked_round(assignment.round)
         if not round_.allows("scores"):
             raise ValidationError(_("Scores are given while the round is being evaluated."))
+        # The conflict rule again: an evaluator may have joined the unit's agency since.
+        check_conflict(user, assignment.task.lead_agency if assignment.task_id
+                       else assignment.agency)
         criteria = {criterion.pk: criterion for criterion in applicable_criteria(assignment)}
         errors = []
         for criterion_id, value in values.items():

@@ -270,9 +270,12 @@ class TaskAdmin(admin.ModelAdmin):
         )
 
     def get_readonly_fields(self, request, obj=None):
-        # A task stays in its plan: its code, grades and history are that year's.
+        # A task stays in its plan: its code, grades and history are that year's. The parts
+        # above may fix more (Task.locks): read-only for everyone, superusers too.
         fields = super().get_readonly_fields(request, obj)
-        return [*fields, "plan"] if obj is not None else fields
+        if obj is None:
+            return fields
+        return [*fields, "plan", *(field for field in obj.locked_fields() if field not in fields)]
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (

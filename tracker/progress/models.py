@@ -517,8 +517,33 @@ class Task(models.Model):
     def can_review(user):
         return user.is_active and user.has_perm("tracker.add_reviewassessment")
 
+    # Rules of the parts above that fix some of a task's fields (tracker.evaluation.models: a
+    # graded task's agencies and budget once the Council has decided): each a callable
+    # (task) -> {field name: why it is fixed}, read by clean() and by the task admin.
+    locks = []
+
+    def locked_fields(self) -> dict:
+        """{field: why it is fixed}, from every lock; read once an instance."""
+        if self.pk is None:
+            return {}
+        if not hasattr(self, "_locked_fields"):
+            self._locked_fields = {}
+            for lock in self.locks:
+                self._locked_fields.update(lock(self))
+        return self._locked_fields
+
     def clean(self):
         errors = {}
+        # The fields a lock fixes (their many-to-many ones are read-only in the admin).
+        fixed = {name: why for name, why in self.locked_fields().items()
+                 if not self._meta.get_field(name).many_to_many}
+        if fixed:
+            stored = Task.objects.filter(pk=self.pk).values(
+                *(self._meta.get_field(name).attname for name in fixed)).first() or {}
+            for name, why in fixed.items():
+                attname = self._meta.get_field(name).attname
+                if attname in stored and stored[attname] != getattr(self, attname):
+                    errors[name] = why
         if self.start_date and self.end_date and self.start_date > self.end_date:
             errors["end_date"] = _("The planned end cannot be before the planned start.")
         if self.plan_id and self.strategy_id and self.strategy.plan_id != self.plan_id:
