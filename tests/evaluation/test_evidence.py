@@ -517,8 +517,28 @@ def test_nothing_is_withdrawn_once_the_round_is_decided(open_round, task, staff)
 # -- Downloads ----------------------------------------------------------------------------------
 
 @pytest.fixture
-def evidence(open_round, task, staff):
+def draft_evidence(open_round, task, staff):
     return add_evidence(task=task, user=staff, upload=upload("추진 실적 (최종).pdf", pdf_bytes()))
+
+
+@pytest.fixture
+def evidence(draft_evidence, task, staff):
+    """The file of results submitted: read by all who read the task's results."""
+    from tracker.evaluation import services as results
+
+    results.save_result(task=task, user=staff, achievements="성과", problems="", next_steps="",
+                        expected_version=results.result_for(task).version)
+    results.submit_result(task=task, user=staff)
+    return draft_evidence
+
+
+@pytest.mark.parametrize("who, status", [
+    ("staff", 200), ("supporting_staff", 404), ("manager", 404), ("assigned", 404)])
+def test_a_drafts_file_is_its_lead_agencys_own_until_submitted(client, request,
+                                                              draft_evidence, who, status):
+    client.force_login(request.getfixturevalue(who))
+
+    assert download(client, draft_evidence).status_code == status
 
 
 def download(client, evidence):

@@ -117,3 +117,20 @@ def test_a_withdraw_button_beside_a_file_saves_the_typed_text_too(page, task, st
 
     stored.refresh_from_db()
     assert stored.withdrawn and Result.objects.get(task=task).achievements == TYPED
+
+
+def test_a_draft_is_the_lead_agencys_own_others_see_only_that_it_exists(
+        page, client, task, manager, make_staff, other_agency):
+    indicator = PerformanceIndicatorFactory(task=task, target=200)
+    page.post(results_url(task), results_data(
+        task, achievements=TYPED, **{f"actual_{indicator.pk}": "150"}))
+    task.supporting_agencies.add(other_agency)
+    supporter = make_staff(other_agency)
+
+    for reader in (manager, supporter):
+        client.force_login(reader)
+        body = client.get(results_url(task)).content.decode()
+        assert "주관기관이 아직 추진실적을 제출하지 않았습니다" in body
+        assert TYPED not in body and "150" not in body.split("성과지표", 1)[1][:2000]
+    client.force_login(task.lead_agency.memberships.first().user)
+    assert TYPED in client.get(results_url(task)).content.decode()

@@ -56,17 +56,21 @@ from tracker.progress.models import Task
 # Also the list of results (read-only), scoped as tasks are.
 
 
-def result_context(task):
+def result_context(task, user):
     """What the results page and an evaluator's scoring page show of a task's results: the
-    year-end state from its history, the results, its indicators and evidence."""
+    year-end state from its history, the results, its indicators and evidence. A draft is its
+    lead agency's own: anyone else reads that it exists, not its text, values or files."""
     result = results.result_for(task)
+    shown = result.submitted or task.can_write_results(user)
     return {
         "task": task,
         "year_end": results.year_end_state(task),
         "result": result,
+        "draft_hidden": result.pk is not None and not shown,
         "indicators": task.performance_indicators.with_achievement(),
+        "shows_actuals": shown,
         "evidence": (result.evidence.select_related("uploaded_by", "withdrawn_by")
-                     if result.pk else EvidenceFile.objects.none()),
+                     if result.pk and shown else EvidenceFile.objects.none()),
         "round": results.round_of(task),
     }
 
@@ -110,7 +114,7 @@ class ResultsPage(TaskTool):
         context = {
             **self.model_admin.admin_site.each_context(request),
             **summary_context(task),
-            **result_context(task),
+            **result_context(task, request.user),
             "opts": self.model_admin.opts,
             "title": _("Year-end results"),
             "subtitle": str(task),
@@ -917,7 +921,7 @@ class AssignmentAdmin(admin.ModelAdmin):
             "opts": self.opts, "original": assignment, "title": _("Score"),
             "following": following, "lead_agency": tasks[0].lead_agency if tasks else None,
             "subtitle": str(assignment.unit), "round": round_, "assignment": assignment,
-            "form": form, "units": [result_context(task) for task in tasks],
+            "form": form, "units": [result_context(task, request.user) for task in tasks],
             "scoring_open": round_.allows("scores"),
         }
         return TemplateResponse(request, "admin/tracker/assignment/score.html", context)

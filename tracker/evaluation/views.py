@@ -33,8 +33,10 @@ def evidence_download(request, pk):
     for those who may read it (its listing says it was withdrawn)."""
     evidence = (EvidenceFile.objects
                 .filter(pk=pk, result__task__in=Task.objects.results_readable_by(request.user))
-                .first())
-    if evidence is None:
+                .select_related("result__task").first())
+    # A draft's files are its lead agency's own until the results are submitted.
+    if evidence is None or not (evidence.result.submitted
+                                or evidence.result.task.can_write_results(request.user)):
         raise Http404(_("No such evidence file."))
     storage = evidence.file.storage
     try:
