@@ -114,14 +114,16 @@ def test_the_page_takes_a_constant_number_of_queries(client, manager, round_, pl
         client.get(assign_page(round_))
 
 
-def test_the_add_form_offers_only_the_metropolitan_governments_taking_part(client, manager,
-                                                                           round_):
+def test_the_add_form_offers_as_institutions_every_metropolitan_government_and_no_ministry(
+        client, manager, round_):
+    """All 17 시·도 take part in every plan (graded_institutions), leading a task or not."""
     AgencyFactory(slug="busan", name_ko="부산광역시", kind=AgencyKind.METROPOLITAN)
     client.force_login(manager)
 
     form = client.get(reverse("admin:tracker_assignment_add")).context["adminform"].form
 
-    assert [agency.slug for agency in form.fields["agency"].queryset] == ["incheon"]
+    assert sorted(agency.slug for agency in form.fields["agency"].queryset) == [
+        "busan", "incheon"]
 
 
 def test_only_managers_open_the_page(client, staff, round_):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from tracker import roles
-from tracker.access import is_evaluator, is_plan_manager
+from tracker.access import is_evaluator, is_plan_manager, member_agency_ids
 from tracker.common import spreadsheets
 from tracker.common.choices import AgencyKind
 from tracker.common.money import format_won
@@ -29,7 +29,12 @@ from tracker.common.validators import RowErrors
 from tracker.evaluation import evidence
 from tracker.evaluation import services as evaluation
 from tracker.evaluation import services as results
-from tracker.evaluation.forms import GradeForm, ResultForm, ScoreForm
+from tracker.evaluation.forms import (
+    GradeForm,
+    InstitutionIndicatorFormSet,
+    ResultForm,
+    ScoreForm,
+)
 from tracker.evaluation.models import (
     NEXT,
     Assignment,
@@ -243,16 +248,25 @@ TaskAdmin.add_page(ResultsPage)
 class ResultAdmin(TaskScopedAdmin):
     """The results, read-only: written on each task's results page, through the services."""
 
-    list_display = ["task", "state", "is_late", "submitted_at", "evidence_count"]
+    list_display = ["unit_display", "state", "is_late", "submitted_at", "evidence_count"]
     list_filter = ["task__plan", "state", "is_late"]
-    list_select_related = ["task"]
+    list_select_related = ["task", "institution"]
     search_fields = ["task__code", "task__title_ko", "task__title_en"]
     fields = ["task", "state", "is_late", "submitted_at", "achievements", "problems",
               "next_steps", "summary_public"]
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(evidence_total=Count("evidence"))
+        queryset = super().get_queryset(request)
+        if not is_plan_manager(request.user):
+            # Besides the tasks' results, a metropolitan government's own, for its staff.
+            own = Result.objects.filter(institution_id__in=member_agency_ids(request.user))
+            queryset = queryset | own
+        return queryset.annotate(evidence_total=Count("evidence"))
+
+    @admin.display(description=gettext_lazy("project or institution"))
+    def unit_display(self, result):
+        return result.task or result.institution
 
     @admin.display(description=gettext_lazy("evidence files"), ordering="evidence_total")
     def evidence_count(self, result):
@@ -269,9 +283,13 @@ class ResultAdmin(TaskScopedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         result = self.get_object(request, unquote(object_id))
-        if result is not None:
+        if result is not None and result.task_id:
             return HttpResponseRedirect(
                 reverse("admin:tracker_task_results", args=[result.task_id]))
+        if result is not None:
+            round_ = EvaluationRound.objects.filter(plan_id=result.plan_id).first()
+            return HttpResponseRedirect(reverse("admin:tracker_institution_results",
+                                                args=[round_.pk, result.institution_id]))
         return super().change_view(request, object_id, form_url, extra_context)
 # The year-end evaluation in the admin:
 #
@@ -366,9 +384,12 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
         grades = self.admin_site.admin_view(self.grades_view)
         step = self.admin_site.admin_view(self.step_view)
         assign = self.admin_site.admin_view(self.assign_view)
+        institution = self.admin_site.admin_view(self.institution_view)
         return [path("<path:object_id>/grades/", grades, name="tracker_evaluationround_grades"),
                 path("<path:object_id>/step/", step, name="tracker_evaluationround_step"),
                 path("<path:object_id>/assign/", assign, name="tracker_evaluationround_assign"),
+                path("<path:object_id>/institution/<int:agency_id>/", institution,
+                     name="tracker_institution_results"),
                 *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -388,6 +409,115 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
             return "—"
         return format_html('<a href="{}">{}</a>', reverse(
             "admin:tracker_evaluationround_step", args=[round_.pk]), RoundState(following).label)
+
+    def institution_view(self, request, object_id, agency_id):
+        """A metropolitan government's own results as an institution (its regional IP
+        programmes): the texts, its own indicators and evidence files in one form, written by
+        its staff while the round takes results, read by managers and its evaluators."""
+        round_ = EvaluationRound.objects.select_related("plan").filter(pk=object_id).first()
+        agency = evaluation.graded_institutions(round_).filter(pk=agency_id).first() if (
+            round_ is not None) else None
+        if agency is None or not evaluation.can_read_institution_results(
+                request.user, round_, agency):
+            raise Http404(_("No such institution in this round, or not one of yours."))
+        writer = evaluation.can_write_institution_results(request.user, agency)
+        result = evaluation.institution_result_for(round_, agency)
+        if request.method == "POST":
+            if not writer:
+                raise PermissionDenied
+            form = ResultForm(request.POST, request.FILES)
+            indicators = InstitutionIndicatorFormSet(request.POST, prefix="indicators")
+            response = self.save_institution(request, round_, agency, form, indicators)
+            if response is not None:
+                return response
+        else:
+            form = ResultForm(initial={
+                "achievements": result.achievements, "problems": result.problems,
+                "next_steps": result.next_steps, "summary_public": result.summary_public,
+                "version": result.version})
+            indicators = InstitutionIndicatorFormSet(prefix="indicators", initial=[
+                {"name_ko": i.name_ko, "unit": i.unit, "target": i.target, "actual": i.actual}
+                for i in (result.indicators.all() if result.pk else [])])
+        shown = result.submitted or writer
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "original": round_, "round": round_, "agency": agency,
+            "title": _("Results of the institution"), "subtitle": str(agency),
+            "result": result, "shown": shown, "form": form, "indicators": indicators,
+            "saved_indicators": result.indicators.with_achievement() if result.pk and shown
+            else [],
+            "evidence": result.evidence.all() if result.pk and shown else [],
+            "writable": writer and round_.allows("results"),
+            "files_to_choose_again": form.is_bound and bool(request.FILES),
+            "tasks": Task.objects.filter(plan_id=round_.plan_id, lead_agency=agency)
+            .order_by("number"),
+        }
+        return TemplateResponse(request, "admin/tracker/evaluationround/institution.html",
+                                context)
+
+    def save_institution(self, request, round_, agency, form, indicators):
+        """As a task's results page does: the text first, then the files, then the step; a
+        refusal comes back with what was typed."""
+        action = request.POST.get("action", "")
+        if action not in {"save", "submit", "withdraw"} and not action.startswith(
+                "withdraw_evidence:"):
+            form.add_error(None, _("Choose what to do: save, submit or withdraw."))
+            return None
+        if not (form.is_valid() and indicators.is_valid()):
+            if indicators.non_form_errors():
+                form.add_error(None, indicators.non_form_errors())
+            return None
+        data, done = form.cleaned_data, []
+        rows = [{key: row[key] for key in ("name_ko", "unit", "target", "actual")}
+                for row in indicators.cleaned_data if row and not row.get("DELETE")]
+        try:
+            evaluation.save_institution_result(
+                round_=round_, agency=agency, user=request.user,
+                achievements=data["achievements"], problems=data["problems"],
+                next_steps=data["next_steps"], summary_public=data["summary_public"],
+                indicators=rows, expected_version=data["version"])
+            done.append(_("Saved the year-end results."))
+            for upload in form.files_added():
+                try:
+                    stored = evidence.add_evidence(user=request.user, upload=upload,
+                                                   round_=round_, institution=agency)
+                except ValidationError as error:
+                    form.add_error("files", error)
+                    continue
+                done.append(_("Added the evidence file “%(name)s”.") % {"name": stored.name})
+            if action == "submit":
+                evaluation.submit_institution_result(round_=round_, agency=agency,
+                                                     user=request.user)
+                done.append(_("Submitted the year-end results."))
+            elif action == "withdraw":
+                evaluation.withdraw_institution_result(round_=round_, agency=agency,
+                                                       user=request.user)
+                done.append(_("Withdrew the year-end results: they are a draft again."))
+            elif action.startswith("withdraw_evidence:"):
+                pk = action.removeprefix("withdraw_evidence:")
+                found = (EvidenceFile.objects.filter(
+                    result__plan=round_.plan, result__institution=agency, pk=pk).first()
+                    if pk.isdigit() else None)
+                if found is None:
+                    raise ValidationError(_("No such evidence file on this task."))
+                evidence.withdraw_evidence(evidence=found, user=request.user)
+                done.append(_("Withdrew the evidence file “%(name)s”.") % {"name": found.name})
+        except StaleEdit as error:
+            form.add_error(None, str(error))
+            form.data = form.data.copy()
+            form.data["version"] = error.version if error.version is not None else ""
+            return None
+        except ValidationError as error:
+            form.add_error(None, error)
+        for message in done:
+            self.log_change(request, round_, f"{agency}: {message}")
+            messages.success(request, message)
+        if form.errors:
+            form.data = form.data.copy()
+            form.data["version"] = evaluation.institution_result_for(round_, agency).version
+            return None
+        return HttpResponseRedirect(reverse("admin:tracker_institution_results",
+                                            args=[round_.pk, agency.pk]))
 
     def assign_view(self, request, object_id):
         """Every unit of the round with its evaluators, and a balanced proposal for the places

@@ -26,10 +26,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tracker.evaluation.models import EvidenceFile, EvidenceKind, Result, evidence_storage
+from tracker.evaluation.models import (
+    EvaluationRound,
+    EvidenceFile,
+    EvidenceKind,
+    Result,
+    evidence_storage,
+)
 from tracker.evaluation.services import (
+    can_write_institution_results,
     check_open_for_results,
     locked_open_round,
+    locked_round_for_results,
     round_of,
 )
 
@@ -396,9 +404,10 @@ def read_file_header_stream(upload):
 
 # -- Services -----------------------------------------------------------------------------------
 
-def stored_name(task, kind):
-    """A new name in the storage: the plan's year, the task, a random part; never the user's."""
-    return f"{task.plan.year}/{task.pk}/{uuid.uuid4().hex}.{STORED_EXTENSION[kind]}"
+def stored_name(folder, kind):
+    """A new name in the storage: the unit's folder (the plan's year, then the task, or the
+    institution), a random part; never the user's."""
+    return f"{folder}/{uuid.uuid4().hex}.{STORED_EXTENSION[kind]}"
 
 
 def digest(upload):
@@ -409,22 +418,37 @@ def digest(upload):
     return sha256.hexdigest(), size
 
 
-def add_evidence(*, task, user, upload) -> EvidenceFile:
-    """Add an evidence file to the task's results (a draft is made if there are none yet). The
-    file is stored under a new name; if anything fails once it is stored, it is deleted again."""
-    if not task.can_write_results(user):
-        raise PermissionDenied
-    check_open_for_results(round_of(task))
+def add_evidence(*, user, upload, task=None, round_=None, institution=None) -> EvidenceFile:
+    """Add an evidence file to a task's results, or to a metropolitan government's own for the
+    round (``round_`` and ``institution``); a draft is made if there are none yet. The file is
+    stored under a new name; if anything fails once it is stored, it is deleted again."""
+    if task is not None:
+        if not task.can_write_results(user):
+            raise PermissionDenied
+        check_open_for_results(round_of(task))
+        unit, folder = {"task": task}, f"{task.plan.year}/{task.pk}"
+
+        def lock():
+            return locked_open_round(task)
+    else:
+        if not can_write_institution_results(user, institution):
+            raise PermissionDenied
+        check_open_for_results(round_)
+        unit = {"plan": round_.plan, "institution": institution}
+        folder = f"{round_.plan.year}/institution-{institution.pk}"
+
+        def lock():
+            return locked_round_for_results(round_)
     kind, name = check_upload(upload)
     sha256, size = digest(upload)
     storage = evidence_storage()
     path = None
     try:
         upload.seek(0)
-        path = storage.save(stored_name(task, kind), upload)
+        path = storage.save(stored_name(folder, kind), upload)
         with transaction.atomic():
-            locked_open_round(task)
-            result, _created = Result.objects.get_or_create(task=task)
+            lock()
+            result, _created = Result.objects.get_or_create(**unit)
             evidence = EvidenceFile(result=result, file=path, name=name, kind=kind, size=size,
                                     sha256=sha256, uploaded_by=user)
             evidence.full_clean()
@@ -434,6 +458,13 @@ def add_evidence(*, task, user, upload) -> EvidenceFile:
             remove_quietly(storage, path)
         raise
     return evidence
+
+
+def writable_by(result, user) -> bool:
+    """Whether a user writes these results: the task's lead agency, or the institution."""
+    if result.task_id:
+        return result.task.can_write_results(user)
+    return can_write_institution_results(user, result.institution)
 
 
 def remove_quietly(storage, path):
@@ -447,11 +478,14 @@ def remove_quietly(storage, path):
 
 def withdraw_evidence(*, evidence, user) -> EvidenceFile:
     """Withdraw an evidence file: it stays, listed as withdrawn, with who withdrew it and when."""
-    task = evidence.result.task
-    if not task.can_write_results(user):
+    result = evidence.result
+    if not writable_by(result, user):
         raise PermissionDenied
     with transaction.atomic():
-        locked_open_round(task)
+        if result.task_id:
+            locked_open_round(result.task)
+        else:
+            locked_round_for_results(EvaluationRound.objects.get(plan_id=result.plan_id))
         evidence = EvidenceFile.objects.select_for_update().get(pk=evidence.pk)
         if evidence.withdrawn:
             raise ValidationError(

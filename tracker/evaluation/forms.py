@@ -123,3 +123,17 @@ class GradeForm(forms.Form):
         self.fields["grade"].choices = [("", "—"), *GradeLevel.choices]
 
 
+
+
+class InstitutionIndicatorForm(forms.Form):
+    """One of a metropolitan government's own performance indicators, with its result."""
+
+    name_ko = forms.CharField(label=_("Indicator"), max_length=200)
+    unit = forms.CharField(label=_("Unit"), max_length=30)
+    target = forms.DecimalField(label=_("Target"), min_value=0, max_digits=14, decimal_places=2)
+    actual = forms.DecimalField(label=_("Actual"), min_value=0, max_digits=14, decimal_places=2,
+                                required=False)
+
+
+InstitutionIndicatorFormSet = forms.formset_factory(
+    InstitutionIndicatorForm, extra=2, can_delete=True, max_num=30, validate_max=True)

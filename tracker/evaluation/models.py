@@ -37,12 +37,20 @@ class ResultState(models.TextChoices):
 
 
 class Result(models.Model):
-    """A task's year-end results. A draft is the agency's own; once submitted it is the round's,
+    """Year-end results: a task's, written by its lead agency, or a metropolitan government's
+    own as an institution (its regional IP programmes, for a plan), written by its staff with or
+    without national tasks. A draft is the writer's own; once submitted it is the round's,
     marked late when submitted after the deadline. Staff may withdraw it (back to a draft) until
     the deadline. The version makes a second save from a stale form fail, as reports do."""
 
     task = models.OneToOneField("Task", verbose_name=_("task"), on_delete=models.CASCADE,
-                                related_name="result")
+                                related_name="result", null=True, blank=True)
+    institution = models.ForeignKey(
+        Agency, verbose_name=_("institution"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="institution_results")
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, null=True,
+                             blank=True, related_name="institution_results",
+                             help_text=_("An institution's results are for a plan."))
     state = models.CharField(_("state"), max_length=20, choices=ResultState.choices,
                              default=ResultState.DRAFT)
     achievements = models.TextField(_("main achievements"), blank=True)
@@ -69,11 +77,18 @@ class Result(models.Model):
                 condition=Q(state=ResultState.SUBMITTED, submitted_at__isnull=False)
                 | Q(state=ResultState.DRAFT, submitted_at__isnull=True, is_late=False),
                 name="result_submitted_says_when"),
+            # A task's results, or an institution's for a plan: one of the two.
+            models.CheckConstraint(
+                condition=Q(task__isnull=False, institution__isnull=True, plan__isnull=True)
+                | Q(task__isnull=True, institution__isnull=False, plan__isnull=False),
+                name="result_of_a_task_or_an_institution"),
+            models.UniqueConstraint(fields=["plan", "institution"],
+                                    name="result_one_per_institution"),
         ]
         indexes = [models.Index(fields=["state", "is_late"], name="result_state_idx")]
 
     def __str__(self):
-        return _("Results of %(task)s") % {"task": self.task}
+        return _("Results of %(task)s") % {"task": self.task or self.institution}
 
     @property
     def submitted(self):
@@ -92,10 +107,14 @@ class PerformanceIndicatorQuerySet(models.QuerySet):
 
 class PerformanceIndicator(models.Model):
     """A task's performance indicator (성과지표), set with the plan (and importable with it); the
-    lead agency gives its actual value with the year-end results."""
+    lead agency gives its actual value with the year-end results. A metropolitan government sets
+    its institution's own indicators with its results (``result``)."""
 
     task = models.ForeignKey("Task", verbose_name=_("task"), on_delete=models.CASCADE,
-                             related_name="performance_indicators")
+                             related_name="performance_indicators", null=True, blank=True)
+    result = models.ForeignKey("Result", verbose_name=_("institution's results"),
+                               on_delete=models.CASCADE, related_name="indicators", null=True,
+                               blank=True)
     number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
     name_ko = models.CharField(_("name (Korean)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
@@ -113,6 +132,11 @@ class PerformanceIndicator(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["task", "number"],
                                     name="performance_indicator_number_unique"),
+            models.UniqueConstraint(fields=["result", "number"],
+                                    name="performance_indicator_number_per_result"),
+            models.CheckConstraint(condition=Q(task__isnull=False, result__isnull=True)
+                                   | Q(task__isnull=True, result__isnull=False),
+                                   name="performance_indicator_of_a_task_or_a_result"),
             models.CheckConstraint(condition=Q(target__gte=0),
                                    name="performance_indicator_target_not_negative"),
             models.CheckConstraint(condition=Q(actual__isnull=True) | Q(actual__gte=0),

@@ -53,6 +53,7 @@ from tracker.evaluation.models import (
     Grade,
     GradeLevel,
     PerformanceIndicator,
+    Result,
     ResultState,
     RoundState,
     mean_of_cents,
@@ -734,34 +735,58 @@ def agency_results(agency: Agency, plan: Plan, reader: Reader) -> AgencyResults 
 
 @dataclass(frozen=True)
 class ResultsDuty:
-    """A task whose year-end results a user owes to a round taking them."""
+    """Year-end results a user owes to a round taking them: a task's (its lead agency's), or a
+    metropolitan government's own as an institution."""
 
-    task: Task
     round: EvaluationRound
     state: str  # "none", "draft" or "submitted"
     is_late: bool
+    task: Task | None = None
+    institution: Agency | None = None
 
     @property
     def deadline(self):
         return self.round.submission_closes
 
+    @property
+    def unit(self):
+        return self.task or self.institution
+
+    @property
+    def url(self):
+        if self.task is not None:
+            return reverse("admin:tracker_task_results", args=[self.task.pk])
+        return reverse("admin:tracker_institution_results",
+                       args=[self.round.pk, self.institution.pk])
+
 
 def results_duties(user) -> list[ResultsDuty]:
-    """The year-end results a user writes (their agencies lead the task) in every round taking
-    results, with each result's state: none yet, a draft, or submitted (and whether late).
-    Submitted ones stay listed while the round takes results, to show they are done."""
+    """The year-end results a user writes in every round taking results: their agencies'
+    tasks, and their metropolitan government's own as an institution, each with its state:
+    none yet, a draft, or submitted (and whether late). Submitted ones stay listed while the
+    round takes results, to show they are done."""
     if not user.has_perm("tracker.change_result"):
         return []
     rounds = {round_.plan_id: round_ for round_ in EvaluationRound.objects.filter(
         state__in=ALLOWS["results"]).select_related("plan")}
     if not rounds:
         return []
+    duties = []
+    institutions = [agency for agency in evaluation.graded_institutions(None).filter(
+        pk__in=member_agency_ids(user)).order_by("name_ko")
+        if evaluation.can_write_institution_results(user, agency)]
+    own = {(result.plan_id, result.institution_id): result for result in Result.objects.filter(
+        plan_id__in=rounds, institution__in=institutions)}
+    for plan_id, round_ in sorted(rounds.items(), key=lambda pair: pair[1].plan.year):
+        for agency in institutions:
+            result = own.get((plan_id, agency.pk))
+            duties.append(ResultsDuty(round_, "none" if result is None else result.state,
+                                      bool(result and result.is_late), institution=agency))
     tasks = (Task.objects.filter(plan_id__in=rounds).reportable_by(user)
              .select_related("plan", "result").order_by("plan__year", "number"))
-    duties = []
     for task in tasks:
         result = getattr(task, "result", None)
         state = "none" if result is None else result.state
-        duties.append(ResultsDuty(task, rounds[task.plan_id], state,
-                                  bool(result and result.is_late)))
+        duties.append(ResultsDuty(rounds[task.plan_id], state, bool(result and result.is_late),
+                                  task=task))
     return duties

@@ -14,10 +14,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import (
     BigIntegerField,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
+    Q,
     Subquery,
     Sum,
 )
@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from tracker.access import check_plan_manager, is_evaluator
+from tracker.access import check_plan_manager, is_evaluator, is_plan_manager, member_agency_ids
 from tracker.common.choices import AgencyKind
 from tracker.common.stale import StaleEdit
 from tracker.common.validators import RowErrors
@@ -116,15 +116,24 @@ def save_result(*, task: Task, user, achievements: str, problems: str, next_step
         raise PermissionDenied
     with transaction.atomic():
         locked_open_round(task)
-        result, _created = Result.objects.get_or_create(task=task)
-        fields = {"achievements": achievements.strip(), "problems": problems.strip(),
-                  "next_steps": next_steps.strip(), "summary_public": summary_public.strip()}
-        changed = Result.objects.filter(pk=result.pk, version=expected_version).update(
-            **fields, version=F("version") + 1, updated_at=timezone.now())
-        if not changed:
-            raise stale_result(Result.objects.get(pk=result.pk))
+        result = save_texts({"task": task}, achievements=achievements, problems=problems,
+                            next_steps=next_steps, summary_public=summary_public,
+                            expected_version=expected_version)
         save_actuals(task, actuals or {})
     result.refresh_from_db()
+    return result
+
+
+def save_texts(unit, *, achievements, problems, next_steps, summary_public, expected_version):
+    """The results' texts of a unit ({"task": task} or {"plan": plan, "institution": agency}),
+    made a draft if there are none, from the version the user opened."""
+    result, _created = Result.objects.get_or_create(**unit)
+    fields = {"achievements": achievements.strip(), "problems": problems.strip(),
+              "next_steps": next_steps.strip(), "summary_public": (summary_public or "").strip()}
+    changed = Result.objects.filter(pk=result.pk, version=expected_version).update(
+        **fields, version=F("version") + 1, updated_at=timezone.now())
+    if not changed:
+        raise stale_result(Result.objects.get(pk=result.pk))
     return result
 
 
@@ -147,7 +156,9 @@ def missing_for_submission(result):
     missing = []
     if not result.achievements:
         missing.append(_("the main achievements"))
-    if result.task.performance_indicators.filter(actual__isnull=True).exists():
+    indicators = (result.task.performance_indicators if result.task_id
+                  else result.indicators)
+    if indicators.filter(actual__isnull=True).exists():
         missing.append(_("the actual value of every performance indicator"))
     return missing
 
@@ -157,23 +168,28 @@ def submit_result(*, task: Task, user) -> Result:
     if not task.can_write_results(user):
         raise PermissionDenied
     with transaction.atomic():
-        round_ = locked_open_round(task)
-        result = Result.objects.select_for_update().filter(task=task).first()
-        if result is None:
-            raise ValidationError(_("Save the results before submitting them."))
-        if result.submitted:
-            raise ValidationError(_("The results have been submitted already."))
-        missing = missing_for_submission(result)
-        if missing:
-            raise ValidationError(_("Before submitting, give %(missing)s.") % {
-                "missing": ", ".join(missing)})
-        result.state = ResultState.SUBMITTED
-        result.submitted_at = timezone.now()
-        result.submitted_by = user
-        result.is_late = round_.submission_is_late()
-        result.version += 1
-        result.full_clean()
-        result.save()
+        return submit({"task": task}, locked_open_round(task), user)
+
+
+def submit(unit, round_, user) -> Result:
+    """Submit a unit's saved results (see ``save_texts``), within the caller's transaction and
+    round lock."""
+    result = Result.objects.select_for_update().filter(**unit).first()
+    if result is None:
+        raise ValidationError(_("Save the results before submitting them."))
+    if result.submitted:
+        raise ValidationError(_("The results have been submitted already."))
+    missing = missing_for_submission(result)
+    if missing:
+        raise ValidationError(_("Before submitting, give %(missing)s.") % {
+            "missing": ", ".join(missing)})
+    result.state = ResultState.SUBMITTED
+    result.submitted_at = timezone.now()
+    result.submitted_by = user
+    result.is_late = round_.submission_is_late()
+    result.version += 1
+    result.full_clean()
+    result.save()
     return result
 
 
@@ -182,21 +198,99 @@ def withdraw_result(*, task: Task, user) -> Result:
     if not task.can_write_results(user):
         raise PermissionDenied
     with transaction.atomic():
-        round_ = locked_open_round(task)
-        result = Result.objects.select_for_update().filter(task=task).first()
-        if result is None or not result.submitted:
-            raise ValidationError(_("The results have not been submitted."))
-        if not round_.allows("withdrawal") or round_.submission_is_late():
-            raise ValidationError(_("The deadline has passed: submitted results stay "
-                                    "submitted."))
-        result.state = ResultState.DRAFT
-        result.submitted_at = None
-        result.submitted_by = None
-        result.is_late = False
-        result.version += 1
-        result.full_clean()
-        result.save()
+        return withdraw({"task": task}, locked_open_round(task))
+
+
+def withdraw(unit, round_) -> Result:
+    """Take a unit's submitted results back to a draft, within the caller's transaction and
+    round lock."""
+    result = Result.objects.select_for_update().filter(**unit).first()
+    if result is None or not result.submitted:
+        raise ValidationError(_("The results have not been submitted."))
+    if not round_.allows("withdrawal") or round_.submission_is_late():
+        raise ValidationError(_("The deadline has passed: submitted results stay "
+                                "submitted."))
+    result.state = ResultState.DRAFT
+    result.submitted_at = None
+    result.submitted_by = None
+    result.is_late = False
+    result.version += 1
+    result.full_clean()
+    result.save()
     return result
+
+
+# -- An institution's own results (a metropolitan government's) ---------------------------------
+
+def institution_result_for(round_, agency):
+    """The institution's results for the round's plan, a new unsaved draft where none yet."""
+    return (Result.objects.filter(plan_id=round_.plan_id, institution=agency).first()
+            or Result(plan_id=round_.plan_id, institution=agency))
+
+
+def can_write_institution_results(user, agency) -> bool:
+    """A metropolitan government's own staff write its results as an institution."""
+    return (getattr(user, "is_active", False) and user.has_perm("tracker.change_result")
+            and agency.kind == AgencyKind.METROPOLITAN and not is_evaluator(user)
+            and agency.pk in member_agency_ids(user))
+
+
+def can_read_institution_results(user, round_, agency) -> bool:
+    """Plan managers, the institution's staff, and the evaluators assigned to it."""
+    if is_plan_manager(user) or can_write_institution_results(user, agency):
+        return True
+    return (getattr(user, "is_active", False) and Assignment.objects.filter(
+        round=round_, agency=agency, evaluator=user).exists())
+
+
+def locked_round_for_results(round_):
+    round_ = EvaluationRound.objects.select_for_update().get(pk=round_.pk)
+    check_open_for_results(round_)
+    return round_
+
+
+def save_institution_result(*, round_, agency, user, achievements: str, problems: str,
+                            next_steps: str, summary_public: str = "",
+                            indicators: list[dict] | None = None,
+                            expected_version: int) -> Result:
+    """Save a metropolitan government's results as an institution: the texts and its own
+    performance indicators (dicts of name_ko, unit, target, actual, in order, replacing those
+    saved), from the version the user opened."""
+    if not can_write_institution_results(user, agency):
+        raise PermissionDenied
+    with transaction.atomic():
+        round_ = locked_round_for_results(round_)
+        if not graded_institutions(round_).filter(pk=agency.pk).exists():
+            raise ValidationError(_("%(agency)s is not graded as an institution in this "
+                                    "round.") % {"agency": agency})
+        result = save_texts({"plan": round_.plan, "institution": agency},
+                            achievements=achievements, problems=problems, next_steps=next_steps,
+                            summary_public=summary_public, expected_version=expected_version)
+        if indicators is not None:
+            result.indicators.all().delete()
+            rows = [PerformanceIndicator(result=result, number=number, **fields)
+                    for number, fields in enumerate(indicators, start=1)]
+            for row in rows:
+                row.full_clean(exclude=["result"])
+            PerformanceIndicator.objects.bulk_create(rows)
+    result.refresh_from_db()
+    return result
+
+
+def submit_institution_result(*, round_, agency, user) -> Result:
+    if not can_write_institution_results(user, agency):
+        raise PermissionDenied
+    with transaction.atomic():
+        return submit({"plan": round_.plan, "institution": agency},
+                      locked_round_for_results(round_), user)
+
+
+def withdraw_institution_result(*, round_, agency, user) -> Result:
+    if not can_write_institution_results(user, agency):
+        raise PermissionDenied
+    with transaction.atomic():
+        return withdraw({"plan": round_.plan, "institution": agency},
+                        locked_round_for_results(round_))
 
 
 def set_indicators(*, task: Task, indicators: list[dict]) -> None:
@@ -307,6 +401,13 @@ def warnings_for(round_, to, today=None) -> list[str]:
         if missing:
             warnings.append(_("%(count)s of %(total)s projects have not submitted their "
                               "results.") % {"count": missing, "total": tasks.count()})
+        institutions = graded_institutions(round_)
+        silent = institutions.exclude(institution_results__plan_id=round_.plan_id,
+                                      institution_results__state=ResultState.SUBMITTED).count()
+        if silent:
+            warnings.append(_("%(count)s of %(total)s metropolitan governments have not "
+                              "submitted their results as institutions.") % {
+                "count": silent, "total": institutions.count()})
     elif to == RoundState.APPROVED:
         early(round_.evaluation_closes, _("The evaluation is open until %(day)s, %(days)s more "
                                           "days."))
@@ -387,15 +488,11 @@ def graded_tasks(round_):
 
 
 def graded_institutions(round_):
-    """The round's institutions: the metropolitan governments that lead or support tasks of
-    the plan (a regional task is often led by one city with others taking part)."""
-    # EXISTS per metropolitan government (17 index probes each), not IN over the plan's tasks:
-    # 1 ms against 10 at 10,000 tasks (bench/README.md).
-    leads = Task.objects.filter(plan_id=round_.plan_id, lead_agency=OuterRef("pk"))
-    supports = Task.supporting_agencies.through.objects.filter(task__plan_id=round_.plan_id,
-                                                               agency=OuterRef("pk"))
-    return Agency.objects.filter(kind=AgencyKind.METROPOLITAN).filter(
-        Exists(leads) | Exists(supports))
+    """The round's institutions: every metropolitan government (the 17 시·도). Each takes part
+    in every plan and is graded on its own regional IP programmes, whether or not it leads or
+    supports a national task that year (evaluation.md: "66 projects of 14 ministries and the 17
+    metropolitan governments")."""
+    return Agency.objects.filter(kind=AgencyKind.METROPOLITAN)
 
 
 def ungraded_units(round_):
@@ -453,7 +550,8 @@ def unit_submitted(round_, *, task=None, agency=None) -> bool:
     results = Result.objects.filter(state=ResultState.SUBMITTED)
     if task is not None:
         return results.filter(task=task).exists()
-    return results.filter(task__plan_id=round_.plan_id, task__lead_agency=agency).exists()
+    return results.filter(Q(plan_id=round_.plan_id, institution=agency)
+                          | Q(task__plan_id=round_.plan_id, task__lead_agency=agency)).exists()
 
 
 def unscored_units(round_) -> int:
@@ -810,6 +908,9 @@ def apply_bands(round_, *, user) -> tuple[int, int]:
         with_results = {("task", pk) for pk in submitted.values_list("task_id", flat=True)}
         with_results |= {("agency", pk) for pk in submitted.values_list(
             "task__lead_agency_id", flat=True)}
+        with_results |= {("agency", pk) for pk in Result.objects.filter(
+            plan_id=round_.plan_id, state=ResultState.SUBMITTED).values_list(
+            "institution_id", flat=True)}
         units = ([("task", pk) for pk in graded_tasks(round_).values_list("pk", flat=True)]
                  + [("agency", pk) for pk in graded_institutions(round_).values_list(
                      "pk", flat=True)])

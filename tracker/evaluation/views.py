@@ -16,14 +16,27 @@ from django.views.generic import TemplateView, View
 
 from kipplan.page_cache import CachedPageMixin
 from tracker.common import spreadsheets
-from tracker.evaluation import exports
+from tracker.evaluation import evidence, exports
 from tracker.evaluation import selectors as round_report
+from tracker.evaluation import services as results
 from tracker.evaluation.evidence import CONTENT_TYPES
-from tracker.evaluation.models import EvidenceFile
+from tracker.evaluation.models import EvaluationRound, EvidenceFile
 from tracker.progress.models import Task
 from tracker.progress.pages import PlanMixin, fields_of
 
 logger = logging.getLogger(__name__)
+
+
+def readable(result, user) -> bool:
+    """Whether a user may download a file of these results: whoever reads them, and a draft's
+    files only its writers."""
+    if not (result.submitted or evidence.writable_by(result, user)):
+        return False
+    if result.task_id:
+        return Task.objects.results_readable_by(user).filter(pk=result.task_id).exists()
+    round_ = EvaluationRound.objects.filter(plan_id=result.plan_id).first()
+    return round_ is not None and results.can_read_institution_results(
+        user, round_, result.institution)
 
 
 @require_safe
@@ -31,27 +44,25 @@ logger = logging.getLogger(__name__)
 def evidence_download(request, pk):
     """An evidence file, as an attachment under its own name. A withdrawn file still downloads
     for those who may read it (its listing says it was withdrawn)."""
-    evidence = (EvidenceFile.objects
-                .filter(pk=pk, result__task__in=Task.objects.results_readable_by(request.user))
-                .select_related("result__task").first())
-    # A draft's files are its lead agency's own until the results are submitted.
-    if evidence is None or not (evidence.result.submitted
-                                or evidence.result.task.can_write_results(request.user)):
+    found = EvidenceFile.objects.filter(pk=pk).select_related(
+        "result__task", "result__institution").first()
+    result = found.result if found is not None else None
+    if result is None or not readable(result, request.user):
         raise Http404(_("No such evidence file."))
-    storage = evidence.file.storage
+    storage = found.file.storage
     try:
-        handle = storage.open(evidence.file.name, "rb")
+        handle = storage.open(found.file.name, "rb")
     except (FileNotFoundError, OSError):
         handle = None
     if handle is None:
-        logger.error("Evidence file %s (%s) is missing from the storage", evidence.pk,
-                     evidence.file.name)
+        logger.error("Evidence file %s (%s) is missing from the storage", found.pk,
+                     found.file.name)
         return HttpResponseNotFound(
             _("The file “%(name)s” cannot be found in the storage. Tell the plan managers, "
-              "who can restore it from the backup.") % {"name": evidence.name},
+              "who can restore it from the backup.") % {"name": found.name},
             content_type="text/plain; charset=utf-8")
-    response = FileResponse(handle, as_attachment=True, filename=evidence.name,
-                            content_type=CONTENT_TYPES[evidence.kind])
+    response = FileResponse(handle, as_attachment=True, filename=found.name,
+                            content_type=CONTENT_TYPES[found.kind])
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
