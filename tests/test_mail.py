@@ -8,36 +8,17 @@ import socket
 import threading
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 
 from tracker.common.models import OutgoingMail
 from tracker.follow_up import opinions
 from tracker.models import Profile
 
-pytestmark = pytest.mark.django_db
+# The worker, as in production, sees what is committed and manages its own connection (it
+# closes it between tasks): each test commits, as the request that queued the mail would.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 DAY = datetime.date(2025, 4, 1)
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    def to(self):
-        return sorted(address for e in self.envelopes for address in e.rcpt_tos)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -53,13 +34,8 @@ def production_mail(settings):
 
 
 @pytest.fixture
-def smtp_server(production_mail):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    production_mail.EMAIL_PORT = controller.port
-    yield inbox
-    controller.stop()
+def smtp_server(production_mail, smtp_inbox):
+    return smtp_inbox
 
 
 @pytest.fixture
