@@ -18,6 +18,7 @@ are graded by the manager with a reason, which the approval step then lists as i
 
 import datetime
 from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -165,17 +166,27 @@ def test_the_2025_cycle_through_the_screens(demo, new_page, live_server, smtp_in
     assert Assignment.objects.filter(round=round_).count() == 2 * units, said(manager)
     take_step(manager, manager_loads, round_, "evaluation")
 
-    # 4. Both evaluators score from their queue: the units with results, then the next.
-    for username in ("evaluator-lee", "evaluator-park"):
+    # 4. Both evaluators score from their queue: the units with results, then the next. Each
+    #    sees their own assignments only, reads the results and downloads the evidence; the
+    #    site's pages refuse them with a page of kipplan's, with a way back.
+    for username, other in (("evaluator-lee", "evaluator-park"),
+                            ("evaluator-park", "evaluator-lee")):
         page = new_page("ko")
         loads = Loads(page)
         log_in(page, username, next_url=reverse("tracker:start"))
         assert "/admin/tracker/assignment/" in page.url
+        assert other not in page.inner_text("#content-main")
         for unit, value in ((task.code, "92"), ("인천광역시", "88")):
             page.goto(reverse("admin:tracker_assignment_changelist"))
             with loads.at_most(2, f"scoring {unit}"):
                 wait(page, f"#result_list tbody tr:has-text('{unit}') th a, "
                            f"#result_list tbody tr:has-text('{unit}') td a")
+                if unit == task.code:
+                    assert "특허 빅데이터 분석 보고서 150건" in page.inner_text("#content-main")
+                    with page.expect_download() as downloading:
+                        page.click("#content-main a:text-is('2025_추진실적_증빙.pdf')")
+                    with open(downloading.value.path(), "rb") as handle:
+                        assert handle.read() == PDF
                 for field in page.locator("input[name^=criterion_]").all():
                     field.fill(value)
                 if unit == task.code and username == "evaluator-lee":
@@ -186,6 +197,13 @@ def test_the_2025_cycle_through_the_screens(demo, new_page, live_server, smtp_in
             for field in page.locator("input[name^=criterion_]").all():
                 field.fill("75")
             wait(page, "button[name=_save]")
+        refused = page.goto(reverse("tracker:dashboard"))
+        assert refused.status == 403 and "이 페이지를 열 수 없습니다" in page.inner_text("main")
+        assert page.locator("main a[href='/start/']").count() == 1
+        if username == "evaluator-lee":
+            screenshot(page, "cycle-4-evaluator-403")
+    assert evaluation.unit_mean(round_, task=task) == Decimal("92.00")
+
     # 5. The manager grades every unit: the bands first, then the rest with a reason.
     manager.goto(reverse("admin:tracker_evaluationround_change", args=[round_.pk]))
     with manager_loads.at_most(3, "grading every unit"):
@@ -218,6 +236,13 @@ def test_the_2025_cycle_through_the_screens(demo, new_page, live_server, smtp_in
     take_step(manager, manager_loads, round_, "publication")
     assert EvaluationRound.objects.get(pk=round_.pk).state == RoundState.PUBLISHED
     assert RoundStep.objects.filter(round=round_).count() == 4
+
+    # KIPO's staff see the grade on the task's page, never the panel's names or mean.
+    kipo.goto(reverse("tracker:task_detail", args=[plan.year, task.number]))
+    text = kipo.inner_text("main")
+    assert "최우수" in kipo.inner_text("p.grade")
+    assert "evaluator-lee" not in text and "92.00" not in text
+    screenshot(kipo, "cycle-6-kipo-task-page")
 
     # 7. An improvement opinion on KIPO's task: its staff are mailed, answer, the Council checks.
     manager.goto(reverse("admin:tracker_opinion_add"))
