@@ -122,3 +122,10 @@ def test_the_step_to_evaluation_counts_the_institutions_that_have_not_submitted(
     TaskFactory(plan=round_.plan)
     warnings = evaluation.warnings_for(round_, RoundState.EVALUATION)
     assert any("1" in w and ("metropolitan" in w or "시·도" in w) for w in warnings)
+
+
+@pytest.mark.parametrize("path", ["abc/institution/1/", "99999/institution/1/",
+                                  "1/institution/99999/"])
+def test_a_mistyped_address_is_a_404_not_an_error(client, incheon_staff, path):
+    client.force_login(incheon_staff)
+    assert client.get(f"/admin/tracker/evaluationround/{path}").status_code == 404

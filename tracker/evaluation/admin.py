@@ -414,7 +414,9 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
         """A metropolitan government's own results as an institution (its regional IP
         programmes): the texts, its own indicators and evidence files in one form, written by
         its staff while the round takes results, read by managers and its evaluators."""
-        round_ = EvaluationRound.objects.select_related("plan").filter(pk=object_id).first()
+        object_id = unquote(object_id)
+        round_ = (EvaluationRound.objects.select_related("plan").filter(pk=object_id).first()
+                  if object_id.isdigit() else None)
         agency = evaluation.graded_institutions(round_).filter(pk=agency_id).first() if (
             round_ is not None) else None
         if agency is None or not evaluation.can_read_institution_results(
