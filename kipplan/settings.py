@@ -341,6 +341,9 @@ EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "30"))
 # and in the admin, where it can be sent again (tracker.common.mail).
 KIPPLAN_MAIL_ATTEMPTS = int(os.environ.get("KIPPLAN_MAIL_ATTEMPTS", "5"))
 KIPPLAN_MAIL_RETRY_SECONDS = int(os.environ.get("KIPPLAN_MAIL_RETRY_SECONDS", "60"))
+# A mail still queued after this long has lost its task (a worker stopped halfway): it is shown
+# to the plan managers with the failed ones, and sent again from the admin.
+KIPPLAN_MAIL_STUCK_MINUTES = int(os.environ.get("KIPPLAN_MAIL_STUCK_MINUTES", "120"))
 
 LOGGING = {
     "version": 1,

@@ -104,7 +104,7 @@ def test_a_server_that_never_answers_fails_each_attempt_then_shows_on_the_dashbo
     assert "timed out" in mail.last_error
     client.force_login(manager)
     page = client.get("/").content.decode()
-    assert 'id="failed-mail"' in page and "/admin/tracker/outgoingmail/?state__exact=failed" in page
+    assert 'id="failed-mail"' in page and "/admin/tracker/outgoingmail/?attention=1" in page
 
 
 def test_a_failed_mail_sent_again_by_a_manager_arrives(smtp_server, client, manager, plan, task,
@@ -139,3 +139,28 @@ def test_a_password_reset_link_is_not_kept_once_sent_nor_shown_to_managers(
     assert b"/accounts/reset/" in smtp_server.envelopes[0].content
     reset.refresh_from_db()
     assert (reset.state, reset.body) == ("sent", "")
+
+
+def test_a_mail_whose_task_was_lost_shows_as_stuck_and_is_sent_again(smtp_server, client,
+                                                                      manager, staff, plan):
+    """A worker stopped halfway leaves a mail queued with no task: after
+    KIPPLAN_MAIL_STUCK_MINUTES it is shown with the failed ones, and sent again from there."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    stuck = OutgoingMail.objects.create(kind="opinion", to=staff.email, subject="kipplan",
+                                        body="본문", attempts=1)
+    OutgoingMail.objects.filter(pk=stuck.pk).update(
+        queued_at=timezone.now() - dt.timedelta(hours=3))
+    client.force_login(manager)
+
+    assert 'id="failed-mail"' in client.get("/").content.decode()
+    listed = client.get("/admin/tracker/outgoingmail/?attention=1")
+    assert list(listed.context["cl"].result_list) == [OutgoingMail.objects.get(pk=stuck.pk)]
+    client.post("/admin/tracker/outgoingmail/", {"action": "send_again",
+                                                 "_selected_action": [stuck.pk]})
+    work()
+
+    assert smtp_server.to() == [staff.email]
+    assert OutgoingMail.objects.get(pk=stuck.pk).state == "sent"

@@ -119,7 +119,7 @@ def test_a_draft_file_downloads_for_the_institution_only(client, round_, incheon
 
 def test_the_step_to_evaluation_counts_the_institutions_that_have_not_submitted(
         round_, incheon):
-    TaskFactory(plan=round_.plan)
+    TaskFactory(plan=round_.plan, number=99)
     warnings = evaluation.warnings_for(round_, RoundState.EVALUATION)
     assert any("1" in w and ("metropolitan" in w or "시·도" in w) for w in warnings)
 
@@ -129,3 +129,22 @@ def test_the_step_to_evaluation_counts_the_institutions_that_have_not_submitted(
 def test_a_mistyped_address_is_a_404_not_an_error(client, incheon_staff, path):
     client.force_login(incheon_staff)
     assert client.get(f"/admin/tracker/evaluationround/{path}").status_code == 404
+
+
+def test_a_draft_does_not_count_as_submitted_whatever_another_year_holds(round_, incheon,
+                                                                        incheon_staff):
+    from tests.factories import PlanFactory
+
+    other_year = round_at(RoundState.SUBMISSION, PlanFactory(year=2023),
+                          submission_closes=datetime.date(2099, 1, 15), evaluation_closes=None,
+                          meeting_date=None, published_on=None)
+    evaluation.save_institution_result(round_=other_year, agency=incheon, user=incheon_staff,
+                                       achievements=TEXT, problems="", next_steps="",
+                                       indicators=[], expected_version=0)
+    evaluation.submit_institution_result(round_=other_year, agency=incheon, user=incheon_staff)
+    evaluation.save_institution_result(round_=round_, agency=incheon, user=incheon_staff,
+                                       achievements=TEXT, problems="", next_steps="",
+                                       indicators=[], expected_version=0)
+
+    warnings = evaluation.warnings_for(round_, RoundState.EVALUATION)
+    assert any("1" in w and ("metropolitan" in w or "시·도" in w) for w in warnings)

@@ -134,3 +134,28 @@ def test_a_draft_is_the_lead_agencys_own_others_see_only_that_it_exists(
         assert TYPED not in body and "150" not in body.split("성과지표", 1)[1][:2000]
     client.force_login(task.lead_agency.memberships.first().user)
     assert TYPED in client.get(results_url(task)).content.decode()
+
+
+def test_after_a_refused_file_the_page_is_current_and_the_next_save_goes_through(page, task):
+    post_result(page, task, version=0, achievements="처음")  # a draft at version 1
+    refused = page.post(results_url(task), results_data(
+        task, achievements=TYPED, files=SimpleUploadedFile("virus.pdf", b"MZ\x90\x00" * 10)))
+    form = refused.context["form"]
+
+    again = page.post(results_url(task), {
+        **{name: form[name].value() for name in ("achievements", "problems", "next_steps",
+                                                 "summary_public", "version")},
+        "action": "save", "files": SimpleUploadedFile("증빙.pdf", PDF)})
+
+    assert again.status_code == 302
+    assert [e.name for e in EvidenceFile.objects.all()] == ["증빙.pdf"]
+
+
+def test_save_and_submit_with_a_refused_file_saves_the_text_and_does_not_submit(page, task):
+    response = page.post(results_url(task), results_data(
+        task, "submit", achievements=TYPED,
+        files=SimpleUploadedFile("virus.pdf", b"MZ\x90\x00" * 10)), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200 and "A file was refused" in response.content.decode()
+    result = Result.objects.get(task=task)
+    assert result.achievements == TYPED and not result.submitted

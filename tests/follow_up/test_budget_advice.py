@@ -757,3 +757,14 @@ def test_concurrent_first_advice_on_postgresql_keeps_one(round_, projects, manag
     assert len(saved) == 1 and len(refused) == runs - 1
     stored = BudgetAdvice.objects.get(task=projects[17])
     assert (stored.reason, stored.version) == (saved[0], 1)
+
+
+def test_advice_closes_when_the_report_is_sent_even_before_publication(approved, projects,
+                                                                       manager):
+    from tracker.publishing.models import AnnualReport
+
+    AnnualReport.objects.create(plan=approved.plan, sent_on=datetime.date(2025, 3, 28),
+                                generated_at=timezone.now())
+    with pytest.raises(ValidationError, match="annual report was sent|연차보고서"):
+        advice.set_advice(round_=approved, task=projects[17], recommendation=CUT,
+                          reason="정정", user=manager, version=1)

@@ -22,13 +22,26 @@ def localized_column(field, description):
 
 
 
+class AttentionFilter(admin.SimpleListFilter):
+    """The mail a manager must act on: failed, or stuck in the queue."""
+
+    title = _("needs attention")
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Failed, or waiting too long"))]
+
+    def queryset(self, request, queryset):
+        return queryset.needing_attention() if self.value() == "1" else queryset
+
+
 @admin.register(OutgoingMail)
 class OutgoingMailAdmin(admin.ModelAdmin):
     """The mail kipplan sends, for the plan managers: what failed, why, and send it again. A
     password reset's text is never shown (its link signs in as its recipient)."""
 
     list_display = ["queued_at", "to", "subject", "kind", "state", "attempts", "last_error"]
-    list_filter = ["state", "kind"]
+    list_filter = [AttentionFilter, "state", "kind"]
     search_fields = ["to", "subject"]
     actions = ["send_again"]
     date_hierarchy = "queued_at"
@@ -49,7 +62,7 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Send the selected failed mail again"),
+    @admin.action(description=_("Send the selected failed or stuck mail again"),
                   permissions=["change"])
     def send_again(self, request, queryset):
         count = mail.retry(queryset)

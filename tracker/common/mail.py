@@ -44,10 +44,11 @@ def queue(message: EmailMessage, *, kind: str) -> list[OutgoingMail]:
 
 
 def retry(mails) -> int:
-    """Send failed mails again, each with a full set of attempts. Returns how many."""
+    """Send again the mails that failed, or that have waited in the queue too long (a worker
+    stopped halfway), each with a full set of attempts. Returns how many."""
     count = 0
     with transaction.atomic():
-        for mail in mails.failed().select_for_update():
+        for mail in mails.needing_attention().select_for_update():
             mail.state, mail.attempts, mail.finished_at = OutgoingMail.State.QUEUED, 0, None
             mail.save(update_fields=["state", "attempts", "finished_at"])
             deliver.enqueue(mail.pk)
@@ -62,35 +63,39 @@ def wait_before(attempt: int) -> timedelta:
 
 @task()
 def deliver(mail_id: int) -> str:
-    """Send one queued mail; on failure, enqueue the next attempt or give up."""
+    """Send one queued mail; on failure, enqueue the next attempt or give up. The mail is
+    claimed in a short transaction and sent with none open: every write first takes the data's
+    revision (kipplan.page_cache), so a lock held while a slow mail server answers would hold
+    up every writer on the site. The outcome is recorded in a second short transaction."""
     with transaction.atomic():
         mail = OutgoingMail.objects.select_for_update().filter(
             pk=mail_id, state=OutgoingMail.State.QUEUED).first()
         if mail is None:  # sent already, or given up and not sent again
             return "gone"
         mail.attempts += 1
-        try:
-            EmailMessage(mail.subject, mail.body, to=[mail.to]).send()
-        except Exception as error:  # smtplib's, a server out of reach or silent, any other
-            mail.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if mail.attempts >= settings.KIPPLAN_MAIL_ATTEMPTS:
-                mail.state, mail.finished_at = OutgoingMail.State.FAILED, timezone.now()
-                logger.error("Mail %s to %s failed %s attempts, the last with %s; the plan "
-                             "managers see it on the dashboard.", mail.pk, mail.to,
-                             mail.attempts, mail.last_error)
-            else:
-                logger.warning("Mail %s to %s: attempt %s failed (%s); retrying.", mail.pk,
-                               mail.to, mail.attempts, mail.last_error)
-            mail.save()
+        mail.save(update_fields=["attempts"])
+    try:
+        EmailMessage(mail.subject, mail.body, to=[mail.to]).send()
+    except Exception as error:  # smtplib's, a server out of reach or silent, any other
+        mail.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if mail.attempts >= settings.KIPPLAN_MAIL_ATTEMPTS:
+            mail.state, mail.finished_at = OutgoingMail.State.FAILED, timezone.now()
+            logger.error("Mail %s to %s failed %s attempts, the last with %s; the plan "
+                         "managers see it on the dashboard.", mail.pk, mail.to,
+                         mail.attempts, mail.last_error)
+        else:
+            logger.warning("Mail %s to %s: attempt %s failed (%s); retrying.", mail.pk,
+                           mail.to, mail.attempts, mail.last_error)
+        with transaction.atomic():
+            mail.save(update_fields=["last_error", "state", "finished_at"])
             if mail.state == OutgoingMail.State.QUEUED:
                 _enqueue_later(mail)
-            return mail.state
-        mail.state, mail.finished_at, mail.last_error = (
-            OutgoingMail.State.SENT, timezone.now(), "")
-        if mail.kind in SECRET_KINDS:
-            mail.body = ""
-        mail.save()
         return mail.state
+    mail.state, mail.finished_at, mail.last_error = OutgoingMail.State.SENT, timezone.now(), ""
+    if mail.kind in SECRET_KINDS:
+        mail.body = ""
+    mail.save(update_fields=["state", "finished_at", "last_error", "body"])
+    return mail.state
 
 
 def _enqueue_later(mail):

@@ -1,5 +1,9 @@
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,6 +28,13 @@ class Revision(models.Model):
 class OutgoingMailQuerySet(models.QuerySet):
     def failed(self):
         return self.filter(state=OutgoingMail.State.FAILED)
+
+    def needing_attention(self, now=None):
+        """Failed mails, and mails still queued after KIPPLAN_MAIL_STUCK_MINUTES (their task
+        was lost: a worker stopped, a database restarted): neither will go without a manager."""
+        since = (now or timezone.now()) - timedelta(minutes=settings.KIPPLAN_MAIL_STUCK_MINUTES)
+        return self.filter(models.Q(state=OutgoingMail.State.FAILED)
+                           | models.Q(state=OutgoingMail.State.QUEUED, queued_at__lt=since))
 
 
 class OutgoingMail(models.Model):

@@ -169,10 +169,14 @@ class ResultsPage(TaskTool):
                 form.add_error("files", error)
                 continue
             done.append(_("Added the evidence file “%(name)s”.") % {"name": stored.name})
-        try:
-            done += self.step(request, task, action)
-        except ValidationError as error:
-            form.add_error(None, error)
+        if action != "save" and form.has_error("files"):
+            form.add_error(None, _("A file was refused: the text is saved, nothing else was "
+                                   "done. Choose the files again, or go on without them."))
+        else:
+            try:
+                done += self.step(request, task, action)
+            except ValidationError as error:
+                form.add_error(None, error)
         for message in done:
             self.model_admin.log_change(request, task, message)
             messages.success(request, message)  # beside any errors: what did go through
@@ -217,7 +221,7 @@ class ResultsPage(TaskTool):
         if action.startswith("withdraw_evidence:"):
             pk = action.removeprefix("withdraw_evidence:")
             found = (EvidenceFile.objects.filter(result__task=task, pk=pk).first()
-                     if pk.isdigit() else None)
+                     if pk.isascii() and pk.isdigit() else None)
             if found is None:
                 raise ValidationError(_("No such evidence file on this task."))
             evidence.withdraw_evidence(evidence=found, user=request.user)
@@ -286,8 +290,9 @@ class ResultAdmin(TaskScopedAdmin):
         if result is not None and result.task_id:
             return HttpResponseRedirect(
                 reverse("admin:tracker_task_results", args=[result.task_id]))
-        if result is not None:
-            round_ = EvaluationRound.objects.filter(plan_id=result.plan_id).first()
+        round_ = (EvaluationRound.objects.filter(plan_id=result.plan_id).first()
+                  if result is not None else None)
+        if round_ is not None:
             return HttpResponseRedirect(reverse("admin:tracker_institution_results",
                                                 args=[round_.pk, result.institution_id]))
         return super().change_view(request, object_id, form_url, extra_context)
@@ -416,14 +421,13 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
         its staff while the round takes results, read by managers and its evaluators."""
         object_id = unquote(object_id)
         round_ = (EvaluationRound.objects.select_related("plan").filter(pk=object_id).first()
-                  if object_id.isdigit() else None)
+                  if object_id.isascii() and object_id.isdigit() else None)
         agency = evaluation.graded_institutions(round_).filter(pk=agency_id).first() if (
             round_ is not None) else None
         if agency is None or not evaluation.can_read_institution_results(
                 request.user, round_, agency):
             raise Http404(_("No such institution in this round, or not one of yours."))
         writer = evaluation.can_write_institution_results(request.user, agency)
-        result = evaluation.institution_result_for(round_, agency)
         if request.method == "POST":
             if not writer:
                 raise PermissionDenied
@@ -433,6 +437,7 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
             if response is not None:
                 return response
         else:
+            result = evaluation.institution_result_for(round_, agency)
             form = ResultForm(initial={
                 "achievements": result.achievements, "problems": result.problems,
                 "next_steps": result.next_steps, "summary_public": result.summary_public,
@@ -440,6 +445,7 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
             indicators = InstitutionIndicatorFormSet(prefix="indicators", initial=[
                 {"name_ko": i.name_ko, "unit": i.unit, "target": i.target, "actual": i.actual}
                 for i in (result.indicators.all() if result.pk else [])])
+        result = evaluation.institution_result_for(round_, agency)  # as saved now
         shown = result.submitted or writer
         context = {
             **self.admin_site.each_context(request),
@@ -487,7 +493,11 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
                     form.add_error("files", error)
                     continue
                 done.append(_("Added the evidence file “%(name)s”.") % {"name": stored.name})
-            if action == "submit":
+            if action != "save" and form.has_error("files"):
+                form.add_error(None, _("A file was refused: the text is saved, nothing else "
+                                       "was done. Choose the files again, or go on without "
+                                       "them."))
+            elif action == "submit":
                 evaluation.submit_institution_result(round_=round_, agency=agency,
                                                      user=request.user)
                 done.append(_("Submitted the year-end results."))
@@ -499,7 +509,7 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
                 pk = action.removeprefix("withdraw_evidence:")
                 found = (EvidenceFile.objects.filter(
                     result__plan=round_.plan, result__institution=agency, pk=pk).first()
-                    if pk.isdigit() else None)
+                    if pk.isascii() and pk.isdigit() else None)
                 if found is None:
                     raise ValidationError(_("No such evidence file on this task."))
                 evidence.withdraw_evidence(evidence=found, user=request.user)

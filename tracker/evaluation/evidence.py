@@ -485,7 +485,9 @@ def withdraw_evidence(*, evidence, user) -> EvidenceFile:
         if result.task_id:
             locked_open_round(result.task)
         else:
-            locked_round_for_results(EvaluationRound.objects.get(plan_id=result.plan_id))
+            round_ = EvaluationRound.objects.filter(plan_id=result.plan_id).first()
+            check_open_for_results(round_)  # a round deleted meanwhile: said, not a crash
+            locked_round_for_results(round_)
         evidence = EvidenceFile.objects.select_for_update().get(pk=evidence.pk)
         if evidence.withdrawn:
             raise ValidationError(

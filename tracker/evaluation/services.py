@@ -99,11 +99,9 @@ def year_end_state(task):
 # -- Services ---------------------------------------------------------------------------------
 
 def result_for(task):
-    """The task's results, a new unsaved draft where there are none yet."""
-    try:
-        return task.result
-    except Result.DoesNotExist:
-        return Result(task=task)
+    """The task's results as stored now (never the copy a task may have cached before a save
+    in the same request), a new unsaved draft where there are none yet."""
+    return Result.objects.filter(task=task).first() or Result(task=task)
 
 
 def save_result(*, task: Task, user, achievements: str, problems: str, next_steps: str,
@@ -402,8 +400,8 @@ def warnings_for(round_, to, today=None) -> list[str]:
             warnings.append(_("%(count)s of %(total)s projects have not submitted their "
                               "results.") % {"count": missing, "total": tasks.count()})
         institutions = graded_institutions(round_)
-        silent = institutions.exclude(institution_results__plan_id=round_.plan_id,
-                                      institution_results__state=ResultState.SUBMITTED).count()
+        silent = institutions.exclude(pk__in=Result.objects.filter(
+            plan_id=round_.plan_id, state=ResultState.SUBMITTED).values("institution_id")).count()
         if silent:
             warnings.append(_("%(count)s of %(total)s metropolitan governments have not "
                               "submitted their results as institutions.") % {

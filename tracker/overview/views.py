@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Subquery
+from django.db.models import F, Func, IntegerField, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -54,8 +54,8 @@ class DashboardView(CachedPageMixin, PlanMixin, TemplateView):
         # For the managers, read with the plan too: the annual report's status, and the mail
         # that failed every attempt, for them to act on (tracker.common.mail).
         return plans.select_related("annual_report").annotate(failed_mail=Coalesce(Subquery(
-            OutgoingMail.objects.failed().order_by().values("state")
-            .annotate(count=Count("pk")).values("count")), 0))
+            OutgoingMail.objects.needing_attention().order_by().annotate(total=Func(
+                F("pk"), function="COUNT", output_field=IntegerField())).values("total")), 0))
 
     def get_context_data(self, **kwargs):
         if self.headline_only:
