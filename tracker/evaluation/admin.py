@@ -80,6 +80,63 @@ def result_context(task, user):
     }
 
 
+ACTIONS = {"save", "submit", "withdraw"}  # and withdraw_evidence:<file id>
+
+
+def chosen_action(request, form):
+    """The button pressed on a results form, or None with the error on the form."""
+    action = request.POST.get("action", "")
+    if action in ACTIONS or action.startswith("withdraw_evidence:"):
+        return action
+    form.add_error(None, _("Choose what to do: save, submit or withdraw."))
+    return None
+
+
+def send_results(request, form, action, *, add_file, step, log):
+    """After the text is saved: each new file (``add_file(upload)`` returns the stored file),
+    then, unless a file was refused, the step the button asked for (``step(action)`` returns
+    what it did). What went through is logged (``log``) and said, beside any refusal, which is
+    on the form. Returns the messages of what was done."""
+    done = []
+    for upload in form.files_added():
+        try:
+            stored = add_file(upload)
+        except ValidationError as error:
+            form.add_error("files", error)
+            continue
+        done.append(_("Added the evidence file “%(name)s”.") % {"name": stored.name})
+    if action != "save" and form.has_error("files"):
+        form.add_error(None, _("A file was refused: the text is saved, nothing else was "
+                               "done. Choose the files again, or go on without them."))
+    else:
+        try:
+            done += step(action)
+        except ValidationError as error:
+            form.add_error(None, error)
+    for message in done:
+        log(message)
+        messages.success(request, message)  # beside any errors: what did go through
+    return done
+
+
+def withdrawn_file(action, files, user):
+    """Withdraw the evidence file a withdraw_evidence:<id> button names, among ``files``."""
+    pk = action.removeprefix("withdraw_evidence:")
+    found = files.filter(pk=pk).first() if pk.isascii() and pk.isdigit() else None
+    if found is None:
+        raise ValidationError(_("No such evidence file on this task."))
+    evidence.withdraw_evidence(evidence=found, user=user)
+    return [_("Withdrew the evidence file “%(name)s”.") % {"name": found.name}]
+
+
+def with_version(data, version):
+    """The posted data with the results' version now: what was typed is saved, so the form
+    stays current for the next save."""
+    data = data.copy()
+    data["version"] = version
+    return data
+
+
 class ResultsPage(TaskTool):
     """The task's "Year-end results" page: read by whoever may read the task's results, written
     by its lead agency's staff while the round takes results."""
@@ -140,14 +197,10 @@ class ResultsPage(TaskTool):
         except ValidationError as error:
             form.add_error(None, error)
             return None, form
-        action = request.POST.get("action", "")
-        if action not in {"save", "submit", "withdraw"} and not action.startswith(
-                "withdraw_evidence:"):
-            form.add_error(None, _("Choose what to do: save, submit or withdraw."))
+        action = chosen_action(request, form)
+        if action is None or not form.is_valid():
             return None, form
-        if not form.is_valid():
-            return None, form
-        data, done = form.cleaned_data, []
+        data, saved = form.cleaned_data, []
         try:
             if not self.unchanged(task, form):
                 results.save_result(
@@ -155,33 +208,27 @@ class ResultsPage(TaskTool):
                     problems=data["problems"], next_steps=data["next_steps"],
                     summary_public=data["summary_public"], actuals=form.actuals(),
                     expected_version=data["version"])
-                done.append(_("Saved the year-end results."))
+                saved.append(_("Saved the year-end results."))
         except StaleEdit as error:
             # Keep what the user typed against the new version, and say so.
             return None, rebind(ResultForm, request.POST, error, indicators=form.indicators)
         except ValidationError as error:
             form.add_error(None, error)
             return None, form
-        for upload in form.files_added():
-            try:
-                stored = evidence.add_evidence(task=task, user=request.user, upload=upload)
-            except ValidationError as error:
-                form.add_error("files", error)
-                continue
-            done.append(_("Added the evidence file “%(name)s”.") % {"name": stored.name})
-        if action != "save" and form.has_error("files"):
-            form.add_error(None, _("A file was refused: the text is saved, nothing else was "
-                                   "done. Choose the files again, or go on without them."))
-        else:
-            try:
-                done += self.step(request, task, action)
-            except ValidationError as error:
-                form.add_error(None, error)
-        for message in done:
+
+        def log(message):
             self.model_admin.log_change(request, task, message)
-            messages.success(request, message)  # beside any errors: what did go through
+
+        for message in saved:
+            log(message)
+            messages.success(request, message)
+        done = saved + send_results(
+            request, form, action, log=log,
+            add_file=lambda upload: evidence.add_evidence(task=task, user=request.user,
+                                                          upload=upload),
+            step=lambda action: self.step(request, task, action))
         if form.errors:
-            form.data = self.with_version(form.data, task)
+            form.data = with_version(form.data, results.result_for(task).version)
             return None, form
         if not done:
             messages.info(request, _("Nothing changed."))
@@ -200,14 +247,6 @@ class ResultsPage(TaskTool):
         actuals = {indicator.pk: indicator.actual for indicator in form.indicators}
         return same_text and actuals == form.actuals() and stored.version == data["version"]
 
-    @staticmethod
-    def with_version(data, task):
-        """The posted data with the result's current version: what was typed is saved, so the
-        form stays current for the next save."""
-        data = data.copy()
-        data["version"] = results.result_for(task).version
-        return data
-
     def step(self, request, task, action):
         """Submit, withdraw the submission or withdraw an evidence file, once the text is
         saved; returns what was done, or raises a ValidationError."""
@@ -219,13 +258,8 @@ class ResultsPage(TaskTool):
             results.withdraw_result(task=task, user=request.user)
             return [_("Withdrew the year-end results: they are a draft again.")]
         if action.startswith("withdraw_evidence:"):
-            pk = action.removeprefix("withdraw_evidence:")
-            found = (EvidenceFile.objects.filter(result__task=task, pk=pk).first()
-                     if pk.isascii() and pk.isdigit() else None)
-            if found is None:
-                raise ValidationError(_("No such evidence file on this task."))
-            evidence.withdraw_evidence(evidence=found, user=request.user)
-            return [_("Withdrew the evidence file “%(name)s”.") % {"name": found.name}]
+            return withdrawn_file(action, EvidenceFile.objects.filter(result__task=task),
+                                  request.user)
         return []
 
     @staticmethod
@@ -464,18 +498,14 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
                                 context)
 
     def save_institution(self, request, round_, agency, form, indicators):
-        """As a task's results page does: the text first, then the files, then the step; a
-        refusal comes back with what was typed."""
-        action = request.POST.get("action", "")
-        if action not in {"save", "submit", "withdraw"} and not action.startswith(
-                "withdraw_evidence:"):
-            form.add_error(None, _("Choose what to do: save, submit or withdraw."))
-            return None
-        if not (form.is_valid() and indicators.is_valid()):
+        """As a task's results page does (``send_results``): the text and indicators first,
+        then the files, then the step; a refusal comes back with what was typed."""
+        action = chosen_action(request, form)
+        if action is None or not (form.is_valid() and indicators.is_valid()):
             if indicators.non_form_errors():
                 form.add_error(None, indicators.non_form_errors())
             return None
-        data, done = form.cleaned_data, []
+        data = form.cleaned_data
         rows = [{key: row[key] for key in ("name_ko", "unit", "target", "actual")}
                 for row in indicators.cleaned_data if row and not row.get("DELETE")]
         try:
@@ -484,52 +514,45 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
                 achievements=data["achievements"], problems=data["problems"],
                 next_steps=data["next_steps"], summary_public=data["summary_public"],
                 indicators=rows, expected_version=data["version"])
-            done.append(_("Saved the year-end results."))
-            for upload in form.files_added():
-                try:
-                    stored = evidence.add_evidence(user=request.user, upload=upload,
-                                                   round_=round_, institution=agency)
-                except ValidationError as error:
-                    form.add_error("files", error)
-                    continue
-                done.append(_("Added the evidence file “%(name)s”.") % {"name": stored.name})
-            if action != "save" and form.has_error("files"):
-                form.add_error(None, _("A file was refused: the text is saved, nothing else "
-                                       "was done. Choose the files again, or go on without "
-                                       "them."))
-            elif action == "submit":
-                evaluation.submit_institution_result(round_=round_, agency=agency,
-                                                     user=request.user)
-                done.append(_("Submitted the year-end results."))
-            elif action == "withdraw":
-                evaluation.withdraw_institution_result(round_=round_, agency=agency,
-                                                       user=request.user)
-                done.append(_("Withdrew the year-end results: they are a draft again."))
-            elif action.startswith("withdraw_evidence:"):
-                pk = action.removeprefix("withdraw_evidence:")
-                found = (EvidenceFile.objects.filter(
-                    result__plan=round_.plan, result__institution=agency, pk=pk).first()
-                    if pk.isascii() and pk.isdigit() else None)
-                if found is None:
-                    raise ValidationError(_("No such evidence file on this task."))
-                evidence.withdraw_evidence(evidence=found, user=request.user)
-                done.append(_("Withdrew the evidence file “%(name)s”.") % {"name": found.name})
         except StaleEdit as error:
             form.add_error(None, str(error))
-            form.data = form.data.copy()
-            form.data["version"] = error.version if error.version is not None else ""
+            form.data = with_version(form.data, "" if error.version is None else error.version)
             return None
         except ValidationError as error:
             form.add_error(None, error)
-        for message in done:
+            return None
+
+        def log(message):
             self.log_change(request, round_, f"{agency}: {message}")
-            messages.success(request, message)
+
+        saved = _("Saved the year-end results.")
+        log(saved)
+        messages.success(request, saved)
+        send_results(
+            request, form, action, log=log,
+            add_file=lambda upload: evidence.add_evidence(
+                user=request.user, upload=upload, round_=round_, institution=agency),
+            step=lambda action: self.institution_step(request, round_, agency, action))
         if form.errors:
-            form.data = form.data.copy()
-            form.data["version"] = evaluation.institution_result_for(round_, agency).version
+            form.data = with_version(
+                form.data, evaluation.institution_result_for(round_, agency).version)
             return None
         return HttpResponseRedirect(reverse("admin:tracker_institution_results",
                                             args=[round_.pk, agency.pk]))
+
+    @staticmethod
+    def institution_step(request, round_, agency, action):
+        unit = {"round_": round_, "agency": agency, "user": request.user}
+        if action == "submit":
+            evaluation.submit_institution_result(**unit)
+            return [_("Submitted the year-end results.")]
+        if action == "withdraw":
+            evaluation.withdraw_institution_result(**unit)
+            return [_("Withdrew the year-end results: they are a draft again.")]
+        if action.startswith("withdraw_evidence:"):
+            return withdrawn_file(action, EvidenceFile.objects.filter(
+                result__plan=round_.plan, result__institution=agency), request.user)
+        return []
 
     def assign_view(self, request, object_id):
         """Every unit of the round with its evaluators, and a balanced proposal for the places

@@ -293,7 +293,7 @@ class IssueForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("issued_on") and not data.get("answer_due") and "answer_due" not in (
-                self.errors):
+                self.errors):  # the service's default, checked here with the rest
             data["answer_due"] = improvement_plan_due(data["issued_on"])
         if self.errors:
             return data

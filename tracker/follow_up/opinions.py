@@ -49,6 +49,7 @@ from django.utils.translation import gettext as _
 
 from tracker.access import is_evaluator, is_plan_manager, member_agency_ids, users_with_perm
 from tracker.accounts.languages import language_of
+from tracker.common.calendar import improvement_plan_due
 from tracker.common.mail import queue
 from tracker.evaluation.models import EvaluationRound
 from tracker.follow_up.models import (
@@ -254,7 +255,10 @@ def check_opinion(*, plan: Plan, task: Task | None, agency: Agency | None,
 
 def issue_opinion(*, plan: Plan, task: Task | None = None, agency: Agency | None = None,
                   round_: EvaluationRound | None = None, text: str, issued_on: datetime.date,
-                  answer_due: datetime.date, user) -> Opinion:
+                  answer_due: datetime.date | None = None, user) -> Opinion:
+    """Issue an opinion and mail the answering agency's staff. Without ``answer_due``, the
+    improvement plan is due when the decree's calendar says (KIPPLAN_CALENDAR)."""
+    answer_due = answer_due or improvement_plan_due(issued_on)
     check_opinion(plan=plan, task=task, agency=agency, round_=round_, issued_on=issued_on,
                   answer_due=answer_due, user=user)
     with transaction.atomic():
