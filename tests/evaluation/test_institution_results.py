@@ -103,6 +103,29 @@ def test_who_reads_and_writes_an_institutions_results(client, round_, incheon, i
     assert client.post(page(round_, incheon), form(version=2)).status_code == 403
 
 
+def test_the_national_tasks_it_leads_link_only_where_the_reader_may_go(
+        client, plan, round_, incheon, incheon_staff, manager):
+    led = TaskFactory(plan=plan, lead_agency=incheon, code="25-90")
+    results = reverse("admin:tracker_task_results", args=[led.pk])
+    panel = evaluator("panel-choi")
+    evaluation.assign(round_=round_, evaluator=panel, agency=incheon, user=plan_manager())
+    evaluation.save_institution_result(round_=round_, agency=incheon, user=incheon_staff,
+                                       achievements=TEXT, problems="", next_steps="",
+                                       indicators=[], expected_version=0)
+    evaluation.submit_institution_result(round_=round_, agency=incheon, user=incheon_staff)
+    for reader, linked in [(panel, False), (manager, True), (incheon_staff, True)]:
+        client.force_login(reader)
+        shown = client.get(page(round_, incheon)).content.decode()
+        assert "25-90" in shown
+        assert (f'href="{results}"' in shown) is linked, reader
+        if linked:
+            assert client.get(results).status_code == 200
+    client.force_login(panel)
+    scoring = reverse("admin:tracker_assignment_change", args=[panel.assignments.get().pk])
+    assert f'href="{scoring}"' in client.get(page(round_, incheon)).content.decode()
+    assert "25-90" in client.get(scoring).content.decode()
+
+
 def test_a_draft_file_downloads_for_the_institution_only(client, round_, incheon,
                                                         incheon_staff, manager):
     from tracker.evaluation import evidence

@@ -63,3 +63,51 @@ def test_an_ungraded_task_of_a_decided_round_stays_editable(plan):
     round_ = round_at(RoundState.APPROVED, plan, meeting_date="2025-03-28")
     ungraded = TaskFactory(plan=plan)
     assert round_.state == RoundState.APPROVED and ungraded.locked_fields() == {}
+
+
+def test_a_manager_withdraws_a_scored_assignment_turned_conflicted_from_the_step_page(
+        client, manager, task, plan, agency):
+    """The evaluator scored, then joined the lead agency: approval is blocked, and the step
+    page is where the manager takes the assignment back, with a reason kept in the history
+    (before, nothing could: a scored assignment could not be deleted)."""
+    round_ = round_at(RoundState.SUBMISSION, plan)
+    first, second, mine, theirs = scoring(round_, task)
+    for assignment, user in ((mine, first), (theirs, second)):
+        evaluation.score(assignment=assignment, user=user, expected_version=0, comment="",
+                         values={c.pk: Decimal(90)
+                                 for c in evaluation.applicable_criteria(assignment)})
+    MembershipFactory(user=first, agency=agency)
+    step = reverse("admin:tracker_evaluationround_step", args=[round_.pk])
+    client.force_login(manager)
+
+    shown = client.get(step)
+    assert [a.pk for a in shown.context["conflicted"]] == [mine.pk]
+    assert f"id_withdraw_{mine.pk}_reason" in shown.content.decode()
+
+    refused = client.post(step, {"withdraw": mine.pk, "reason": "  "})
+    assert refused.status_code == 200
+    assert "철회하는 이유를" in refused.content.decode()
+    assert evaluation.conflicted(round_) and mine.scores.exists()
+
+    done = client.post(step, {"withdraw": mine.pk, "reason": "평가 후 주관기관으로 전입"},
+                       follow=True)
+    assert done.redirect_chain[-1][0] == step
+    assert not evaluation.conflicted(round_)
+    assert list(round_.assignments.all()) == [theirs]
+    history = client.get(reverse("admin:tracker_evaluationround_history",
+                                 args=[round_.pk])).content.decode()
+    assert "평가 후 주관기관으로 전입" in history and "first" in history
+    evaluation.set_grade(round_, task=task, grade="insufficient", reason="결과 미제출",
+                         user=plan_manager())
+    round_.refresh_from_db()
+    assert evaluation.missing_for(round_, RoundState.APPROVED) == []
+    assert any("평가위원이" in warning
+               for warning in evaluation.warnings_for(round_, RoundState.APPROVED))
+
+
+def test_an_assignment_without_a_conflict_is_not_withdrawn_this_way(task, plan):
+    round_ = round_at(RoundState.SUBMISSION, plan)
+    first, second, mine, theirs = scoring(round_, task)
+    with pytest.raises(ValidationError, match="conflict|이해충돌"):
+        evaluation.withdraw_conflicted(assignment=mine, user=plan_manager(), reason="착오")
+    assert round_.assignments.count() == 2

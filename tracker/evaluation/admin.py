@@ -491,11 +491,24 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
             "evidence": result.evidence.all() if result.pk and shown else [],
             "writable": writer and round_.allows("results"),
             "files_to_choose_again": form.is_bound and bool(request.FILES),
-            "tasks": Task.objects.filter(plan_id=round_.plan_id, lead_agency=agency)
-            .order_by("number"),
+            "tasks": self.institution_tasks(request.user, round_, agency),
+            "scoring": round_.assignments.filter(evaluator=request.user, agency=agency).first(),
         }
         return TemplateResponse(request, "admin/tracker/evaluationround/institution.html",
                                 context)
+
+    @staticmethod
+    def institution_tasks(user, round_, agency):
+        """The national tasks the institution leads in the round's plan, each marked with
+        whether the reader may open its results page (an evaluator reads them on the scoring
+        page instead: the tasks' pages are the agencies' and the managers')."""
+        tasks = list(Task.objects.filter(plan_id=round_.plan_id, lead_agency=agency)
+                     .order_by("number"))
+        readable = set(Task.objects.visible_to(user).results_readable_by(user).filter(
+            pk__in=[task.pk for task in tasks]).values_list("pk", flat=True))
+        for task in tasks:
+            task.results_readable = task.pk in readable
+        return tasks
 
     def save_institution(self, request, round_, agency, form, indicators):
         """As a task's results page does (``send_results``): the text and indicators first,
@@ -662,6 +675,8 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
         if not is_plan_manager(request.user):
             raise PermissionDenied
         following = NEXT.get(round_.state)
+        if request.method == "POST" and "withdraw" in request.POST:
+            return self.withdraw_conflicted(request, round_)
         form = StepForm(request.POST or None)
         missing = evaluation.missing_for(round_, following) if following else []
         warnings = evaluation.warnings_for(round_, following) if following else []
@@ -686,6 +701,15 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
                     reverse("admin:tracker_evaluationround_change", args=[round_.pk]))
         if request.method == "GET":
             form = StepForm(initial={"seen": digest(warnings)})
+        return self.render_step(request, round_, following, form, missing, warnings)
+
+    def render_step(self, request, round_, following, form, missing, warnings,
+                    withdrawal=None):
+        conflicted = evaluation.conflicted(round_) if following == RoundState.APPROVED else []
+        for assignment in conflicted:
+            assignment.withdraw_form = (
+                withdrawal if withdrawal is not None and withdrawal.pk == assignment.pk
+                else WithdrawForm(initial={"withdraw": assignment.pk}, pk=assignment.pk))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts, "original": round_, "round": round_,
@@ -694,8 +718,41 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
             "missing": missing, "warnings": warnings, "form": form, "steps": steps(round_),
             "dates": round_dates(round_), "taken": round_.steps_taken.select_related(
                 "taken_by").order_by("taken_at", "pk"),
+            "conflicted": conflicted,
+            "error_form": withdrawal if withdrawal is not None and withdrawal.errors else form,
         }
         return TemplateResponse(request, "admin/tracker/evaluationround/step.html", context)
+
+    def withdraw_conflicted(self, request, round_):
+        """Take back an assignment whose evaluator now has a conflict of interest, with a
+        reason kept in the round's history; or the step page again, with the error beside
+        what was typed."""
+        pk = request.POST.get("withdraw", "")
+        form = WithdrawForm(request.POST, pk=int(pk) if pk.isascii() and pk.isdigit() else 0)
+        if form.is_valid():
+            assignment = round_.assignments.filter(pk=form.cleaned_data["withdraw"]).first()
+            try:
+                if assignment is None:
+                    raise ValidationError(_("That assignment is no longer in the round."))
+                record = evaluation.withdraw_conflicted(
+                    assignment=assignment, user=request.user,
+                    reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                field = "reason" if "reason" in getattr(error, "error_dict", {}) else None
+                form.add_error(field, error.messages)
+            else:
+                self.log_change(request, round_, record)
+                messages.success(request, record + " " + _(
+                    "Assign another evaluator to the unit, and look at its grade again once "
+                    "the panel has scored."))
+                return HttpResponseRedirect(
+                    reverse("admin:tracker_evaluationround_step", args=[round_.pk]))
+        following = NEXT.get(round_.state)
+        warnings = evaluation.warnings_for(round_, following) if following else []
+        return self.render_step(
+            request, round_, following, StepForm(initial={"seen": digest(warnings)}),
+            evaluation.missing_for(round_, following) if following else [], warnings,
+            withdrawal=form)
 
     def grades_view(self, request, object_id):
         """Every graded unit of the round with the panel's mean, the band it falls in and its
@@ -821,6 +878,21 @@ class StepForm(forms.Form):
                                "with the step."))
     # What the manager was shown (``digest``): a step is not taken past a warning unseen.
     seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class WithdrawForm(forms.Form):
+    """Take back one assignment whose evaluator now has a conflict of interest: one such form
+    a row of the step page, each with ids of its own."""
+
+    withdraw = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=2000, required=False,
+        widget=forms.TextInput(attrs={"size": 40}),
+        help_text=gettext_lazy("Kept in the round's history, with the scores withdrawn."))
+
+    def __init__(self, *args, pk, **kwargs):
+        super().__init__(*args, auto_id=f"id_withdraw_{pk}_%s", **kwargs)
+        self.pk = pk
 
 
 def digest(warnings):

@@ -3,6 +3,7 @@ Every write of the year-end evaluation, each with its rules: the round and its s
 results the agencies write and submit, the evaluators' assignments and scores, and the grades.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -48,6 +49,8 @@ from tracker.evaluation.models import (
 )
 from tracker.plans.models import Agency, Plan
 from tracker.progress.models import Task
+
+logger = logging.getLogger(__name__)
 
 # The year-end results' services and their access rules. Results are scoped exactly as reports
 # are: the lead agency's staff (with its sub-agencies) write and submit them; whoever sees the task
@@ -413,6 +416,11 @@ def warnings_for(round_, to, today=None) -> list[str]:
         if unscored:
             warnings.append(_("%(count)s units are not fully scored by their evaluators.") % {
                 "count": unscored})
+        understaffed = len(understaffed_units(round_))
+        if understaffed:
+            warnings.append(_("%(units)s units have fewer than %(count)s evaluators (an "
+                              "assignment was withdrawn).") % {
+                "units": understaffed, "count": round_.evaluators_per_unit})
         empty = round_.grades.filter(task__isnull=False).exclude(
             task__result__state=ResultState.SUBMITTED).exclude(
             grade=GradeLevel.INSUFFICIENT).count()
@@ -696,12 +704,19 @@ def panels(round_) -> Panels:
 
 
 def conflicted_assignments(round_) -> list[str]:
+    """The round's assignments whose evaluator now has a conflict of interest, as
+    "evaluator: unit"."""
+    return [f"{assignment.evaluator.get_username()}: {assignment.unit}"
+            for assignment in conflicted(round_)]
+
+
+def conflicted(round_) -> list[Assignment]:
     """The round's assignments whose evaluator now belongs to the unit's agency, its parent or
-    a child (having joined since being assigned), as "evaluator: unit", in one pass."""
+    a child (having joined since being assigned), in one pass."""
     from tracker.accounts.models import AgencyMembership
 
     conflicts = conflicts_by_agency()
-    assignments = list(Assignment.objects.filter(round=round_).select_related(
+    assignments = list(Assignment.objects.filter(round=round_).with_progress().select_related(
         "task__lead_agency", "agency", "evaluator"))
     memberships = {}
     for user_id, agency_id in AgencyMembership.objects.filter(
@@ -711,8 +726,36 @@ def conflicted_assignments(round_) -> list[str]:
     for assignment in assignments:
         lead = assignment.task.lead_agency if assignment.task_id else assignment.agency
         if memberships.get(assignment.evaluator_id, set()) & conflicts.get(lead.pk, {lead.pk}):
-            found.append(f"{assignment.evaluator.get_username()}: {assignment.unit}")
+            found.append(assignment)
     return found
+
+
+def withdraw_conflicted(*, assignment: Assignment, user, reason: str) -> str:
+    """Take back an assignment, scored or not, whose evaluator now has a conflict of interest
+    with its unit: those scores must not count, and the round cannot be approved with them.
+    Needs a reason. Returns the record of what was withdrawn (who, which unit, the scores, the
+    reason), for the round's history; the unit then needs another evaluator."""
+    check_plan_manager(user)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the assignment is withdrawn.")})
+    with transaction.atomic():
+        round_ = locked_round(assignment.round)
+        if not round_.allows("assignments"):
+            raise ValidationError(_("Evaluators are assigned until the Council decides."))
+        found = next((a for a in conflicted(round_) if a.pk == assignment.pk), None)
+        if found is None:
+            raise ValidationError(_("This evaluator has no conflict of interest with the unit: "
+                                    "an assignment not yet scored is taken back on the "
+                                    "assignments' list."))
+        scores = ", ".join(f"{score.criterion.number}: {score.value}"
+                           for score in found.scores.select_related("criterion"))
+        record = _("Withdrew the assignment of %(who)s to %(unit)s (conflict of interest; "
+                   "scores: %(scores)s). Reason: %(reason)s") % {
+            "who": found.evaluator.get_username(), "unit": found.unit,
+            "scores": scores or _("none"), "reason": reason.strip()}
+        found.delete()
+    logger.warning("%s: %s", round_, record)
+    return record
 
 
 def assign_many(round_, *, panels_chosen: dict, user) -> int:
