@@ -171,3 +171,28 @@ def test_a_draft_does_not_count_as_submitted_whatever_another_year_holds(round_,
 
     warnings = evaluation.warnings_for(round_, RoundState.EVALUATION)
     assert any("1" in w and ("metropolitan" in w or "시·도" in w) for w in warnings)
+
+
+def test_the_evaluation_page_lists_the_institutions_own_results_to_whom_may_read_them(
+        client, plan, round_, incheon, incheon_staff, manager, staff):
+    busan = AgencyFactory(slug="busan", name_ko="부산광역시", kind=AgencyKind.METROPOLITAN)
+    evaluation.save_institution_result(round_=round_, agency=incheon, user=incheon_staff,
+                                       achievements=TEXT, problems="", next_steps="",
+                                       indicators=[], expected_version=0)
+    evaluation.submit_institution_result(round_=round_, agency=incheon, user=incheon_staff)
+    url = reverse("tracker:evaluation", args=[plan.year])
+
+    client.force_login(manager)
+    shown = client.get(url)
+    rows = {row.agency.name_ko: row.state for row in shown.context["institutions"].rows}
+    assert rows == {"인천광역시": "on_time", "부산광역시": "missing"}
+    body = shown.content.decode()
+    assert "시·도 2곳 가운데 1곳이 기관 추진실적" in body
+    assert page(round_, busan) in body
+    client.force_login(incheon_staff)
+    assert [row.agency.pk for row in client.get(url).context["institutions"].rows] == [
+        incheon.pk]
+    client.force_login(staff)  # a ministry's staff
+    assert page(round_, incheon) not in client.get(url).content.decode()
+    client.logout()
+    assert page(round_, incheon) not in client.get(url).content.decode()

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from tests.factories import AgencyFactory, TaskFactory, evaluator, round_at
@@ -152,6 +153,35 @@ def test_after_the_deadline_the_missing_results_are_listed_as_late(world):
         f"late-result:{tasks[name].pk}" for name in ("kipo", "kista", "draft")]
 
 
+def test_a_metropolitan_government_is_reminded_of_its_own_results_as_an_institution(
+        world, make_staff):
+    """Incheon leads no task: before, it got no reminder at all, although the Council grades
+    the 17 시·도 on their own results."""
+    incheon = AgencyFactory(slug="incheon", name_ko="인천광역시", name_en="Incheon",
+                            kind=AgencyKind.METROPOLITAN)
+    busan = AgencyFactory(slug="busan", name_ko="부산광역시", kind=AgencyKind.METROPOLITAN)
+    staff = {agency: make_staff(agency, username=f"{agency.slug}-staff")
+             for agency in (incheon, busan)}
+    round_ = dated_round(RoundState.SUBMISSION, world["plan"], closes_in=3)
+    evaluation.save_institution_result(round_=round_, agency=busan, user=staff[busan],
+                                       achievements="부산 지역 IP 지원", problems="",
+                                       next_steps="", indicators=[], expected_version=0)
+    evaluation.submit_institution_result(round_=round_, agency=busan, user=staff[busan])
+
+    remind()
+
+    page = reverse("admin:tracker_institution_results", args=[round_.pk, incheon.pk])
+    body = mail_to(staff[incheon]).body
+    assert page in body and "인천광역시 기관 추진실적" in body and "아직 저장된 내용 없음" in body
+    assert mail_to(staff[busan]) is None  # submitted
+    assert page not in mail_to(world["kipo"]).body
+    assert Reminder.objects.get(user=staff[incheon]).items == [
+        f"result:round-{round_.pk}:institution-{incheon.pk}"]
+    mail.outbox.clear()
+    remind()
+    assert mail_to(staff[incheon]) is None  # once a period
+
+
 @pytest.mark.parametrize(("closes_in", "sent"), [
     (DAYS + 1, False), (DAYS, True), (0, True), (-30, True)])
 def test_results_are_reminded_from_the_periods_start_before_the_deadline(world, closes_in, sent):
@@ -181,7 +211,7 @@ def test_the_results_digest_speaks_the_recipients_language(world):
 
     english, korean = mail_to(world["kipo"]), mail_to(world["mcst"])
     deadline = round_.submission_closes
-    assert english.subject == ("kipplan: the results of 3 tasks to submit for the 2024 National "
+    assert english.subject == ("kipplan: 3 year-end results to submit for the 2024 National "
                                "IP Implementation Plan")
     assert f"Due by {day(deadline, 'en')}, in 3 days" in english.body
     assert "2024년도 국가지식재산 시행계획" in korean.subject

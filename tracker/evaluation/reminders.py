@@ -22,6 +22,7 @@ from tracker.evaluation.models import (
     ResultState,
     RoundState,
 )
+from tracker.evaluation.services import graded_institutions
 from tracker.progress.models import Task
 from tracker.progress.reminders import sent_within
 
@@ -53,8 +54,9 @@ class EvaluationDigest:
 
 @dataclass
 class ResultsDigest(EvaluationDigest):
-    """A staff member's tasks whose year-end results are not submitted: ``due`` before the
-    round's deadline, ``missing`` after it."""
+    """A staff member's units whose year-end results are not submitted, their agencies' tasks
+    and, for a 시·도, the institution itself: ``due`` before the round's deadline, ``missing``
+    after it."""
 
     due: list = field(default_factory=list)
     missing: list = field(default_factory=list)
@@ -63,8 +65,8 @@ class ResultsDigest(EvaluationDigest):
 
     @property
     def items(self):
-        return ([f"result:{task.pk}" for task in self.due]
-                + [f"late-result:{task.pk}" for task in self.missing])
+        return ([unit_key("result", self.round, unit) for unit in self.due]
+                + [unit_key("late-result", self.round, unit) for unit in self.missing])
 
     @property
     def days_left(self):
@@ -73,8 +75,8 @@ class ResultsDigest(EvaluationDigest):
     def subject(self):
         count = len(self.items)
         return ngettext(
-            "kipplan: the results of %(count)s task to submit for the %(plan)s",
-            "kipplan: the results of %(count)s tasks to submit for the %(plan)s",
+            "kipplan: %(count)s year-end result to submit for the %(plan)s",
+            "kipplan: %(count)s year-end results to submit for the %(plan)s",
             count) % {"count": count, "plan": self.round.plan.title}
 
     def summary(self):
@@ -140,6 +142,14 @@ def results_staff():
             .distinct().order_by("username"))
 
 
+def unit_key(kind, round_, unit):
+    """What a reminder records of one unit it named: a task is in one round only; an
+    institution is graded every year, so its key names the round."""
+    if isinstance(unit, Task):
+        return f"{kind}:{unit.pk}"
+    return f"{kind}:round-{round_.pk}:institution-{unit.pk}"
+
+
 def results_missing(round_):
     """The tasks of the round's plan whose results are not submitted (none, or a draft), with
     ``has_draft``, by number."""
@@ -147,6 +157,15 @@ def results_missing(round_):
             .exclude(result__state=ResultState.SUBMITTED)
             .annotate(has_draft=Exists(Result.objects.filter(task_id=OuterRef("pk"))))
             .order_by("number"))
+
+
+def institutions_missing(round_):
+    """The round's graded institutions (the 시·도) whose own results are not submitted, with
+    ``has_draft``, by name."""
+    mine = Result.objects.filter(plan_id=round_.plan_id, institution_id=OuterRef("pk"))
+    return (graded_institutions(round_)
+            .exclude(Exists(mine.filter(state=ResultState.SUBMITTED)))
+            .annotate(has_draft=Exists(mine)).order_by("name_ko"))
 
 
 def results_digests(round_, *, days, now, already):
@@ -158,16 +177,18 @@ def results_digests(round_, *, days, now, already):
             or today < closes - timedelta(days=days)):
         return []
     late = round_.submission_is_late(today)
-    key = "late-result:{}" if late else "result:{}"
-    missing = list(results_missing(round_))  # one query for every recipient
+    kind = "late-result" if late else "result"
+    # one query each for every recipient: the tasks, then the institutions, in that order
+    missing = list(results_missing(round_)) + list(institutions_missing(round_))
     digests = []
     for user in results_staff():
         agencies, sent = member_agency_ids(user), already.get(user.pk, set())
-        tasks = [task for task in missing if task.lead_agency_id in agencies
-                 and key.format(task.pk) not in sent]
-        if tasks:
-            digests.append(ResultsDigest(user, round_, days, today, due=[] if late else tasks,
-                                         missing=tasks if late else []))
+        units = [unit for unit in missing
+                 if (unit.lead_agency_id if isinstance(unit, Task) else unit.pk) in agencies
+                 and unit_key(kind, round_, unit) not in sent]
+        if units:
+            digests.append(ResultsDigest(user, round_, days, today, due=[] if late else units,
+                                         missing=units if late else []))
     return digests
 
 

@@ -255,6 +255,55 @@ def submission_status(plan: Plan, tasks) -> SubmissionStatus:
     return SubmissionStatus(agencies=agencies, totals=totals, year=plan.year)
 
 
+@dataclass(frozen=True)
+class InstitutionSubmission:
+    """A metropolitan government's own results as an institution (its regional programmes)."""
+
+    agency: AgencyLabel
+    state: str  # "on_time", "late", "draft" or "missing"
+
+    @property
+    def label(self):
+        return {"on_time": _("submitted on time"), "late": _("submitted late"),
+                "draft": _("a draft, not submitted"), "missing": _("nothing saved")}[self.state]
+
+
+@dataclass(frozen=True)
+class InstitutionStatus:
+    rows: list[InstitutionSubmission]  # by name
+
+    @property
+    def submitted(self):
+        return sum(row.state in ("on_time", "late") for row in self.rows)
+
+    @property
+    def missing_names(self):
+        return ", ".join(row.agency.name for row in self.rows
+                         if row.state in ("draft", "missing"))
+
+
+def institution_submissions(round_: EvaluationRound, reader: Reader) -> InstitutionStatus:
+    """The round's graded institutions (the 17 시·도) with the state of their own results, by
+    name, in one query: every one for managers, their own for agency staff, none for the
+    public."""
+    if reader.public:
+        return InstitutionStatus(rows=[])
+    agencies = evaluation.graded_institutions(round_)
+    if not reader.manager:
+        agencies = agencies.filter(pk__in=reader.institutions)
+    own = Result.objects.filter(plan_id=round_.plan_id, institution_id=OuterRef("pk"))
+    rows = agencies.annotate(result_state=Subquery(own.values("state")[:1]),
+                             result_late=Subquery(own.values("is_late")[:1])
+                             ).values_list("pk", *AGENCY_LABEL, "result_state", "result_late")
+    found = []
+    for *label, state, late in rows:
+        agency = AgencyLabel(*label)
+        found.append(InstitutionSubmission(agency=agency, state=(
+            "missing" if state is None else "draft" if state != ResultState.SUBMITTED
+            else "late" if late else "on_time")))
+    return InstitutionStatus(rows=sorted(found, key=lambda row: row.agency.name))
+
+
 # -- The evaluators' progress (managers only) ----------------------------------------------------
 
 @dataclass(frozen=True)
@@ -599,14 +648,15 @@ class EvaluationPage:
     grades: Distribution | None  # None until the reader may see them
     outstanding: list[Outstanding]  # the first OUTSTANDING_SHOWN
     outstanding_count: int = 0  # all of them
+    institutions: InstitutionStatus | None = None  # the 시·도's own results
 
 
 def evaluation_page(plan: Plan, user) -> EvaluationPage:
-    """The plan's evaluation as ``user`` may read it. At most eleven queries after the plan's
+    """The plan's evaluation as ``user`` may read it. At most twelve queries after the plan's
     (which reads the round with it): submissions and their agencies (2), the former agency
     names (1), per evaluator and their names (2), the units' panels summed up (1), the
     regional tasks and the institutions with too few evaluators (2), grades and their
-    strategies (2) and the 최우수 list (1)."""
+    strategies (2), the 최우수 list (1) and the institutions' own results (1)."""
     round_ = round_of_plan(plan)
     reader = reader_of(user, round_)
     submissions = None if reader.public else submission_status(plan, reader.tasks)
@@ -620,7 +670,8 @@ def evaluation_page(plan: Plan, user) -> EvaluationPage:
         progress=progress(round_, panels, submissions.totals.tasks) if reader.manager else None,
         spread=spread(round_, panels) if reader.manager else None, grades=grades,
         outstanding=outstanding(round_, plan, reader) if grades else [],
-        outstanding_count=dict(grades.total.counts)[GradeLevel.OUTSTANDING] if grades else 0)
+        outstanding_count=dict(grades.total.counts)[GradeLevel.OUTSTANDING] if grades else 0,
+        institutions=institution_submissions(round_, reader))
 
 
 # -- A task's results, on its page ----------------------------------------------------------------
