@@ -192,6 +192,17 @@ class Inbox:
     def to(self):
         return sorted(address for e in self.envelopes for address in e.rcpt_tos)
 
+    def wait_for(self, received, timeout=30.0):
+        """Wait until ``received(self)`` holds (mail sent by a worker in another process
+        arrives a moment after the page that queued it), and say what came if it never does."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not received(self):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"mail not received within {timeout} s; came: {self.to()}")
+            time.sleep(0.1)
+
 
 @pytest.fixture
 def smtp_inbox(settings):
@@ -204,6 +215,7 @@ def smtp_inbox(settings):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     inbox = Inbox()
+    inbox.port = port
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -6,6 +6,11 @@ approves and publishes behind the confirmations; gives budget advice; issues an 
 opinion, which KIPO answers with a plan and the Council checks; and the annual report is made.
 Mail goes to a real SMTP server (aiosmtpd) through Django's SMTP backend.
 
+On PostgreSQL the walk runs against gunicorn on production's settings (DEBUG off, both
+authentication backends, axes, the database task queue with ``db_worker`` sending the mail:
+``production_server`` in tests/browser/conftest.py), serving the test's database; on SQLite,
+against Django's live server. CI runs the suite on both, so both pass.
+
 Each step counts its page loads against a budget (results with evidence ≤ 4, assigning every
 unit ≤ 5, scoring ≤ 2 a unit, grading all ≤ 3, each round step ≤ 2), and every mail the cycle
 should send is checked. Screenshots of each screen, in Korean, then the managers' screens in
@@ -99,7 +104,12 @@ def take_step(page, loads, round_, name):
     assert "단계" in said(page) or "이제" in said(page), said(page)
 
 
-def test_the_2025_cycle_through_the_screens(demo, new_page, live_server, smtp_inbox):
+@pytest.fixture
+def server_url(request, production_server):
+    return production_server or request.getfixturevalue("live_server").url
+
+
+def test_the_2025_cycle_through_the_screens(demo, new_page, smtp_inbox, production_server):
     round_ = EvaluationRound.objects.get(plan__year=2025)
     plan = round_.plan
     units = evaluation.graded_tasks(round_).count() + evaluation.graded_institutions(
@@ -199,6 +209,8 @@ def test_the_2025_cycle_through_the_screens(demo, new_page, live_server, smtp_in
             wait(page, "button[name=_save]")
         refused = page.goto(reverse("tracker:dashboard"))
         assert refused.status == 403 and "이 페이지를 열 수 없습니다" in page.inner_text("main")
+        if production_server:  # PostgreSQL: gunicorn on production's settings answered
+            assert refused.headers["server"].startswith("gunicorn")
         assert page.locator("main a[href='/start/']").count() == 1
         if username == "evaluator-lee":
             screenshot(page, "cycle-4-evaluator-403")
@@ -259,7 +271,7 @@ def test_the_2025_cycle_through_the_screens(demo, new_page, live_server, smtp_in
     opinion = Opinion.objects.get(task=task, text__startswith="성과지표 산출 근거")
     assert (opinion.answer_due - opinion.issued_on).days == 30
     # The mail reaches a real SMTP server, sent with production's authentication backends.
-    assert "kipo@demo.kipplan.invalid" in smtp_inbox.to()
+    smtp_inbox.wait_for(lambda inbox: "kipo@demo.kipplan.invalid" in inbox.to())
 
     kipo.goto(reverse("tracker:my_work"))
     with kipo_loads.at_most(3, "answering the opinion"):
@@ -278,7 +290,7 @@ def test_the_2025_cycle_through_the_screens(demo, new_page, live_server, smtp_in
     wait(manager, "#content-main form [type=submit]")
     assert ActionCheck.objects.filter(action=action, by="council").exists()
     # The Council's check differs from the agency's (none reported): the agency is told.
-    assert len(smtp_inbox.envelopes) > before
+    smtp_inbox.wait_for(lambda inbox: len(inbox.envelopes) > before)
 
     # 8. The annual report on 2025.
     manager.goto(reverse("tracker:annual_report", args=[plan.year]))
