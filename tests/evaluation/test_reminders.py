@@ -443,10 +443,11 @@ def test_results_reminders_take_the_same_queries_for_few_and_many_tasks(
     grow(world, count)
     dated_round(RoundState.SUBMISSION, world["plan"], closes_in=2)
 
-    # The reminders sent, the rounds, the tasks, the staff; each recipient's agencies (two),
-    # language and record; each mail queued and, in the tests, delivered at once (11, 12 on
-    # PostgreSQL: tracker.common.mail): the same for 5 and 50 tasks an agency.
-    with django_assert_max_num_queries(40):
+    # The reminders sent, the rounds, the tasks, the institutions (the 시·도' own results), the
+    # staff; each recipient's agencies (two), language and record; each mail queued and, in the
+    # tests, delivered at once (11, 12 on PostgreSQL: tracker.common.mail): the same for 5 and
+    # 50 tasks an agency.
+    with django_assert_max_num_queries(41):
         due, _none = evaluation_digests(days=DAYS)
         sent = send(due)
 
