@@ -344,6 +344,9 @@ KIPPLAN_MAIL_RETRY_SECONDS = int(os.environ.get("KIPPLAN_MAIL_RETRY_SECONDS", "6
 # A mail still queued after this long has lost its task (a worker stopped halfway): it is shown
 # to the plan managers with the failed ones, and sent again from the admin.
 KIPPLAN_MAIL_STUCK_MINUTES = int(os.environ.get("KIPPLAN_MAIL_STUCK_MINUTES", "120"))
+# The annual report is made by the same worker; a making still unfinished after this long has
+# lost its worker, and no longer holds the next one back (tracker.publishing.services).
+KIPPLAN_REPORT_STUCK_MINUTES = int(os.environ.get("KIPPLAN_REPORT_STUCK_MINUTES", "30"))
 
 LOGGING = {
     "version": 1,

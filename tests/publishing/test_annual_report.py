@@ -289,10 +289,17 @@ def page(year=2024):
     return reverse("tracker:annual_report", args=[year])
 
 
+MADE = datetime.datetime(2025, 3, 10, 9, tzinfo=datetime.UTC)
+
+
 def generated(plan, manager, monkeypatch):
-    """The report generated with HWPX files only (fast): the page's tests need no PDF."""
+    """The report generated with HWPX files only (fast): the page's tests need no PDF. Its
+    making is dated 10 March 2025, before the day the tests mark it sent."""
     monkeypatch.setattr(annual_report, "pdf_unavailable", lambda: "No PDF in this test.")
-    return annual_report.generate(plan=plan, user=manager)[0]
+    report = annual_report.generate(plan=plan, user=manager)[0]
+    AnnualReport.objects.filter(pk=report.pk).update(generated_at=MADE)
+    report.refresh_from_db()
+    return report
 
 
 def test_manager_sees_the_status_and_generates(client, plan_2024, manager, english,
@@ -409,6 +416,33 @@ def test_mark_as_sent_refuses_bad_days(client, plan_2024, manager, monkeypatch, 
     assert response.status_code == 400
     assert message in response.content.decode()
     assert AnnualReport.objects.get().sent_on is None
+
+
+def test_a_report_is_not_marked_sent_before_the_day_it_was_made(client, plan_2024, manager,
+                                                                 monkeypatch, english):
+    """Before, a report made today could be marked as sent last month, and the overdue mark
+    went away."""
+    generated(plan_2024, manager, monkeypatch)
+    client.force_login(manager)
+    response = client.post(reverse("tracker:annual_report_sent", args=[2024]),
+                           {"sent_on": "2025-03-09"})
+    assert response.status_code == 400
+    assert "it cannot have been sent before that day" in response.content.decode()
+    assert AnnualReport.objects.get().sent_on is None
+    assert annual_report.status_for(plan_2024, today=datetime.date(2025, 4, 2)).overdue
+
+
+def test_the_page_keeps_the_history_of_makings_and_the_sending_with_how_late(
+        client, plan_2024, manager, monkeypatch, english):
+    monkeypatch.setattr(annual_report, "pdf_unavailable", lambda: "No PDF in this test.")
+    client.force_login(manager)
+    client.post(reverse("tracker:annual_report_generate", args=[2024]))
+    AnnualReport.objects.update(generated_at=MADE)
+    client.post(reverse("tracker:annual_report_sent", args=[2024]), {"sent_on": "2025-04-03"})
+    body = client.get(page()).content.decode()
+    assert "3 days after the due day" in body and "sent to the National Assembly" in body
+    assert "Made" in body and "plan-manager" in body and "Asked for by" in body
+    assert "Only the HWPX files were made: No PDF in this test." in body
 
 
 def test_mark_as_sent_before_generating_is_refused(plan_2024, manager):

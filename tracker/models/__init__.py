@@ -69,10 +69,10 @@ from tracker.progress.models import (
     stale_condition,
     task_code,
 )
-from tracker.publishing.models import AnnualReport, report_due
+from tracker.publishing.models import AnnualReport, ReportRun, report_due
 
 __all__ = [
-    "ActionCheck", "ActionStatus", "AnnualReport", "BudgetAdvice", "CheckedBy",
+    "ActionCheck", "ActionStatus", "AnnualReport", "BudgetAdvice", "CheckedBy", "ReportRun",
     "ImprovementAction", "Opinion", "OpinionAnswer", "Recommendation", "advice_year",
     "report_due",
     "Assignment", "Criterion", "EvidenceFile", "EvidenceKind", "PerformanceIndicator", "Result",

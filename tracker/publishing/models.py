@@ -4,6 +4,8 @@ months after the year's end: when it was generated, its files, and when it was m
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tracker.common import calendar
@@ -58,3 +60,56 @@ class AnnualReport(models.Model):
         return report_due(self.plan.year)
 
 
+
+
+class ReportRun(models.Model):
+    """One making of a plan's annual report: asked for on the report's page (or from the shell,
+    with no one's name), made by the background worker, with how far it has got and, when it
+    failed, why. At most one is waiting or being made for a report at a time."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("waiting for the worker")
+        RUNNING = "running", _("being made")
+        DONE = "done", _("made")
+        FAILED = "failed", _("failed")
+
+    UNFINISHED = (State.QUEUED, State.RUNNING)
+
+    report = models.ForeignKey(AnnualReport, verbose_name=_("annual report"),
+                               on_delete=models.CASCADE, related_name="runs")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices,
+                             default=State.QUEUED)
+    requested_at = models.DateTimeField(_("asked for at"), default=timezone.now)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("asked for by"),
+                                     on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    files_done = models.PositiveSmallIntegerField(_("files made"), default=0)
+    files_total = models.PositiveSmallIntegerField(_("files to make"), default=4)
+    # Why it failed; or, when it was made, what it could not make (no PDF engine here).
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("making of the annual report")
+        verbose_name_plural = _("makings of the annual report")
+        constraints = [
+            models.UniqueConstraint(fields=["report"], condition=Q(state__in=["queued",
+                                                                              "running"]),
+                                    name="one_report_run_at_a_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.report} · {self.get_state_display()}"
+
+    @property
+    def unfinished(self):
+        return self.state in self.UNFINISHED
+
+    @property
+    def seconds(self):
+        """How long the making took, or has taken so far."""
+        if self.started_at is None:
+            return None
+        return int(((self.finished_at or timezone.now()) - self.started_at).total_seconds())

@@ -28,6 +28,9 @@ from tracker.publishing.models import AnnualReport
 
 logger = logging.getLogger(__name__)
 
+RUNS_SHOWN = 10  # the latest makings of the report, on its page
+REFRESH_SECONDS = 3  # while one is waiting or under way, the page reloads itself
+
 CONTENT_TYPES = {
     "hwpx": "application/hwp+zip",
     "pdf": "application/pdf",
@@ -74,26 +77,37 @@ class AnnualReportView(ManagersOnlyMixin, View):
         if report is not None:
             files = [{"language": language, "kind": kind, "slug": f"{language}-{kind}"}
                      for name, language, kind in annual_report.FILES if getattr(report, name)]
+        runs = list(report.runs.select_related("requested_by")[:RUNS_SHOWN]) if report else []
+        making = next((run for run in runs if run.unfinished), None)
         return TemplateResponse(self.request, self.template_name, {
             "plan": plan, "report": report, "status": annual_report.status_for(plan),
             "not_reportable": not_reportable, "pdf_missing": annual_report.pdf_unavailable(),
-            "files": files, "form": form,
+            "files": files, "form": form, "runs": runs, "making": making,
+            "refresh_seconds": REFRESH_SECONDS if making else None,
         }, status=status)
 
 
 class GenerateView(AnnualReportView):
+    """Ask the background worker to make the report; the page then shows how far it has got."""
+
     http_method_names = ["post"]
 
     def post(self, request, year):
         try:
-            _report, reason = annual_report.generate(plan=self.plan, user=request.user)
+            run = annual_report.request(plan=self.plan, user=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("The annual report has been generated."))
-            if reason:
-                messages.warning(request, _("Only the HWPX files were made: %(reason)s")
-                                 % {"reason": reason})
+            run.refresh_from_db()  # made already where the tasks run at once (the tests)
+            if run.state == run.State.DONE:
+                messages.success(request, _("The annual report has been generated."))
+            elif run.state == run.State.FAILED:
+                messages.error(request, _("The annual report could not be made: %(why)s")
+                               % {"why": run.note})
+            else:
+                messages.success(request, _("The report is being made in the background. This "
+                                            "page follows it, and shows the files when they "
+                                            "are ready."))
         return redirect("tracker:annual_report", year=self.plan.year)
 
 
