@@ -21,6 +21,7 @@ KIPPLAN_PASSWORD_RESET_CLIENT_LIMIT  password resets one client address may ask 
 KIPPLAN_PASSWORD_RESET_WINDOW_MINUTES  the throttle's window; axes's cool-off by default (15)
 KIPPLAN_EVIDENCE_MAX_MB  the largest evidence file accepted, in megabytes (20)
 KIPPLAN_EVIDENCE_ROOT  the folder of the evidence files; "evidence" in the project folder by default
+DJANGO_STATIC_ROOT    where collectstatic puts the static files; "staticfiles" in the project folder
 KIPPLAN_EVIDENCE_BUCKET  an S3 bucket for the evidence files instead of the folder (needs the
                       "s3" extra, django-storages); private objects, never overwritten
 KIPPLAN_EVIDENCE_ENDPOINT_URL  the endpoint of S3-compatible storage (https://s3.example.kr);
@@ -289,7 +290,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -5,6 +5,7 @@ CI installs both, and fails rather than skips without them. Screenshots go to
 test-artifacts/screenshots/.
 """
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -90,15 +91,18 @@ def production_server(demo, smtp_inbox, tmp_path):
     """gunicorn on production's settings (kipplan.settings: DEBUG off, both authentication
     backends, axes, the database task queue with its worker, mail by SMTP to ``smtp_inbox``),
     serving the test's own PostgreSQL database, with ``db_worker`` beside it; its address. None
-    on SQLite, whose test database another process cannot share."""
-    import json
+    on SQLite, whose test database another process cannot share. Both processes are stopped
+    (killed if they do not stop) before the test's database is emptied."""
+    import signal
     import socket
     import subprocess
     import sys
     import time
+    import urllib.error
     import urllib.request
     from urllib.parse import quote
 
+    from django.contrib.auth import get_user_model
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -106,52 +110,74 @@ def production_server(demo, smtp_inbox, tmp_path):
         return
     root = Path(__file__).resolve().parents[2]
     db = connection.settings_dict
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kipplan.settings",
-        "DATABASE_URL": (f"postgres://{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}@"
-                         f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"),
-        "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "kipplan-walk-only-" + "x" * 40,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_HTTPS": "0",
-        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "DJANGO_EMAIL_HOST": "127.0.0.1", "DJANGO_EMAIL_PORT": str(smtp_inbox.port),
-        "KIPPLAN_EVIDENCE_ROOT": str(tmp_path / "evidence"),
-        "KIPPLAN_SITE_URL": f"http://127.0.0.1:{port}", "REDIS_URL": "",
-        "DJANGO_LOG_LEVEL": "WARNING",
-    }
     # Production knows only PBKDF2: the demo's users get back the fixture's own hashes, which
     # load_demo replaced with the tests' fast ones.
-    from django.contrib.auth import get_user_model
-
     for item in json.loads((root / "fixtures" / "demo.json").read_text(encoding="utf-8")):
         if item["model"] == "auth.user":
             get_user_model().objects.filter(username=item["fields"]["username"]).update(
                 password=item["fields"]["password"])
+    # gunicorn gets the socket bound here (no other process can take the port meanwhile).
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.set_inheritable(True)
+    port = listener.getsockname()[1]
+    options = "&".join(f"{key}={quote(str(value), safe='')}"
+                       for key, value in db.get("OPTIONS", {}).items()
+                       if isinstance(value, str | int))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kipplan.settings",
+        "DATABASE_URL": (f"postgres://{quote(db['USER'] or '', safe='')}:"
+                         f"{quote(db['PASSWORD'] or '', safe='')}@"
+                         f"{quote(db['HOST'] or '127.0.0.1', safe='')}:{db['PORT'] or 5432}/"
+                         f"{quote(db['NAME'], safe='')}" + (f"?{options}" if options else "")),
+        "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "kipplan-walk-only-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_HTTPS": "0",
+        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "DJANGO_EMAIL_HOST": "127.0.0.1", "DJANGO_EMAIL_PORT": str(smtp_inbox.port),
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+        "KIPPLAN_EVIDENCE_ROOT": str(tmp_path / "evidence"),
+        "KIPPLAN_SITE_URL": f"http://127.0.0.1:{port}", "REDIS_URL": "",
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
     manage = [sys.executable, str(root / "manage.py")]
     subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], env=env, cwd=root,
                    check=True)
-    processes = [
-        subprocess.Popen([sys.executable, "-m", "gunicorn", "kipplan.wsgi", "--bind",
-                          f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
-                         env=env, cwd=root),
-        subprocess.Popen([*manage, "db_worker", "--interval", "0.5"], env=env, cwd=root),
-    ]
+    processes = []
     try:
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "kipplan.wsgi", "--bind",
+             f"fd://{listener.fileno()}", "--workers", "2", "--log-level", "warning"],
+            env=env, cwd=root, pass_fds=[listener.fileno()], start_new_session=True))
+        processes.append(subprocess.Popen([*manage, "db_worker", "--interval", "0.5"],
+                                          env=env, cwd=root, start_new_session=True))
         deadline = time.monotonic() + 30
-        while True:
+        while True:  # /readyz answers once the database does
+            stopped = [process.args for process in processes if process.poll() is not None]
+            if stopped:
+                raise RuntimeError(f"stopped at startup: {stopped}")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1):
                     break
+            except urllib.error.HTTPError as error:
+                raise RuntimeError(f"/readyz answered {error.code}") from error
             except OSError:
-                if time.monotonic() > deadline or processes[0].poll() is not None:
-                    raise RuntimeError("gunicorn did not answer /healthz within 30 s") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not answer /readyz within 30 s") from None
                 time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
+        stopped = [process.args for process in processes if process.poll() is not None]
+        assert not stopped, f"stopped during the test: {stopped}"
     finally:
+        listener.close()
         for process in processes:
-            process.terminate()
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

@@ -174,7 +174,7 @@ def test_a_draft_does_not_count_as_submitted_whatever_another_year_holds(round_,
 
 
 def test_the_evaluation_page_lists_the_institutions_own_results_to_whom_may_read_them(
-        client, plan, round_, incheon, incheon_staff, manager, staff):
+        client, plan, round_, incheon, incheon_staff, manager, staff, settings):
     busan = AgencyFactory(slug="busan", name_ko="부산광역시", kind=AgencyKind.METROPOLITAN)
     evaluation.save_institution_result(round_=round_, agency=incheon, user=incheon_staff,
                                        achievements=TEXT, problems="", next_steps="",
@@ -194,5 +194,12 @@ def test_the_evaluation_page_lists_the_institutions_own_results_to_whom_may_read
         incheon.pk]
     client.force_login(staff)  # a ministry's staff
     assert page(round_, incheon) not in client.get(url).content.decode()
-    client.logout()
-    assert page(round_, incheon) not in client.get(url).content.decode()
+    settings.KIPPLAN_PUBLIC_PAGES = True
+    for reader in (evaluator("panel-kang"), None):  # read as the public
+        if reader is None:
+            client.logout()
+        else:
+            client.force_login(reader)
+        shown = client.get(url)
+        assert shown.status_code == 200 and shown.context["institutions"].rows == []
+        assert page(round_, incheon) not in shown.content.decode()

@@ -76,6 +76,8 @@ def test_a_manager_withdraws_a_scored_assignment_turned_conflicted_from_the_step
         evaluation.score(assignment=assignment, user=user, expected_version=0, comment="",
                          values={c.pk: Decimal(90)
                                  for c in evaluation.applicable_criteria(assignment)})
+    evaluation.set_grade(round_, task=task, grade="outstanding", reason="시험: 결과 미제출",
+                         user=plan_manager())  # graded with the panel's mean, 90
     MembershipFactory(user=first, agency=agency)
     step = reverse("admin:tracker_evaluationround_step", args=[round_.pk])
     client.force_login(manager)
@@ -97,12 +99,34 @@ def test_a_manager_withdraws_a_scored_assignment_turned_conflicted_from_the_step
     history = client.get(reverse("admin:tracker_evaluationround_history",
                                  args=[round_.pk])).content.decode()
     assert "평가 후 주관기관으로 전입" in history and "first" in history
+    # The grade given with the withdrawn scores in its mean is set aside, to be given again.
+    assert not round_.grades.exists() and "최우수" in history
+    round_.refresh_from_db()
+    assert any("등급" in what for what in evaluation.missing_for(round_, RoundState.APPROVED))
+    again = client.post(step, {"withdraw": mine.pk, "reason": "두 번 누름"})
+    assert "이미 철회" in again.content.decode()  # a double click, said as such
     evaluation.set_grade(round_, task=task, grade="insufficient", reason="결과 미제출",
                          user=plan_manager())
     round_.refresh_from_db()
     assert evaluation.missing_for(round_, RoundState.APPROVED) == []
-    assert any("평가위원이" in warning
+    assert any("평가위원 수가" in warning
                for warning in evaluation.warnings_for(round_, RoundState.APPROVED))
+
+
+def test_only_a_manager_withdraws_and_a_mistyped_id_is_said_not_a_500(
+        client, staff, manager, task, plan, agency):
+    round_ = round_at(RoundState.SUBMISSION, plan)
+    first, second, mine, theirs = scoring(round_, task)
+    MembershipFactory(user=first, agency=agency)
+    step = reverse("admin:tracker_evaluationround_step", args=[round_.pk])
+    client.force_login(staff)
+    assert client.post(step, {"withdraw": mine.pk, "reason": "x"}).status_code in (403, 302)
+    client.force_login(manager)
+    for mistyped in ("9" * 5000, "abc", str(theirs.pk + mine.pk + 100)):
+        response = client.post(step, {"withdraw": mistyped, "reason": "x"})
+        assert response.status_code == 200, mistyped
+        assert "kipplan-error-summary" in response.content.decode()
+    assert round_.assignments.count() == 2
 
 
 def test_an_assignment_without_a_conflict_is_not_withdrawn_this_way(task, plan):

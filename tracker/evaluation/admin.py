@@ -728,12 +728,13 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
         reason kept in the round's history; or the step page again, with the error beside
         what was typed."""
         pk = request.POST.get("withdraw", "")
-        form = WithdrawForm(request.POST, pk=int(pk) if pk.isascii() and pk.isdigit() else 0)
+        form = WithdrawForm(request.POST, pk=int(pk) if pk.isascii() and pk.isdigit() and len(
+            pk) <= 18 else 0)
         if form.is_valid():
             assignment = round_.assignments.filter(pk=form.cleaned_data["withdraw"]).first()
             try:
                 if assignment is None:
-                    raise ValidationError(_("That assignment is no longer in the round."))
+                    raise ValidationError(_("This assignment has been withdrawn already."))
                 record = evaluation.withdraw_conflicted(
                     assignment=assignment, user=request.user,
                     reason=form.cleaned_data["reason"])

@@ -26,6 +26,7 @@ from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tracker.access import check_plan_manager, is_evaluator, is_plan_manager, member_agency_ids
 from tracker.common.choices import AgencyKind
@@ -418,9 +419,10 @@ def warnings_for(round_, to, today=None) -> list[str]:
                 "count": unscored})
         understaffed = len(understaffed_units(round_))
         if understaffed:
-            warnings.append(_("%(units)s units have fewer than %(count)s evaluators (an "
-                              "assignment was withdrawn).") % {
-                "units": understaffed, "count": round_.evaluators_per_unit})
+            warnings.append(ngettext(
+                "%(units)s unit has fewer evaluators than the %(count)s the round asks for.",
+                "%(units)s units have fewer evaluators than the %(count)s the round asks for.",
+                understaffed) % {"units": understaffed, "count": round_.evaluators_per_unit})
         empty = round_.grades.filter(task__isnull=False).exclude(
             task__result__state=ResultState.SUBMITTED).exclude(
             grade=GradeLevel.INSUFFICIENT).count()
@@ -742,17 +744,27 @@ def withdraw_conflicted(*, assignment: Assignment, user, reason: str) -> str:
         round_ = locked_round(assignment.round)
         if not round_.allows("assignments"):
             raise ValidationError(_("Evaluators are assigned until the Council decides."))
+        if not Assignment.objects.filter(pk=assignment.pk).exists():
+            raise ValidationError(_("This assignment has been withdrawn already."))
         found = next((a for a in conflicted(round_) if a.pk == assignment.pk), None)
         if found is None:
             raise ValidationError(_("This evaluator has no conflict of interest with the unit: "
                                     "an assignment not yet scored is taken back on the "
                                     "assignments' list."))
-        scores = ", ".join(f"{score.criterion.number}: {score.value}"
-                           for score in found.scores.select_related("criterion"))
+        scores = ", ".join(f"{score.criterion.number}: {score.value}" for score in
+                           found.scores.select_related("criterion").order_by("criterion__number"))
+        # A grade given with these scores in the panel's mean no longer stands: the unit is to
+        # be graded again once its panel is whole (missing_for asks for it before approval).
+        unit = {"task_id": found.task_id} if found.task_id else {"agency_id": found.agency_id}
+        grade = Grade.objects.filter(round=round_, **unit).first()
         record = _("Withdrew the assignment of %(who)s to %(unit)s (conflict of interest; "
                    "scores: %(scores)s). Reason: %(reason)s") % {
             "who": found.evaluator.get_username(), "unit": found.unit,
             "scores": scores or _("none"), "reason": reason.strip()}
+        if grade is not None:
+            record += " " + _("Its grade, “%(grade)s”, was set aside: grade it again.") % {
+                "grade": grade.get_grade_display()}
+            grade.delete()
         found.delete()
     logger.warning("%s: %s", round_, record)
     return record

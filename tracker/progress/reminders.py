@@ -114,7 +114,8 @@ def send(digests, *, now=None):
 
 # -- The year-end evaluation --------------------------------------------------------------------
 # An item is "result:<task id>" before the deadline, "late-result:<task id>" after it (so that
-# the deadline passing is news to whoever was reminded just before it) and
+# the deadline passing is news to whoever was reminded just before it), the same with
+# "round-<round id>:institution-<agency id>" for a 시·도's own results, and
 # "assignment:<assignment id>" for an evaluator. As above, an item sent within the period is not
 # sent again.
 
