@@ -3,6 +3,7 @@
 import importlib.util
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -297,10 +298,36 @@ def test_the_2022_trade_balance_was_published_and_then_revised(demo):
     assert figures.last().value == -1110  # the latest published is in force
 
 
-def test_the_other_indicator_figures_are_preliminary_with_their_source(demo):
-    others = IndicatorValue.objects.exclude(indicator__name_en="IPR trade balance", year=2022)
+def test_the_2022_copyright_balance_was_published_and_then_revised(demo):
+    """+$1.74B is the revised figure; the first published was +$1.52B (plan-2024.md)."""
+    balance = Indicator.objects.get(
+        plan=demo, name_en="Copyright trade balance (culture, arts, software)")
+    figures = balance.values.filter(year=2022)
 
-    assert others.count() == 9
+    assert [(str(value.value), value.kind, value.published_on.isoformat()) for value in figures
+            ] == [("1520.00", FigureKind.PRELIMINARY, "2023-03-24"),
+                  ("1740.00", FigureKind.REVISED, "2024-03-20")]
+
+
+def test_2023s_trade_surplus_is_called_a_record(demo):
+    [value] = IndicatorValue.objects.filter(indicator__name_en="IPR trade balance", year=2023)
+    assert "역대 최대" in value.note_ko and "record" in value.note_en
+    assert "두 번째" not in value.note_ko and "second" not in value.note_en
+
+
+def test_the_master_plans_starting_values_are_baselines_not_preliminary(demo):
+    baselines = IndicatorValue.objects.filter(kind=FigureKind.BASELINE)
+    assert sorted(baselines.values_list("year", "value")) == [
+        (2020, Decimal("-1870")), (2020, Decimal("18")), (2021, Decimal("36"))]
+    assert all("Master Plan" in value.source for value in baselines)
+
+
+def test_the_other_indicator_figures_are_preliminary_with_their_source(demo):
+    others = IndicatorValue.objects.exclude(year=2022, indicator__name_en__in=[
+        "IPR trade balance", "Copyright trade balance (culture, arts, software)"]).exclude(
+        kind=FigureKind.BASELINE)
+
+    assert others.count() == 5
     assert set(others.values_list("kind", flat=True)) == {FigureKind.PRELIMINARY}
     assert all(value.source == value.indicator.source for value in others)
     assert not others.filter(published_on__isnull=False).exists()

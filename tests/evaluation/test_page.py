@@ -686,7 +686,8 @@ def test_the_task_page_shows_its_results_indicators_evidence_and_grade(client, m
         assert reverse("tracker:evidence_download", args=[file.pk]) in body
     assert re.search(r"이전본\.pdf\s+\(PDF, 17\s+bytes\)\s+withdrawn on", text), text
     assert re.search(r"실적보고서\.pdf\s+\(PDF, 17\s+bytes\)\s+이전본", text)  # not withdrawn
-    assert "91.35" in text  # the panel mean, for managers
+    assert "panel mean 91.35)" in text  # for managers, as the field is: not 91.3500000000000
+    assert results.mean == Decimal("91.35") and str(results.mean) == "91.35"
 
 
 def test_lead_staff_see_their_results_and_the_grade_once_decided(client, staff, at_state):

@@ -210,3 +210,29 @@ def test_every_page_of_a_headline_plan_says_so(client, manager, page):
         body = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "is recorded by its headline figures (112 tasks, 990.1 billion won)" in body
+
+
+def test_the_demos_invented_completion_and_grades_are_labelled_where_they_appear(client, demo):
+    """The demo's statuses and grades are invented, on real programmes too: the years page,
+    the task page and the 최우수 list say so (before, only invented titles were labelled)."""
+    from django.contrib.auth import get_user_model
+
+    from tracker.models import Grade, GradeLevel
+
+    client.force_login(get_user_model().objects.get(username="manager"))
+    years = client.get(reverse("tracker:years"))
+    rows = {year.plan.year: year for year in years.context["years"]}
+    assert rows[2024].progress_illustrative and rows[2024].grades_illustrative
+    cell = years.content.decode().split("<th scope=\"row\">2024")[1][:200]
+    assert "demo-label" in cell
+    real = Task.objects.filter(plan__year=2024, is_illustrative=False).first()
+    page = client.get(reverse("tracker:task_detail", args=[2024, real.number])).content.decode()
+    with translation.override("ko"):
+        label = translation.gettext("Status")
+    status = page.split(f'<th scope="row">{label}</th>', 1)[1].split("</tr>", 1)[0]
+    assert "demo-label" in status
+    assert Grade.objects.filter(round__plan__year=2024, grade=GradeLevel.OUTSTANDING).exists()
+    with translation.override("ko"):
+        heading = translation.gettext("Rated 최우수")
+    evaluation = client.get(reverse("tracker:evaluation", args=[2024])).content.decode()
+    assert "demo-label" in evaluation.split(f"<h3>{heading}", 1)[1].split("</h3>", 1)[0]

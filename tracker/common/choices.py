@@ -72,8 +72,10 @@ class AgencyKind(models.TextChoices):
 
 
 class FigureKind(models.TextChoices):
-    """How final a published figure is: statistics are published preliminary and revised."""
+    """How final a published figure is: statistics are published preliminary and revised; a
+    plan's starting value is a baseline, not a statistic still to be revised."""
 
+    BASELINE = "baseline", _("Baseline")
     PRELIMINARY = "preliminary", _("Preliminary")
     REVISED = "revised", _("Revised")
     FINAL = "final", _("Final")

@@ -747,7 +747,8 @@ def task_results(task: Task, reader: Reader, *, public: bool) -> TaskResults | N
         grade=GradeLevel(task.grade_level) if own and task.grade_level else None,
         institution_grade=(GradeLevel(task.institution_grade)
                            if institution and task.institution_grade else None),
-        mean=task.grade_mean if reader.manager else None)
+        # to the field's two places: SQLite gives a subquery's decimal back as 70.9500000000000
+        mean=evaluation.quantize(task.grade_mean) if reader.manager else None)
 
 
 # -- An agency's results, on its scorecard ---------------------------------------------------------

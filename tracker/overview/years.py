@@ -25,6 +25,13 @@ class PlanYear:
     executed: int
     completed: int
     grades: dict | None = None  # {grade level: units}, once the plan's round is approved
+    grades_illustrative: bool = False  # the round's grades are invented demo data
+
+    @property
+    def progress_illustrative(self):
+        """The statuses reported on the plan's tasks are invented for the demo (its data note
+        says which parts are)."""
+        return bool(self.plan.data_note)
 
     @property
     def graded(self):
@@ -94,14 +101,18 @@ def years_page(tasks, *, public=False):
     ).order_by()}
     grades = {}
     shown = [RoundState.PUBLISHED] if public else RoundState.decided()
+    invented = set()
     for row in Grade.objects.filter(round__state__in=shown).values(
-            "round__plan", "grade").annotate(units=Count("pk")).order_by():
+            "round__plan", "round__is_illustrative", "grade").annotate(
+            units=Count("pk")).order_by():
         grades.setdefault(row["round__plan"], {})[row["grade"]] = row["units"]
+        if row["round__is_illustrative"]:
+            invented.add(row["round__plan"])
     years = [PlanYear(plan=plan, entered=totals.get(plan.pk, {}).get("entered", 0),
                       allocated=totals.get(plan.pk, {}).get("allocated") or 0,
                       executed=totals.get(plan.pk, {}).get("executed") or 0,
                       completed=totals.get(plan.pk, {}).get("completed", 0),
-                      grades=grades.get(plan.pk))
+                      grades=grades.get(plan.pk), grades_illustrative=plan.pk in invented)
              for plan in plans]
     graded = [year for year in years if year.grades]
     return YearsPage(years=years, tasks_chart=tasks_chart(years),
