@@ -7,9 +7,11 @@ or Poppler skip, saying why, where they are missing (and fail on CI, which insta
 
 import datetime
 import io
+import re
 import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -27,7 +29,9 @@ from tests.helpers import need, reportable
 from tracker.models import (
     AnnualReport,
     GradeLevel,
+    Plan,
     RoundState,
+    Status,
 )
 from tracker.publishing import services as annual_report
 from tracker.publishing.content import report_content
@@ -508,3 +512,37 @@ def test_the_dashboard_shows_managers_the_reports_due_date_generation_and_sendin
     response = client.get(dashboard)
     assert response.context["annual_report"] is None
     assert "Annual report to the National Assembly" not in response.content.decode()
+
+
+def pdf_streams(data):
+    """The PDF's streams, inflated (the catalog and its /Lang sit in a compressed one)."""
+    for found in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            yield zlib.decompress(found.group(1))
+        except zlib.error:
+            continue
+
+
+def test_pdf_never_breaks_a_korean_word_and_is_tagged_with_its_metadata(demo, tmp_path):
+    """Korean breaks between words (CSS keep-all, which WeasyPrint lacks: tracker.publishing.
+    pdf.keep_korean_words), not syllable by syllable in narrow columns: the demo's report had
+    "최우/수" and "완료(계속추/진)". The PDF is tagged, with its title, author, language and
+    date."""
+    needs_pdf("pdftotext", "pdfinfo")
+    with translation.override("ko"):
+        data = build_pdf(report_content(Plan.objects.get(year=2024), language="ko"))
+        labels = [str(label) for _value, label in [*GradeLevel.choices, *Status.choices]]
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    broken = [label[:cut] + "\n" + label[cut:] for label in labels
+              for cut in range(1, len(label)) if label[:cut] + "\n" + label[cut:] in text]
+    assert not broken, broken
+    assert re.search(r"(^|\s)최우수(\s|$)", text, re.M)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Tagged:          yes" in info
+    assert re.search(r"Title:\s+2024", info) and "Author:          국가지식재산위원회" in info
+    assert "CreationDate:" in info
+    assert any(re.search(rb"/Lang ?\(ko\)", stream) for stream in pdf_streams(data))

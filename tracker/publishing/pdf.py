@@ -13,10 +13,12 @@ import functools
 import glob
 import logging
 import os
+import re
 import shutil
 import subprocess
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.publishing.content import Report
@@ -59,6 +61,23 @@ def pdf_unavailable():
     return None
 
 
+# A run of text between spaces that holds a Hangul syllable or jamo.
+KOREAN_WORD = re.compile(r"[^\s<>]*[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3][^\s<>]*")
+TEXT_NODE = re.compile(r">([^<]+)<")
+
+
+def keep_korean_words(html: str) -> str:
+    """Korean is broken between words, never inside one ("미착수", not "미착/수"): CSS says
+    ``word-break: keep-all``, which WeasyPrint does not support (70: normal and break-all only),
+    so each Korean word of the body's text is put in a span that does not wrap (``.w``)."""
+    head, body = html.split("<body>", 1)
+
+    def words(match):
+        return ">" + KOREAN_WORD.sub(r'<span class="w">\g<0></span>', match.group(1)) + "<"
+
+    return head + "<body>" + TEXT_NODE.sub(words, body)
+
+
 def build_pdf(report: Report) -> bytes:
     """The report as a PDF, in the active language (the report's). Raises PdfUnavailable when
     the machine lacks WeasyPrint, Pango or the font."""
@@ -73,5 +92,9 @@ def build_pdf(report: Report) -> bytes:
         "report": report, "sections": section_titles(), "font": FONT_FAMILY,
         "opinion_rows": opinion_rows(report.opinions),
         "best_metropolitan": best_metropolitan_text(report.evaluation),
+        "issuer": _("Presidential Council on Intellectual Property"),
+        "created": timezone.now().isoformat(timespec="seconds"),
     })
-    return HTML(string=html).write_pdf()
+    # Tagged (headings, tables, lists), with the title, author, language and date in its
+    # metadata: read by screen readers and archives.
+    return HTML(string=keep_korean_words(html)).write_pdf(pdf_tags=True)
