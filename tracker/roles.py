@@ -47,7 +47,11 @@ ROLES = {
        "add_evaluationround", "change_evaluationround", "add_criterion", "change_criterion",
        "delete_criterion", "add_assignment", "delete_assignment", "add_grade", "change_grade",
        # The mail kipplan sends: they see what failed and send it again (tracker.common.mail).
-       "view_outgoingmail", "change_outgoingmail"],
+       "view_outgoingmail", "change_outgoingmail",
+       # The IP statistics of the annual report's trends, which they keep and import.
+       "view_statistic", "add_statistic", "change_statistic", "delete_statistic",
+       "view_statisticvalue", "add_statisticvalue", "change_statisticvalue",
+       "delete_statisticvalue"],
     # Evaluators (outside experts) see the results assigned to them and score them; nothing
     # else of the site (tracker.evaluation.services.is_evaluator keeps them off the progress pages).
     EVALUATORS: ["view_assignment", "add_score"],

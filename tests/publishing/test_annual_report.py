@@ -546,3 +546,15 @@ def test_pdf_never_breaks_a_korean_word_and_is_tagged_with_its_metadata(demo, tm
     assert re.search(r"Title:\s+2024", info) and "Author:          국가지식재산위원회" in info
     assert "CreationDate:" in info
     assert any(re.search(rb"/Lang ?\(ko\)", stream) for stream in pdf_streams(data))
+
+
+def test_korean_words_are_joined_letter_by_letter_and_nothing_else_changes():
+    from tracker.publishing.pdf import WORD_JOINER, keep_korean_words
+
+    html = ('<html><head><title>미착수</title></head><body><p class="x">R&amp;D와 '
+            "미착수 2024-01 9,341억원</p></body></html>")
+    kept = keep_korean_words(html)
+    assert kept.split("<body>")[0] == html.split("<body>")[0]  # the head as it was
+    assert kept.replace(WORD_JOINER, "") == html
+    assert f"미{WORD_JOINER}착{WORD_JOINER}수" in kept
+    assert f"&amp;{WORD_JOINER}D" in kept and "2024-01" in kept

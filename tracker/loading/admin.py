@@ -2,8 +2,10 @@
 (``tracker.loading.imports``). The plans' parts (strategies, technologies, indicators) are
 ``tracker.plans.admin``'s."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -13,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from tracker.access import is_plan_manager
 from tracker.common.admin import localized_column
 from tracker.common.money import format_won
-from tracker.loading import imports
-from tracker.loading.forms import PlanImportForm
-from tracker.plans.models import Plan
+from tracker.loading import imports, statistics
+from tracker.loading.forms import PlanImportForm, StatisticsImportForm
+from tracker.plans.models import Plan, Statistic, StatisticValue
 
 
 @admin.register(Plan)
@@ -132,3 +134,71 @@ class PlanAdmin(admin.ModelAdmin):
             "allocated": f"{plan.allocated_budget:,}",
             "difference": f"{difference:+,}",
         }
+
+
+class StatisticValueInline(admin.TabularInline):
+    """A year's figures of the series, each as published: a revision is a new row with a later
+    publication day, and the last published is the one the report shows."""
+
+    model = StatisticValue
+    extra = 1
+    fields = ["year", "value", "kind", "published_on", "source", "note_ko", "note_en"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1})}}
+
+
+@admin.register(Statistic)
+class StatisticAdmin(admin.ModelAdmin):
+    """The IP statistics of the annual report's trends, kept by the plan managers: each series
+    with its unit and source, its figures by year, and an import of figures from a
+    spreadsheet."""
+
+    list_display = ["number", "name_display", "unit_display", "figures", "is_illustrative"]
+    name_display = localized_column("name", _("name"))
+    unit_display = localized_column("unit", _("unit"))
+    search_fields = ["name_ko", "name_en"]
+    inlines = [StatisticValueInline]
+    change_list_template = "admin/tracker/statistic/change_list.html"
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(figure_count=models.Count("values"))
+
+    @admin.display(description=_("figures"), ordering="figure_count")
+    def figures(self, statistic):
+        return statistic.figure_count
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="tracker_statistic_import")] + super().get_urls()
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("tracker.add_statisticvalue") and request.user.has_perm(
+            "tracker.change_statisticvalue")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}),
+                         "has_import_permission": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = StatisticsImportForm(request.POST or None, request.FILES or None)
+        problems = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = statistics.import_statistics(upload.name, upload.read())
+            except statistics.StatisticsImportError as error:
+                problems = error.problems
+            else:
+                messages.success(request, _(
+                    "Imported the figures: %(added)s added, %(updated)s updated.") % {
+                    "added": result.added, "updated": result.updated})
+                return HttpResponseRedirect(reverse("admin:tracker_statistic_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "title": _("Import IP statistics"), "form": form,
+            "problems": problems, "columns": statistics.COLUMNS,
+        }
+        return TemplateResponse(request, "admin/tracker/statistic/import.html", context)

@@ -28,3 +28,20 @@ class PlanImportForm(forms.Form):
         return upload
 
 
+
+
+class StatisticsImportForm(forms.Form):
+    """IP statistics' figures as a spreadsheet, for the admin's import page."""
+
+    MAX_SIZE = 5 * 2**20
+
+    file = forms.FileField(label=_("File"), help_text=_(
+        "CSV (UTF-8) or XLSX: series, year, value, and optionally kind, published_on, source, "
+        "note_ko, note_en."))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_SIZE:
+            raise forms.ValidationError(_("The file is larger than %(size)s MB.") % {
+                "size": self.MAX_SIZE // 2**20})
+        return upload

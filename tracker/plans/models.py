@@ -385,3 +385,76 @@ class IndicatorValue(models.Model):
     @property
     def note(self):
         return localized(self, "note")
+
+
+class Statistic(models.Model):
+    """A yearly series of IP statistics for the annual report's trends (patent, PCT, trademark
+    and design applications, copyright registrations, the Bank of Korea's IP trade balance by
+    type, and any other a manager adds), each figure with its source, as outcome indicators
+    have; not tied to one plan."""
+
+    number = models.PositiveSmallIntegerField(
+        _("number"), unique=True, validators=[MinValueValidator(1)],
+        help_text=_("The series' place in the report's trends section."))
+    name_ko = models.CharField(_("name (Korean)"), max_length=200, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    unit_ko = models.CharField(_("unit (Korean)"), max_length=50)
+    unit_en = models.CharField(_("unit (English)"), max_length=50, blank=True)
+    source = models.TextField(_("source"), help_text=_(
+        "Who publishes the series; each figure may name its own publication."))
+    is_illustrative = models.BooleanField(
+        _("illustrative"), default=False,
+        help_text=_("The series' figures are invented demo data."))
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("IP statistic")
+        verbose_name_plural = _("IP statistics")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        return localized(self, "name")
+
+    @property
+    def unit(self):
+        return localized(self, "unit")
+
+
+class StatisticValue(models.Model):
+    """One year's figure of an IP statistic, as published: a revision is a new figure with a
+    later publication date, and the last published is the one in force."""
+
+    statistic = models.ForeignKey(Statistic, verbose_name=_("IP statistic"),
+                                  on_delete=models.CASCADE, related_name="values")
+    year = models.PositiveSmallIntegerField(_("year"))
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    kind = models.CharField(_("kind"), max_length=20, choices=FigureKind.choices,
+                            default=FigureKind.PRELIMINARY)
+    published_on = models.DateField(
+        _("published on"), null=True, blank=True,
+        help_text=_("When the source published this figure; a later one revises it."))
+    source = models.TextField(_("source"), blank=True)
+    note_ko = models.CharField(_("note (Korean)"), max_length=200, blank=True)
+    note_en = models.CharField(_("note (English)"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["statistic_id", "year", F("published_on").asc(nulls_first=True), "pk"]
+        verbose_name = _("IP statistic figure")
+        verbose_name_plural = _("IP statistic figures")
+        constraints = [
+            models.UniqueConstraint(fields=["statistic", "year", "published_on"],
+                                    name="statistic_value_one_per_publication"),
+            models.UniqueConstraint(fields=["statistic", "year"],
+                                    condition=Q(published_on__isnull=True),
+                                    name="statistic_value_one_undated"),
+        ]
+
+    def __str__(self):
+        return f"{self.statistic}: {self.year} {self.value}"
+
+    @property
+    def note(self):
+        return localized(self, "note")

@@ -1,0 +1,88 @@
+"""The IP statistics of the annual report's trends: series kept by the plan managers in the
+admin, each figure with its source, publication day and kind, and imported from a spreadsheet,
+all or nothing."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tracker.loading.statistics import StatisticsImportError, import_statistics
+from tracker.models import FigureKind, Statistic, StatisticValue
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "series,year,value,kind,published_on,source,note_ko,note_en\n"
+
+
+@pytest.fixture
+def series(db):
+    return [Statistic.objects.create(number=1, name_ko="특허 출원", name_en="Patent applications",
+                                     unit_ko="건", unit_en="applications", source="특허청"),
+            Statistic.objects.create(number=2, name_ko="지식재산권 무역수지",
+                                     name_en="IPR trade balance", unit_ko="백만 달러",
+                                     unit_en="US$ million", source="한국은행")]
+
+
+def csv(text):
+    return ("figures.csv", (HEADER + text).encode("utf-8-sig"))
+
+
+def test_figures_are_added_and_a_revision_is_a_figure_of_its_own(series):
+    result = import_statistics(*csv(
+        "특허 출원,2023,\"243,310\",,,,,\n"
+        "IPR trade balance,2022,-1330,preliminary,2023-03-24,BOK 2023-03-24,최초,first\n"
+        "2,2022,\"-1,110\",수정치,2024. 3. 20.,BOK 2024-03-20,수정,revised\n"))
+    assert (result.added, result.updated) == (3, 0)
+    balance = StatisticValue.objects.filter(statistic=series[1], year=2022)
+    assert [(v.value, v.kind, v.published_on) for v in balance] == [
+        (Decimal("-1330"), FigureKind.PRELIMINARY, datetime.date(2023, 3, 24)),
+        (Decimal("-1110"), FigureKind.REVISED, datetime.date(2024, 3, 20))]
+    again = import_statistics(*csv("1,2023,243311,final,,특허청 통계,,\n"))
+    assert (again.added, again.updated) == (0, 1)
+    assert StatisticValue.objects.get(statistic=series[0]).kind == FigureKind.FINAL
+
+
+def test_a_file_with_problems_stores_nothing_and_says_each_with_its_row(series):
+    with pytest.raises(StatisticsImportError) as refused:
+        import_statistics(*csv("특허 출원,2023,243310,,,,,\n"
+                               "상표 출원,2023,10,,,,,\n"
+                               "1,23,abc,guess,yesterday,,,\n"
+                               "1,2023,5,,,,,\n"))
+    problems = [(p.row, p.column) for p in refused.value.problems]
+    assert (3, "series") in problems
+    assert {(4, "year"), (4, "value"), (4, "kind"), (4, "published_on")} <= set(problems)
+    assert (5, None) in problems  # the same figure as row 2
+    assert not StatisticValue.objects.exists()
+
+
+def test_an_xlsx_file_imports_as_a_csv_does(series):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["series", "year", "value"])
+    sheet.append(["Patent applications", 2024, 246245])
+    data = io.BytesIO()
+    book.save(data)
+    assert import_statistics("figures.xlsx", data.getvalue()).added == 1
+
+
+def test_managers_keep_the_series_and_import_figures_in_the_admin(client, manager, series,
+                                                                   staff):
+    client.force_login(manager)
+    listing = client.get(reverse("admin:tracker_statistic_changelist")).content.decode()
+    page = reverse("admin:tracker_statistic_import")
+    assert page in listing
+    refused = client.post(page, {"file": SimpleUploadedFile(*csv("9,2023,1,,,,,\n"))})
+    assert refused.status_code == 200 and "kipplan-problems" in refused.content.decode()
+    done = client.post(page, {"file": SimpleUploadedFile(*csv("1,2023,243310,,,,,\n"))},
+                       follow=True)
+    assert done.redirect_chain[-1][0] == reverse("admin:tracker_statistic_changelist")
+    assert StatisticValue.objects.count() == 1
+    change = client.get(reverse("admin:tracker_statistic_change", args=[series[0].pk]))
+    assert change.status_code == 200
+    client.force_login(staff)
+    assert client.get(page).status_code == 403
