@@ -558,3 +558,29 @@ def test_korean_words_are_joined_letter_by_letter_and_nothing_else_changes():
     assert kept.replace(WORD_JOINER, "") == html
     assert f"미{WORD_JOINER}착{WORD_JOINER}수" in kept
     assert f"&amp;{WORD_JOINER}D" in kept and "2024-01" in kept
+
+
+def test_the_report_opens_with_ip_trends_each_figure_with_its_source(demo, tmp_path):
+    """The decree's first item (art. 17): IP-related trends, from the IP statistics kept as
+    data; the demo's invented series are marked illustrative. Before, there was none."""
+    from tracker.models import Statistic
+
+    plan = Plan.objects.get(year=2024)
+    with translation.override("ko"):
+        report = report_content(plan, language="ko")
+        hwpx_text = open_hwpx(build_hwpx(report)).text.plain()
+    trends = {trend.name: trend for trend in report.trends}
+    assert list(trends) == list(Statistic.objects.order_by("number")
+                                .values_list("name_ko", flat=True))
+    balance = trends["지식재산권 무역수지"]
+    assert [(value.year, value.value, value.kind) for value in balance.values] == [
+        (2022, "-1,110", "수정치"), (2023, "180", "잠정치")]  # the figure in force each year
+    assert "한국은행" in balance.values[0].source and not balance.illustrative
+    assert trends["특허 출원"].illustrative
+    assert "지식재산 동향" in hwpx_text and "특허 출원 (건) [예시]" in hwpx_text
+    assert hwpx_text.index("지식재산 동향") < hwpx_text.index("계획 개요")
+    needs_pdf("pdftotext")
+    with translation.override("ko"):
+        pdf = pdf_text(build_pdf(report), tmp_path)
+    assert "1. 지식재산 동향" in pdf and "2. 계획 개요" in pdf
+    assert "지식재산권 무역수지 (백만 달러)" in pdf

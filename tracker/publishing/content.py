@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from tracker.common.choices import AgencyKind, Status
+from tracker.common.choices import AgencyKind, FigureKind, Status
 from tracker.common.i18n import english_active, localized, localized_pair
 from tracker.common.money import format_millions, format_won
 from tracker.evaluation import selectors as round_report
@@ -32,7 +32,15 @@ from tracker.follow_up.models import (
 )
 from tracker.follow_up.opinions import latest_checks
 from tracker.plans.agency_names import names_for
-from tracker.plans.models import Indicator, IndicatorValue, KeyTask, Plan, Strategy
+from tracker.plans.models import (
+    Indicator,
+    IndicatorValue,
+    KeyTask,
+    Plan,
+    Statistic,
+    StatisticValue,
+    Strategy,
+)
 from tracker.progress.models import Task
 
 
@@ -232,6 +240,18 @@ class AgencyRow:
 
 
 @dataclass(frozen=True)
+class Trend:
+    """1. An IP statistic's series: the figure in force for each year (the last published)."""
+
+    number: int
+    name: str
+    unit: str
+    source: str
+    illustrative: bool
+    values: list[OutcomeValue]
+
+
+@dataclass(frozen=True)
 class Report:
     year: int
     language: str
@@ -244,6 +264,7 @@ class Report:
     opinions: Opinions
     outcomes: list[Outcome]
     appendix: list[AgencyRow] = field(default_factory=list)  # by agency
+    trends: list[Trend] = field(default_factory=list)  # the IP statistics, by number
 
     @property
     def tasks(self):
@@ -469,6 +490,22 @@ def outcomes_of(plan: Plan) -> list[Outcome]:
     return outcomes
 
 
+def trends_of(plan: Plan) -> list[Trend]:
+    """The IP statistics, each with the figure in force for each year up to the plan's (the
+    last published): two queries."""
+    kinds = dict(FigureKind.choices)
+    values = defaultdict(dict)
+    for value in StatisticValue.objects.filter(year__lte=plan.year):
+        values[value.statistic_id][value.year] = value  # published order: the last is in force
+    return [Trend(number=statistic.number, name=statistic.name, unit=statistic.unit,
+                  source=statistic.source, illustrative=statistic.is_illustrative,
+                  values=[OutcomeValue(year=year, value=number_text(value.value),
+                                       kind=str(kinds.get(value.kind, value.kind)),
+                                       note=value.note, source=value.source or statistic.source)
+                          for year, value in sorted(values[statistic.pk].items())])
+            for statistic in Statistic.objects.order_by("number")]
+
+
 def appendix_of(tasks, names) -> list[AgencyRow]:
     levels = GradeLevel.values
     rows = defaultdict(lambda: [0, 0, 0, [0] * len(levels)])
@@ -488,7 +525,8 @@ def report_content(plan: Plan, *, language: str | None = None) -> Report:
     files' names). Queries: the plan and its round (1), strategies and key tasks (2), tasks (1),
     their indicators (1), the agencies and their former names (2), the grade distribution (2),
     the 최우수 list (1) and its former names, the best metropolitan government (1), opinions and
-    actions (2), outcome indicators and values (2): about 16, the same at 75 and 750 tasks."""
+    actions (2), outcome indicators and values (2), IP statistics and their figures (2): about
+    18, the same at 75 and 750 tasks."""
     plan = Plan.objects.select_related("evaluation_round").get(pk=plan.pk)
     round_ = check_reportable(plan)
     strategies = list(Strategy.objects.filter(plan=plan).order_by("number"))
@@ -514,5 +552,6 @@ def report_content(plan: Plan, *, language: str | None = None) -> Report:
         glance=glance_of(plan, tasks, strategies, key_tasks, names),
         results=results_of(tasks, strategies, names, indicators),
         evaluation=evaluation_of(round_, plan), opinions=opinions_of(plan),
-        outcomes=outcomes_of(plan), appendix=appendix_of(tasks, names))
+        outcomes=outcomes_of(plan), appendix=appendix_of(tasks, names),
+        trends=trends_of(plan))
 

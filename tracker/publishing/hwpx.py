@@ -58,9 +58,18 @@ def build_hwpx(report: Report) -> bytes:
     for title in sections:
         paragraph(title)
 
-    # 1. The plan at a glance
-    glance = report.glance
+    # 1. IP trends
     heading(sections[0], level=2)
+    if not report.trends:
+        paragraph(_("No IP statistics are recorded yet."))
+    for trend in report.trends:
+        heading(f"{trend.name} ({trend.unit})"
+                + (illustrative_mark() if trend.illustrative else ""), level=3)
+        value_table(document, trend.values)
+
+    # 2. The plan at a glance
+    glance = report.glance
+    heading(sections[1], level=2)
     paragraph(_("%(title)s: %(tasks)s tasks, total budget %(total)s (tasks' budgets: "
                 "%(allocated)s). Endorsed at %(meeting)s.") % {
         "title": glance.title, "tasks": glance.task_count, "total": glance.total_budget,
@@ -77,8 +86,8 @@ def build_hwpx(report: Report) -> bytes:
          [[line.label, line.tasks, line.budget_text] for line in glance.agencies],
          widths=[5, 1, 2])
 
-    # 2. Results by strategy: a table of the strategy's tasks, then each task's summary.
-    heading(sections[1], level=2)
+    # 3. Results by strategy: a table of the strategy's tasks, then each task's summary.
+    heading(sections[2], level=2)
     paragraph(_("Budgets in millions of won; status at the end of the year."))
     for strategy in report.results:
         heading(strategy.title, level=3)
@@ -91,9 +100,9 @@ def build_hwpx(report: Report) -> bytes:
                "\n".join(indicator_text(indicator) for indicator in task.indicators) or "—"]
               for task in strategy.tasks], widths=[2, 8, 6])
 
-    # 3. The evaluation
+    # 4. The evaluation
     evaluation = report.evaluation
-    heading(sections[2], level=2)
+    heading(sections[3], level=2)
     paragraph(_("Grades approved at %(meeting)s.") % {"meeting": evaluation.meeting})
     fill(document, ["", *evaluation.levels, _("Total")],
          [[row.label, *row.counts, row.total] for row in evaluation.rows])
@@ -107,24 +116,22 @@ def build_hwpx(report: Report) -> bytes:
     heading(_("The best metropolitan government"), level=3)
     paragraph(best_metropolitan_text(evaluation))
 
-    # 4. Improvement opinions
+    # 5. Improvement opinions
     opinions = report.opinions
-    heading(sections[3], level=2)
+    heading(sections[4], level=2)
     fill(document, [_("Item"), _("Count")], opinion_rows(opinions), widths=[5, 1])
 
-    # 5. Outcome indicators
-    heading(sections[4], level=2)
+    # 6. Outcome indicators
+    heading(sections[5], level=2)
     if not report.outcomes:
         paragraph(_("The plan records no outcome indicators."))
     for outcome in report.outcomes:
         heading(f"{outcome.number}. {outcome.name} ({outcome.unit})", level=3)
         paragraph(_("Target: %(target)s") % {"target": outcome.target})
-        fill(document, [_("Year"), _("Value"), _("Kind"), _("Note"), _("Source")],
-             [[value.year, value.value, value.kind, value.note, value.source]
-              for value in outcome.values], widths=[1, 2, 2, 3, 4])
+        value_table(document, outcome.values)
 
-    # 6. Appendix
-    heading(sections[5], level=2)
+    # 7. Appendix
+    heading(sections[6], level=2)
     paragraph(_("By lead agency; budgets in millions of won."))
     fill(document, [_("Agency"), _("Tasks"), _("Budget"), _("Executed"), _("Rate"),
                     *report.evaluation.levels],
@@ -135,9 +142,18 @@ def build_hwpx(report: Report) -> bytes:
 
 
 def section_titles():
-    return [_("1. The plan at a glance"), _("2. Results by strategy"), _("3. The evaluation"),
-            _("4. Improvement opinions and their follow-up"), _("5. Outcome indicators"),
-            _("6. Appendix: tables by agency")]
+    """The chapters, without numbers: the PDF numbers them, 한글 numbers HWPX's headings with
+    its outline styles (a typed number came out as "나. 1. 계획 개요")."""
+    return [_("IP trends"), _("The plan at a glance"), _("Results by strategy"),
+            _("The evaluation"), _("Improvement opinions and their follow-up"),
+            _("Outcome indicators"), _("Appendix: tables by agency")]
+
+
+def value_table(document, values):
+    """A series' figures: year, value, kind, note and source."""
+    fill(document, [_("Year"), _("Value"), _("Kind"), _("Note"), _("Source")],
+         [[value.year, value.value, value.kind, value.note, value.source] for value in values],
+         widths=[1, 2, 2, 3, 4])
 
 
 def illustrative_mark():
