@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -766,3 +767,18 @@ def test_the_demo_opinions_show_each_step_of_the_cycle(round_2024):
     assert differing.count() == 1
     assert ActionCheck.objects.filter(action=differing.get().action, by=CheckedBy.AGENCY,
                                       status=ActionStatus.IN_PROGRESS).exists()
+
+
+def test_the_ip_statistics_are_sourced_or_labelled_illustrative_each_text_in_one_language(
+        demo):
+    from tracker.models import Statistic, StatisticValue
+
+    sourced = Statistic.objects.filter(is_illustrative=False)
+    assert sourced.count() == 5 and all("한국은행" in s.source_ko and "Bank of Korea" in
+                                        s.source_en for s in sourced)
+    assert set(Statistic.objects.filter(is_illustrative=True).values_list("name_en", flat=True)) \
+        == {"Patent applications", "PCT international applications", "Trademark applications",
+            "Design applications", "Copyright registrations"}
+    for value in StatisticValue.objects.all():
+        assert not re.search("[A-Za-z]{3}", value.source_ko.replace("PCT", "")), value.source_ko
+        assert not re.search("[가-힣]", value.source_en + value.note_en), value.source_en

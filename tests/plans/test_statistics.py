@@ -16,16 +16,18 @@ from tracker.models import FigureKind, Statistic, StatisticValue
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "series,year,value,kind,published_on,source,note_ko,note_en\n"
+HEADER = "series,year,value,kind,published_on,source_ko,note_ko,note_en\n"
 
 
 @pytest.fixture
 def series(db):
     return [Statistic.objects.create(number=1, name_ko="특허 출원", name_en="Patent applications",
-                                     unit_ko="건", unit_en="applications", source="특허청"),
+                                     unit_ko="건", unit_en="applications", source_ko="특허청",
+                                     source_en="KIPO"),
             Statistic.objects.create(number=2, name_ko="지식재산권 무역수지",
                                      name_en="IPR trade balance", unit_ko="백만 달러",
-                                     unit_en="US$ million", source="한국은행")]
+                                     unit_en="US$ million", source_ko="한국은행",
+                                     source_en="Bank of Korea")]
 
 
 def csv(text):

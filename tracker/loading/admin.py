@@ -142,7 +142,8 @@ class StatisticValueInline(admin.TabularInline):
 
     model = StatisticValue
     extra = 1
-    fields = ["year", "value", "kind", "published_on", "source", "note_ko", "note_en"]
+    fields = ["year", "value", "kind", "published_on", "source_ko", "source_en", "note_ko",
+              "note_en"]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1})}}
 
 

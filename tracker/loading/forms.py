@@ -36,8 +36,8 @@ class StatisticsImportForm(forms.Form):
     MAX_SIZE = 5 * 2**20
 
     file = forms.FileField(label=_("File"), help_text=_(
-        "CSV (UTF-8) or XLSX: series, year, value, and optionally kind, published_on, source, "
-        "note_ko, note_en."))
+        "CSV (UTF-8) or XLSX: series, year, value, and optionally kind, published_on, "
+        "source_ko, source_en, note_ko, note_en."))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

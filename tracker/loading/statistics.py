@@ -20,7 +20,8 @@ from tracker.common.spreadsheets import Unreadable, cell_text, read_rows
 from tracker.loading.imports import Problem
 from tracker.plans.models import Statistic, StatisticValue
 
-COLUMNS = ["series", "year", "value", "kind", "published_on", "source", "note_ko", "note_en"]
+COLUMNS = ["series", "year", "value", "kind", "published_on", "source_ko", "source_en",
+           "note_ko", "note_en"]
 REQUIRED = {"series", "year", "value"}
 MAX_ROWS = 5000
 # A number with thousands separated by commas or not, signed: -1,110 or 180.5.
@@ -128,9 +129,9 @@ def import_statistics(name, data) -> StatisticsImport:
                 problem(None, _("The same figure as row %(row)s (series, year and day "
                                 "published).") % {"row": seen[key]})
             seen[key] = number
-            figures.append((key, {"value": value, "kind": kind, "source": row.get("source", ""),
-                                  "note_ko": row.get("note_ko", ""),
-                                  "note_en": row.get("note_en", "")}))
+            figures.append((key, {"value": value, "kind": kind, **{
+                column: row.get(column, "") for column in ("source_ko", "source_en", "note_ko",
+                                                           "note_en")}}))
     if problems:
         raise StatisticsImportError(problems)
     added = updated = 0

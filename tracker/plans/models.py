@@ -400,8 +400,9 @@ class Statistic(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     unit_ko = models.CharField(_("unit (Korean)"), max_length=50)
     unit_en = models.CharField(_("unit (English)"), max_length=50, blank=True)
-    source = models.TextField(_("source"), help_text=_(
+    source_ko = models.TextField(_("source (Korean)"), help_text=_(
         "Who publishes the series; each figure may name its own publication."))
+    source_en = models.TextField(_("source (English)"), blank=True)
     is_illustrative = models.BooleanField(
         _("illustrative"), default=False,
         help_text=_("The series' figures are invented demo data."))
@@ -422,6 +423,10 @@ class Statistic(models.Model):
     def unit(self):
         return localized(self, "unit")
 
+    @property
+    def source(self):
+        return localized(self, "source")
+
 
 class StatisticValue(models.Model):
     """One year's figure of an IP statistic, as published: a revision is a new figure with a
@@ -436,7 +441,8 @@ class StatisticValue(models.Model):
     published_on = models.DateField(
         _("published on"), null=True, blank=True,
         help_text=_("When the source published this figure; a later one revises it."))
-    source = models.TextField(_("source"), blank=True)
+    source_ko = models.TextField(_("source (Korean)"), blank=True)
+    source_en = models.TextField(_("source (English)"), blank=True)
     note_ko = models.CharField(_("note (Korean)"), max_length=200, blank=True)
     note_en = models.CharField(_("note (English)"), max_length=200, blank=True)
 
@@ -458,3 +464,7 @@ class StatisticValue(models.Model):
     @property
     def note(self):
         return localized(self, "note")
+
+    @property
+    def source(self):
+        return localized(self, "source")
