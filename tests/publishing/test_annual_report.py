@@ -138,17 +138,33 @@ def test_content_takes_the_same_queries_at_75_and_750_tasks(db):
 
 
 @pytest.mark.parametrize("state", [RoundState.SUBMISSION, RoundState.EVALUATION])
-def test_no_report_before_the_round_is_approved(db, manager, state):
+def test_before_the_councils_decision_the_report_says_the_evaluation_is_pending(
+        db, manager, state, monkeypatch):
+    """The law has the report compiled from the submitted results (decree art. 17; the 2022
+    report came out the day before the evaluation's approval): it can be made and sent before
+    the Council decides, saying the evaluation is pending, with no grade anywhere. Before, it
+    could not be made at all."""
     plan = reportable(4, state=state)
-    with translation.override("en"), pytest.raises(ValidationError, match="not approved yet"):
-        annual_report.generate(plan=plan, user=manager)
-    assert not AnnualReport.objects.exists()
+    with translation.override("en"):
+        report = report_content(plan)
+        text = open_hwpx(build_hwpx(report)).text.plain()
+    assert "The evaluation of these results is pending" in report.evaluation.pending
+    assert report.evaluation.pending in text and "Grades approved" not in text
+    assert {task.grade for task in report.tasks} == {""}
+    assert all(row.grades == [] for row in report.appendix)
+    assert report.tasks[0].summary  # the submitted results are there
+    monkeypatch.setattr(annual_report, "pdf_unavailable", lambda: "No PDF in this test.")
+    assert annual_report.generate(plan=plan, user=manager)[0].hwpx_en
 
 
-def test_no_report_for_a_plan_without_a_round(db, manager):
-    plan = build_plan(3)
+def test_no_report_before_the_round_takes_results(db, manager):
+    plan = reportable(3, state=RoundState.PREPARING)
     with (translation.override("en"),
-          pytest.raises(ValidationError, match="has no evaluation round yet")):
+          pytest.raises(ValidationError, match="has not taken results yet")):
+        annual_report.generate(plan=plan, user=manager)
+    plan = build_plan(3, year=2031)
+    with (translation.override("en"),
+          pytest.raises(ValidationError, match="has no evaluation round to take them yet")):
         annual_report.generate(plan=plan, user=manager)
     assert not AnnualReport.objects.exists()
 
@@ -322,14 +338,16 @@ def test_manager_sees_the_status_and_generates(client, plan_2024, manager, engli
     assert AnnualReport.objects.get(plan=plan_2024).hwpx_ko
 
 
-def test_generate_for_an_unapproved_round_says_so_and_stores_nothing(client, db, manager,
-                                                                     english):
-    reportable(4, state=RoundState.EVALUATION)
+def test_generate_for_a_round_not_taking_results_says_so_and_stores_nothing(client, db,
+                                                                           manager, english):
+    reportable(4, state=RoundState.PREPARING)
     client.force_login(manager)
+    page = client.get(reverse("tracker:annual_report", args=[2024])).content.decode()
+    assert "has not taken results yet" in page
     response = client.post(reverse("tracker:annual_report_generate", args=[2024]), follow=True)
     assert response.status_code == 200
-    assert "is not approved yet" in response.content.decode()
-    assert not AnnualReport.objects.exists()
+    assert "has not taken results yet" in response.content.decode()
+    assert not AnnualReport.objects.filter(hwpx_ko__gt="").exists()
     assert report_files() == []
 
 

@@ -292,8 +292,10 @@ ALLOWS = {
     # kept editable after publication until the annual report is sent, by default
     # (KIPPLAN_ADVICE_OPEN_UNTIL; tracker.follow_up.advice.is_open_for_advice)
     "advice": {RoundState.EVALUATION, RoundState.APPROVED, RoundState.PUBLISHED},
-    # the annual report is made from the Council's decided grades
-    "report": {RoundState.APPROVED, RoundState.PUBLISHED},
+    # the annual report is compiled from the results submitted (decree art. 17), and says the
+    # evaluation is pending until the Council has decided it
+    "report": {RoundState.SUBMISSION, RoundState.EVALUATION, RoundState.APPROVED,
+               RoundState.PUBLISHED},
     # the grades and the public summaries are everyone's
     "publication": {RoundState.PUBLISHED},
 }

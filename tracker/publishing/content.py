@@ -22,7 +22,13 @@ from tracker.common.choices import AgencyKind, FigureKind, Status
 from tracker.common.i18n import english_active, localized, localized_pair
 from tracker.common.money import format_millions, format_won
 from tracker.evaluation import selectors as round_report
-from tracker.evaluation.models import Grade, GradeLevel, PerformanceIndicator, ResultState
+from tracker.evaluation.models import (
+    Grade,
+    GradeLevel,
+    PerformanceIndicator,
+    ResultState,
+    RoundState,
+)
 from tracker.follow_up.models import (
     ActionStatus,
     CheckedBy,
@@ -45,17 +51,20 @@ from tracker.progress.models import Task
 
 
 def check_reportable(plan: Plan):
-    """The report is made from the Council's decided grades: a plan whose round is approved or
-    published. Otherwise a ValidationError that says so. Returns the round."""
+    """The report is compiled from the results the agencies submitted (enforcement decree art.
+    17): a plan whose round has taken results. Before the Council decides the grades, the
+    report says the evaluation is pending. Otherwise a ValidationError that says why. Returns
+    the round."""
     round_ = round_report.round_of_plan(plan)
     if round_ is None:
         raise ValidationError(_(
-            "The annual report on %(year)s is made from the approved evaluation of its results, "
-            "and the %(year)s plan has no evaluation round yet.") % {"year": plan.year})
+            "The annual report on %(year)s is compiled from the results the agencies submitted, "
+            "and the %(year)s plan has no evaluation round to take them yet.") % {
+            "year": plan.year})
     if not round_.allows("report"):
         raise ValidationError(_(
-            "The annual report on %(year)s is made from the approved evaluation of its results, "
-            "and the %(year)s round is not approved yet (it is at “%(state)s”).")
+            "The annual report on %(year)s is compiled from the results the agencies submitted, "
+            "and the %(year)s round has not taken results yet (it is at “%(state)s”).")
             % {"year": plan.year, "state": round_.get_state_display()})
     return round_
 
@@ -171,6 +180,7 @@ class Evaluation:
     best_metropolitan: list[str]  # names (several on a tie); empty when none is graded
     best_metropolitan_grade: str
     illustrative: bool
+    pending: str = ""  # until the Council decides: what the report says instead of grades
 
 
 @dataclass(frozen=True)
@@ -311,7 +321,9 @@ def read_tasks(plan: Plan, round_):
     """Every task of the plan with what the report says of it, in one query: the state at the
     end of the plan's year from its history (``as_of``), its result's texts, its grade and its
     lead agency."""
-    grade = Grade.objects.filter(task=OuterRef("pk"), round=round_)
+    # a grade is the Council's once it has decided: none before
+    grade = Grade.objects.filter(task=OuterRef("pk"), round=round_,
+                                 round__state__in=RoundState.decided())
     return list(
         Task.objects.filter(plan=plan).as_of(datetime.date(plan.year, 12, 31))
         .annotate(grade_level=Subquery(grade.values("grade")[:1]))
@@ -410,6 +422,15 @@ def results_of(tasks, strategies, names, indicators) -> list[StrategyResults]:
 def evaluation_of(round_, plan: Plan) -> Evaluation:
     """The grades by strategy and by kind (tracker.evaluation.selectors.distribution, two queries),
     the 최우수 list (one) and the best metropolitan government (one)."""
+    if not round_.decided:
+        when = (_("at %(meeting)s") % {"meeting": meeting_text(
+            round_.meeting_number, round_.meeting_date, round_.held_in_writing)}
+            if round_.meeting_date else _("at a meeting not yet set"))
+        return Evaluation(
+            meeting="", levels=[], rows=[], outstanding=[], best_metropolitan=[],
+            best_metropolitan_grade="", illustrative=round_.is_illustrative,
+            pending=_("The evaluation of these results is pending: the Council approves the "
+                      "grades %(when)s, and the next report gives them.") % {"when": when})
     reader = round_report.Reader(manager=False, tasks=Task.objects.all(), grades=True)
     distribution = round_report.distribution(round_, reader)
     rows = [DistributionRow(row.label, [units for _level, units in row.counts], row.total)
@@ -506,8 +527,9 @@ def trends_of(plan: Plan) -> list[Trend]:
             for statistic in Statistic.objects.order_by("number")]
 
 
-def appendix_of(tasks, names) -> list[AgencyRow]:
-    levels = GradeLevel.values
+def appendix_of(tasks, names, graded=True) -> list[AgencyRow]:
+    """By lead agency: tasks, budget, executed and, once graded, the grades' counts."""
+    levels = GradeLevel.values if graded else []
     rows = defaultdict(lambda: [0, 0, 0, [0] * len(levels)])
     for task in tasks:
         row = rows[task["lead_agency_id"]]
@@ -552,6 +574,6 @@ def report_content(plan: Plan, *, language: str | None = None) -> Report:
         glance=glance_of(plan, tasks, strategies, key_tasks, names),
         results=results_of(tasks, strategies, names, indicators),
         evaluation=evaluation_of(round_, plan), opinions=opinions_of(plan),
-        outcomes=outcomes_of(plan), appendix=appendix_of(tasks, names),
+        outcomes=outcomes_of(plan), appendix=appendix_of(tasks, names, round_.decided),
         trends=trends_of(plan))
 

@@ -35,6 +35,23 @@ def fill(document, header, rows, *, widths=None):
     return table
 
 
+def evaluation_section(document, heading, paragraph, evaluation):
+    """The decided evaluation: the grades by strategy and kind, the 최우수 list and the best
+    metropolitan government."""
+    paragraph(_("Grades approved at %(meeting)s.") % {"meeting": evaluation.meeting})
+    fill(document, ["", *evaluation.levels, _("Total")],
+         [[row.label, *row.counts, row.total] for row in evaluation.rows])
+    heading(_("Projects rated 최우수"), level=3)
+    if not evaluation.outstanding:
+        paragraph(_("None."))
+    for unit in evaluation.outstanding:
+        paragraph(f"{unit.code} {unit.title} ({unit.agency})" if unit.code else unit.agency)
+        if unit.summary:
+            paragraph(unit.summary)
+    heading(_("The best metropolitan government"), level=3)
+    paragraph(best_metropolitan_text(evaluation))
+
+
 def build_hwpx(report: Report) -> bytes:
     """The report as an HWPX file, in the active language (the report's)."""
     from hwpx import HwpxDocument
@@ -103,18 +120,10 @@ def build_hwpx(report: Report) -> bytes:
     # 4. The evaluation
     evaluation = report.evaluation
     heading(sections[3], level=2)
-    paragraph(_("Grades approved at %(meeting)s.") % {"meeting": evaluation.meeting})
-    fill(document, ["", *evaluation.levels, _("Total")],
-         [[row.label, *row.counts, row.total] for row in evaluation.rows])
-    heading(_("Projects rated 최우수"), level=3)
-    if not evaluation.outstanding:
-        paragraph(_("None."))
-    for unit in evaluation.outstanding:
-        paragraph(f"{unit.code} {unit.title} ({unit.agency})" if unit.code else unit.agency)
-        if unit.summary:
-            paragraph(unit.summary)
-    heading(_("The best metropolitan government"), level=3)
-    paragraph(best_metropolitan_text(evaluation))
+    if evaluation.pending:
+        paragraph(evaluation.pending)
+    else:
+        evaluation_section(document, heading, paragraph, evaluation)
 
     # 5. Improvement opinions
     opinions = report.opinions
