@@ -22,6 +22,7 @@ KIPPLAN_PASSWORD_RESET_WINDOW_MINUTES  the throttle's window; axes's cool-off by
 KIPPLAN_EVIDENCE_MAX_MB  the largest evidence file accepted, in megabytes (20)
 KIPPLAN_EVIDENCE_ROOT  the folder of the evidence files; "evidence" in the project folder by default
 DJANGO_STATIC_ROOT    where collectstatic puts the static files; "staticfiles" in the project folder
+KIPPLAN_PUBLICATION_NUMBER  the annual report's publication registration number (발간등록번호)
 KIPPLAN_EVIDENCE_BUCKET  an S3 bucket for the evidence files instead of the folder (needs the
                       "s3" extra, django-storages); private objects, never overwritten
 KIPPLAN_EVIDENCE_ENDPOINT_URL  the endpoint of S3-compatible storage (https://s3.example.kr);
@@ -348,6 +349,10 @@ KIPPLAN_MAIL_STUCK_MINUTES = int(os.environ.get("KIPPLAN_MAIL_STUCK_MINUTES", "1
 # The annual report is made by the same worker; a making still unfinished after this long has
 # lost its worker, and no longer holds the next one back (tracker.publishing.services).
 KIPPLAN_REPORT_STUCK_MINUTES = int(os.environ.get("KIPPLAN_REPORT_STUCK_MINUTES", "30"))
+# The annual report's publication registration number (발간등록번호), which government
+# publications of 10 pages or more carry: given by the publications registry each year, so a
+# setting; the report's page warns while it is empty.
+KIPPLAN_PUBLICATION_NUMBER = os.environ.get("KIPPLAN_PUBLICATION_NUMBER", "")
 
 LOGGING = {
     "version": 1,

@@ -602,3 +602,23 @@ def test_the_report_opens_with_ip_trends_each_figure_with_its_source(demo, tmp_p
         pdf = pdf_text(build_pdf(report), tmp_path)
     assert "1. 지식재산 동향" in pdf and "2. 계획 개요" in pdf
     assert "지식재산권 무역수지 (백만 달러)" in pdf
+
+
+def test_the_cover_has_the_councils_title_issuer_day_and_registration_number(
+        plan_2024, settings, client, manager):
+    """Before: "2024년 국가지식재산 시행계획 연차보고서", no issuer ("kipplan 데이터로
+    작성했습니다"), no registration number."""
+    client.force_login(manager)
+    assert "KIPPLAN_PUBLICATION_NUMBER" in client.get(page()).content.decode()
+    settings.KIPPLAN_PUBLICATION_NUMBER = "11-1430000-000123-10"
+    assert "KIPPLAN_PUBLICATION_NUMBER" not in client.get(page()).content.decode()
+    with translation.override("ko"):
+        report = report_content(plan_2024, language="ko")
+        text = open_hwpx(build_hwpx(report)).text.plain()
+    assert report.title == "2024년 국가지식재산위원회 연차보고서"
+    assert report.issuer == "국가지식재산위원회"
+    assert "발간등록번호 11-1430000-000123-10" in text and "kipplan" not in text
+    with translation.override("en"):
+        english = report_content(plan_2024, language="en")
+    assert english.title == ("2024 Annual Report of the Presidential Council on Intellectual "
+                             "Property")

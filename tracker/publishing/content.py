@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -275,6 +276,9 @@ class Report:
     outcomes: list[Outcome]
     appendix: list[AgencyRow] = field(default_factory=list)  # by agency
     trends: list[Trend] = field(default_factory=list)  # the IP statistics, by number
+    subtitle: str = ""  # the plan whose results it reports
+    issuer: str = ""  # the Council
+    registration_number: str = ""  # 발간등록번호 (KIPPLAN_PUBLICATION_NUMBER), "" when unset
 
     @property
     def tasks(self):
@@ -568,8 +572,12 @@ def report_content(plan: Plan, *, language: str | None = None) -> Report:
         notes.append(_("Tasks marked “illustrative” have invented titles and assignments."))
     return Report(
         year=plan.year, language=language or ("en" if english_active() else "ko"),
-        title=_("Annual report on the %(year)s national IP implementation plan")
+        title=_("%(year)s Annual Report of the Presidential Council on Intellectual Property")
         % {"year": plan.year},
+        subtitle=_("The results of the %(year)s national IP implementation plan") % {
+            "year": plan.year},
+        issuer=_("Presidential Council on Intellectual Property"),
+        registration_number=settings.KIPPLAN_PUBLICATION_NUMBER.strip(),
         made_on=day_text(timezone.localdate()), notes=notes,
         glance=glance_of(plan, tasks, strategies, key_tasks, names),
         results=results_of(tasks, strategies, names, indicators),

@@ -35,6 +35,15 @@ def fill(document, header, rows, *, widths=None):
     return table
 
 
+def cover_lines(report):
+    """What the cover says under the title."""
+    lines = [report.subtitle, report.issuer, report.made_on]
+    if report.registration_number:
+        lines.append(_("Publication registration number %(number)s") % {
+            "number": report.registration_number})
+    return lines
+
+
 def evaluation_section(document, heading, paragraph, evaluation):
     """The decided evaluation: the grades by strategy and kind, the 최우수 list and the best
     metropolitan government."""
@@ -65,8 +74,10 @@ def build_hwpx(report: Report) -> bytes:
         # paragraph by listing the whole section, which made the paragraphs quadratic.
         return document.add_paragraph(text, inherit_style=False)
 
+    # The cover: the title, the plan it reports on, the issuer, the day, the registration number.
     heading(report.title, level=1)
-    paragraph(_("Made on %(day)s from kipplan's data.") % {"day": report.made_on})
+    for line in cover_lines(report):
+        paragraph(line)
     for note in report.notes:
         paragraph(_("Note: %(note)s") % {"note": note})
 

@@ -22,7 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.publishing.content import Report
-from tracker.publishing.hwpx import best_metropolitan_text, opinion_rows, section_titles
+from tracker.publishing.hwpx import (
+    best_metropolitan_text,
+    cover_lines,
+    opinion_rows,
+    section_titles,
+)
 
 FONT_FAMILY = "Noto Sans CJK KR"
 FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", os.path.expanduser("~/.fonts"),
@@ -102,7 +107,7 @@ def build_pdf(report: Report) -> bytes:
         "report": report, "sections": section_titles(), "font": FONT_FAMILY,
         "opinion_rows": opinion_rows(report.opinions),
         "best_metropolitan": best_metropolitan_text(report.evaluation),
-        "issuer": _("Presidential Council on Intellectual Property"),
+        "issuer": report.issuer, "cover": cover_lines(report),
         "created": timezone.now().isoformat(timespec="seconds"),
     })
     # Tagged (headings, tables, lists), with the title, author, language and date in its

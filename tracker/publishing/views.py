@@ -8,6 +8,7 @@ are downloads for the managers only, a 404 to anyone else, as evidence files are
 import logging
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -84,6 +85,7 @@ class AnnualReportView(ManagersOnlyMixin, View):
             "not_reportable": not_reportable, "pdf_missing": annual_report.pdf_unavailable(),
             "files": files, "form": form, "runs": runs, "making": making,
             "refresh_seconds": REFRESH_SECONDS if making else None,
+            "registration_number": settings.KIPPLAN_PUBLICATION_NUMBER.strip(),
         }, status=status)
 
 
