@@ -150,8 +150,9 @@ def test_the_2022_and_2023_plans_are_headline_figures_only(demo, year):
     plan = Plan.objects.get(year=year)
 
     assert not plan.tasks.exists()
-    assert "Headline figures only" in plan.data_note
-    assert "2024 plan's reference rate" in plan.data_note
+    assert "Headline figures only" in plan.data_note_en
+    assert "2024 plan's reference rate" in plan.data_note_en
+    assert "헤드라인 수치만" in plan.data_note_ko and "Headline" not in plan.data_note_ko
 
 
 @pytest.mark.parametrize(("year", "tasks", "budget"), [(2024, 75, 934_100_000_000),
@@ -176,7 +177,7 @@ def test_each_entered_plan_has_the_16_key_tasks_six_of_them_sourced(demo, year):
                if not key_task.is_illustrative}
     assert sourced == SOURCED_KEY_TASKS
     assert all(key_task.title_ko and key_task.title_en for key_task in key_tasks)
-    assert "key tasks 1-1 to 1-3 and 2-1 to 2-3" in Plan.objects.get(year=year).data_note
+    assert "key tasks 1-1 to 1-3 and 2-1 to 2-3" in Plan.objects.get(year=year).data_note_en
 
 
 def test_every_task_serves_a_key_task_of_its_own_strategy(demo):
@@ -376,7 +377,7 @@ def test_patent_support_team_launch_is_led_by_kista_and_serves_all_12_technologi
 
 
 def test_invented_demo_content_is_marked_illustrative(demo):
-    assert all(Plan.objects.values_list("data_note", flat=True))
+    assert all(ko and en for ko, en in Plan.objects.values_list("data_note_ko", "data_note_en"))
     # A task that is not illustrative has its source, or continues a task that has one
     # (carry-over does not copy sources: they speak of the earlier plan).
     unsourced = Task.objects.filter(is_illustrative=False, source_note="")

@@ -622,3 +622,31 @@ def test_the_cover_has_the_councils_title_issuer_day_and_registration_number(
         english = report_content(plan_2024, language="en")
     assert english.title == ("2024 Annual Report of the Presidential Council on Intellectual "
                              "Property")
+
+
+def test_each_file_reads_one_language_its_own_declared(demo, tmp_path):
+    """The demo's notes were one mixed-language field, and the English HWPX declared Korean,
+    with a template's metadata (an empty title, "synthetic-fixture-author", 2025-09-17)."""
+    plan = Plan.objects.get(year=2024)
+    with translation.override("ko"):
+        korean = report_content(plan, language="ko")
+    with translation.override("en"):
+        english = report_content(plan, language="en")
+        english_hwpx = build_hwpx(english)
+    assert not [note for note in korean.notes
+                if re.search(r"[A-Za-z]{4,} [a-z]{3,} [a-z]{3,}", note)]
+    # Korean terms may stand in English (최우수), never a Korean sentence
+    assert not [note for note in english.notes if re.search("[가-힣]+ [가-힣]+", note)]
+    for trend in english.trends:
+        assert not re.search("[가-힣]", trend.source + "".join(
+            value.source + value.note for value in trend.values)), trend.name
+    import zipfile
+    with zipfile.ZipFile(io.BytesIO(english_hwpx)) as archive:
+        assert archive.infolist()[0].filename == "mimetype"
+        assert archive.infolist()[0].compress_type == zipfile.ZIP_STORED
+        metadata = archive.read("Contents/content.hpf").decode()
+    assert "<opf:language>en</opf:language>" in metadata
+    assert f"<opf:title>{english.title}</opf:title>" in metadata
+    assert "Presidential Council on Intellectual Property" in metadata
+    assert "synthetic-fixture-author" not in metadata and "2025-09-17" not in metadata
+    assert not open_hwpx(english_hwpx).validate().issues

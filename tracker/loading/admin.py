@@ -36,7 +36,7 @@ class PlanAdmin(admin.ModelAdmin):
                            "meeting_number", "held_in_writing"]}),
         (_("Budget"), {"fields": ["total_budget", "announced_task_count", "won_per_usd",
                                   "budget_check"]}),
-        (_("Sources and demo data"), {"fields": ["source_note", "data_note"]}),
+        (_("Sources and demo data"), {"fields": ["source_note", "data_note_ko", "data_note_en"]}),
     ]
 
     def get_queryset(self, request):

@@ -31,7 +31,7 @@ class PlanYear:
     def progress_illustrative(self):
         """The statuses reported on the plan's tasks are invented for the demo (its data note
         says which parts are)."""
-        return bool(self.plan.data_note)
+        return bool(self.plan.data_note_ko or self.plan.data_note_en)
 
     @property
     def graded(self):

@@ -63,11 +63,13 @@ class Plan(models.Model):
         help_text=_("Used only to show amounts in US dollars."),
     )
     source_note = models.TextField(_("sources"), blank=True)
-    data_note = models.TextField(
-        _("note on illustrative data"),
+    # In each language apart: the report's files and the pages read one language each.
+    data_note_ko = models.TextField(
+        _("note on illustrative data (Korean)"),
         blank=True,
         help_text=_("Says which parts of this plan's data are invented for demonstration."),
     )
+    data_note_en = models.TextField(_("note on illustrative data (English)"), blank=True)
 
     objects = PlanQuerySet.as_manager()
 
@@ -84,6 +86,10 @@ class Plan(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def data_note(self):
+        return localized(self, "data_note")
 
     @property
     def title(self):

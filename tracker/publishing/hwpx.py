@@ -158,7 +158,42 @@ def build_hwpx(report: Report) -> bytes:
          [[row.name, row.tasks, row.budget_text, row.executed_text, row.rate, *row.grades]
           for row in report.appendix])
 
-    return document.to_bytes()
+    return with_metadata(document.to_bytes(), report)
+
+
+OPF = "http://www.idpf.org/2007/opf/"
+
+
+def with_metadata(data: bytes, report: Report) -> bytes:
+    """The file with its own metadata (Contents/content.hpf): the report's title, language,
+    the Council as creator and today's dates, instead of python-hwpx's template's (an empty
+    title, "ko" whatever the language, "synthetic-fixture-author", 17 September 2025)."""
+    import datetime
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    source = zipfile.ZipFile(io.BytesIO(data))
+    tree = etree.fromstring(source.read("Contents/content.hpf"))
+    metadata = tree.find(f"{{{OPF}}}metadata")
+    metadata.find(f"{{{OPF}}}title").text = report.title
+    metadata.find(f"{{{OPF}}}language").text = report.language
+    for meta in metadata.findall(f"{{{OPF}}}meta"):
+        meta.text = {"creator": report.issuer, "lastsaveby": report.issuer,
+                     "subject": report.subtitle, "CreatedDate": now, "ModifiedDate": now,
+                     "date": report.made_on, "description": "", "keyword": ""
+                     }.get(meta.get("name"), meta.text)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():  # in order, mimetype first and stored, as read
+            content = source.read(info.filename)
+            if info.filename == "Contents/content.hpf":
+                content = etree.tostring(tree, xml_declaration=True, encoding="UTF-8",
+                                         standalone=True)
+            target.writestr(info, content)
+    return out.getvalue()
 
 
 def section_titles():
