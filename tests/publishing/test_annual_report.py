@@ -194,8 +194,9 @@ def test_hwpx_reads_back_with_the_plan_total_a_result_and_a_grade(plan_2024):
 def test_hwpx_has_a_table_per_strategy_with_its_header(plan_2024):
     with translation.override("en"):
         document = open_hwpx(build_hwpx(report_content(plan_2024)))
-    # glance (2), two tables a strategy (5), grades, opinions, one outcome, the appendix
-    assert len(document.tables) == 2 + 2 * 5 + 1 + 1 + 1 + 1
+    # glance (2), two tables a strategy (5), the 시·도, grades, opinions, one outcome, the
+    # appendix (no IP statistics in this plan's database)
+    assert len(document.tables) == 2 + 2 * 5 + 1 + 1 + 1 + 1 + 1
     tasks, results = document.tables[2], document.tables[3]
     assert [cell.text for cell in tasks.rows[0].cells] == [
         "Code", "Task", "Lead agency", "Budget", "Executed", "Status", "Grade"]
@@ -650,3 +651,26 @@ def test_each_file_reads_one_language_its_own_declared(demo, tmp_path):
     assert "Presidential Council on Intellectual Property" in metadata
     assert "synthetic-fixture-author" not in metadata and "2025-09-17" not in metadata
     assert not open_hwpx(english_hwpx).validate().issues
+
+
+def test_the_report_has_the_metropolitan_governments_own_results(demo):
+    """The 17 시·도, each with its own results as an institution, the national tasks it leads
+    and its grade: before, the report had no section on them."""
+    from tracker.evaluation import services as evaluation
+    from tracker.models import EvaluationRound
+
+    plan = Plan.objects.get(year=2024)
+    round_ = EvaluationRound.objects.get(plan=plan)
+    incheon = evaluation.graded_institutions(round_).get(slug="incheon")
+    from tracker.models import Result, ResultState
+    Result.objects.update_or_create(plan=plan, institution=incheon, defaults={
+        "state": ResultState.SUBMITTED, "submitted_at": timezone.now(),
+        "summary_public": "인천 지식재산센터 운영(예시)"})
+    with translation.override("ko"):
+        report = report_content(plan, language="ko")
+        text = open_hwpx(build_hwpx(report)).text.plain()
+    assert len(report.regions) == 17
+    row = next(row for row in report.regions if row.name == "인천광역시")
+    assert row.submitted and row.summary == "인천 지식재산센터 운영(예시)"
+    assert row.grade == "최우수"  # the best metropolitan government of the 2024 results
+    assert "시·도 추진실적" in text and "인천 지식재산센터 운영(예시)" in text

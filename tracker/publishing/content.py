@@ -27,6 +27,7 @@ from tracker.evaluation.models import (
     Grade,
     GradeLevel,
     PerformanceIndicator,
+    Result,
     ResultState,
     RoundState,
 )
@@ -251,6 +252,17 @@ class AgencyRow:
 
 
 @dataclass(frozen=True)
+class RegionRow:
+    """A metropolitan government's own results as an institution (its regional programmes)."""
+
+    name: str
+    submitted: bool
+    summary: str  # its public summary, once submitted
+    tasks: int  # national tasks it leads in the plan
+    grade: str  # once the Council has decided; "" before
+
+
+@dataclass(frozen=True)
 class Trend:
     """1. An IP statistic's series: the figure in force for each year (the last published)."""
 
@@ -276,6 +288,7 @@ class Report:
     outcomes: list[Outcome]
     appendix: list[AgencyRow] = field(default_factory=list)  # by agency
     trends: list[Trend] = field(default_factory=list)  # the IP statistics, by number
+    regions: list[RegionRow] = field(default_factory=list)  # the 17 시·도, by name
     subtitle: str = ""  # the plan whose results it reports
     issuer: str = ""  # the Council
     registration_number: str = ""  # 발간등록번호 (KIPPLAN_PUBLICATION_NUMBER), "" when unset
@@ -515,6 +528,34 @@ def outcomes_of(plan: Plan) -> list[Outcome]:
     return outcomes
 
 
+def regions_of(plan: Plan, round_) -> list[RegionRow]:
+    """The 17 시·도 with their own results (submitted or not, the public summary), the national
+    tasks each leads and, once decided, its grade as an institution: one query, and one for
+    the names the plan's year gives them."""
+    from tracker.evaluation.services import graded_institutions
+
+    own = Result.objects.filter(plan=plan, institution=OuterRef("pk"))
+    grade = Grade.objects.filter(round=round_, agency=OuterRef("pk"),
+                                 round__state__in=RoundState.decided())
+    led = (Task.objects.filter(plan=plan, lead_agency=OuterRef("pk")).order_by()
+           .values("lead_agency").annotate(n=Count("pk")).values("n"))
+    rows = graded_institutions(round_).annotate(
+        result_state=Subquery(own.values("state")[:1]),
+        summary=Subquery(own.values("summary_public")[:1]),
+        grade_level=Subquery(grade.values("grade")[:1]),
+        led=Subquery(led[:1]))
+    names = names_for(plan)
+    grades = dict(GradeLevel.choices)
+    found = [RegionRow(
+        name=localized(names.of(agency), "name"),
+        submitted=agency.result_state == ResultState.SUBMITTED,
+        summary=(agency.summary or "") if agency.result_state == ResultState.SUBMITTED else "",
+        tasks=agency.led or 0,
+        grade=str(grades[agency.grade_level]) if agency.grade_level else "")
+        for agency in rows]
+    return sorted(found, key=lambda row: row.name)
+
+
 def trends_of(plan: Plan) -> list[Trend]:
     """The IP statistics, each with the figure in force for each year up to the plan's (the
     last published): two queries."""
@@ -551,8 +592,8 @@ def report_content(plan: Plan, *, language: str | None = None) -> Report:
     files' names). Queries: the plan and its round (1), strategies and key tasks (2), tasks (1),
     their indicators (1), the agencies and their former names (2), the grade distribution (2),
     the 최우수 list (1) and its former names, the best metropolitan government (1), opinions and
-    actions (2), outcome indicators and values (2), IP statistics and their figures (2): about
-    18, the same at 75 and 750 tasks."""
+    actions (2), outcome indicators and values (2), IP statistics and their figures (2), the
+    시·도' own results (2): about 20, the same at 75 and 750 tasks."""
     plan = Plan.objects.select_related("evaluation_round").get(pk=plan.pk)
     round_ = check_reportable(plan)
     strategies = list(Strategy.objects.filter(plan=plan).order_by("number"))
@@ -583,5 +624,5 @@ def report_content(plan: Plan, *, language: str | None = None) -> Report:
         results=results_of(tasks, strategies, names, indicators),
         evaluation=evaluation_of(round_, plan), opinions=opinions_of(plan),
         outcomes=outcomes_of(plan), appendix=appendix_of(tasks, names, round_.decided),
-        trends=trends_of(plan))
+        trends=trends_of(plan), regions=regions_of(plan, round_))
 

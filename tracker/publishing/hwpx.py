@@ -128,21 +128,28 @@ def build_hwpx(report: Report) -> bytes:
                "\n".join(indicator_text(indicator) for indicator in task.indicators) or "—"]
               for task in strategy.tasks], widths=[2, 8, 6])
 
-    # 4. The evaluation
-    evaluation = report.evaluation
+    # 4. The 시·도' own results
     heading(sections[3], level=2)
+    paragraph(_("Each metropolitan government is evaluated as an institution, on its own "
+                "regional IP programmes, whether or not it leads national tasks."))
+    fill(document, region_header(), [region_row(row) for row in report.regions],
+         widths=[3, 9, 2, 2])
+
+    # 5. The evaluation
+    evaluation = report.evaluation
+    heading(sections[4], level=2)
     if evaluation.pending:
         paragraph(evaluation.pending)
     else:
         evaluation_section(document, heading, paragraph, evaluation)
 
-    # 5. Improvement opinions
+    # 6. Improvement opinions
     opinions = report.opinions
-    heading(sections[4], level=2)
+    heading(sections[5], level=2)
     fill(document, [_("Item"), _("Count")], opinion_rows(opinions), widths=[5, 1])
 
-    # 6. Outcome indicators
-    heading(sections[5], level=2)
+    # 7. Outcome indicators
+    heading(sections[6], level=2)
     if not report.outcomes:
         paragraph(_("The plan records no outcome indicators."))
     for outcome in report.outcomes:
@@ -150,8 +157,8 @@ def build_hwpx(report: Report) -> bytes:
         paragraph(_("Target: %(target)s") % {"target": outcome.target})
         value_table(document, outcome.values)
 
-    # 7. Appendix
-    heading(sections[6], level=2)
+    # 8. Appendix
+    heading(sections[7], level=2)
     paragraph(_("By lead agency; budgets in millions of won."))
     fill(document, [_("Agency"), _("Tasks"), _("Budget"), _("Executed"), _("Rate"),
                     *report.evaluation.levels],
@@ -200,8 +207,19 @@ def section_titles():
     """The chapters, without numbers: the PDF numbers them, 한글 numbers HWPX's headings with
     its outline styles (a typed number came out as "나. 1. 계획 개요")."""
     return [_("IP trends"), _("The plan at a glance"), _("Results by strategy"),
-            _("The evaluation"), _("Improvement opinions and their follow-up"),
-            _("Outcome indicators"), _("Appendix: tables by agency")]
+            _("Results of the metropolitan governments (시·도)"), _("The evaluation"),
+            _("Improvement opinions and their follow-up"), _("Outcome indicators"),
+            _("Appendix: tables by agency")]
+
+
+def region_header():
+    return [_("Metropolitan government"), _("Its own results (public summary)"),
+            _("National tasks it leads"), _("Grade")]
+
+
+def region_row(row):
+    return [row.name, row.summary if row.submitted else _("not submitted"), row.tasks,
+            row.grade or "—"]
 
 
 def value_table(document, values):

@@ -26,6 +26,8 @@ from tracker.publishing.hwpx import (
     best_metropolitan_text,
     cover_lines,
     opinion_rows,
+    region_header,
+    region_row,
     section_titles,
 )
 
@@ -108,6 +110,7 @@ def build_pdf(report: Report) -> bytes:
         "opinion_rows": opinion_rows(report.opinions),
         "best_metropolitan": best_metropolitan_text(report.evaluation),
         "issuer": report.issuer, "cover": cover_lines(report),
+        "region_header": region_header(), "regions": [region_row(row) for row in report.regions],
         "created": timezone.now().isoformat(timespec="seconds"),
     })
     # Tagged (headings, tables, lists), with the title, author, language and date in its
