@@ -51,7 +51,10 @@ ROLES = {
        # The IP statistics of the annual report's trends, which they keep and import.
        "view_statistic", "add_statistic", "change_statistic", "delete_statistic",
        "view_statisticvalue", "add_statisticvalue", "change_statisticvalue",
-       "delete_statisticvalue"],
+       "delete_statisticvalue",
+       # The Council's meetings, their agenda and decisions, which the secretariat records.
+       "view_councilmeeting", "add_councilmeeting", "change_councilmeeting",
+       "view_agendaitem", "add_agendaitem", "change_agendaitem", "delete_agendaitem"],
     # Evaluators (outside experts) see the results assigned to them and score them; nothing
     # else of the site (tracker.evaluation.services.is_evaluator keeps them off the progress pages).
     EVALUATORS: ["view_assignment", "add_score"],

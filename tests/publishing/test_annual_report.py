@@ -601,7 +601,7 @@ def test_the_report_opens_with_ip_trends_each_figure_with_its_source(demo, tmp_p
     needs_pdf("pdftotext")
     with translation.override("ko"):
         pdf = pdf_text(build_pdf(report), tmp_path)
-    assert "1. 지식재산 동향" in pdf and "2. 계획 개요" in pdf
+    assert "1. 지식재산 동향" in pdf and "3. 계획 개요" in pdf
     assert "지식재산권 무역수지 (백만 달러)" in pdf
 
 
@@ -674,3 +674,29 @@ def test_the_report_has_the_metropolitan_governments_own_results(demo):
     assert row.submitted and row.summary == "인천 지식재산센터 운영(예시)"
     assert row.grade == "최우수"  # the best metropolitan government of the 2024 results
     assert "시·도 추진실적" in text and "인천 지식재산센터 운영(예시)" in text
+
+
+def test_the_councils_year_is_kept_as_data_and_reported(demo, client, manager):
+    """The Council's meetings, their agenda and decisions, linked by number to what they
+    decided in kipplan (plans endorsed, evaluations approved); the report's chapter on the
+    Council's activities reads them. Before, the report had no such chapter."""
+    from tracker.models import CouncilMeeting
+    from tracker.plans.council import decided_at
+
+    with translation.override("en"):
+        assert decided_at(CouncilMeeting.objects.get(number=36)) == [
+            "endorsed the 2024 National IP Implementation Plan"]
+        assert any("approved the evaluation" in line
+                   for line in decided_at(CouncilMeeting.objects.get(number=38)))
+    plan = Plan.objects.get(year=2024)
+    with translation.override("ko"):
+        report = report_content(plan, language="ko")
+        text = open_hwpx(build_hwpx(report)).text.plain()
+    [meeting] = report.meetings  # held in 2024
+    assert meeting.title.startswith("제36회 위원회 회의") and "서면" in meeting.title
+    assert meeting.agenda == [("1. 2024년도 국가지식재산 시행계획(안)", "원안 의결")]
+    assert "위원회 활동" in text and "2024년도 국가지식재산 시행계획(안)" in text
+    client.force_login(manager)
+    page = client.get(reverse("admin:tracker_councilmeeting_change",
+                              args=[CouncilMeeting.objects.get(number=38).pk]))
+    assert page.status_code == 200 and "2025" in page.content.decode()

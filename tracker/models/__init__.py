@@ -47,6 +47,8 @@ from tracker.follow_up.models import (
 from tracker.plans.models import (
     Agency,
     AgencyName,
+    AgendaItem,
+    CouncilMeeting,
     Indicator,
     IndicatorValue,
     KeyTask,
@@ -83,7 +85,7 @@ __all__ = [
     "EvaluationRound", "FigureKind", "Grade", "GradeLevel", "Indicator", "IndicatorValue",
     "KeyTask", "Milestone", "MilestoneChange", "OutgoingMail", "PasswordResetRequest", "Plan",
     "Profile", "ProgressUpdate", "Reminder", "Revision", "ReviewAssessment", "ReviewLight",
-    "Statistic", "StatisticValue",
+    "Statistic", "StatisticValue", "AgendaItem", "CouncilMeeting",
     "RoundState", "RoundStep",
     "StateSource", "Status", "StrategicTechnology", "Strategy", "Task", "TrafficLight", "end_of",
     "key_task_code", "overdue_condition", "reporting_period", "stale_condition", "task_code",

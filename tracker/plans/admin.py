@@ -8,7 +8,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tracker.common.admin import localized_column
+from tracker.plans.council import decided_at
 from tracker.plans.models import (
+    AgendaItem,
+    CouncilMeeting,
     Indicator,
     IndicatorValue,
     KeyTask,
@@ -74,3 +77,29 @@ class IndicatorAdmin(admin.ModelAdmin):
     @admin.display(description=_("target"))
     def target_display(self, indicator):
         return indicator.target or "—"
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 1
+    fields = ["number", "title_ko", "title_en", "decision_ko", "decision_en"]
+
+
+@admin.register(CouncilMeeting)
+class CouncilMeetingAdmin(admin.ModelAdmin):
+    """The Council's meetings, recorded by the secretariat: the day, whether in writing, the
+    agenda with its decisions, the minutes; and, read from kipplan's records by the meeting's
+    number, the plans it endorsed and the evaluations it approved."""
+
+    list_display = ["number", "held_on", "held_in_writing", "decided_display",
+                    "is_illustrative"]
+    inlines = [AgendaItemInline]
+    readonly_fields = ["decided_display"]
+    fields = ["number", "held_on", "held_in_writing", "minutes_ko", "minutes_en",
+              "is_illustrative", "decided_display"]
+
+    @admin.display(description=_("decided in kipplan's records"))
+    def decided_display(self, meeting):
+        if meeting.pk is None:
+            return "—"
+        return "; ".join(decided_at(meeting)) or "—"

@@ -474,3 +474,65 @@ class StatisticValue(models.Model):
     @property
     def source(self):
         return localized(self, "source")
+
+
+class CouncilMeeting(models.Model):
+    """A meeting of the Presidential Council on Intellectual Property (국가지식재산위원회): its
+    number, day, whether held in writing, the agenda and what it decided, and its minutes. What
+    it decided of kipplan's records is found by its number: the plans it endorsed
+    (``Plan.meeting_number``) and the evaluations it approved (``EvaluationRound.
+    meeting_number``), with their budget advice."""
+
+    number = models.PositiveSmallIntegerField(_("number"), unique=True,
+                                              validators=[MinValueValidator(1)])
+    held_on = models.DateField(_("held on"))
+    held_in_writing = models.BooleanField(_("held in writing"), default=False,
+                                          help_text=_("The meeting was held in writing (서면)."))
+    minutes_ko = models.TextField(_("minutes (Korean)"), blank=True,
+                                  help_text=_("The minutes, or where they are kept."))
+    minutes_en = models.TextField(_("minutes (English)"), blank=True)
+    is_illustrative = models.BooleanField(
+        _("illustrative"), default=False,
+        help_text=_("The meeting's agenda or decisions are invented or inferred demo data."))
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("Council meeting")
+        verbose_name_plural = _("Council meetings")
+
+    def __str__(self):
+        return _("Council meeting no. %(number)s") % {"number": self.number}
+
+    @property
+    def minutes(self):
+        return localized(self, "minutes")
+
+
+class AgendaItem(models.Model):
+    """An item on a Council meeting's agenda, with what the Council decided of it."""
+
+    meeting = models.ForeignKey(CouncilMeeting, verbose_name=_("Council meeting"),
+                                on_delete=models.CASCADE, related_name="agenda")
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+    title_ko = models.CharField(_("title (Korean)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    decision_ko = models.CharField(_("decision (Korean)"), max_length=300, blank=True)
+    decision_en = models.CharField(_("decision (English)"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["meeting_id", "number"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        constraints = [models.UniqueConstraint(fields=["meeting", "number"],
+                                               name="agenda_item_number_unique")]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+    @property
+    def title(self):
+        return localized(self, "title")
+
+    @property
+    def decision(self):
+        return localized(self, "decision")

@@ -252,6 +252,29 @@ class AgencyRow:
 
 
 @dataclass(frozen=True)
+class MeetingLine:
+    """2. A Council meeting of the year: its agenda with the decisions, and what it decided of
+    kipplan's records."""
+
+    title: str  # "Council meeting no. 36 (held in writing), 19 March 2024"
+    agenda: list[tuple[str, str]]  # (item, decision)
+    decided: list[str]
+    minutes: str
+    illustrative: bool
+
+    @property
+    def lines(self):
+        """What follows the agenda: what it decided of kipplan's records, its minutes."""
+        lines = []
+        if self.decided:
+            lines.append(_("In kipplan's records, it %(decided)s.") % {
+                "decided": "; ".join(self.decided)})
+        if self.minutes:
+            lines.append(_("Minutes: %(minutes)s") % {"minutes": self.minutes})
+        return lines
+
+
+@dataclass(frozen=True)
 class RegionRow:
     """A metropolitan government's own results as an institution (its regional programmes)."""
 
@@ -289,6 +312,7 @@ class Report:
     appendix: list[AgencyRow] = field(default_factory=list)  # by agency
     trends: list[Trend] = field(default_factory=list)  # the IP statistics, by number
     regions: list[RegionRow] = field(default_factory=list)  # the 17 시·도, by name
+    meetings: list[MeetingLine] = field(default_factory=list)  # the Council's, in the year
     subtitle: str = ""  # the plan whose results it reports
     issuer: str = ""  # the Council
     registration_number: str = ""  # 발간등록번호 (KIPPLAN_PUBLICATION_NUMBER), "" when unset
@@ -528,6 +552,17 @@ def outcomes_of(plan: Plan) -> list[Outcome]:
     return outcomes
 
 
+def meetings_of(plan: Plan) -> list[MeetingLine]:
+    """The Council's meetings held in the plan's year (tracker.plans.council)."""
+    from tracker.plans.council import meetings_of as held_in
+
+    return [MeetingLine(
+        title=meeting_text(meeting.number, meeting.held_on, meeting.held_in_writing),
+        agenda=[(f"{item.number}. {item.title}", item.decision) for item in meeting.agenda.all()],
+        decided=meeting.decided, minutes=meeting.minutes, illustrative=meeting.is_illustrative)
+        for meeting in held_in(plan.year)]
+
+
 def regions_of(plan: Plan, round_) -> list[RegionRow]:
     """The 17 시·도 with their own results (submitted or not, the public summary), the national
     tasks each leads and, once decided, its grade as an institution: one query, and one for
@@ -624,5 +659,5 @@ def report_content(plan: Plan, *, language: str | None = None) -> Report:
         results=results_of(tasks, strategies, names, indicators),
         evaluation=evaluation_of(round_, plan), opinions=opinions_of(plan),
         outcomes=outcomes_of(plan), appendix=appendix_of(tasks, names, round_.decided),
-        trends=trends_of(plan), regions=regions_of(plan, round_))
+        trends=trends_of(plan), regions=regions_of(plan, round_), meetings=meetings_of(plan))
 

@@ -35,6 +35,10 @@ def fill(document, header, rows, *, widths=None):
     return table
 
 
+def no_meetings_text(report):
+    return _("No Council meeting is recorded for %(year)s.") % {"year": report.year}
+
+
 def cover_lines(report):
     """What the cover says under the title."""
     lines = [report.subtitle, report.issuer, report.made_on]
@@ -95,9 +99,21 @@ def build_hwpx(report: Report) -> bytes:
                 + (illustrative_mark() if trend.illustrative else ""), level=3)
         value_table(document, trend.values)
 
-    # 2. The plan at a glance
-    glance = report.glance
+    # 2. The Council's activities
     heading(sections[1], level=2)
+    if not report.meetings:
+        paragraph(no_meetings_text(report))
+    for meeting in report.meetings:
+        heading(meeting.title + (illustrative_mark() if meeting.illustrative else ""), level=3)
+        if meeting.agenda:
+            fill(document, [_("Agenda item"), _("Decision")],
+                 [[item, decision or "—"] for item, decision in meeting.agenda], widths=[3, 2])
+        for line in meeting.lines:
+            paragraph(line)
+
+    # 3. The plan at a glance
+    glance = report.glance
+    heading(sections[2], level=2)
     paragraph(_("%(title)s: %(tasks)s tasks, total budget %(total)s (tasks' budgets: "
                 "%(allocated)s). Endorsed at %(meeting)s.") % {
         "title": glance.title, "tasks": glance.task_count, "total": glance.total_budget,
@@ -114,8 +130,8 @@ def build_hwpx(report: Report) -> bytes:
          [[line.label, line.tasks, line.budget_text] for line in glance.agencies],
          widths=[5, 1, 2])
 
-    # 3. Results by strategy: a table of the strategy's tasks, then each task's summary.
-    heading(sections[2], level=2)
+    # 4. Results by strategy: a table of the strategy's tasks, then each task's summary.
+    heading(sections[3], level=2)
     paragraph(_("Budgets in millions of won; status at the end of the year."))
     for strategy in report.results:
         heading(strategy.title, level=3)
@@ -128,28 +144,28 @@ def build_hwpx(report: Report) -> bytes:
                "\n".join(indicator_text(indicator) for indicator in task.indicators) or "—"]
               for task in strategy.tasks], widths=[2, 8, 6])
 
-    # 4. The 시·도' own results
-    heading(sections[3], level=2)
+    # 5. The 시·도' own results
+    heading(sections[4], level=2)
     paragraph(_("Each metropolitan government is evaluated as an institution, on its own "
                 "regional IP programmes, whether or not it leads national tasks."))
     fill(document, region_header(), [region_row(row) for row in report.regions],
          widths=[3, 9, 2, 2])
 
-    # 5. The evaluation
+    # 6. The evaluation
     evaluation = report.evaluation
-    heading(sections[4], level=2)
+    heading(sections[5], level=2)
     if evaluation.pending:
         paragraph(evaluation.pending)
     else:
         evaluation_section(document, heading, paragraph, evaluation)
 
-    # 6. Improvement opinions
+    # 7. Improvement opinions
     opinions = report.opinions
-    heading(sections[5], level=2)
+    heading(sections[6], level=2)
     fill(document, [_("Item"), _("Count")], opinion_rows(opinions), widths=[5, 1])
 
-    # 7. Outcome indicators
-    heading(sections[6], level=2)
+    # 8. Outcome indicators
+    heading(sections[7], level=2)
     if not report.outcomes:
         paragraph(_("The plan records no outcome indicators."))
     for outcome in report.outcomes:
@@ -157,8 +173,8 @@ def build_hwpx(report: Report) -> bytes:
         paragraph(_("Target: %(target)s") % {"target": outcome.target})
         value_table(document, outcome.values)
 
-    # 8. Appendix
-    heading(sections[7], level=2)
+    # 9. Appendix
+    heading(sections[8], level=2)
     paragraph(_("By lead agency; budgets in millions of won."))
     fill(document, [_("Agency"), _("Tasks"), _("Budget"), _("Executed"), _("Rate"),
                     *report.evaluation.levels],
@@ -206,7 +222,8 @@ def with_metadata(data: bytes, report: Report) -> bytes:
 def section_titles():
     """The chapters, without numbers: the PDF numbers them, 한글 numbers HWPX's headings with
     its outline styles (a typed number came out as "나. 1. 계획 개요")."""
-    return [_("IP trends"), _("The plan at a glance"), _("Results by strategy"),
+    return [_("IP trends"), _("The Council's activities"), _("The plan at a glance"),
+            _("Results by strategy"),
             _("Results of the metropolitan governments (시·도)"), _("The evaluation"),
             _("Improvement opinions and their follow-up"), _("Outcome indicators"),
             _("Appendix: tables by agency")]

@@ -25,6 +25,7 @@ from tracker.publishing.content import Report
 from tracker.publishing.hwpx import (
     best_metropolitan_text,
     cover_lines,
+    no_meetings_text,
     opinion_rows,
     region_header,
     region_row,
@@ -111,6 +112,7 @@ def build_pdf(report: Report) -> bytes:
         "best_metropolitan": best_metropolitan_text(report.evaluation),
         "issuer": report.issuer, "cover": cover_lines(report),
         "region_header": region_header(), "regions": [region_row(row) for row in report.regions],
+        "no_meetings": no_meetings_text(report),
         "created": timezone.now().isoformat(timespec="seconds"),
     })
     # Tagged (headings, tables, lists), with the title, author, language and date in its
