@@ -21,6 +21,7 @@ from tracker.models import (
     Plan,
     Profile,
     Reminder,
+    ReportRun,
     Result,
     Revision,
     RoundStep,
@@ -71,6 +72,8 @@ def test_a_whole_plan_survives_dumpdata_and_loaddata_into_an_empty_database(tmp_
     AnnualReport.objects.create(plan=Plan.objects.get(year=2024),
                                 hwpx_ko="annual-reports/2024/report-ko.hwpx",
                                 generated_at=timezone.now(), sent_on=date(2025, 3, 28))
+    ReportRun.objects.create(report=AnnualReport.objects.get(plan__year=2024),
+                             state=ReportRun.State.DONE, files_done=4)
     before = everything()
     backup = tmp_path / "kipplan-backup.json"
 
