@@ -603,6 +603,7 @@ def test_the_report_opens_with_ip_trends_each_figure_with_its_source(demo, tmp_p
         pdf = pdf_text(build_pdf(report), tmp_path)
     assert "1. 지식재산 동향" in pdf and "3. 계획 개요" in pdf
     assert "지식재산권 무역수지 (백만 달러)" in pdf
+    assert pdf.count("243,310") == 2  # each series charted above its table
 
 
 def test_the_cover_has_the_councils_title_issuer_day_and_registration_number(

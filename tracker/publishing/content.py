@@ -216,6 +216,7 @@ class OutcomeValue:
     kind: str
     note: str
     source: str
+    amount: Decimal | None = None  # the value as a number, for the charts
 
 
 @dataclass(frozen=True)
@@ -602,7 +603,8 @@ def trends_of(plan: Plan) -> list[Trend]:
                   source=statistic.source, illustrative=statistic.is_illustrative,
                   values=[OutcomeValue(year=year, value=number_text(value.value),
                                        kind=str(kinds.get(value.kind, value.kind)),
-                                       note=value.note, source=value.source or statistic.source)
+                                       note=value.note, source=value.source or statistic.source,
+                                       amount=value.value)
                           for year, value in sorted(values[statistic.pk].items())])
             for statistic in Statistic.objects.order_by("number")]
 

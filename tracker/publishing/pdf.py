@@ -96,6 +96,16 @@ def keep_korean_words(html: str) -> str:
     return head + "<body>" + TEXT_NODE.sub(words, body)
 
 
+def trend_charts(report: Report):
+    """[(trend, chart)]: each IP statistic's figures in force as a bar chart, year by year."""
+    from tracker.common.charts import bar_chart
+
+    return [(trend, bar_chart(f"{trend.name} ({trend.unit})", [
+        (str(value.year), [(float(value.amount), value.value, False)])
+        for value in trend.values if value.amount is not None]) if trend.values else None)
+        for trend in report.trends]
+
+
 def build_pdf(report: Report) -> bytes:
     """The report as a PDF, in the active language (the report's). Raises PdfUnavailable when
     the machine lacks WeasyPrint, Pango or the font."""
@@ -112,7 +122,7 @@ def build_pdf(report: Report) -> bytes:
         "best_metropolitan": best_metropolitan_text(report.evaluation),
         "issuer": report.issuer, "cover": cover_lines(report),
         "region_header": region_header(), "regions": [region_row(row) for row in report.regions],
-        "no_meetings": no_meetings_text(report),
+        "no_meetings": no_meetings_text(report), "trends": trend_charts(report),
         "created": timezone.now().isoformat(timespec="seconds"),
     })
     # Tagged (headings, tables, lists), with the title, author, language and date in its
