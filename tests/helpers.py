@@ -464,9 +464,9 @@ def reportable(tasks=20, year=2024, state=RoundState.APPROVED):
     indicator = Indicator.objects.create(
         plan=plan, number=1, name_ko="지식재산권 무역수지", name_en="IPR trade balance",
         unit_ko="백만 달러", unit_en="US$ million", target_ko="흑자 전환", target_en="a surplus",
-        target_year=2026, source="제3차 국가지식재산 기본계획")
+        target_year=2026, source_ko="제3차 국가지식재산 기본계획")
     IndicatorValue.objects.create(indicator=indicator, year=year - 1, value=180,
-                                  source="한국은행 지식재산권 무역수지(잠정)")
+                                  source_ko="한국은행 지식재산권 무역수지(잠정)")
     return plan
 
 

@@ -295,7 +295,7 @@ def test_the_2022_trade_balance_was_published_and_then_revised(demo):
     assert [(str(value.value), value.kind, value.published_on.isoformat()) for value in figures
             ] == [("-1330.00", FigureKind.PRELIMINARY, "2023-03-24"),
                   ("-1110.00", FigureKind.REVISED, "2024-03-20")]
-    assert all("Bank of Korea" in value.source and value.note_ko and value.note_en
+    assert all("Bank of Korea" in value.source_en and value.note_ko and value.note_en
                for value in figures)
     assert figures.last().value == -1110  # the latest published is in force
 
@@ -321,7 +321,7 @@ def test_the_master_plans_starting_values_are_baselines_not_preliminary(demo):
     baselines = IndicatorValue.objects.filter(kind=FigureKind.BASELINE)
     assert sorted(baselines.values_list("year", "value")) == [
         (2020, Decimal("-1870")), (2020, Decimal("18")), (2021, Decimal("36"))]
-    assert all("Master Plan" in value.source for value in baselines)
+    assert all("Master Plan" in value.source_en for value in baselines)
 
 
 def test_the_other_indicator_figures_are_preliminary_with_their_source(demo):
@@ -331,7 +331,7 @@ def test_the_other_indicator_figures_are_preliminary_with_their_source(demo):
 
     assert others.count() == 5
     assert set(others.values_list("kind", flat=True)) == {FigureKind.PRELIMINARY}
-    assert all(value.source == value.indicator.source for value in others)
+    assert all(value.source_ko == value.indicator.source_ko for value in others)
     assert not others.filter(published_on__isnull=False).exists()
 
 

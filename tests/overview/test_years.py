@@ -152,7 +152,7 @@ def test_a_loop_of_links_does_not_hang():
 
 def test_a_revised_figure_is_in_force_and_says_what_it_revised(plan):
     indicator = Indicator.objects.create(plan=plan, number=1, name_ko="무역수지",
-                                         unit_ko="백만 달러", source="BOK")
+                                         unit_ko="백만 달러", source_ko="한국은행")
     first = IndicatorValue.objects.create(indicator=indicator, year=2022, value=Decimal("-1330"),
                                           published_on=datetime.date(2023, 3, 1))
     revised = IndicatorValue.objects.create(indicator=indicator, year=2022, value=Decimal("-1110"),
@@ -191,7 +191,7 @@ def test_the_years_page_with_no_plan_says_so(client, manager):
 
 def test_a_year_has_one_undated_figure(plan):
     indicator = Indicator.objects.create(plan=plan, number=1, name_ko="무역수지",
-                                         unit_ko="백만 달러", source="BOK")
+                                         unit_ko="백만 달러", source_ko="한국은행")
     IndicatorValue.objects.create(indicator=indicator, year=2023, value=Decimal("180"))
 
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -640,9 +640,12 @@ def test_each_file_reads_one_language_its_own_declared(demo, tmp_path):
                 if re.search(r"[A-Za-z]{4,} [a-z]{3,} [a-z]{3,}", note)]
     # Korean terms may stand in English (최우수), never a Korean sentence
     assert not [note for note in english.notes if re.search("[가-힣]+ [가-힣]+", note)]
-    for trend in english.trends:
-        assert not re.search("[가-힣]", trend.source + "".join(
-            value.source + value.note for value in trend.values)), trend.name
+    for series in [*english.trends, *english.outcomes]:
+        assert not re.search("[가-힣]", series.source + "".join(
+            value.source + value.note for value in series.values)), series.name
+    for series in [*korean.trends, *korean.outcomes]:
+        assert not re.search(r"[A-Za-z]{4,} [A-Za-z]{3,}", series.source + "".join(
+            value.source for value in series.values)), series.name
     import zipfile
     with zipfile.ZipFile(io.BytesIO(english_hwpx)) as archive:
         assert archive.infolist()[0].filename == "mimetype"

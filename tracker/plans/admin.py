@@ -59,7 +59,8 @@ class IndicatorValueInline(admin.StackedInline):
 
     model = IndicatorValue
     extra = 1
-    fields = ["year", "value", "kind", "published_on", "source", "note_ko", "note_en"]
+    fields = ["year", "value", "kind", "published_on", "source_ko", "source_en", "note_ko",
+              "note_en"]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1})}}
 
 

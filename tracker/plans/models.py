@@ -327,7 +327,8 @@ class Indicator(models.Model):
     )
     target_ko = models.CharField(_("target (Korean)"), max_length=200, blank=True)
     target_en = models.CharField(_("target (English)"), max_length=200, blank=True)
-    source = models.TextField(_("source"))
+    source_ko = models.TextField(_("source (Korean)"))
+    source_en = models.TextField(_("source (English)"), blank=True)
 
     class Meta:
         ordering = ["plan_id", "number"]
@@ -352,6 +353,10 @@ class Indicator(models.Model):
     def target(self):
         return localized(self, "target")
 
+    @property
+    def source(self):
+        return localized(self, "source")
+
 
 class IndicatorValue(models.Model):
     """One year's value of an outcome indicator."""
@@ -369,7 +374,8 @@ class IndicatorValue(models.Model):
         _("published on"), null=True, blank=True,
         help_text=_("When the source published this figure; a later one revises it."),
     )
-    source = models.TextField(_("source"), blank=True)
+    source_ko = models.TextField(_("source (Korean)"), blank=True)
+    source_en = models.TextField(_("source (English)"), blank=True)
 
     class Meta:
         # A year's figures in the order they were published: the last one is in force.
@@ -391,6 +397,10 @@ class IndicatorValue(models.Model):
     @property
     def note(self):
         return localized(self, "note")
+
+    @property
+    def source(self):
+        return localized(self, "source")
 
 
 class Statistic(models.Model):
