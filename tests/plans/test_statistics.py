@@ -88,3 +88,40 @@ def test_managers_keep_the_series_and_import_figures_in_the_admin(client, manage
     assert change.status_code == 200
     client.force_login(staff)
     assert client.get(page).status_code == 403
+
+
+def test_notes_too_long_and_values_with_more_than_two_decimals_are_said_not_stored(series):
+    with pytest.raises(StatisticsImportError) as refused:
+        import_statistics(*csv(f"1,2023,180.555,,,,{'가' * 201},\n"
+                               "1,2022,999999999999.999,,,,,\n"))
+    problems = {(p.row, p.column) for p in refused.value.problems}
+    assert {(2, "value"), (2, "note_ko"), (3, "value")} <= problems
+    assert not StatisticValue.objects.exists()
+
+
+def test_an_xlsx_date_cell_is_taken_as_the_day_it_says(series):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["series", "year", "value", "published_on"])
+    sheet.append([2, 2023, 180, datetime.datetime(2024, 3, 20)])
+    data = io.BytesIO()
+    book.save(data)
+    import_statistics("figures.xlsx", data.getvalue())
+    assert StatisticValue.objects.get().published_on == datetime.date(2024, 3, 20)
+
+
+def test_two_undated_figures_of_a_year_in_one_admin_save_are_said_on_the_row(
+        client, manager, series):
+    client.force_login(manager)
+    url = reverse("admin:tracker_statistic_change", args=[series[0].pk])
+    data = {"number": 1, "name_ko": "특허 출원", "name_en": "Patent applications",
+            "unit_ko": "건", "unit_en": "applications", "source_ko": "특허청", "source_en": "",
+            "values-TOTAL_FORMS": "2", "values-INITIAL_FORMS": "0",
+            "values-MIN_NUM_FORMS": "0", "values-MAX_NUM_FORMS": "1000"}
+    for n in (0, 1):
+        data.update({f"values-{n}-year": "2023", f"values-{n}-value": "1",
+                     f"values-{n}-kind": "preliminary"})
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "발표일 없는 수치가 이미 있습니다" in response.content.decode()
+    assert not StatisticValue.objects.exists()

@@ -572,6 +572,10 @@ def test_pdf_never_breaks_a_korean_word_and_is_tagged_with_its_metadata(demo, tm
     assert re.search(r"Title:\s+2024", info) and "Author:          국가지식재산위원회" in info
     assert "CreationDate:" in info
     assert any(re.search(rb"/Lang ?\(ko\)", stream) for stream in pdf_streams(data))
+    # the bookmarks read the headings' words, without the joiners that keep them whole
+    titles = [title for stream in [data, *pdf_streams(data)]
+              for title in re.findall(rb"/Title ?<([0-9a-fA-F]+)>", stream)]
+    assert titles and not [title for title in titles if b"2060" in title.lower()]
 
 
 def test_korean_words_are_joined_letter_by_letter_and_nothing_else_changes():
@@ -582,6 +586,8 @@ def test_korean_words_are_joined_letter_by_letter_and_nothing_else_changes():
     kept = keep_korean_words(html)
     assert kept.split("<body>")[0] == html.split("<body>")[0]  # the head as it was
     assert kept.replace(WORD_JOINER, "") == html
+    heading = keep_korean_words('<body><h2 class="chapter">1. 지식재산 <span>동향</span></h2>')
+    assert 'data-label="1. 지식재산 동향"' in heading and f"지{WORD_JOINER}식" in heading
     assert f"미{WORD_JOINER}착{WORD_JOINER}수" in kept
     assert f"&amp;{WORD_JOINER}D" in kept and "2024-01" in kept
 

@@ -51,7 +51,7 @@ def test_a_making_under_way_shows_its_progress_and_cannot_be_started_twice(
 
     again = generate(client).content.decode()
     assert "The report is being made already" in again
-    assert report.runs.count() == 1 and report.generated_at is None
+    assert report.runs.count() == 1 and AnnualReport.objects.get().generated_at is None
 
 
 def test_a_making_whose_worker_stopped_no_longer_holds_the_next_back(
@@ -119,3 +119,63 @@ def test_the_shell_command_makes_the_report_and_says_so(plan_2024):
 def test_the_shell_command_says_why_it_cannot(db):
     with pytest.raises(CommandError, match="2031"):
         call_command("generate_annual_report", "2031")
+
+
+def test_the_page_of_a_making_whose_worker_stopped_offers_to_generate_again(
+        client, plan_2024, manager, english, settings):
+    """Before, the page followed such a making for good, with no button: only the shell
+    could set it aside."""
+    report = AnnualReport.objects.create(plan=plan_2024)
+    lost = timezone.now() - datetime.timedelta(minutes=settings.KIPPLAN_REPORT_STUCK_MINUTES + 1)
+    ReportRun.objects.create(report=report, state=ReportRun.State.RUNNING, started_at=lost,
+                             requested_at=lost)
+    client.force_login(manager)
+    page = client.get(reverse("tracker:annual_report", args=[2024])).content.decode()
+    assert reverse("tracker:annual_report_generate", args=[2024]) in page
+    assert "data-follow" not in page
+
+
+def test_a_making_long_in_the_queue_is_not_set_aside_while_it_is_being_made(plan_2024,
+                                                                            settings):
+    report = AnnualReport.objects.create(plan=plan_2024)
+    queued_long = timezone.now() - datetime.timedelta(
+        minutes=settings.KIPPLAN_REPORT_STUCK_MINUTES + 5)
+    ReportRun.objects.create(report=report, state=ReportRun.State.RUNNING,
+                             requested_at=queued_long, started_at=timezone.now())
+    assert not ReportRun.objects.stuck().exists()
+
+
+def test_a_report_sent_is_kept_as_sent(client, plan_2024, manager, english):
+    AnnualReport.objects.create(plan=plan_2024, generated_at=timezone.now(),
+                                sent_on=datetime.date(2025, 3, 30))
+    client.force_login(manager)
+    body = generate(client).content.decode()
+    assert "the files sent are kept as they are" in body
+    assert not ReportRun.objects.exists()
+
+
+def test_following_the_making_asks_for_the_reports_page_even_from_a_forms_answer(
+        client, plan_2024, manager, english):
+    report = AnnualReport.objects.create(plan=plan_2024, generated_at=timezone.now())
+    ReportRun.objects.create(report=report, state=ReportRun.State.QUEUED)
+    client.force_login(manager)
+    answer = client.post(reverse("tracker:annual_report_sent", args=[2024]),
+                         {"sent_on": "not a day"})
+    assert answer.status_code == 400
+    assert (f'data-follow-url="{reverse("tracker:annual_report", args=[2024])}"'
+            in answer.content.decode())
+
+
+def test_a_report_sent_before_the_councils_decision_leaves_the_budget_advice_open(db):
+    """A report made while the evaluation is pending carries no advice: sending it closes
+    nothing; once the Council has decided, sending the report closes the advice."""
+    from tracker.follow_up.advice import closed_because
+    from tracker.models import EvaluationRound, RoundState
+
+    plan = reportable(4, state=RoundState.EVALUATION)
+    AnnualReport.objects.create(plan=plan, generated_at=timezone.now(),
+                                sent_on=datetime.date(2025, 3, 20))
+    round_ = EvaluationRound.objects.select_related("plan__annual_report").get(plan=plan)
+    assert closed_because(round_) is None
+    round_.state = RoundState.APPROVED
+    assert "2025" in closed_because(round_) or "25" in closed_because(round_)

@@ -62,9 +62,11 @@ def closed_because(round_) -> str | None:
     """Why the round's advice no longer changes, or None while it does."""
     if not round_.allows("advice"):
         return _("Budget advice is given once the round is being evaluated.")
-    # The report may be sent while the round is approved, before publication.
+    # The report may be sent while the round is approved, before publication; a report sent
+    # before the Council decided (the evaluation pending) closes nothing: the advice is decided
+    # with the grades.
     report = getattr(round_.plan, "annual_report", None)  # the publishing part's, by relation
-    if report is not None and report.sent_on is not None:
+    if report is not None and report.sent_on is not None and round_.decided:
         return _("The annual report was sent on %(day)s: the budget advice no longer "
                  "changes.") % {"day": date_format(report.sent_on, "SHORT_DATE_FORMAT")}
     if round_.state == RoundState.PUBLISHED and settings.KIPPLAN_ADVICE_OPEN_UNTIL != (

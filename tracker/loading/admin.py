@@ -17,6 +17,7 @@ from tracker.common.admin import localized_column
 from tracker.common.money import format_won
 from tracker.loading import imports, statistics
 from tracker.loading.forms import PlanImportForm, StatisticsImportForm
+from tracker.plans.admin import OneUndatedFigureAYear
 from tracker.plans.models import Plan, Statistic, StatisticValue
 
 
@@ -141,6 +142,7 @@ class StatisticValueInline(admin.TabularInline):
     publication day, and the last published is the one the report shows."""
 
     model = StatisticValue
+    formset = OneUndatedFigureAYear
     extra = 1
     fields = ["year", "value", "kind", "published_on", "source_ko", "source_en", "note_ko",
               "note_en"]

@@ -6,6 +6,7 @@ year and publication day already kept is updated; any other is added. All or not
 row has a problem, every problem is listed and nothing is stored.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -24,6 +25,7 @@ COLUMNS = ["series", "year", "value", "kind", "published_on", "source_ko", "sour
            "note_ko", "note_en"]
 REQUIRED = {"series", "year", "value"}
 MAX_ROWS = 5000
+NOTE_LENGTH = StatisticValue._meta.get_field("note_ko").max_length
 # A number with thousands separated by commas or not, signed: -1,110 or 180.5.
 NUMBER = re.compile(r"[-+−]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 
@@ -90,7 +92,8 @@ def import_statistics(name, data) -> StatisticsImport:
     series, kind_of, day = series_by_name(), kinds(), forms.DateField()
     figures, seen = [], {}
     for number, cells in rows[1:]:
-        row = dict(zip(header, (cell_text(cell) for cell in cells), strict=False))
+        raw = dict(zip(header, cells, strict=False))
+        row = {column: cell_text(cell) for column, cell in raw.items()}
 
         def problem(column, message, number=number):
             problems.append(Problem(message, row=number, column=column))
@@ -110,19 +113,28 @@ def import_statistics(name, data) -> StatisticsImport:
                 value = Decimal(text.replace(",", "").replace("−", "-"))
             except InvalidOperation:  # pragma: no cover (the pattern allows none)
                 value = None
-        if value is None or abs(value) >= 10**12:
-            problem("value", _("Give the value as a number, such as -1,110 or 180.5."))
+        if value is None or abs(value) >= 10**12 or -value.as_tuple().exponent > 2:
+            problem("value", _("Give the value as a number with at most two decimals, such "
+                               "as -1,110 or 180.5."))
         kind = kind_of.get(row.get("kind", "").lower() or FigureKind.PRELIMINARY)
         if kind is None:
             problem("kind", _("The kind is one of: %(kinds)s.") % {
                 "kinds": ", ".join(str(label) for _value, label in FigureKind.choices)})
         published_on = None
-        if row.get("published_on"):
+        if isinstance(raw.get("published_on"), datetime.datetime):  # an XLSX date cell
+            published_on = raw["published_on"].date()
+        elif isinstance(raw.get("published_on"), datetime.date):
+            published_on = raw["published_on"]
+        elif row.get("published_on"):
             try:
                 published_on = day.clean(row["published_on"])
             except ValidationError:
                 problem("published_on", _("Give the day it was published as 2024-03-20 or "
                                           "2024. 3. 20."))
+        for column in ("note_ko", "note_en"):
+            if len(row.get(column, "")) > NOTE_LENGTH:
+                problem(column, _("A note is at most %(count)s characters.") % {
+                    "count": NOTE_LENGTH})
         if statistic is not None and year.isdigit() and value is not None:
             key = (statistic.pk, int(year), published_on)
             if key in seen:

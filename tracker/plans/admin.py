@@ -53,11 +53,31 @@ class StrategicTechnologyAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
+class OneUndatedFigureAYear(forms.BaseInlineFormSet):
+    """A year has one undated figure (a revision says when it was published): two undated
+    figures of a year in one save are said on the row. The database's constraint, which has
+    a condition, is not one a formset checks, and refused them with an error page."""
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE") or data.get("published_on") is not None:
+                continue
+            if data.get("year") in seen:
+                form.add_error("published_on", _(
+                    "This year has an undated figure already: give the day this one was "
+                    "published."))
+            seen.add(data.get("year"))
+
+
 class IndicatorValueInline(admin.StackedInline):
     """A year's figures of the indicator, each as published: a revision is a new row with a
     later publication date, and the latest published is the one the pages show."""
 
     model = IndicatorValue
+    formset = OneUndatedFigureAYear
     extra = 1
     fields = ["year", "value", "kind", "published_on", "source_ko", "source_en", "note_ko",
               "note_en"]

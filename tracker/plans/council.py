@@ -20,7 +20,8 @@ def decided_at(meeting) -> list[str]:
         if plan.meeting_number == meeting.number:
             found.append(_("endorsed the %(plan)s") % {"plan": plan.title})
         round_ = getattr(plan, "evaluation_round", None)
-        if round_ is not None and round_.meeting_number == meeting.number:
+        # a round decided at the meeting: one whose meeting is only scheduled is not
+        if round_ is not None and round_.meeting_number == meeting.number and round_.decided:
             found.append(_("approved the evaluation of the %(plan)s's results and its budget "
                            "advice") % {"plan": plan.title})
     return found

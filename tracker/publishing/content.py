@@ -547,7 +547,7 @@ def outcomes_of(plan: Plan) -> list[Outcome]:
             number=indicator.number, name=indicator.name, unit=indicator.unit, target=target,
             values=[OutcomeValue(year=year, value=number_text(value.value),
                                  kind=str(kinds.get(value.kind, value.kind)), note=value.note,
-                                 source=value.source or indicator.source)
+                                 source=own_or(value, indicator, "source"))
                     for year, value in sorted(values[indicator.pk].items())],
             source=indicator.source))
     return outcomes
@@ -592,6 +592,14 @@ def regions_of(plan: Plan, round_) -> list[RegionRow]:
     return sorted(found, key=lambda row: row.name)
 
 
+def own_or(figure, series, name):
+    """The figure's own text in the active language, or its series' in that language: never
+    the other language's (a figure with an English source only is read in Korean by its
+    series' Korean source)."""
+    return localized_pair(getattr(figure, f"{name}_ko") or getattr(series, f"{name}_ko"),
+                          getattr(figure, f"{name}_en") or getattr(series, f"{name}_en"))
+
+
 def trends_of(plan: Plan) -> list[Trend]:
     """The IP statistics, each with the figure in force for each year up to the plan's (the
     last published): two queries."""
@@ -603,8 +611,8 @@ def trends_of(plan: Plan) -> list[Trend]:
                   source=statistic.source, illustrative=statistic.is_illustrative,
                   values=[OutcomeValue(year=year, value=number_text(value.value),
                                        kind=str(kinds.get(value.kind, value.kind)),
-                                       note=value.note, source=value.source or statistic.source,
-                                       amount=value.value)
+                                       note=value.note, amount=value.value,
+                                       source=own_or(value, statistic, "source"))
                           for year, value in sorted(values[statistic.pk].items())])
             for statistic in Statistic.objects.order_by("number")]
 

@@ -2,6 +2,8 @@
 months after the year's end: when it was generated, its files, and when it was marked as sent."""
 
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -62,6 +64,16 @@ class AnnualReport(models.Model):
 
 
 
+class ReportRunQuerySet(models.QuerySet):
+    def stuck(self):
+        """The runs still waiting or being made that have lost their worker (stopped halfway):
+        started, or asked for when not yet started, over KIPPLAN_REPORT_STUCK_MINUTES ago.
+        They no longer hold the next one back."""
+        before = timezone.now() - timedelta(minutes=settings.KIPPLAN_REPORT_STUCK_MINUTES)
+        return self.filter(state__in=ReportRun.UNFINISHED).filter(
+            Q(started_at__lt=before) | Q(started_at__isnull=True, requested_at__lt=before))
+
+
 class ReportRun(models.Model):
     """One making of a plan's annual report: asked for on the report's page (or from the shell,
     with no one's name), made by the background worker, with how far it has got and, when it
@@ -90,6 +102,8 @@ class ReportRun(models.Model):
     # Why it failed; or, when it was made, what it could not make (no PDF engine here).
     note = models.TextField(_("note"), blank=True)
 
+    objects = ReportRunQuerySet.as_manager()
+
     class Meta:
         ordering = ["-requested_at", "-pk"]
         verbose_name = _("making of the annual report")
@@ -106,6 +120,12 @@ class ReportRun(models.Model):
     @property
     def unfinished(self):
         return self.state in self.UNFINISHED
+
+    @property
+    def stuck(self):
+        """Unfinished, and its worker lost (ReportRunQuerySet.stuck)."""
+        before = timezone.now() - timedelta(minutes=settings.KIPPLAN_REPORT_STUCK_MINUTES)
+        return self.unfinished and (self.started_at or self.requested_at) < before
 
     @property
     def seconds(self):

@@ -73,6 +73,7 @@ def pdf_unavailable():
 KOREAN_WORD = re.compile(r"[^\s<>]*[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3][^\s<>]*")
 TEXT_NODE = re.compile(r">([^<]+)<")
 ENTITY = re.compile(r"(&#?\w+;)")
+HEADING = re.compile(r"<h([1-6])([^>]*)>(.*?)</h\1>", re.S)
 
 
 WORD_JOINER = "\u2060"
@@ -85,6 +86,11 @@ def keep_korean_words(html: str) -> str:
     draws nothing: the PDF's text has none) between its letters. A span a word, which does the
     same, took 40% more memory at 750 tasks (bench/annual_report.py)."""
     head, body = html.split("<body>", 1)
+    # Headings keep their text as it is in an attribute, for the PDF's bookmarks and the pages'
+    # running title (the template's CSS reads it), which would otherwise carry the joiners.
+    body = HEADING.sub(lambda found: f'<h{found[1]}{found[2]} data-label="'
+                       + re.sub(r"<[^>]+>", "", found[3]).strip().replace('"', "&quot;")
+                       + f'">{found[3]}</h{found[1]}>', body)
 
     def joined(word):  # letter by letter, an entity (&amp;) whole
         return WORD_JOINER.join(letter for piece in ENTITY.split(word.group(0))

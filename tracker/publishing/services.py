@@ -20,7 +20,6 @@ import gc
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -144,12 +143,6 @@ def delete_files(names):
 
 # -- Made in the background ----------------------------------------------------------------------
 
-def stuck_before():
-    """A run asked for before this, still waiting or being made, has lost its worker (stopped
-    halfway): it no longer holds the next one back."""
-    return timezone.now() - datetime.timedelta(minutes=settings.KIPPLAN_REPORT_STUCK_MINUTES)
-
-
 def request(*, plan: Plan, user=None, enqueue=True) -> ReportRun:
     """Ask the background worker to make the plan's report (``enqueue``; or leave the run for
     the caller to make, as the shell command does); a ValidationError when it cannot be made
@@ -160,8 +153,11 @@ def request(*, plan: Plan, user=None, enqueue=True) -> ReportRun:
     try:
         with transaction.atomic():
             report, _created = AnnualReport.objects.select_for_update().get_or_create(plan=plan)
-            report.runs.filter(state__in=ReportRun.UNFINISHED,
-                               requested_at__lt=stuck_before()).update(
+            if report.sent_on is not None:
+                raise ValidationError(_(
+                    "The report was sent on %(day)s: the files sent are kept as they are.") % {
+                    "day": date_format(report.sent_on, "SHORT_DATE_FORMAT")})
+            report.runs.stuck().update(
                 state=ReportRun.State.FAILED, finished_at=timezone.now(),
                 note=_("Interrupted: the worker stopped before it finished."))
             if report.runs.filter(state__in=ReportRun.UNFINISHED).exists():
@@ -201,10 +197,11 @@ def make(run_id: int) -> str:
         logger.exception("The annual report (making %s) could not be made", run_id)
         note = (" ".join(error.messages) if isinstance(error, ValidationError)
                 else f"{type(error).__name__}: {error}")
-        ReportRun.objects.filter(pk=run_id).update(
+        ReportRun.objects.filter(pk=run_id, state__in=ReportRun.UNFINISHED).update(
             state=ReportRun.State.FAILED, finished_at=timezone.now(), note=note[:2000])
         return ReportRun.State.FAILED
-    ReportRun.objects.filter(pk=run_id).update(
+    # Only a run still being made is done: one set aside meanwhile stays set aside.
+    ReportRun.objects.filter(pk=run_id, state=ReportRun.State.RUNNING).update(
         state=ReportRun.State.DONE, finished_at=timezone.now(),
         note=_("Only the HWPX files were made: %(reason)s") % {"reason": reason}
         if reason else "")

@@ -79,7 +79,8 @@ class AnnualReportView(ManagersOnlyMixin, View):
             files = [{"language": language, "kind": kind, "slug": f"{language}-{kind}"}
                      for name, language, kind in annual_report.FILES if getattr(report, name)]
         runs = list(report.runs.select_related("requested_by")[:RUNS_SHOWN]) if report else []
-        making = next((run for run in runs if run.unfinished), None)
+        # a making whose worker was lost does not hold the page: Generate sets it aside
+        making = next((run for run in runs if run.unfinished and not run.stuck), None)
         return TemplateResponse(self.request, self.template_name, {
             "plan": plan, "report": report, "status": annual_report.status_for(plan),
             "not_reportable": not_reportable, "pdf_missing": annual_report.pdf_unavailable(),

@@ -8,13 +8,18 @@
   const following = document.querySelector("[data-follow]");
   if (!following) return;
   const seconds = Number(following.dataset.follow) || 3;
+  // The page to ask for: the report's own (this page may be a form's answer to a POST).
+  const url = following.dataset.followUrl || window.location.href;
   function poll() {
-    fetch(window.location.href, {credentials: "same-origin", cache: "no-store"})
-      .then(function (response) { return response.text(); })
+    fetch(url, {credentials: "same-origin", cache: "no-store"})
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.text();
+      })
       .then(function (html) {
         const fresh = new DOMParser().parseFromString(html, "text/html")
           .querySelector("[data-follow]");
-        if (!fresh) { window.location.reload(); return; }
+        if (!fresh) { window.location.assign(url); return; }
         document.querySelector("[data-follow]").innerHTML = fresh.innerHTML;
         window.setTimeout(poll, seconds * 1000);
       })
