@@ -611,6 +611,16 @@ def test_the_report_opens_with_ip_trends_each_figure_with_its_source(demo, tmp_p
     assert trends["특허 출원"].illustrative
     assert "지식재산 동향" in hwpx_text and "특허 출원 (건) [예시]" in hwpx_text
     assert hwpx_text.index("지식재산 동향") < hwpx_text.index("계획 개요")
+    if shutil.which("fc-match"):  # the Korean font the charts are drawn in
+        import zipfile
+        with translation.override("ko"):
+            data = build_hwpx(report)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            pictures = [name for name in archive.namelist() if name.startswith("BinData/")]
+            section = archive.read("Contents/section0.xml")
+        assert len(pictures) == len(report.trends)  # a chart a series, as in the PDF
+        assert section.count(b"<hp:pic ") == len(report.trends)
+        assert not open_hwpx(data).validate().issues
 
 
 def test_the_cover_has_the_councils_title_issuer_day_and_registration_number(

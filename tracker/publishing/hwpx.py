@@ -99,9 +99,13 @@ def build_hwpx(report: Report) -> bytes:
     heading(sections[0], level=2)
     if not report.trends:
         paragraph(_("No IP statistics are recorded yet."))
-    for trend in report.trends:
+    font = korean_font()
+    for trend, chart in trend_charts(report):
         heading(f"{trend.name} ({trend.unit})"
                 + (illustrative_mark() if trend.illustrative else ""), level=3)
+        if chart is not None and font is not None:  # without the font, the table alone
+            document.add_picture(chart_image(chart, font), "png", width_mm=90,
+                                 height_mm=90 * chart.height / chart.width)
         value_table(document, trend.values)
 
     # 2. The Council's activities
@@ -235,27 +239,63 @@ def describe(document, report: Report):
         package.write("Preview/PrvImage.png", image)
 
 
-def cover_image(report: Report) -> bytes | None:
-    """The cover as a small PNG (the file's preview in 한글 and in file browsers), in the Korean
-    font the PDF uses; None where the font is not installed (the preview stays blank)."""
-    import io
+def korean_font():
+    """(path, index) of the Korean font the PDF uses (Noto Sans CJK KR) as fontconfig finds it,
+    or None where it is not installed."""
     import shutil
     import subprocess
-
-    from PIL import Image, ImageDraw, ImageFont
 
     if not shutil.which("fc-match"):
         return None
     found = subprocess.run(["fc-match", "-f", "%{file}|%{index}", "Noto Sans CJK KR:bold"],
                            capture_output=True, text=True, timeout=30, check=False).stdout
     path, _bar, index = found.partition("|")
-    if "NotoSansCJK" not in path:
+    return (path, int(index or 0)) if "NotoSansCJK" in path else None
+
+
+def chart_image(chart, font) -> bytes:
+    """A bar chart of tracker.common.charts drawn as a PNG (at twice its size, for print), for
+    the HWPX file, which has no SVG: the same bars as the PDF's, the table under it holds the
+    figures."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    scale = 2
+    image = Image.new("RGB", (chart.width * scale, chart.height * scale), "white")
+    draw = ImageDraw.Draw(image)
+    text = ImageFont.truetype(font[0], 11 * scale, index=font[1])
+    for bar in chart.bars:
+        draw.rectangle([bar.x * scale, bar.y * scale, (bar.x + bar.width) * scale,
+                        (bar.y + bar.height) * scale], fill="#2c5fb3", outline="#333333")
+        draw.text((bar.centre * scale, bar.text_y * scale), bar.text, fill="#222222", font=text,
+                  anchor="ms")
+    draw.line([0, chart.baseline * scale, chart.width * scale, chart.baseline * scale],
+              fill="#333333", width=scale)
+    for label, centre in chart.groups:
+        draw.text((centre * scale, chart.label_y * scale), label, fill="#222222", font=text,
+                  anchor="ms")
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def cover_image(report: Report) -> bytes | None:
+    """The cover as a small PNG (the file's preview in 한글 and in file browsers), in the Korean
+    font the PDF uses; None where the font is not installed (the preview stays blank)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = korean_font()
+    if font is None:
         return None
+    path, index = font
     width, height = 354, 500  # A4's proportions
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    title = ImageFont.truetype(path, 17, index=int(index or 0))  # the collection's Korean face
-    body = ImageFont.truetype(path, 11, index=int(index or 0))
+    title = ImageFont.truetype(path, 17, index=index)  # the collection's Korean face
+    body = ImageFont.truetype(path, 11, index=index)
     y = 170
     for text, font in [(report.title, title), *((line, body) for line in cover_lines(report))]:
         box = draw.textbbox((0, 0), text, font=font)
@@ -264,6 +304,17 @@ def cover_image(report: Report) -> bytes | None:
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)
     return out.getvalue()
+
+
+def trend_charts(report: Report):
+    """[(trend, chart)]: each IP statistic's figures in force as a bar chart, year by year
+    (None for a series without figures); the PDF draws them as SVG, HWPX as pictures."""
+    from tracker.common.charts import bar_chart
+
+    return [(trend, bar_chart(f"{trend.name} ({trend.unit})", [
+        (str(value.year), [(float(value.amount), value.value, False)])
+        for value in trend.values if value.amount is not None]) if trend.values else None)
+        for trend in report.trends]
 
 
 def section_titles():

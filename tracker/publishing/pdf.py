@@ -30,6 +30,7 @@ from tracker.publishing.hwpx import (
     region_header,
     region_row,
     section_titles,
+    trend_charts,
 )
 
 FONT_FAMILY = "Noto Sans CJK KR"
@@ -100,16 +101,6 @@ def keep_korean_words(html: str) -> str:
         return ">" + KOREAN_WORD.sub(joined, match.group(1)) + "<"
 
     return head + "<body>" + TEXT_NODE.sub(words, body)
-
-
-def trend_charts(report: Report):
-    """[(trend, chart)]: each IP statistic's figures in force as a bar chart, year by year."""
-    from tracker.common.charts import bar_chart
-
-    return [(trend, bar_chart(f"{trend.name} ({trend.unit})", [
-        (str(value.year), [(float(value.amount), value.value, False)])
-        for value in trend.values if value.amount is not None]) if trend.values else None)
-        for trend in report.trends]
 
 
 def build_pdf(report: Report) -> bytes:
