@@ -751,8 +751,16 @@ def test_hwpx_is_shaped_as_the_schema_asks(demo):
         assert table.get("repeatHeader") == "1"
         first_row = table.find(f"{hp}tr")
         assert {cell.get("header") for cell in first_row.findall(f"{hp}tc")} == {"1"}
+    from hwpx.tools.toc_author import outline_heading_paragraphs
+
+    headings = [text for _found, _level, text in outline_heading_paragraphs(open_hwpx(data))]
+    assert "지식재산 동향" in headings and not [h for h in headings if re.match(r"\d+\.", h)]
+    # the contents: 한글's own table of contents, which it numbers again on opening
+    fields = section.findall(f".//{hp}fieldBegin[@type='TABLEOFCONTENTS']")
+    assert len(fields) == 1 and fields[0].get("dirty") == "1"
     text = open_hwpx(data).text.plain()
-    assert not re.search(r"^\s*\d+\. (지식재산 동향|계획 개요)", text, re.M)
+    for title in ("지식재산 동향", "위원회 활동", "시·도 추진실적", "부록: 기관별 현황표"):
+        assert re.search(rf"{re.escape(title)}\t\d+", text), title  # with its page
     assert preview_text.startswith(report.title) and "위원회 활동" in preview_text
     if shutil.which("fc-match"):
         assert len(preview_image) > 2000  # the cover drawn, not python-hwpx's 1×1 white

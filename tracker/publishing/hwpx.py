@@ -8,6 +8,8 @@ one 750-row table that way took two minutes (``shared/notes/documents.md``). The
 also one table a strategy, so no table grows with the whole plan.
 """
 
+import re
+
 from django.utils.translation import gettext as _
 
 from tracker.publishing.content import Report
@@ -77,23 +79,24 @@ def build_hwpx(report: Report) -> bytes:
     document = HwpxDocument.new()
     number_pages(document)
     heading = document.add_heading
+    contents_at = 0
 
     def paragraph(text):
         # Body text, without inheriting the previous paragraph's style: python-hwpx finds that
         # paragraph by listing the whole section, which made the paragraphs quadratic.
         return document.add_paragraph(text, inherit_style=False)
 
-    # The cover: the title, the plan it reports on, the issuer, the day, the registration number.
-    heading(report.title, level=1)
+    # The cover: the title, the plan it reports on, the issuer, the day, the registration number
+    # (not outline headings: the contents list the chapters only).
+    paragraph(report.title)
     for line in cover_lines(report):
         paragraph(line)
     for note in report.notes:
         paragraph(_("Note: %(note)s") % {"note": note})
+    # the contents go here, once the chapters are written (contents())
+    contents_at = 1 + 1 + len(cover_lines(report)) + len(report.notes)
 
     sections = section_titles()
-    heading(_("Contents"), level=2)
-    for title in sections:
-        paragraph(title)
 
     # 1. IP trends
     heading(sections[0], level=2)
@@ -143,7 +146,7 @@ def build_hwpx(report: Report) -> bytes:
     heading(sections[3], level=2)
     paragraph(_("Budgets in millions of won; status at the end of the year."))
     for strategy in report.results:
-        heading(strategy.title, level=3)
+        heading(untyped(strategy.title), level=3)
         paragraph(_("Budget %(budget)s, executed %(executed)s.") % {
             "budget": strategy.budget_text, "executed": strategy.executed_text})
         fill(document, task_header(), [task_row(task) for task in strategy.tasks],
@@ -178,7 +181,7 @@ def build_hwpx(report: Report) -> bytes:
     if not report.outcomes:
         paragraph(_("The plan records no outcome indicators."))
     for outcome in report.outcomes:
-        heading(f"{outcome.number}. {outcome.name} ({outcome.unit})", level=3)
+        heading(f"{outcome.name} ({outcome.unit})", level=3)
         paragraph(_("Target: %(target)s") % {"target": outcome.target})
         value_table(document, outcome.values)
 
@@ -190,8 +193,35 @@ def build_hwpx(report: Report) -> bytes:
          [[row.name, row.tasks, row.budget_text, row.executed_text, row.rate, *row.grades]
           for row in report.appendix])
 
+    contents(document, contents_at)
     describe(document, report)
     return document.to_bytes()
+
+
+def contents(document, at_index):
+    """The contents, as 한글's own table of contents (python-hwpx's native TOC): the chapters
+    with their page numbers, which 한글 computes again when it opens the file (the numbers
+    written are estimates until then). Body text is moved off the style a native TOC collects."""
+    from hwpx.tools.toc_author import (
+        add_native_toc,
+        ensure_body_styles_not_collected,
+        outline_heading_paragraphs,
+    )
+
+    ensure_body_styles_not_collected(document)
+    chapters = [found for found, level, _text in outline_heading_paragraphs(document)
+                if level == CHAPTER_LEVEL]
+    add_native_toc(document, at_index=at_index, title=_("Contents"), level=CHAPTER_LEVEL,
+                   headings=chapters, dirty=True)
+
+
+CHAPTER_LEVEL = 2  # the chapters' outline level (add_heading), the contents' depth
+
+
+def untyped(title):
+    """A heading's text without the number typed before it ("1. 디지털 …"): 한글 numbers
+    outline headings itself, and a typed number came out twice ("가. 1. …")."""
+    return re.sub(r"^\d+\.\s*", "", title)
 
 
 HP = "http://www.hancom.co.kr/hwpml/2011/paragraph"
