@@ -99,7 +99,7 @@ def generate(*, plan: Plan, user, made=None) -> tuple[AnnualReport, str | None]:
     """Make the plan's annual report in Korean and English, HWPX and PDF (HWPX only when the
     PDF cannot be made here), and keep the files in the plan's AnnualReport row, replacing the
     last ones. Returns the row and why there is no PDF (None when there is). A plan whose round
-    is not approved: a ValidationError, nothing stored. ``user`` None: from the shell
+    has not taken results: a ValidationError, nothing stored. ``user`` None: from the shell
     (``manage.py generate_annual_report``)."""
     if user is not None:
         check_manager(user)
