@@ -164,6 +164,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "tracker.accounts.languages.UserLanguageMiddleware",
+    # a NUL in the query string: a 400, its page in the user's language (kipplan/requests.py)
+    "kipplan.requests.refuse_nul",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
@@ -349,6 +351,10 @@ KIPPLAN_MAIL_STUCK_MINUTES = int(os.environ.get("KIPPLAN_MAIL_STUCK_MINUTES", "1
 # The annual report is made by the same worker; a making still unfinished after this long has
 # lost its worker, and no longer holds the next one back (tracker.publishing.services).
 KIPPLAN_REPORT_STUCK_MINUTES = int(os.environ.get("KIPPLAN_REPORT_STUCK_MINUTES", "30"))
+# An XLSX upload (a plan, IP statistics, assignments) whose parts unpack to more than this is
+# refused before openpyxl reads it: a 300 KB workbook can unpack to 300 MB, and openpyxl holds
+# it all in the worker's memory. A sheet of a few thousand rows unpacks to a few megabytes.
+KIPPLAN_XLSX_MAX_UNPACKED_MB = int(os.environ.get("KIPPLAN_XLSX_MAX_UNPACKED_MB", "50"))
 # The annual report's publication registration number (발간등록번호), which government
 # publications of 10 pages or more carry: given by the publications registry each year, so a
 # setting; the report's page warns while it is empty.

@@ -145,8 +145,22 @@ def read_csv(data, *, limit):
 
 
 def read_xlsx(data, *, limit):
+    import zipfile
+
+    from django.conf import settings
     from openpyxl import load_workbook
 
+    # What the workbook unpacks to, from its zip directory, before openpyxl inflates it.
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise Unreadable(_("The file is not a readable XLSX workbook.")) from None
+    most = settings.KIPPLAN_XLSX_MAX_UNPACKED_MB
+    if unpacked > most * 2**20:
+        raise Unreadable(_(
+            "The workbook unpacks to %(size)s MB, more than the %(most)s MB kipplan reads: "
+            "split it, or save it as CSV.") % {"size": unpacked // 2**20, "most": most})
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
