@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 def refuse_nul(get_response):
     def middleware(request):
-        if "\x00" in request.META.get("QUERY_STRING", "") or any(
-                "\x00" in key or any("\x00" in value for value in values)
-                for key, values in request.GET.lists()):
+        # A NUL decodes only from itself or %00: the query string is read, not parsed.
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in query or "%00" in query:
             raise BadRequest(_("The address holds a character that no page takes."))
         return get_response(request)
 

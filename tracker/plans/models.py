@@ -358,14 +358,12 @@ class Indicator(models.Model):
         return localized(self, "source")
 
 
-class IndicatorValue(models.Model):
-    """One year's value of an outcome indicator."""
+class PublishedFigure(models.Model):
+    """One year's figure of a series (an outcome indicator, an IP statistic) as its source
+    published it: statistics are published preliminary and revised, so a revision is a figure
+    of its own with a later publication day, and the last published is the one in force."""
 
-    indicator = models.ForeignKey(
-        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="values"
-    )
     year = models.PositiveSmallIntegerField(_("year"))
-    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
     note_ko = models.CharField(_("note (Korean)"), max_length=200, blank=True)
     note_en = models.CharField(_("note (English)"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=FigureKind.choices,
@@ -376,6 +374,26 @@ class IndicatorValue(models.Model):
     )
     source_ko = models.TextField(_("source (Korean)"), blank=True)
     source_en = models.TextField(_("source (English)"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def note(self):
+        return localized(self, "note")
+
+    @property
+    def source(self):
+        return localized(self, "source")
+
+
+class IndicatorValue(PublishedFigure):
+    """One year's value of an outcome indicator."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="values"
+    )
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
 
     class Meta:
         # A year's figures in the order they were published: the last one is in force.
@@ -393,14 +411,6 @@ class IndicatorValue(models.Model):
 
     def __str__(self):
         return f"{self.indicator}: {self.year} {self.value}"
-
-    @property
-    def note(self):
-        return localized(self, "note")
-
-    @property
-    def source(self):
-        return localized(self, "source")
 
 
 class Statistic(models.Model):
@@ -444,23 +454,12 @@ class Statistic(models.Model):
         return localized(self, "source")
 
 
-class StatisticValue(models.Model):
-    """One year's figure of an IP statistic, as published: a revision is a new figure with a
-    later publication date, and the last published is the one in force."""
+class StatisticValue(PublishedFigure):
+    """One year's figure of an IP statistic, as published (PublishedFigure)."""
 
     statistic = models.ForeignKey(Statistic, verbose_name=_("IP statistic"),
                                   on_delete=models.CASCADE, related_name="values")
-    year = models.PositiveSmallIntegerField(_("year"))
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
-    kind = models.CharField(_("kind"), max_length=20, choices=FigureKind.choices,
-                            default=FigureKind.PRELIMINARY)
-    published_on = models.DateField(
-        _("published on"), null=True, blank=True,
-        help_text=_("When the source published this figure; a later one revises it."))
-    source_ko = models.TextField(_("source (Korean)"), blank=True)
-    source_en = models.TextField(_("source (English)"), blank=True)
-    note_ko = models.CharField(_("note (Korean)"), max_length=200, blank=True)
-    note_en = models.CharField(_("note (English)"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["statistic_id", "year", F("published_on").asc(nulls_first=True), "pk"]
@@ -476,14 +475,6 @@ class StatisticValue(models.Model):
 
     def __str__(self):
         return f"{self.statistic}: {self.year} {self.value}"
-
-    @property
-    def note(self):
-        return localized(self, "note")
-
-    @property
-    def source(self):
-        return localized(self, "source")
 
 
 class CouncilMeeting(models.Model):

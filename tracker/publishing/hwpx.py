@@ -8,6 +8,7 @@ one 750-row table that way took two minutes (``shared/notes/documents.md``). The
 also one table a strategy, so no table grows with the whole plan.
 """
 
+import functools
 import re
 
 from django.utils.translation import gettext as _
@@ -269,9 +270,10 @@ def describe(document, report: Report):
         package.write("Preview/PrvImage.png", image)
 
 
+@functools.cache
 def korean_font():
     """(path, index) of the Korean font the PDF uses (Noto Sans CJK KR) as fontconfig finds it,
-    or None where it is not installed."""
+    or None where it is not installed: asked once a process, as pdf_unavailable is."""
     import shutil
     import subprocess
 

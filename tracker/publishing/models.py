@@ -64,12 +64,17 @@ class AnnualReport(models.Model):
 
 
 
+def stuck_before():
+    """A run unfinished since before this (started, or asked for when not yet started) has
+    lost its worker: KIPPLAN_REPORT_STUCK_MINUTES ago."""
+    return timezone.now() - timedelta(minutes=settings.KIPPLAN_REPORT_STUCK_MINUTES)
+
+
 class ReportRunQuerySet(models.QuerySet):
     def stuck(self):
-        """The runs still waiting or being made that have lost their worker (stopped halfway):
-        started, or asked for when not yet started, over KIPPLAN_REPORT_STUCK_MINUTES ago.
-        They no longer hold the next one back."""
-        before = timezone.now() - timedelta(minutes=settings.KIPPLAN_REPORT_STUCK_MINUTES)
+        """The runs still waiting or being made that have lost their worker (stopped halfway,
+        ``stuck_before``). They no longer hold the next one back."""
+        before = stuck_before()
         return self.filter(state__in=ReportRun.UNFINISHED).filter(
             Q(started_at__lt=before) | Q(started_at__isnull=True, requested_at__lt=before))
 
@@ -124,8 +129,7 @@ class ReportRun(models.Model):
     @property
     def stuck(self):
         """Unfinished, and its worker lost (ReportRunQuerySet.stuck)."""
-        before = timezone.now() - timedelta(minutes=settings.KIPPLAN_REPORT_STUCK_MINUTES)
-        return self.unfinished and (self.started_at or self.requested_at) < before
+        return self.unfinished and (self.started_at or self.requested_at) < stuck_before()
 
     @property
     def seconds(self):
