@@ -758,9 +758,9 @@ def withdraw_conflicted(*, assignment: Assignment, user, reason: str) -> str:
         unit = {"task_id": found.task_id} if found.task_id else {"agency_id": found.agency_id}
         grade = Grade.objects.filter(round=round_, **unit).first()
         record = _("Withdrew the assignment of %(who)s to %(unit)s (conflict of interest; "
-                   "scores: %(scores)s). Reason: %(reason)s") % {
+                   "scores: %(scores)s). Reason: %(reason)s.") % {
             "who": found.evaluator.get_username(), "unit": found.unit,
-            "scores": scores or _("none"), "reason": reason.strip()}
+            "scores": scores or _("none"), "reason": reason.strip().rstrip(".")}
         if grade is not None:
             record += " " + _("Its grade, “%(grade)s”, was set aside: grade it again.") % {
                 "grade": grade.get_grade_display()}
