@@ -6,12 +6,15 @@ again later) from any other error (500).
 Both error pages render from templates/layout.html with a plain context, so they show even when
 the database is down: no user, session, messages or context processors.
 
-KIPPLAN_RETRY_AFTER_SECONDS (a setting) is the Retry-After of a 503.
+KIPPLAN_RETRY_AFTER_SECONDS (a setting) is the Retry-After of a 503; KIPPLAN_READYZ_SECONDS how
+long the probe waits for a database before it reports it out of reach. A database that does not
+answer a request in time (kipplan.database) is a 503 without a probe.
 """
 
 import contextlib
 import logging
 import sys
+import threading
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
@@ -19,34 +22,49 @@ from django.http import HttpResponse, HttpResponseServerError
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
+from kipplan.database import answers_within, is_silent
+
 logger = logging.getLogger(__name__)
 
 
 def unreachable_databases():
-    """The aliases of the configured databases that do not answer ``SELECT 1``."""
-    return [alias for alias in connections if not answers(connections[alias])]
+    """The aliases of the configured databases that do not answer ``SELECT 1`` on a fresh
+    connection within ``KIPPLAN_READYZ_SECONDS``."""
+    return [alias for alias in connections if not answers(alias)]
 
 
-def answers(connection):
-    """Whether the database answers, on a fresh connection if the open one fails: a connection
-    the database dropped a while ago does not mean the database is down."""
-    if connection.connection is not None and select_one(connection):
-        return True
-    return select_one(connection)
+def answers(alias, seconds=None):
+    """Whether the database answers ``SELECT 1`` on a fresh connection within ``seconds``
+    (``KIPPLAN_READYZ_SECONDS``). The probe runs in a thread of its own, which has connections
+    of its own: a connection the database dropped a while ago does not mean the database is
+    down, and a probe that hangs (a database that says nothing) is given up at the deadline,
+    left to end at its own timeouts."""
+    seconds = settings.KIPPLAN_READYZ_SECONDS if seconds is None else seconds
+    result = []
+    probe = threading.Thread(target=lambda: result.append(select_one(connections[alias])),
+                             name=f"kipplan-probe-{alias}", daemon=True)
+    probe.start()
+    probe.join(seconds)
+    if probe.is_alive():
+        logger.warning("Database %r did not answer within %g s", alias, seconds)
+        return False
+    return result == [True]
 
 
 def select_one(connection):
-    """Runs ``SELECT 1``. On failure the connection is closed, never left broken for the next
-    request, and the error is logged here, where its details (host, port) stay private."""
+    """Runs ``SELECT 1`` and closes the connection. A failure is logged here, where its details
+    (host, port) stay private."""
     try:
-        connection.ensure_connection()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        with answers_within(settings.KIPPLAN_DB_ANSWER_SECONDS or None):
+            connection.ensure_connection()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
     except DatabaseError as error:
         logger.warning("Database %r does not answer: %s", connection.alias, error)
+        return False
+    finally:
         with contextlib.suppress(DatabaseError):
             connection.close()
-        return False
     return True
 
 
@@ -73,6 +91,8 @@ def server_error(request):
     failed connection (OperationalError, InterfaceError) answers 503 if a fresh probe fails too;
     a failing query on a database that answers, or any other error, is a 500."""
     exception = sys.exc_info()[1]
+    if is_silent(exception):  # a database that said nothing in time: known to be out of reach
+        return unavailable(HttpResponse(render_to_string("503.html")))
     if isinstance(exception, OperationalError | InterfaceError) and unreachable_databases():
         return unavailable(HttpResponse(render_to_string("503.html")))
     return HttpResponseServerError(render_to_string("500.html"))

@@ -28,8 +28,9 @@ rather than by a list of places to remember:
 
 The cache is bounded: local memory keeps at most ``KIPPLAN_CACHE_ENTRIES`` pages a process and
 culls the least recently used; Redis evicts by its ``maxmemory`` policy; a page expires at the
-end of its hour (or after ``KIPPLAN_PAGE_CACHE_SECONDS``). A cache that fails (Redis down) is
-logged and the page rendered as if uncached. ``KIPPLAN_PAGE_CACHE = False`` turns caching off.
+end of its hour (or after ``KIPPLAN_PAGE_CACHE_SECONDS``). A cache that fails (Redis down, or
+hanging) is logged, and pages are rendered as if uncached until it answers again (``Outage``).
+``KIPPLAN_PAGE_CACHE = False`` turns caching off.
 """
 
 import functools
@@ -37,6 +38,8 @@ import hashlib
 import logging
 import re
 import secrets
+import threading
+import time
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -243,6 +246,8 @@ def settings_fingerprint() -> str:
 def forget_fingerprint(setting, **kwargs):
     if setting.startswith("KIPPLAN_") or setting in ("SECRET_KEY", "STORAGES"):
         settings_fingerprint.cache_clear()
+    if setting == "CACHES":
+        outage.end()  # another cache
 
 
 def hour() -> str:
@@ -274,23 +279,76 @@ def seconds_left_in_the_hour() -> int:
     return 3600 - now.minute * 60 - now.second
 
 
+class Outage:
+    """The cache out of order, as this process knows it. The first failure (an error, or no
+    answer within ``KIPPLAN_CACHE_TIMEOUT_SECONDS``: a Redis that hangs or is gone) is logged
+    and starts the outage: pages are then rendered without reading or writing the cache, at no
+    cost, while a thread asks the cache every ``KIPPLAN_CACHE_PROBE_SECONDS`` until it answers,
+    which ends the outage. A hanging cache thus costs one page its timeout, once. Another cache
+    (a changed CACHES setting) ends it too."""
+
+    def __init__(self):
+        self.since = None  # time.monotonic() of the first failure
+        self.number = 0  # of the latest outage, so that a probe ends only its own
+        self.lock = threading.Lock()
+
+    def __bool__(self):
+        return self.since is not None
+
+    def begin(self, action: str):
+        """Called in the except block of a failed cache call."""
+        with self.lock:
+            if self.since is not None:
+                return
+            self.since, self.number = time.monotonic(), self.number + 1
+            number = self.number
+        logger.exception("The page cache could not be %s; pages are served without it until "
+                         "it answers again", action)
+        threading.Thread(target=self.wait_for_answer, args=(number,),
+                         name="kipplan-cache-probe", daemon=True).start()
+
+    def wait_for_answer(self, number: int):
+        while self.number == number and self:
+            time.sleep(settings.KIPPLAN_CACHE_PROBE_SECONDS)
+            try:
+                cache.get(PROBE_KEY)  # this thread's own connection to the cache
+            except Exception:  # still out of order
+                continue
+            self.end(number)
+
+    def end(self, number: int | None = None):
+        with self.lock:
+            if self.since is None or number not in (None, self.number):
+                return
+            seconds, self.since = time.monotonic() - self.since, None
+        logger.warning("The page cache answers again, after %.0f s", seconds)
+
+
+outage = Outage()
+PROBE_KEY = "kipplan:probe"
+
+
 def lookup(key: str):
-    """The stored page, or None; a cache that fails is logged, and the page rendered."""
+    """The stored page, or None; a cache that fails starts an outage, and the page is rendered."""
+    if outage:
+        return None
     try:
         return cache.get(key)
-    except Exception:  # the cache's own errors (redis.ConnectionError, ...): none is fatal here
-        logger.exception("The page cache could not be read")
+    except Exception:  # the cache's own errors (redis.ConnectionError, TimeoutError, ...)
+        outage.begin("read")
         return None
 
 
 def store(key: str, content_type: str, body: bytes) -> bool:
     """Kept until the end of the page's hour, after which its key is never made again.
     Whether it was stored."""
+    if outage:
+        return False
     seconds = min(settings.KIPPLAN_PAGE_CACHE_SECONDS, seconds_left_in_the_hour())
     try:
         cache.set(key, (content_type, body), seconds)
     except Exception:  # as in lookup()
-        logger.exception("The page cache could not be written")
+        outage.begin("written")
         return False
     return True
 

@@ -9,6 +9,10 @@ DJANGO_SECURE_PROXY_SSL_HEADER  "1" when a reverse proxy sets X-Forwarded-Proto
 DJANGO_HTTPS          HTTPS only (redirect, secure cookies, HSTS); on by default when DEBUG is off
 DJANGO_HSTS_SECONDS   HSTS max-age when HTTPS is on; a year by default
 DATABASE_URL          e.g. postgres://user:pass@host:5432/kipplan; a SQLite file by default
+DATABASE_CONNECT_TIMEOUT  seconds to connect to PostgreSQL before giving up (2)
+DATABASE_STATEMENT_TIMEOUT_MS  PostgreSQL cancels a statement that runs longer (30000; 0: none)
+KIPPLAN_DB_ANSWER_SECONDS  a web request waits at most this long for each answer of the
+                      database, then shows the 503 page (2; 0: no limit; kipplan.database)
 KIPPLAN_PUBLIC_PAGES  "1" opens the progress pages, read-only and without internal notes, to all
 KIPPLAN_REPORTING_PERIOD_DAYS  days without a report before a task counts as stale (90)
 KIPPLAN_RESULTS_REMINDER_DAYS  days before the results deadline that reminders start, and between
@@ -16,6 +20,7 @@ KIPPLAN_RESULTS_REMINDER_DAYS  days before the results deadline that reminders s
 KIPPLAN_OPINION_REMINDER_DAYS  days before an improvement plan is due that reminders start, and
                       between two reminders of the same opinion or overdue action (7)
 KIPPLAN_RETRY_AFTER_SECONDS  the Retry-After of a 503 while the database is out of reach (30)
+KIPPLAN_READYZ_SECONDS  how long /readyz waits for the database before it reports it down (1.5)
 KIPPLAN_PASSWORD_RESET_LIMIT  password resets one email address may ask for in the window (5)
 KIPPLAN_PASSWORD_RESET_CLIENT_LIMIT  password resets one client address may ask for (5)
 KIPPLAN_PASSWORD_RESET_WINDOW_MINUTES  the throttle's window; axes's cool-off by default (15)
@@ -34,6 +39,8 @@ REDIS_URL             redis://host:6379/0: the cache in Redis, shared by every a
 KIPPLAN_PAGE_CACHE    "0" turns off the cache of rendered pages (on by default; kipplan.page_cache)
 KIPPLAN_PAGE_CACHE_SECONDS  how long a rendered page is kept at most (86400, a day)
 KIPPLAN_CACHE_ENTRIES  the pages kept in local memory, per process (300)
+KIPPLAN_CACHE_TIMEOUT_SECONDS  how long a page waits for Redis before it does without (0.25)
+KIPPLAN_CACHE_PROBE_SECONDS  how often a process asks a failed Redis again (1)
 """
 
 import os
@@ -155,6 +162,7 @@ INSTALLED_APPS = [
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
+    "kipplan.database.answer_limit",  # a database that stops answering: a 503 within seconds
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -199,6 +207,29 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A database that stops answering (kipplan.database): a web request waits at most this long for
+# each answer of the database, then shows the 503 page. A page's longest query at 10,000 tasks
+# takes a tenth of a second (bench/README.md). 0: no limit.
+KIPPLAN_DB_ANSWER_SECONDS = float(os.environ.get("KIPPLAN_DB_ANSWER_SECONDS", "2"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with the answer limit above, and libpq's own timeouts; a DATABASE_URL's
+    # query (?connect_timeout=5) has the last word. connect_timeout: seconds to connect (libpq
+    # takes 2 at least). Keepalives and tcp_user_timeout (ms): a server gone from the network
+    # (no acknowledgement) is given up after about 10 s rather than the system's 2 hours.
+    # statement_timeout (ms): the server cancels a statement that runs this long, in every
+    # process; a long migration may need DATABASE_STATEMENT_TIMEOUT_MS=0 (none).
+    DATABASES["default"]["ENGINE"] = "kipplan.postgresql"
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "2")),
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10_000,
+        "options": "-c statement_timeout="
+                   + os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "30000"),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -229,6 +260,9 @@ KIPPLAN_RESULTS_REMINDER_DAYS = int(os.environ.get("KIPPLAN_RESULTS_REMINDER_DAY
 KIPPLAN_OPINION_REMINDER_DAYS = int(os.environ.get("KIPPLAN_OPINION_REMINDER_DAYS", "7"))
 # What a 503 (the database out of reach) asks clients to wait before trying again, in seconds.
 KIPPLAN_RETRY_AFTER_SECONDS = int(os.environ.get("KIPPLAN_RETRY_AFTER_SECONDS", "30"))
+# How long /readyz (and the 500 handler, telling a 503 from a 500) waits for a fresh connection's
+# SELECT 1 before it reports the database out of reach (kipplan.health).
+KIPPLAN_READYZ_SECONDS = float(os.environ.get("KIPPLAN_READYZ_SECONDS", "1.5"))
 # The year-end evaluation (tracker.evaluation.services). The law and the sources give no weights,
 # scale, score bands or number of evaluators: these are what a new round starts with, and each round
 # keeps its own, which the plan managers change in the round's admin page before scoring starts.
@@ -275,9 +309,23 @@ KIPPLAN_SITE_URL = os.environ.get("KIPPLAN_SITE_URL", "http://127.0.0.1:8000")
 KIPPLAN_PAGE_CACHE = env_bool("KIPPLAN_PAGE_CACHE", default=True)
 KIPPLAN_PAGE_CACHE_SECONDS = int(os.environ.get("KIPPLAN_PAGE_CACHE_SECONDS", "86400"))
 KIPPLAN_CACHE_ENTRIES = int(os.environ.get("KIPPLAN_CACHE_ENTRIES", "300"))
+# A Redis that hangs costs one page at most this long (each of connecting and answering), then
+# pages skip the cache until it answers again, which a thread checks every
+# KIPPLAN_CACHE_PROBE_SECONDS (kipplan.page_cache.Outage).
+KIPPLAN_CACHE_TIMEOUT_SECONDS = float(os.environ.get("KIPPLAN_CACHE_TIMEOUT_SECONDS", "0.25"))
+KIPPLAN_CACHE_PROBE_SECONDS = float(os.environ.get("KIPPLAN_CACHE_PROBE_SECONDS", "1"))
+
+
+def redis_cache(url, prefix="kipplan"):
+    """Django's Redis cache at url, with the timeouts above (redis-py's are 5 s)."""
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"socket_timeout": KIPPLAN_CACHE_TIMEOUT_SECONDS,
+                        "socket_connect_timeout": KIPPLAN_CACHE_TIMEOUT_SECONDS}}
+
+
 if os.environ.get("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": "kipplan"}}
+    CACHES = {"default": redis_cache(os.environ["REDIS_URL"])}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                           "LOCATION": "kipplan", "OPTIONS": {"MAX_ENTRIES": KIPPLAN_CACHE_ENTRIES}}}

@@ -6,6 +6,7 @@ tasks at once (kipplan/test_settings.py); these tests cover what that hides."""
 import datetime
 import socket
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -139,6 +140,23 @@ def test_a_password_reset_link_is_not_kept_once_sent_nor_shown_to_managers(
     assert b"/accounts/reset/" in smtp_server.envelopes[0].content
     reset.refresh_from_db()
     assert (reset.state, reset.body) == ("sent", "")
+
+
+def test_a_password_reset_is_answered_at_once_whatever_the_mail_server_does(
+        hung_server, production_mail, client, staff):
+    """The mail is sent after the response, by the worker: a silent mail server neither holds
+    the visitor up nor tells, by the time the answer takes, whether the address is a user's."""
+    production_mail.EMAIL_TIMEOUT = 5
+    answers = []
+    for email in (staff.email, "nobody@example.kr"):
+        start = time.monotonic()
+        response = client.post("/accounts/password_reset/", {"email": email})
+        answers.append((response.status_code, response.url, time.monotonic() - start))
+
+    assert [answer[:2] for answer in answers] == [(302, "/accounts/password_reset/done/")] * 2
+    assert all(seconds < 1 for *_, seconds in answers)  # the server would take 5 s
+    assert OutgoingMail.objects.get(kind="password_reset").to == staff.email
+    assert OutgoingMail.objects.get().state == "queued"
 
 
 def test_a_mail_whose_task_was_lost_shows_as_stuck_and_is_sent_again(smtp_server, client,

@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from kipplan import page_cache
+from kipplan import settings as production
 from tracker.models import Plan
 
 REDIS_URL = os.environ.get("KIPPLAN_TEST_REDIS_URL")
@@ -36,9 +37,8 @@ def forget(cache):
 
 @pytest.fixture(autouse=True)
 def redis_cache():
-    with override_settings(CACHES={"default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-            "KEY_PREFIX": PREFIX}}):
+    # production's cache, with its timeouts
+    with override_settings(CACHES={"default": production.redis_cache(REDIS_URL, PREFIX)}):
         forget(caches["default"])
         yield caches["default"]
         forget(caches["default"])

@@ -11,7 +11,8 @@ SHOW = (
     "import json, django; from django.conf import settings; django.setup(); "
     "db = settings.DATABASES['default']; "
     "print(json.dumps({'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, "
-    "'engine': db['ENGINE'], 'name': str(db['NAME']), 'tz': settings.TIME_ZONE, "
+    "'engine': db['ENGINE'], 'name': str(db['NAME']), 'options': db.get('OPTIONS', {}), "
+    "'tz': settings.TIME_ZONE, "
     "'language': settings.LANGUAGE_CODE}))"
 )
 
@@ -56,8 +57,22 @@ def test_database_url_selects_postgresql():
         run_settings(DJANGO_DEBUG="1", DATABASE_URL="postgres://u:p@db.internal:5432/kipplan").stdout
     )
 
-    assert shown["engine"] == "django.db.backends.postgresql"
+    # Django's backend with the answer limit (kipplan.database), and libpq's timeouts
+    assert shown["engine"] == "kipplan.postgresql"
     assert shown["name"] == "kipplan"
+    assert shown["options"] == {
+        "connect_timeout": 2, "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+        "keepalives_count": 3, "tcp_user_timeout": 10000,
+        "options": "-c statement_timeout=30000"}
+
+
+def test_a_database_urls_own_options_have_the_last_word():
+    shown = json.loads(run_settings(
+        DJANGO_DEBUG="1", DATABASE_URL="postgres://u:p@db:5432/kipplan?connect_timeout=7",
+        DATABASE_STATEMENT_TIMEOUT_MS="0").stdout)
+
+    assert shown["options"]["connect_timeout"] == 7
+    assert shown["options"]["options"] == "-c statement_timeout=0"
 
 
 def test_manage_py_without_a_secret_key_runs_as_development():
