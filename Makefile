@@ -92,6 +92,7 @@ check: install-dev
 	$(MANAGE_TEST) check
 
 bench: install-dev
+	$(BIN)/python bench/run.py --demo
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/annual_report.py
 
