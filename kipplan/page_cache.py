@@ -17,13 +17,15 @@ rather than by a list of places to remember:
   deadlock against it; it also means writing transactions take turns on that row.
 - A page's key holds the token as read before the page reads anything else (with the signed-in
   user, kipplan.auth), so a page built from data older than a token is never stored under it;
-  and everything else the page depends on: the signed-in user (each user's pages are their own:
-  their agencies, roles and evaluator's rights, with the navigation they see), the language, the
+  and everything else the page depends on: the signed-in user's sight (``tracker.access.sight``:
+  their flags, permissions and agencies, which decide what they see, with the navigation; users
+  of one sight share their pages, an evaluator's are their own), the language, the
   hour (overdue milestones move with the date, and a task turns stale when its reporting period
   runs out, whatever the time of day: so within the hour), kipplan's settings and the release
   (the public mode, the reporting period, the static files' manifest), and the path and query
   (filters, ``as_of``, the year).
-- The CSRF token is left out of the stored page and put in each response; a request carrying
+- The CSRF token and the user's name are left out of the stored page and put in each
+  response; a request carrying
   messages to show, or any method but GET and HEAD, is not cached.
 
 The cache is bounded: local memory keeps at most ``KIPPLAN_CACHE_ENTRIES`` pages a process and
@@ -54,7 +56,9 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.html import escape
 
+from tracker.access import sight
 from tracker.common.models import Revision
 
 logger = logging.getLogger(__name__)
@@ -211,6 +215,8 @@ def current_token() -> str:
 
 # Stands for the CSRF token in a stored page; unguessable, so no text a user enters matches it.
 CSRF_MARK = salted_hmac("kipplan.page_cache", "the CSRF token's mark").hexdigest()[:40]
+# Stands for the signed-in user's name, in the header of a page shared by users of one sight.
+NAME_MARK = salted_hmac("kipplan.page_cache", "the user's name's mark").hexdigest()[:40]
 HEADER = "X-Kipplan-Cache"  # "hit" or "miss", for the tests and an operator's curl
 
 
@@ -256,9 +262,23 @@ def hour() -> str:
     return timezone.localtime().strftime("%Y-%m-%dT%H")
 
 
+@functools.lru_cache(maxsize=4096)
+def _sight(pk, token, is_active, is_superuser, is_staff, user) -> str:
+    return hashlib.sha256(repr(sight(user)).encode()).hexdigest()[:32]
+
+
+def sight_of(user, token: str) -> str:
+    """The user's sight (tracker.access.sight), as a digest: worked out once a process for each
+    user and token, since whatever changes it (their groups, permissions, agencies, flags) is a
+    write, which replaces the token."""
+    if not user.is_authenticated:
+        return "-"
+    return _sight(user.pk, token, user.is_active, user.is_superuser, user.is_staff, user)
+
+
 def key_for(request, token: str) -> str:
-    """Everything a page depends on besides the data, with the data's token."""
-    user = request.user
+    """Everything a page depends on besides the data, with the data's token. Users of the same
+    sight share a page: their name, in the header, is put in each response (respond())."""
     # By name, each name's values in their order (the last of a repeated one is the one read).
     query = sorted(request.GET.lists())
     parts = [
@@ -266,7 +286,7 @@ def key_for(request, token: str) -> str:
         settings_fingerprint(),
         hour(),
         translation.get_language() or "",
-        str(user.pk) if user.is_authenticated else "-",
+        sight_of(request.user, token),
         request.path,
         repr(query),
     ]
@@ -353,15 +373,23 @@ def store(key: str, content_type: str, body: bytes) -> bool:
     return True
 
 
-def with_csrf_token(request, body: bytes) -> bytes:
-    """The page with this request's CSRF token where the stored page has the mark."""
-    mark = CSRF_MARK.encode()
-    return body.replace(mark, get_token(request).encode()) if mark in body else body
+def personal(request, body: bytes) -> bytes:
+    """The page with this request's CSRF token and user's name where the stored page has their
+    marks."""
+    for mark, value in ((CSRF_MARK, get_token), (NAME_MARK, signed_in_name)):
+        mark = mark.encode()
+        if mark in body:
+            body = body.replace(mark, value(request).encode())
+    return body
+
+
+def signed_in_name(request) -> str:
+    return escape(request.user.get_username())
 
 
 def respond(request, content_type: str, body: bytes) -> HttpResponse:
     """A stored page, served."""
-    response = HttpResponse(with_csrf_token(request, body), content_type=content_type)
+    response = HttpResponse(personal(request, body), content_type=content_type)
     response[HEADER] = "hit"
     return response
 
@@ -369,11 +397,12 @@ def respond(request, content_type: str, body: bytes) -> HttpResponse:
 class CachedPageMixin:
     """For a page view: serve the page from the cache, or render it and store it. First among
     the view's bases: a stored page is served before the view's own access checks, which is
-    safe because only a page the user was allowed (a 200) is stored, under that user's key, and
-    whatever changes what a user may see (their groups, permissions, agencies, evaluator's
-    assignments, being made inactive, the public mode) is a write, or a setting, that changes
-    the key. A page served from the cache costs what a trivial logged-in page costs: the
-    session, and the user read with the token (kipplan.auth)."""
+    safe because only a page the user was allowed (a 200) is stored, under the key of that
+    user's sight, which users are allowed alike, and whatever changes what a user may see
+    (their groups, permissions, agencies, evaluator's assignments, being made inactive, the
+    public mode) is a write, or a setting, that changes the key. A page served from the cache
+    costs what a trivial logged-in page costs: the session, and the user read with the token
+    (kipplan.auth); and, once a process after each write, the user's sight."""
 
     page_cache = True  # False in a subclass that is not a page (an export)
     caching = False  # set while the page is rendered to be stored
@@ -394,10 +423,11 @@ class CachedPageMixin:
         if (response.status_code == 200 and not has_messages(request)
                 and store(key, response["Content-Type"], response.content)):
             response[HEADER] = "miss"
-        response.content = with_csrf_token(request, response.content)
+        response.content = personal(request, response.content)
         return response
 
     def get_context_data(self, **kwargs):
         if self.caching:
-            kwargs["csrf_token"] = CSRF_MARK  # {% csrf_token %} writes the mark; respond() fills it
+            # {% csrf_token %} and base.html write the marks; personal() fills them
+            kwargs["csrf_token"], kwargs["signed_in_name"] = CSRF_MARK, NAME_MARK
         return super().get_context_data(**kwargs)

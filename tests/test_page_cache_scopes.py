@@ -21,7 +21,7 @@ from django.urls import reverse
 from kipplan.page_cache import HEADER
 from tests.helpers import internal_texts, kept, leaks, site_pages, visible_text, without_csrf
 from tracker import roles
-from tracker.models import AgencyMembership, Task
+from tracker.models import Agency, AgencyMembership, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +193,73 @@ def test_a_visitors_page_is_not_served_once_the_public_pages_are_turned_off(clie
     response = get(client, url)
 
     assert response.status_code == 302 and HEADER not in response
+
+
+# -- One page for users of one sight ----------------------------------------------------------
+
+
+def twin(username):
+    """A new user with everything of username's that decides what they see (tracker.access.sight):
+    flags, roles, own permissions and agencies; nothing else in common."""
+    original = user(username)
+    other = get_user_model().objects.create_user(
+        f"{username}-twin", f"{username}-twin@example.kr", "x", is_staff=original.is_staff,
+        is_superuser=original.is_superuser, first_name="Twin")
+    other.groups.set(original.groups.all())
+    other.user_permissions.set(original.user_permissions.all())
+    for membership in AgencyMembership.objects.filter(user=original):
+        AgencyMembership.objects.create(user=other, agency=membership.agency)
+    return other
+
+
+def named(body, username):
+    """The page with the signed-in user's name (the header's) put back as a mark."""
+    return without_csrf(body).replace(account(username), account("SIGNED-IN"))
+
+
+@pytest.mark.parametrize("username", ["manager", "kipo", "incheon"])
+def test_users_of_one_sight_are_shown_the_same_pages(client, demo, username):
+    """What makes the sharing safe: a page rendered afresh for a user and for their twin (same
+    sight, another person) is the same page, but for the name in the header. Were a page to read
+    anything else of a user (their id, name or e-mail, their own reports), it would differ."""
+    other = twin(username)
+    urls = cached_urls()
+    pages = {}
+    with override_settings(KIPPLAN_PAGE_CACHE=False):
+        for person in (user(username), other):
+            client.force_login(person)
+            pages[person.username] = {url: get(client, url) for url in urls}
+    for url in urls:
+        mine, theirs = pages[username][url], pages[other.username][url]
+        assert mine.status_code == theirs.status_code, url
+        assert named(mine.content.decode(), username) == named(
+            theirs.content.decode(), other.username), url
+
+
+def test_a_page_stored_for_one_user_is_served_to_another_of_the_same_sight(client, demo):
+    other = twin("kipo")
+    urls = [url for url in cached_urls() if "/plans/" in url][:6]
+    stored = warm(client, "kipo", urls)
+    client.force_login(other)
+
+    for url in urls:
+        response = get(client, url)
+        body = response.content.decode()
+        assert response[HEADER] == "hit", url
+        assert account(other.username) in body and account("kipo") not in body, url
+        assert named(body, other.username) == named(stored[url], "kipo"), url
+
+
+def test_a_user_given_another_agency_no_longer_shares_the_pages_of_their_old_sight(client,
+                                                                                     demo):
+    other = twin("kista")
+    url = reverse("tracker:task_list", args=[2024])
+    warm(client, "kista", [url])
+    AgencyMembership.objects.create(user=other, agency=Agency.objects.get(slug="msit"))
+    client.force_login(other)
+
+    response = get(client, url)
+
+    assert response[HEADER] == "miss"
+    msit_task = Task.objects.filter(plan__year=2024, lead_agency__slug="msit").first()
+    assert escape(msit_task.title_en) in response.content.decode()

@@ -61,6 +61,27 @@ def member_agency_ids(user) -> frozenset:
     return user._kipplan_agency_ids
 
 
+def sight(user) -> tuple:
+    """Everything about a user that decides what the site's pages show them, and nothing else:
+    users with the same sight see the same pages (their names aside), so the page cache keeps
+    one page for them all (kipplan.page_cache). It is what the functions above and the
+    QuerySets built on them read: the flags on the user's row, their permissions (their
+    roles'), and the agencies they belong to (their sub-agencies are data, in the token).
+    Evaluators keep pages of their own (their assignments are theirs). Read in at most two
+    queries; the pages reuse the permissions."""
+    if not getattr(user, "is_authenticated", False):
+        return ("anonymous",)
+    if not is_active(user):
+        return ("inactive",)
+    if user.is_superuser:
+        return ("superuser", user.is_staff)
+    return (
+        "user", user.is_staff, tuple(sorted(user.get_all_permissions())),
+        tuple(sorted(Agency.objects.filter(memberships__user=user).values_list("pk", flat=True))),
+        user.pk if is_evaluator(user) else None,
+    )
+
+
 def is_agency_staff(user) -> bool:
     """Staff who report for their agencies: the role's right to report, and neither a plan
     manager nor an evaluator."""
