@@ -7,14 +7,17 @@ data behind it changes. A page is never served after a write that changes it, by
 rather than by a list of places to remember:
 
 - Every statement that changes rows through Django's connection (INSERT, UPDATE, DELETE,
-  TRUNCATE, ...; and SELECT ... FOR UPDATE, which locks them) first replaces the token of the one
-  ``Revision`` row, in the same transaction (``RevisionWrapper``, installed on every connection;
-  on SQLite a statement in autocommit mode replaces it just after, once Django has read what it
-  returns). Forms, the admin, services, imports, management commands, fixture loading and
+  TRUNCATE, ...; and SELECT ... FOR UPDATE, which locks them) replaces the token of the one
+  ``Revision`` row, in the same transaction (``RevisionWrapper``, installed on every connection):
+  on PostgreSQL just before the transaction commits (kipplan.postgresql), on SQLite before the
+  statement (in autocommit mode just after, once Django has read what it returns). Forms, the
+  admin, services, imports, management commands, fixture loading and
   ``QuerySet.update()`` all write through it. Migrations run with it paused (the table may not
-  exist yet), and the token is replaced once they are done. Taking the revision row first in
-  every writing transaction gives PostgreSQL one lock order, so the services' row locks cannot
-  deadlock against it; it also means writing transactions take turns on that row.
+  exist yet), and the token is replaced once they are done. On PostgreSQL every writing
+  transaction takes the revision row last, as it commits, and holds it for that moment only:
+  writers do not take turns on it, and since a transaction holding it waits for nothing but its
+  commit, the services' row locks cannot deadlock against it. (SQLite lets one writer at a time
+  in any case.)
 - A page's key holds the token as read before the page reads anything else (with the signed-in
   user, kipplan.auth), so a page built from data older than a token is never stored under it;
   and everything else the page depends on: the signed-in user's sight (``tracker.access.sight``:
@@ -119,10 +122,12 @@ def table_written(sql: str) -> str | None:
 
 
 class RevisionWrapper:
-    """Installed on every database connection (tracker.apps): replaces the revision's token
-    before each statement that writes, in that statement's transaction (one made for it in
-    autocommit mode on PostgreSQL; on SQLite, just after it). Paused while migrations run, when
-    the table may not exist yet (and in ``paused()``)."""
+    """Installed on every database connection (tracker.apps): replaces the revision's token in
+    the transaction of each statement that writes (one made for it in autocommit mode on
+    PostgreSQL): on PostgreSQL as the transaction commits, or sooner if it reads the token back
+    (kipplan.postgresql); elsewhere before the statement (on SQLite in autocommit mode, just
+    after it). Paused while migrations run, when the table may not exist yet (and in
+    ``paused()``)."""
 
     migrating = False  # between pre_migrate and post_migrate
     paused = 0  # how many paused() blocks are open
@@ -130,17 +135,26 @@ class RevisionWrapper:
     def __call__(self, execute, sql, params, many, context):
         if self.migrating or self.paused:
             return execute(sql, params, many, context)
+        db = context["connection"]
+        at_commit = getattr(db, "replaces_revision_at_commit", False)
+        if at_commit and db.revision_pending and isinstance(sql, str) and REVISION_TABLE in sql:
+            replace_pending(db)  # the token read back by the transaction that wrote
         table = table_written(sql) if isinstance(sql, str) else ""  # composed SQL: a write
         if table is None or table in UNSHOWN:
             return execute(sql, params, many, context)
-        db = context["connection"]
         if not db.get_autocommit():
-            replace(db)
+            if at_commit and not in_a_tests_transaction(db):
+                db.revision_pending = True
+            else:
+                replace(db)
             return execute(sql, params, many, context)
         if db.vendor != "sqlite":
             # psycopg reads what a statement returns as it runs: a transaction for the two.
             with transaction.atomic(using=db.alias):
-                replace(db)
+                if at_commit:
+                    db.revision_pending = True
+                else:
+                    replace(db)
                 return execute(sql, params, many, context)
         # On SQLite a statement in autocommit mode commits only once Django has read what it
         # returns (INSERT ... RETURNING), after this returns: the token is replaced right after
@@ -154,10 +168,26 @@ class RevisionWrapper:
 revision_wrapper = RevisionWrapper()
 
 
+def in_a_tests_transaction(db) -> bool:
+    """Whether the transaction is a test case's (Django's TestCase, pytest-django), which is
+    never committed: the token is then replaced at once, as with SQLite, rather than at a
+    commit that never comes. (The tests that commit, transactional ones, use the commit's.)"""
+    return bool(db.atomic_blocks) and db.atomic_blocks[0]._from_testcase
+
+
 def replace(db=connection):
     """A new token for the revision (the row is made if it is missing, as after a flush)."""
     with db.cursor() as cursor:
         cursor.execute(REPLACE, [secrets.token_hex(8), timezone.now()])
+
+
+def replace_pending(db):
+    """The token replaced for a transaction that wrote, if it has not been yet: called by the
+    PostgreSQL backend (kipplan.postgresql) just before the transaction commits, and before
+    the transaction reads the token back."""
+    if getattr(db, "revision_pending", False):
+        db.revision_pending = False
+        replace(db)
 
 
 def install(sender, connection, **kwargs):
@@ -262,23 +292,16 @@ def hour() -> str:
     return timezone.localtime().strftime("%Y-%m-%dT%H")
 
 
-@functools.lru_cache(maxsize=4096)
-def _sight(pk, token, is_active, is_superuser, is_staff, user) -> str:
-    return hashlib.sha256(repr(sight(user)).encode()).hexdigest()[:32]
-
-
-def sight_of(user, token: str) -> str:
-    """The user's sight (tracker.access.sight), as a digest: worked out once a process for each
-    user and token, since whatever changes it (their groups, permissions, agencies, flags) is a
-    write, which replaces the token."""
+def sight_of(user) -> str:
+    """Whose page: the user's sight (tracker.access.sight), as a digest; "-" for a visitor."""
     if not user.is_authenticated:
         return "-"
-    return _sight(user.pk, token, user.is_active, user.is_superuser, user.is_staff, user)
+    return "sight:" + hashlib.sha256(repr(sight(user)).encode()).hexdigest()[:32]
 
 
-def key_for(request, token: str) -> str:
-    """Everything a page depends on besides the data, with the data's token. Users of the same
-    sight share a page: their name, in the header, is put in each response (respond())."""
+def key_for(request, token: str, whose: str) -> str:
+    """Everything a page depends on besides the data, with the data's token, and whose page it
+    is (a sight, or a user's pointer to the page of their sight: CachedPageMixin)."""
     # By name, each name's values in their order (the last of a repeated one is the one read).
     query = sorted(request.GET.lists())
     parts = [
@@ -286,7 +309,7 @@ def key_for(request, token: str) -> str:
         settings_fingerprint(),
         hour(),
         translation.get_language() or "",
-        sight_of(request.user, token),
+        whose,
         request.path,
         repr(query),
     ]
@@ -349,7 +372,8 @@ PROBE_KEY = "kipplan:probe"
 
 
 def lookup(key: str):
-    """The stored page, or None; a cache that fails starts an outage, and the page is rendered."""
+    """The stored page (or pointer), or None; a cache that fails starts an outage, and the page
+    is rendered."""
     if outage:
         return None
     try:
@@ -360,13 +384,22 @@ def lookup(key: str):
 
 
 def store(key: str, content_type: str, body: bytes) -> bool:
-    """Kept until the end of the page's hour, after which its key is never made again.
+    """A page, kept until the end of its hour, after which its key is never made again.
     Whether it was stored."""
+    return keep(key, (content_type, body))
+
+
+def point(pointer: str, key: str) -> bool:
+    """A user's pointer to the page of their sight, kept as long as the page."""
+    return keep(pointer, key)
+
+
+def keep(key: str, value) -> bool:
     if outage:
         return False
     seconds = min(settings.KIPPLAN_PAGE_CACHE_SECONDS, seconds_left_in_the_hour())
     try:
-        cache.set(key, (content_type, body), seconds)
+        cache.set(key, value, seconds)
     except Exception:  # as in lookup()
         outage.begin("written")
         return False
@@ -410,8 +443,7 @@ class CachedPageMixin:
     def dispatch(self, request, *args, **kwargs):
         if not (self.page_cache and cacheable(request)):
             return super().dispatch(request, *args, **kwargs)
-        key = key_for(request, token_of(request))
-        stored = lookup(key)
+        key, pointer, stored = self.lookup(request)
         if stored is not None:
             return respond(request, *stored)
         self.caching = True
@@ -423,8 +455,31 @@ class CachedPageMixin:
         if (response.status_code == 200 and not has_messages(request)
                 and store(key, response["Content-Type"], response.content)):
             response[HEADER] = "miss"
+            if pointer:
+                point(pointer, key)
         response.content = personal(request, response.content)
         return response
+
+    @staticmethod
+    def lookup(request):
+        """(the page's key, the user's pointer to it, the stored page or None). Users of one
+        sight share a page; each signed-in user also keeps a pointer to the page of their sight,
+        so that a page they were given before costs no more than a trivial page: the sight,
+        two queries, is read only when the pointer is missing (after a write, or a first
+        visit)."""
+        token, user = token_of(request), request.user
+        if not user.is_authenticated:
+            key = key_for(request, token, sight_of(user))
+            return key, None, lookup(key)
+        pointer = key_for(request, token, f"user:{user.pk}")
+        key = lookup(pointer)
+        stored = lookup(key) if key else None
+        if stored is None:
+            key = key_for(request, token, sight_of(user))
+            stored = lookup(key)
+            if stored is not None:
+                point(pointer, key)
+        return key, pointer, stored
 
     def get_context_data(self, **kwargs):
         if self.caching:

@@ -38,6 +38,12 @@ AXES_ENABLED = False
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = False
 
+# Not a setting, but a difference all the same: on PostgreSQL the data's revision is replaced as a
+# transaction commits (kipplan.postgresql), and a test's own transaction never commits, so inside
+# one it is replaced at once, as on SQLite (kipplan.page_cache.in_a_tests_transaction). The
+# transactional tests in tests/test_page_cache.py cover production's way: committed writes show,
+# rolled-back ones leave the page, writers do not wait for one another.
+
 # Mail and other background tasks run at once, in the request or command that enqueues them:
 # the test client's request ends before a worker could run. The database backend and its worker,
 # production's, deliver to a real SMTP server in tests/test_mail.py.

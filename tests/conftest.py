@@ -114,6 +114,7 @@ def pytest_collection_modifyitems(items):
 def demo_for_the_module(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
+        atomic._from_testcase = True  # a test's transaction, never committed, as TestCase's
         atomic.__enter__()
         try:
             load_demo()

@@ -4,6 +4,8 @@ tested in test_page_cache_writes.py; the roles, warm, in test_evaluation_permiss
 
 import re
 import resource
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -223,19 +225,55 @@ def test_a_page_that_is_not_found_or_refused_is_not_stored(client, manager, staf
 
 # -- What the key holds --------------------------------------------------------------------------
 
-def test_each_user_has_their_own_pages(client, manager, make_staff, agency, task):
+def test_managers_share_a_page_each_with_their_own_name_whatever_their_agencies(
+        client, manager, make_staff, agency, task):
+    """Plan managers read everything whatever agencies they belong to (tracker.access.sight)."""
     other = make_staff(agency, username="second-manager")
     other.groups.set(manager.groups.all())
     url = dashboard(task.plan)
     client.force_login(manager)
-    get(client, url)
+    first = get(client, url)
+    with override_settings(KIPPLAN_PAGE_CACHE=False):
+        client.force_login(other)
+        rendered_for_them = get(client, url)
 
-    client.force_login(other)
     response = get(client, url)
 
-    assert response[HEADER] == "miss"
-    assert "second-manager" in response.content.decode()
-    assert "plan-manager" not in response.content.decode()
+    assert (first[HEADER], response[HEADER]) == ("miss", "hit")
+    body = response.content.decode()
+    assert "second-manager" in body and "plan-manager" not in body
+    assert without_csrf(body) == without_csrf(rendered_for_them.content.decode())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_writes_show_and_rolled_back_ones_leave_the_page(client, manager, task):
+    """The revision as production replaces it, at each commit (kipplan.postgresql): the test's
+    own transaction, which replaces it at once, is not there."""
+    client.force_login(manager)
+    url = dashboard(task.plan)
+    assert get(client, url)[HEADER] == "miss"
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Plan.objects.filter(pk=task.plan_id).update(title_en="Never committed")
+        raise RuntimeError
+    assert get(client, url)[HEADER] == "hit"
+
+    with transaction.atomic():
+        Plan.objects.filter(pk=task.plan_id).update(title_en="Committed title")
+        with transaction.atomic():  # a savepoint, rolled back
+            Task.objects.filter(pk=task.pk).update(title_en="Undone")
+            transaction.set_rollback(True)
+    response = get(client, url)
+    assert response[HEADER] == "miss" and "Committed title" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_that_reads_the_token_after_writing_reads_a_new_one(task):
+    before = token()
+    with transaction.atomic():
+        Plan.objects.filter(pk=task.plan_id).update(title_en="Written")
+        during = page_cache.current_token()
+    assert before != during == token()
 
 
 def test_a_visitor_never_gets_a_signed_in_users_page(client, manager, task):
@@ -434,8 +472,8 @@ def test_memory_stays_flat_over_a_hundred_thousand_filter_urls(manager):
     def fill(start, stop):
         for n in range(start, stop):
             request.GET = QueryDict(f"q=filter+{n}&status=delayed")
-            request.user = AnonymousUser() if n % 2 else manager
-            page_cache.store(page_cache.key_for(request, "token"), "text/html", page)
+            whose = "-" if n % 2 else f"user:{manager.pk}"
+            page_cache.store(page_cache.key_for(request, "token", whose), "text/html", page)
 
     fill(0, 2_000)
     early = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
@@ -450,7 +488,7 @@ def test_a_key_is_short_whatever_the_url():
     request = RequestFactory().get("/plans/2024/tasks/", {"q": "과제" * 2_000})
     request.user = AnonymousUser()
 
-    assert len(page_cache.key_for(request, "token")) < 100
+    assert len(page_cache.key_for(request, "token", "-")) < 100
 
 
 def test_keys_differ_by_date_and_hour_not_by_minute(manager, monkeypatch, real_clock):
@@ -460,7 +498,7 @@ def test_keys_differ_by_date_and_hour_not_by_minute(manager, monkeypatch, real_c
 
     def key_at(moment):
         monkeypatch.setattr(timezone, "now", lambda: moment)
-        return page_cache.key_for(request, "t")
+        return page_cache.key_for(request, "t", "-")
 
     assert key_at(start) == key_at(start + timedelta(minutes=59))
     assert key_at(start) != key_at(start + timedelta(hours=1))
@@ -558,3 +596,39 @@ def test_a_cache_that_fails_is_logged_and_the_page_rendered(client, manager, tas
 
     assert response.status_code == 200 and HEADER not in response
     assert "The page cache could not be read" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_on_postgresql_do_not_wait_for_one_anothers_transactions(task):
+    """A transaction that wrote and is still open holds none of the revision: another writer
+    commits meanwhile, and each commit replaces the token (kipplan.postgresql)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one writer at a time in any case")
+    other = TaskFactory(plan=task.plan, strategy=task.strategy, lead_agency=task.lead_agency,
+                        number=task.number + 1)
+    before = token()
+    wrote, done, finished = threading.Event(), threading.Event(), []
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                Task.objects.filter(pk=task.pk).update(title_en="Written slowly")
+                wrote.set()
+                done.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    try:
+        assert wrote.wait(10)
+        started = time.monotonic()
+        Task.objects.filter(pk=other.pk).update(title_en="Written meanwhile")  # autocommit
+        finished.append(time.monotonic() - started)
+        between = token()
+    finally:
+        done.set()
+        thread.join()
+
+    assert finished[0] < 1  # it would wait for the slow writer's commit, 10 s
+    assert len({before, between, token()}) == 3

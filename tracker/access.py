@@ -66,20 +66,21 @@ def sight(user) -> tuple:
     users with the same sight see the same pages (their names aside), so the page cache keeps
     one page for them all (kipplan.page_cache). It is what the functions above and the
     QuerySets built on them read: the flags on the user's row, their permissions (their
-    roles'), and the agencies they belong to (their sub-agencies are data, in the token).
-    Evaluators keep pages of their own (their assignments are theirs). Read in at most two
-    queries; the pages reuse the permissions."""
+    roles'), and, but for plan managers, who read everything whatever their agencies, the
+    agencies they belong to with their sub-agencies. Evaluators keep pages of their own (their
+    assignments are theirs). What it reads, the pages read too (``get_all_permissions``,
+    ``member_agency_ids``, both kept on the user object), so it costs them no query."""
     if not getattr(user, "is_authenticated", False):
         return ("anonymous",)
     if not is_active(user):
         return ("inactive",)
     if user.is_superuser:
         return ("superuser", user.is_staff)
-    return (
-        "user", user.is_staff, tuple(sorted(user.get_all_permissions())),
-        tuple(sorted(Agency.objects.filter(memberships__user=user).values_list("pk", flat=True))),
-        user.pk if is_evaluator(user) else None,
-    )
+    permissions = tuple(sorted(user.get_all_permissions()))
+    if is_plan_manager(user):
+        return ("manager", user.is_staff, permissions)
+    return ("user", user.is_staff, permissions, tuple(sorted(member_agency_ids(user))),
+            user.pk if is_evaluator(user) else None)
 
 
 def is_agency_staff(user) -> bool:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Revision(models.Model):
-    """The data's revision: one row, whose token kipplan.page_cache replaces before every write
+    """The data's revision: one row, whose token kipplan.page_cache replaces with every write
     to the database, in the same transaction. The cached pages are keyed by it, so a page
     cached before a write is never served after it."""
 

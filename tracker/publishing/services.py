@@ -179,7 +179,8 @@ def request(*, plan: Plan, user=None, enqueue=True) -> ReportRun:
 def make(run_id: int) -> str:
     """Make the report a run asks for (``generate``), telling the run each file made; a failure
     is kept on the run, said on the report's page and logged. Claimed in a short transaction,
-    made with none open (the data's revision lock would otherwise hold every writer)."""
+    made with none open (a transaction held for minutes would hold the rows it wrote, and on
+    SQLite every writer)."""
     def made(count, total):
         ReportRun.objects.filter(pk=run_id).update(files_done=count, files_total=total)
 
