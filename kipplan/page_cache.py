@@ -292,16 +292,25 @@ def hour() -> str:
     return timezone.localtime().strftime("%Y-%m-%dT%H")
 
 
-def sight_of(user) -> str:
-    """Whose page: the user's sight (tracker.access.sight), as a digest; "-" for a visitor."""
+@functools.lru_cache(maxsize=4096)
+def _sight(pk, token, is_active, is_superuser, is_staff, user) -> str:
+    return "sight:" + hashlib.sha256(repr(sight(user)).encode()).hexdigest()[:32]
+
+
+def sight_of(user, token: str) -> str:
+    """Whose page: the user's sight (tracker.access.sight), as a digest ("-" for a visitor),
+    worked out once a process for each user and token: whatever changes it (their groups,
+    permissions, agencies, flags) is a write, which replaces the token. What it reads, the
+    page reads anyway, so a miss costs no query more."""
     if not user.is_authenticated:
         return "-"
-    return "sight:" + hashlib.sha256(repr(sight(user)).encode()).hexdigest()[:32]
+    return _sight(user.pk, token, user.is_active, user.is_superuser, user.is_staff, user)
 
 
 def key_for(request, token: str, whose: str) -> str:
     """Everything a page depends on besides the data, with the data's token, and whose page it
-    is (a sight, or a user's pointer to the page of their sight: CachedPageMixin)."""
+    is (a sight: users of one sight share their pages, each given their own name in the header
+    by personal())."""
     # By name, each name's values in their order (the last of a repeated one is the one read).
     query = sorted(request.GET.lists())
     parts = [
@@ -372,8 +381,7 @@ PROBE_KEY = "kipplan:probe"
 
 
 def lookup(key: str):
-    """The stored page (or pointer), or None; a cache that fails starts an outage, and the page
-    is rendered."""
+    """The stored page, or None; a cache that fails starts an outage, and the page is rendered."""
     if outage:
         return None
     try:
@@ -384,22 +392,13 @@ def lookup(key: str):
 
 
 def store(key: str, content_type: str, body: bytes) -> bool:
-    """A page, kept until the end of its hour, after which its key is never made again.
+    """Kept until the end of the page's hour, after which its key is never made again.
     Whether it was stored."""
-    return keep(key, (content_type, body))
-
-
-def point(pointer: str, key: str) -> bool:
-    """A user's pointer to the page of their sight, kept as long as the page."""
-    return keep(pointer, key)
-
-
-def keep(key: str, value) -> bool:
     if outage:
         return False
     seconds = min(settings.KIPPLAN_PAGE_CACHE_SECONDS, seconds_left_in_the_hour())
     try:
-        cache.set(key, value, seconds)
+        cache.set(key, (content_type, body), seconds)
     except Exception:  # as in lookup()
         outage.begin("written")
         return False
@@ -435,7 +434,7 @@ class CachedPageMixin:
     (their groups, permissions, agencies, evaluator's assignments, being made inactive, the
     public mode) is a write, or a setting, that changes the key. A page served from the cache
     costs what a trivial logged-in page costs: the session, and the user read with the token
-    (kipplan.auth); and, once a process after each write, the user's sight."""
+    (kipplan.auth); and, once a process for each user after each write, their sight."""
 
     page_cache = True  # False in a subclass that is not a page (an export)
     caching = False  # set while the page is rendered to be stored
@@ -443,7 +442,9 @@ class CachedPageMixin:
     def dispatch(self, request, *args, **kwargs):
         if not (self.page_cache and cacheable(request)):
             return super().dispatch(request, *args, **kwargs)
-        key, pointer, stored = self.lookup(request)
+        token = token_of(request)
+        key = key_for(request, token, sight_of(request.user, token))
+        stored = lookup(key)
         if stored is not None:
             return respond(request, *stored)
         self.caching = True
@@ -455,31 +456,8 @@ class CachedPageMixin:
         if (response.status_code == 200 and not has_messages(request)
                 and store(key, response["Content-Type"], response.content)):
             response[HEADER] = "miss"
-            if pointer:
-                point(pointer, key)
         response.content = personal(request, response.content)
         return response
-
-    @staticmethod
-    def lookup(request):
-        """(the page's key, the user's pointer to it, the stored page or None). Users of one
-        sight share a page; each signed-in user also keeps a pointer to the page of their sight,
-        so that a page they were given before costs no more than a trivial page: the sight,
-        two queries, is read only when the pointer is missing (after a write, or a first
-        visit)."""
-        token, user = token_of(request), request.user
-        if not user.is_authenticated:
-            key = key_for(request, token, sight_of(user))
-            return key, None, lookup(key)
-        pointer = key_for(request, token, f"user:{user.pk}")
-        key = lookup(pointer)
-        stored = lookup(key) if key else None
-        if stored is None:
-            key = key_for(request, token, sight_of(user))
-            stored = lookup(key)
-            if stored is not None:
-                point(pointer, key)
-        return key, pointer, stored
 
     def get_context_data(self, **kwargs):
         if self.caching:

@@ -38,7 +38,7 @@ REDIS_URL             redis://host:6379/0: the cache in Redis, shared by every a
                       memory in each process by default
 KIPPLAN_PAGE_CACHE    "0" turns off the cache of rendered pages (on by default; kipplan.page_cache)
 KIPPLAN_PAGE_CACHE_SECONDS  how long a rendered page is kept at most (86400, a day)
-KIPPLAN_CACHE_ENTRIES  the pages kept in local memory, per process (300)
+KIPPLAN_CACHE_ENTRIES  the pages kept in local memory, per process (1000)
 KIPPLAN_CACHE_TIMEOUT_SECONDS  how long a page waits for Redis before it does without (0.25)
 KIPPLAN_CACHE_PROBE_SECONDS  how often a process asks a failed Redis again (1)
 """
@@ -308,7 +308,7 @@ KIPPLAN_SITE_URL = os.environ.get("KIPPLAN_SITE_URL", "http://127.0.0.1:8000")
 # maxmemory and the allkeys-lru policy to bound it.
 KIPPLAN_PAGE_CACHE = env_bool("KIPPLAN_PAGE_CACHE", default=True)
 KIPPLAN_PAGE_CACHE_SECONDS = int(os.environ.get("KIPPLAN_PAGE_CACHE_SECONDS", "86400"))
-KIPPLAN_CACHE_ENTRIES = int(os.environ.get("KIPPLAN_CACHE_ENTRIES", "300"))
+KIPPLAN_CACHE_ENTRIES = int(os.environ.get("KIPPLAN_CACHE_ENTRIES", "1000"))
 # A Redis that hangs costs one page at most this long (each of connecting and answering), then
 # pages skip the cache until it answers again, which a thread checks every
 # KIPPLAN_CACHE_PROBE_SECONDS (kipplan.page_cache.Outage).
