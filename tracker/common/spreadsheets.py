@@ -21,10 +21,12 @@ ROWS_PER_CHUNK = 200  # CSV rows to a streamed chunk
 ESCAPED = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
-def inert(value):
-    """value as a CSV cell that no spreadsheet runs: text that starts with one of ESCAPED after
-    an apostrophe; anything else as it is."""
-    return f"'{value}" if value.__class__ is str and value.startswith(ESCAPED) else value
+def inert(row):
+    """The row's values as CSV cells that no spreadsheet runs: text that starts with one of
+    ESCAPED after an apostrophe; anything else as it is. (A row at a time: a call for each cell
+    took a sixth of a large export's time.)"""
+    return [f"'{value}" if value.__class__ is str and value.startswith(ESCAPED) else value
+            for value in row]
 
 
 def revived(text):
@@ -39,13 +41,14 @@ def csv_chunks(rows, batch=ROWS_PER_CHUNK):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    for n, row in enumerate(rows, 1):
-        writer.writerow(map(inert, row))
-        if n % batch == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    rows = iter(rows)
+    while chunk := list(islice(rows, batch)):
+        writer.writerows(map(inert, chunk))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():  # no rows at all: the byte-order mark alone
+        yield buffer.getvalue()
 
 
 def xlsx_file(rows, title):

@@ -30,7 +30,7 @@ LIST_SEPARATOR = ";"
 
 FIELDS = [
     "pk", "code", "plan__year", "number", "strategy__number", "title_ko", "title_en",
-    "description_ko", "description_en", "lead_agency__slug", "budget", "start_date", "end_date",
+    "description_ko", "description_en", "lead_agency__slug", "budget", "start_text", "end_text",
     "current_status", "current_progress", "current_executed", "reported_text",
     "is_illustrative", "key_task__strategy__number", "key_task__number", "lead_agency_id",
     "lead_agency__name_ko",
@@ -90,8 +90,11 @@ def export_rows(tasks, plan, visible=None):
         "strategictechnology__number"))
     zone = timezone.get_current_timezone()
     # The report time comes as the database's UTC text, which fromisoformat() reads about ten
-    # times faster than Django's converters (a third of the export's time at 10,000 rows).
-    tasks = tasks.annotate(reported_text=Cast("current_reported_at", CharField()))
+    # times faster than Django's converters (a third of the export's time at 10,000 rows); the
+    # dates as the database's ISO text, written as they come (a twentieth of the time).
+    tasks = tasks.annotate(reported_text=Cast("current_reported_at", CharField()),
+                           start_text=Cast("start_date", CharField()),
+                           end_text=Cast("end_date", CharField()))
     former = AgencyNames(name_day(plan)).former  # the few renamed agencies: one small query
     for (pk, code, year, number, strategy, title_ko, title_en, description_ko, description_en,
          lead, budget, start, end, status, progress, executed, reported, illustrative,
@@ -99,7 +102,7 @@ def export_rows(tasks, plan, visible=None):
             chunk_size=CHUNK):
         yield [
             code, year, number, strategy, title_ko, title_en, description_ko, description_en,
-            lead, agencies(pk), techs(pk), budget, start.isoformat(), end.isoformat(), status,
+            lead, agencies(pk), techs(pk), budget, start, end, status,
             progress, executed, local_iso(reported, zone) if reported else "",
             "yes" if illustrative else "no",
             key_task_code(key_strategy, key_number) if key_number else "",
