@@ -5,18 +5,22 @@ PostgreSQL's own timeouts (kipplan.settings: ``connect_timeout``, ``statement_ti
 keepalives and ``tcp_user_timeout``) cover a server that refuses, runs a query too long, or
 vanishes from the network. They do not cover a server, or a proxy or pooler in front of it, that
 holds the connection open and says nothing: the client waits for an answer that never comes,
-and a web worker hangs until gunicorn kills it, with no page shown. So a web request waits at
-most ``KIPPLAN_DB_ANSWER_SECONDS`` for each answer of the database: past that the connection is
-closed and the request fails with ``NoAnswer``, which the server-error handler answers with the
-503 page (kipplan.health). Management commands and the task worker (a migration, the annual
-report) wait as long as the database takes.
+and a web worker hangs until gunicorn kills it, with no page shown. So when a web request has
+waited ``KIPPLAN_DB_ANSWER_SECONDS`` for an answer of the database, it asks the database again
+on a new connection: if that one is answered too (the statement waits for a lock, or runs
+long), it waits on; if not, the connection is closed and the request fails with ``NoAnswer``,
+which the server-error handler answers with the 503 page (kipplan.health). Management commands
+and the task worker (a migration, the annual report) wait as long as the database takes.
 
 The limit applies to psycopg's own waits (``Connection.wait``, through which every query, fetch
-and the health check of a kept connection go), so it covers the whole connection, not only the
-statements Django's cursor runs.
+and the health check of a kept connection go) while the view runs, inside the middleware: not
+to a streamed response's body (an export), read after it, nor to Django's check of a kept
+connection between requests, which it makes only after an error and which a connection closed
+here answers at once.
 """
 
 import contextvars
+import threading
 from contextlib import contextmanager
 
 import psycopg
@@ -53,17 +57,53 @@ def answer_limit(get_response):
 
 
 class AnsweringConnection(psycopg.Connection):
-    """psycopg's connection, whose waits end at the limit in force (``answers_within``)."""
+    """psycopg's connection, whose waits end at the limit in force (``answers_within``) if the
+    database does not answer a fresh connection either: a statement waiting for a lock, or
+    running long, is waited for (up to the server's ``statement_timeout``)."""
+
+    params: dict = {}  # what it was made with, for the probe
+
+    @classmethod
+    def connect(cls, *args, **params):
+        connection = super().connect(*args, **params)
+        connection.params = params
+        return connection
 
     def wait(self, gen, interval=0.1, timeout=None):  # psycopg's signature and interval
         limit = _answer_seconds.get()
         if timeout is not None or limit is None:
             return super().wait(gen, interval, timeout)
+        while True:
+            try:
+                return super().wait(gen, interval, limit)
+            except _WaitTimeout:
+                # psycopg's generators wait on when sent nothing: the same exchange goes on.
+                if not server_answers(self.params):
+                    self.close()  # halfway through an exchange: it cannot be used again
+                    raise NoAnswer(f"the database did not answer within {limit:g} s, nor a "
+                                   "new connection to it") from None
+
+
+def server_answers(params) -> bool:
+    """Whether the database answers ``SELECT 1`` on a new connection made with ``params``
+    within ``KIPPLAN_READYZ_SECONDS``. In a thread, given up at the deadline."""
+    seconds = settings.KIPPLAN_READYZ_SECONDS
+    result = []
+
+    def probe():
         try:
-            return super().wait(gen, interval, limit)
-        except _WaitTimeout:
-            self.close()  # halfway through an exchange: the connection cannot be used again
-            raise NoAnswer(f"the database did not answer within {limit:g} s") from None
+            with answers_within(seconds), AnsweringConnection.connect(
+                    **{**params, "autocommit": True}) as connection:
+                connection.execute("SELECT 1")
+        except psycopg.Error:
+            result.append(False)
+        else:
+            result.append(True)
+
+    thread = threading.Thread(target=probe, name="kipplan-database-probe", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return result == [True]
 
 
 def is_silent(error: BaseException | None) -> bool:

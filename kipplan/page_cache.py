@@ -14,10 +14,12 @@ rather than by a list of places to remember:
   admin, services, imports, management commands, fixture loading and
   ``QuerySet.update()`` all write through it. Migrations run with it paused (the table may not
   exist yet), and the token is replaced once they are done. On PostgreSQL every writing
-  transaction takes the revision row last, as it commits, and holds it for that moment only:
-  writers do not take turns on it, and since a transaction holding it waits for nothing but its
-  commit, the services' row locks cannot deadlock against it. (SQLite lets one writer at a time
-  in any case.)
+  transaction takes the revision row last, as it commits (after its deferred foreign-key
+  checks, which lock the rows they refer to), and holds it for that moment only: writers do not
+  take turns on it, and since a transaction holding it waits for nothing but its commit, the
+  services' row locks cannot deadlock against it. (SQLite lets one writer at a time in any
+  case.) A transaction that reads the token back after writing replaces it then, and holds it
+  to its end: a view that writes and then renders a cached page in one transaction.
 - A page's key holds the token as read before the page reads anything else (with the signed-in
   user, kipplan.auth), so a page built from data older than a token is never stored under it;
   and everything else the page depends on: the signed-in user's sight (``tracker.access.sight``:
@@ -105,8 +107,8 @@ def table_written(sql: str) -> str | None:
     words = sql.split(None, 3)
     verb = words[0].upper() if words else ""
     if verb == "SELECT":
-        # A row lock takes the revision first, so that every writer locks in one order; but
-        # not a lock on a table no page shows (the task worker's poll).
+        # A row lock counts as a write (the rows are about to change); but not a lock on a
+        # table no page shows (the task worker's poll).
         if not ROW_LOCK.search(sql):
             return None
         table = FROM.search(sql)
@@ -292,9 +294,13 @@ def hour() -> str:
     return timezone.localtime().strftime("%Y-%m-%dT%H")
 
 
-@functools.lru_cache(maxsize=4096)
-def _sight(pk, token, is_active, is_superuser, is_staff, user) -> str:
+def sight_digest(user) -> str:
     return "sight:" + hashlib.sha256(repr(sight(user)).encode()).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered_sight(pk, token, is_active, is_superuser, is_staff, user) -> str:
+    return sight_digest(user)
 
 
 def sight_of(user, token: str) -> str:
@@ -304,7 +310,17 @@ def sight_of(user, token: str) -> str:
     page reads anyway, so a miss costs no query more."""
     if not user.is_authenticated:
         return "-"
-    return _sight(user.pk, token, user.is_active, user.is_superuser, user.is_staff, user)
+    return _remembered_sight(user.pk, token, user.is_active, user.is_superuser, user.is_staff,
+                             user)
+
+
+def rendered_for(user, whose: str) -> bool:
+    """Whether the page just rendered was rendered for the sight ``whose`` it is to be stored
+    under: the sight worked out again from what the page read of the user (their permissions and
+    agencies, kept on the user object: no query). They differ when the user's agencies or roles
+    changed between the sight's working out, perhaps by another request under the same token,
+    and the page's reading them: such a page is not stored."""
+    return not user.is_authenticated or whose == sight_digest(user)
 
 
 def key_for(request, token: str, whose: str) -> str:
@@ -443,7 +459,8 @@ class CachedPageMixin:
         if not (self.page_cache and cacheable(request)):
             return super().dispatch(request, *args, **kwargs)
         token = token_of(request)
-        key = key_for(request, token, sight_of(request.user, token))
+        whose = sight_of(request.user, token)
+        key = key_for(request, token, whose)
         stored = lookup(key)
         if stored is not None:
             return respond(request, *stored)
@@ -454,6 +471,7 @@ class CachedPageMixin:
         if hasattr(response, "render"):
             response.render()
         if (response.status_code == 200 and not has_messages(request)
+                and rendered_for(request.user, whose)
                 and store(key, response["Content-Type"], response.content)):
             response[HEADER] = "miss"
         response.content = personal(request, response.content)

@@ -10,11 +10,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 from django.urls import reverse
 
@@ -177,3 +178,39 @@ def test_a_redis_that_hangs_costs_one_page_its_timeout_then_pages_skip_it_until_
             time.sleep(0.05)
         assert "The page cache answers again" in caplog.text
         assert timed_get(client, url)[0][HEADER] in ("hit", "miss")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_waiting_for_a_lock_past_the_limit_is_waited_for_not_given_up(task):
+    """The database answers a new connection: the statement is waiting, not lost."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the answer limit is PostgreSQL's (kipplan.database)")
+    from kipplan.database import answers_within
+    from tracker.models import Task
+
+    locked, release = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with transaction.atomic():
+                Task.objects.select_for_update().get(pk=task.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        threading.Timer(2.5, release.set).start()  # the lock is held past the limit (1 s)
+        start = time.monotonic()
+        with answers_within(1):
+            Task.objects.filter(pk=task.pk).update(title_en="Waited for")
+        waited = time.monotonic() - start
+    finally:
+        release.set()
+        thread.join()
+
+    assert waited >= 2
+    assert Task.objects.get(pk=task.pk).title_en == "Waited for"

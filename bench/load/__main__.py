@@ -8,7 +8,8 @@ kipplan under load: gunicorn serving the demo data, driven by wrk from a second 
 
     .venv/bin/python bench/load --mix-only                  # only the day's mix (below)
 
-Sets up the database (migrate, the demo fixture, collectstatic), starts gunicorn with production
+Sets up the database (migrate, then flush: whatever the database held is emptied; the demo
+fixture; collectstatic), starts gunicorn with production
 settings (bench/load/settings.py: kipplan's, plus the trivial logged-in page of
 bench/load/urls.py) on a free local port, logs in as the demo's plan manager, then for each page
 runs wrk for the given time at the given number of connections, with the session cookie. Reports
@@ -247,8 +248,8 @@ class Reporter(threading.Thread):
                     self.saved += 1
                 else:
                     self.refused += 1
-            except urllib.error.HTTPError:
-                self.refused += 1  # a task this user may not report on: another next time
+            except OSError:  # HTTPError, URLError, a timeout: counted, and the next report tried
+                self.refused += 1
 
 
 def run_mix(base, trivial_cookie, args):
@@ -270,6 +271,8 @@ def run_mix(base, trivial_cookie, args):
             reporter.join()
             runs[name]["reports_saved"], runs[name]["reports_refused"] = (
                 reporter.saved, reporter.refused)
+            # A run meant to write that wrote nothing, or was refused, measured something else.
+            runs[name]["errors"] += reporter.refused + (0 if reporter.saved else 1)
     os.unlink(file.name)
     users = len({cookie for cookie, _ in pairs})
     return {"users": users, "pairs": len(pairs), "runs": runs}
@@ -302,7 +305,8 @@ def run_wrk(url, cookie, connections, duration, threads, script=HERE / "report.l
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get(
+    parser.add_argument("--database-url", help="a database of its own: it is emptied and the demo "
+                        "loaded into it (bench/load.sqlite3 by default)", default=os.environ.get(
         "LOAD_DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'load.sqlite3'}"))
     parser.add_argument("--duration", type=int, default=30, help="seconds a page (30)")
     parser.add_argument("--connections", type=int, default=32, help="open connections (32)")

@@ -7,7 +7,7 @@ than from a transaction's first write to its end, so writers do not take turns o
 import psycopg
 from django.db.backends.postgresql import base
 
-from kipplan.database import AnsweringConnection
+from kipplan.database import AnsweringConnection, NoAnswer
 
 
 class Psycopg:
@@ -21,6 +21,20 @@ class Psycopg:
 
 class DatabaseWrapper(base.DatabaseWrapper):
     Database = Psycopg()
+
+    def is_usable(self):
+        """Django's check of a kept connection, except that a database which answers neither it
+        nor a new connection (kipplan.database.NoAnswer) is an error rather than a reason to
+        connect again, which would wait as long."""
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except NoAnswer:
+            with self.wrap_database_errors:
+                raise
+        except psycopg.Error:
+            return False
+        return True
     # kipplan.page_cache.RevisionWrapper: a transaction's writes mark the revision pending;
     # it is replaced just before the transaction commits, or before it reads the token back.
     replaces_revision_at_commit = True
@@ -33,7 +47,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _commit(self):
         from kipplan.page_cache import replace_pending
 
-        if self.connection is not None:
+        if self.connection is not None and self.revision_pending:
+            # The foreign keys' checks, which Django defers to the commit, run first: they take
+            # locks on the rows referred to, and a transaction holding the revision must wait
+            # for nothing (another writer holding one of those rows may be waiting for it).
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             replace_pending(self)
         return super()._commit()
 

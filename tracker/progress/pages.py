@@ -31,8 +31,8 @@ def keep_evaluators_out(user):
 class PageAccessMixin:
     """Logged-in users see the pages; KIPPLAN_PUBLIC_PAGES opens them, read-only, to everyone.
     Agency staff see their agencies' tasks only, unless the pages are public; evaluators see
-    none of them, unless they are public. (A page the cache serves was stored for the same
-    user after these checks let it through: kipplan.page_cache.CachedPageMixin.)"""
+    none of them, unless they are public. (A page the cache serves was stored for a user of the
+    same sight after these checks let them through: kipplan.page_cache.CachedPageMixin.)"""
 
     def dispatch(self, request, *args, **kwargs):
         if not settings.KIPPLAN_PUBLIC_PAGES and not request.user.is_authenticated:
