@@ -11,8 +11,9 @@ DJANGO_HSTS_SECONDS   HSTS max-age when HTTPS is on; a year by default
 DATABASE_URL          e.g. postgres://user:pass@host:5432/kipplan; a SQLite file by default
 DATABASE_CONNECT_TIMEOUT  seconds to connect to PostgreSQL before giving up (2)
 DATABASE_STATEMENT_TIMEOUT_MS  PostgreSQL cancels a statement that runs longer (30000; 0: none)
-KIPPLAN_DB_ANSWER_SECONDS  a web request waits at most this long for each answer of the
-                      database, then shows the 503 page (2; 0: no limit; kipplan.database)
+KIPPLAN_DB_ANSWER_SECONDS  after this long without an answer, a web request asks the database
+                      on a new connection, and shows the 503 page if that gets none either (2;
+                      0: no limit; kipplan.database)
 KIPPLAN_PUBLIC_PAGES  "1" opens the progress pages, read-only and without internal notes, to all
 KIPPLAN_REPORTING_PERIOD_DAYS  days without a report before a task counts as stale (90)
 KIPPLAN_RESULTS_REMINDER_DAYS  days before the results deadline that reminders start, and between
@@ -207,9 +208,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# A database that stops answering (kipplan.database): a web request waits at most this long for
-# each answer of the database, then shows the 503 page. A page's longest query at 10,000 tasks
-# takes a tenth of a second (bench/README.md). 0: no limit.
+# A database that stops answering (kipplan.database): a web request that has waited this long for
+# an answer asks the database on a new connection, and shows the 503 page if it does not answer
+# that either (a lock or a long query is waited for). 0: no limit.
 KIPPLAN_DB_ANSWER_SECONDS = float(os.environ.get("KIPPLAN_DB_ANSWER_SECONDS", "2"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend with the answer limit above, and libpq's own timeouts; a DATABASE_URL's
