@@ -180,11 +180,11 @@ def test_a_redis_that_hangs_costs_one_page_its_timeout_then_pages_skip_it_until_
         assert timed_get(client, url)[0][HEADER] in ("hit", "miss")
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="the answer limit is PostgreSQL's (kipplan.database)")
 @pytest.mark.django_db(transaction=True)
 def test_a_statement_waiting_for_a_lock_past_the_limit_is_waited_for_not_given_up(task):
     """The database answers a new connection: the statement is waiting, not lost."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the answer limit is PostgreSQL's (kipplan.database)")
     from kipplan.database import answers_within
     from tracker.models import Task
 
