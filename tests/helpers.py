@@ -10,6 +10,8 @@ import os
 import re
 import shutil
 import subprocess
+import threading
+from contextlib import contextmanager
 from datetime import date
 from html import unescape
 from pathlib import Path
@@ -22,6 +24,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.urls import resolve, reverse
 from django.utils import timezone
 
@@ -529,3 +532,29 @@ def pdf_bytes():
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
         len(objects) + 1, xref)
     return bytes(out)
+
+
+@contextmanager
+def transaction_held_open(work, seconds=10):
+    """Inside, another thread's transaction has run ``work()`` and stays open (its locks held)
+    until the block ends, or ``seconds`` pass; it then commits. Yields the event that ends it
+    early."""
+    ready, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                work()
+                ready.set()
+                release.wait(seconds)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert ready.wait(seconds), "the other transaction did not start"
+        yield release
+    finally:
+        release.set()
+        thread.join()

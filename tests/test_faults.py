@@ -15,13 +15,14 @@ import time
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
 from kipplan import page_cache
 from kipplan.settings import redis_cache
 from tests.hanging import HangingProxy
+from tests.helpers import transaction_held_open
 
 HEADER = page_cache.HEADER
 
@@ -188,29 +189,12 @@ def test_a_statement_waiting_for_a_lock_past_the_limit_is_waited_for_not_given_u
     from kipplan.database import answers_within
     from tracker.models import Task
 
-    locked, release = threading.Event(), threading.Event()
-
-    def holder():
-        try:
-            with transaction.atomic():
-                Task.objects.select_for_update().get(pk=task.pk)
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    try:
-        assert locked.wait(10)
-        threading.Timer(2.5, release.set).start()  # the lock is held past the limit (1 s)
+    with transaction_held_open(lambda: Task.objects.select_for_update().get(pk=task.pk)) as end:
+        threading.Timer(2.5, end.set).start()  # the lock is held past the limit (1 s)
         start = time.monotonic()
         with answers_within(1):
             Task.objects.filter(pk=task.pk).update(title_en="Waited for")
         waited = time.monotonic() - start
-    finally:
-        release.set()
-        thread.join()
 
     assert waited >= 2
     assert Task.objects.get(pk=task.pk).title_en == "Waited for"
