@@ -30,6 +30,9 @@ from psycopg.errors import _WaitTimeout  # what psycopg's waits raise at their t
 # Seconds a web request waits for each answer of the database; None outside web requests.
 _answer_seconds: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "kipplan_db_answer_seconds", default=None)
+# Set in a probe's own thread: its connection gives up at the limit without probing again.
+_probing: contextvars.ContextVar[bool] = contextvars.ContextVar("kipplan_db_probing",
+                                                               default=False)
 
 
 class NoAnswer(psycopg.OperationalError):
@@ -78,7 +81,7 @@ class AnsweringConnection(psycopg.Connection):
                 return super().wait(gen, interval, limit)
             except _WaitTimeout:
                 # psycopg's generators wait on when sent nothing: the same exchange goes on.
-                if not server_answers(self.params):
+                if _probing.get() or not server_answers(self.params):
                     self.close()  # halfway through an exchange: it cannot be used again
                     raise NoAnswer(f"the database did not answer within {limit:g} s, nor a "
                                    "new connection to it") from None
@@ -91,6 +94,7 @@ def server_answers(params) -> bool:
     result = []
 
     def probe():
+        _probing.set(True)
         try:
             with answers_within(seconds), AnsweringConnection.connect(
                     **{**params, "autocommit": True}) as connection:
