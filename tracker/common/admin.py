@@ -1,6 +1,7 @@
 """What every part's admin uses, and the admin of the mail kipplan sends."""
 
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -18,6 +19,22 @@ def localized_column(field, description):
         return localized(obj, field)
 
     return column
+
+
+class ImportLinkMixin:
+    """A change list whose object tools link to an import from a spreadsheet, for those who
+    may use it: ``import_url_name`` says where, ``import_label`` what, and the admin's
+    ``has_import_permission(request)`` who."""
+
+    change_list_template = "admin/tracker/change_list_with_import.html"
+    import_url_name: str
+    import_label: str
+
+    def changelist_view(self, request, extra_context=None):
+        if self.has_import_permission(request):
+            extra_context = {**(extra_context or {}), "import_url": reverse(self.import_url_name),
+                             "import_label": self.import_label}
+        return super().changelist_view(request, extra_context)
 
 
 

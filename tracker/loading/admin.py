@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from tracker.access import is_plan_manager
-from tracker.common.admin import localized_column
+from tracker.common.admin import ImportLinkMixin, localized_column
 from tracker.common.money import format_won
 from tracker.loading import imports, statistics
 from tracker.loading.forms import PlanImportForm, StatisticsImportForm
@@ -22,7 +22,7 @@ from tracker.plans.models import Plan, Statistic, StatisticValue
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(ImportLinkMixin, admin.ModelAdmin):
     list_display = [
         "year", "title_display", "endorsed_on", "total_budget_display", "task_count",
         "allocated_budget_display", "budget_difference_display",
@@ -31,7 +31,7 @@ class PlanAdmin(admin.ModelAdmin):
     autocomplete_fields = ["endorsed_by"]
     title_display = localized_column("title", _("title"))
     readonly_fields = ["budget_check"]
-    change_list_template = "admin/tracker/change_list_with_import.html"
+    import_url_name, import_label = "admin:tracker_plan_import", _("Import a plan")
     fieldsets = [
         (None, {"fields": ["year", "title_ko", "title_en", "endorsed_by", "endorsed_on",
                            "meeting_number", "held_in_writing"]}),
@@ -50,11 +50,6 @@ class PlanAdmin(admin.ModelAdmin):
     def has_import_permission(self, request):
         """Importing a plan adds tasks for every agency: plan administrators only."""
         return request.user.has_perm("tracker.add_task") and is_plan_manager(request.user)
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}),
-                         "has_import_permission": self.has_import_permission(request)}
-        return super().changelist_view(request, extra_context)
 
     def import_view(self, request):
         if not self.has_import_permission(request):
@@ -150,7 +145,7 @@ class StatisticValueInline(admin.TabularInline):
 
 
 @admin.register(Statistic)
-class StatisticAdmin(admin.ModelAdmin):
+class StatisticAdmin(ImportLinkMixin, admin.ModelAdmin):
     """The IP statistics of the annual report's trends, kept by the plan managers: each series
     with its unit and source, its figures by year, and an import of figures from a
     spreadsheet."""
@@ -160,7 +155,7 @@ class StatisticAdmin(admin.ModelAdmin):
     unit_display = localized_column("unit", _("unit"))
     search_fields = ["name_ko", "name_en"]
     inlines = [StatisticValueInline]
-    change_list_template = "admin/tracker/statistic/change_list.html"
+    import_url_name, import_label = "admin:tracker_statistic_import", _("Import figures")
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
     def get_queryset(self, request):
@@ -177,11 +172,6 @@ class StatisticAdmin(admin.ModelAdmin):
     def has_import_permission(self, request):
         return request.user.has_perm("tracker.add_statisticvalue") and request.user.has_perm(
             "tracker.change_statisticvalue")
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}),
-                         "has_import_permission": self.has_import_permission(request)}
-        return super().changelist_view(request, extra_context)
 
     def import_view(self, request):
         if not self.has_import_permission(request):

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from tracker.common.admin import localized_column
+from tracker.common.admin import ImportLinkMixin, localized_column
 from tracker.common.badges import review_badge, status_badge
 from tracker.common.money import format_millions, format_won
 from tracker.plans.agency_names import name_in_its_plans_year
@@ -213,7 +213,7 @@ class KeyTaskFilter(admin.SimpleListFilter):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(ImportLinkMixin, admin.ModelAdmin):
     # One line a task at 1366 px: the title takes the width the other columns leave (the
     # strategy is a filter and the code's order), agencies by their short names, dates as dates.
     list_display = [
@@ -239,7 +239,8 @@ class TaskAdmin(admin.ModelAdmin):
     list_per_page = 50
     ordering = ["-plan__year", "number"]
     change_form_template = "admin/tracker/task/change_form.html"
-    change_list_template = "admin/tracker/change_list_with_import.html"
+    # The plan import adds tasks, so the task list keeps a link to it (on the plan admin).
+    import_url_name, import_label = "admin:tracker_plan_import", _("Import a plan")
     fieldsets = [
         (None, {"fields": ["plan", "strategy", "key_task", "number", "code", "title_ko",
                            "title_en"]}),
@@ -311,12 +312,8 @@ class TaskAdmin(admin.ModelAdmin):
         return [{"url": tool.url(task), "label": tool.tool_label, "primary": tool.primary}
                 for tool in tools if tool.listed(task, request.user)]
 
-    def changelist_view(self, request, extra_context=None):
-        # The plan import adds tasks, so the task list keeps a link to it (on the plan admin).
-        plan_admin = self.admin_site.get_model_admin(Plan)
-        extra_context = {**(extra_context or {}),
-                         "has_import_permission": plan_admin.has_import_permission(request)}
-        return super().changelist_view(request, extra_context)
+    def has_import_permission(self, request):
+        return self.admin_site.get_model_admin(Plan).has_import_permission(request)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         task = self.get_object(request, unquote(object_id))
