@@ -63,7 +63,17 @@ def test_database_url_selects_postgresql():
     assert shown["options"] == {
         "connect_timeout": 2, "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
         "keepalives_count": 3, "tcp_user_timeout": 10000,
+        "server_side_binding": True, "prepare_threshold": 5,
         "options": "-c statement_timeout=30000"}
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler():
+    shown = json.loads(run_settings(
+        DJANGO_DEBUG="1", DATABASE_URL="postgres://u:p@db:5432/kipplan",
+        DATABASE_PREPARE_THRESHOLD="off").stdout)
+
+    assert "server_side_binding" not in shown["options"]
+    assert "prepare_threshold" not in shown["options"]
 
 
 def test_a_database_urls_own_options_have_the_last_word():
