@@ -11,6 +11,8 @@ DJANGO_HSTS_SECONDS   HSTS max-age when HTTPS is on; a year by default
 DATABASE_URL          e.g. postgres://user:pass@host:5432/kipplan; a SQLite file by default
 DATABASE_CONNECT_TIMEOUT  seconds to connect to PostgreSQL before giving up (2)
 DATABASE_STATEMENT_TIMEOUT_MS  PostgreSQL cancels a statement that runs longer (30000; 0: none)
+DATABASE_PREPARE_THRESHOLD  PostgreSQL prepares a query sent this many times on a connection
+                      (5; "off": bound in the client, for a pooler in transaction mode)
 KIPPLAN_DB_ANSWER_SECONDS  after this long without an answer, a web request asks the database
                       on a new connection, and shows the 503 page if that gets none either (2;
                       0: no limit; kipplan.database)
