@@ -157,8 +157,34 @@ INSTALLED_APPS = [
     "axes",
     *([] if find_spec("django.tasks") else ["django_tasks"]),  # Django 6 has its own
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # the documentation page's scripts, served from here
     "tracker",
 ]
+
+# The JSON API (tracker.api): JSON only (the browsable API's pages would need inline scripts),
+# read by the pages' rules, signed in by the session for now.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["tracker.api.permissions.ReadsThePlan"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "kipplan API",
+    "DESCRIPTION": (
+        "The national IP implementation plan as data: plans, tasks with their state on any day "
+        "and their history, agencies with their names over time, and technologies. Read by the "
+        "same rules as kipplan's pages."),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # Background work (mail): Django's tasks framework with django-tasks-db's database backend; a
 # worker, `manage.py db_worker`, runs beside the app servers (README, "Production").

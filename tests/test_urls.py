@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 OPEN = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
         "password_reset_complete", "set_language", "healthz", "readyz", "admin:login",
-        "admin:logout", "admin:password_reset", "admin_password_reset"}
+        "admin:logout", "admin:password_reset", "admin_password_reset",
+        # The API's schema and its documentation page: how to use it, no data (tracker.api)
+        "api:schema", "api:docs"}
 SAMPLE_KWARGS = {"year": 2024, "number": 17, "slug": "kipo", "pk": 1}
 
 
@@ -23,7 +25,9 @@ def named_patterns(resolver=None, namespace=""):
                 continue  # the admin has its own permission matrix (test_permissions.py)
             yield from named_patterns(pattern, prefix)
         elif isinstance(pattern, URLPattern) and pattern.name:
-            yield f"{namespace}{pattern.name}", list(pattern.pattern.converters)
+            # path()'s converters, or the named groups of a router's regular expression
+            yield f"{namespace}{pattern.name}", list(pattern.pattern.converters
+                                                     or pattern.pattern.regex.groupindex)
 
 
 ROUTES = sorted({(name, tuple(args)) for name, args in named_patterns() if name not in OPEN})
@@ -43,6 +47,10 @@ def test_every_page_refuses_anonymous_users(client, task, manager, name, args):
 
     response = client.get(url)
 
+    if name.startswith("api:"):  # JSON, no login page: refused with the reason
+        assert response.status_code == 403
+        assert response.json()["detail"]
+        return
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     if kept(url):  # the manager's page was stored: the cache was warm
@@ -56,4 +64,5 @@ def test_healthz_is_open_and_trivial(client):
 def test_the_url_walk_found_the_manager_pages():
     names = {name for name, _ in ROUTES}
     assert {"tracker:dashboard", "tracker:task_list", "tracker:task_detail",
-            "tracker:task_export_csv", "tracker:agency_detail"} <= names
+            "tracker:task_export_csv", "tracker:agency_detail", "api:task-list",
+            "api:task-detail"} <= names

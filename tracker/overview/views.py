@@ -1,6 +1,5 @@
 """The managers' pages: server-rendered, read-only, aggregated in the database."""
 
-from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -29,7 +28,13 @@ from tracker.progress import exports
 from tracker.progress import selectors as reports
 from tracker.progress import timeline as history
 from tracker.progress.filters import TaskFilter
-from tracker.progress.pages import MAX_SMALL, PageAccessMixin, PlanMixin, fields_of
+from tracker.progress.pages import (
+    MAX_SMALL,
+    PageAccessMixin,
+    PlanMixin,
+    fields_of,
+    reads_task_publicly,
+)
 from tracker.publishing.services import status_for as annual_report_status
 
 
@@ -161,9 +166,7 @@ class TaskDetailView(CachedPageMixin, PlanMixin, DetailView):
     @cached_property
     def public(self):
         """Internal data of a task is for those who may see the task without publication."""
-        user = self.request.user
-        return (settings.KIPPLAN_PUBLIC_PAGES and not is_plan_manager(user)
-                and not self.object.can_view(user))
+        return reads_task_publicly(self.request.user, self.object)
 
     def get_context_data(self, **kwargs):
         reader = round_report.reader_of(self.request.user,

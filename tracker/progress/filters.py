@@ -126,8 +126,8 @@ class TaskFilter(django_filters.FilterSet):
             )
         return queryset
 
-    def involving(self, queryset, name, slug):
-        ids = list(Agency.objects.filter(slug=slug).with_descendants().values_list(
+    def involving(self, queryset, name, value: str):  # value: an agency's slug
+        ids = list(Agency.objects.filter(slug=value).with_descendants().values_list(
             "pk", flat=True))
         supporting = Task.supporting_agencies.through.objects.filter(
             task_id=OuterRef("pk"), agency_id__in=ids

@@ -28,6 +28,35 @@ def keep_evaluators_out(user):
         raise PermissionDenied
 
 
+# Who reads what of the plan, the same for the pages and the API (tracker.api). ----------------
+
+
+def sees_everything(user) -> bool:
+    """Every task: plan managers, and everyone while the pages are published."""
+    return settings.KIPPLAN_PUBLIC_PAGES or is_plan_manager(user)
+
+
+def reads_publicly(user) -> bool:
+    """Whether a reader sees only what a government publishes, never usernames, notes or
+    managers' reviews (see tracker.progress.timeline): anyone who reads only because the pages
+    are published. Plan managers see everything anyway; agency staff, when the pages are
+    published, see every task, but internal data only of their own (the task page)."""
+    return not is_plan_manager(user) and settings.KIPPLAN_PUBLIC_PAGES
+
+
+def visible_tasks(user):
+    """The tasks a reader of the pages or the API sees."""
+    if sees_everything(user):
+        return Task.objects.all()
+    return Task.objects.visible_to(user)
+
+
+def reads_task_publicly(user, task) -> bool:
+    """Whether a task's internal data (its history's notes and names, reviews, opinions) is
+    kept from this reader: those who see the task only because the pages are published."""
+    return reads_publicly(user) and not task.can_view(user)
+
+
 class PageAccessMixin:
     """Logged-in users see the pages; KIPPLAN_PUBLIC_PAGES opens them, read-only, to everyone.
     Agency staff see their agencies' tasks only, unless the pages are public; evaluators see
@@ -42,20 +71,15 @@ class PageAccessMixin:
 
     @cached_property
     def sees_everything(self):
-        return settings.KIPPLAN_PUBLIC_PAGES or is_plan_manager(self.request.user)
+        return sees_everything(self.request.user)
 
     @cached_property
     def public(self):
-        """Whether the page shows only what a government publishes, never usernames, notes or
-        managers' reviews (see tracker.progress.timeline): for anyone who reads it only because the
-        pages are published. Plan managers see everything anyway; agency staff, when the pages
-        are published, see every task, but internal data only of their own (the task page)."""
-        return not is_plan_manager(self.request.user) and settings.KIPPLAN_PUBLIC_PAGES
+        """Whether the page shows only what a government publishes (reads_publicly)."""
+        return reads_publicly(self.request.user)
 
     def visible_tasks(self):
-        if self.sees_everything:
-            return Task.objects.all()
-        return Task.objects.visible_to(self.request.user)
+        return visible_tasks(self.request.user)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(sees_everything=self.sees_everything,

@@ -1,0 +1,152 @@
+"""The API's views: read-only, each asking the pages' rules (``tracker.progress.pages``) who may
+read and what they see."""
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from tracker.api import serializers
+from tracker.api.permissions import ReadsThePlan
+from tracker.plans.agency_names import names_for
+from tracker.plans.models import Agency, Plan, StrategicTechnology, Strategy
+from tracker.progress import selectors as reports
+from tracker.progress.filters import TaskFilter
+from tracker.progress.forms import AsOfForm
+from tracker.progress.pages import MAX_SMALL, reads_task_publicly, visible_tasks
+
+
+class Pages(PageNumberPagination):
+    """50 records a page, as the task list shows; ``page_size`` up to 500."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class ReadOnly(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [ReadsThePlan]
+    pagination_class = Pages
+
+
+def small_number(value, message):
+    """A year or task number from the URL, as the pages take it (a small positive integer)."""
+    if not (str(value).isascii() and str(value).isdigit()) or not 1 <= int(value) <= MAX_SMALL:
+        raise Http404(message)
+    return int(value)
+
+
+class PlanViewSet(ReadOnly):
+    """The plans, newest first; one plan by its year, with its strategies and key tasks."""
+
+    lookup_field = "year"
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        plans = Plan.objects.select_related("endorsed_by").order_by("-year")
+        if self.action == "retrieve":
+            plans = plans.prefetch_related(Prefetch(
+                "strategies", Strategy.objects.order_by("number").prefetch_related("key_tasks")))
+        return plans
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.PlanDetailSerializer
+        return serializers.PlanSerializer
+
+
+class PlanTasks(DjangoFilterBackend):
+    """The task list's filters (tracker.progress.filters.TaskFilter), for the plan of the URL;
+    a filter that is not valid is a 400 naming it."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        return {**super().get_filterset_kwargs(request, queryset, view), "plan": view.plan}
+
+
+AS_OF = OpenApiParameter(
+    "as_of", OpenApiTypes.DATE, description="Each task's state at the end of this day, from its "
+    "reports (YYYY-MM-DD); today's without it.")
+
+
+@extend_schema_view(list=extend_schema(parameters=[AS_OF]),
+                    retrieve=extend_schema(parameters=[AS_OF]))
+class TaskViewSet(ReadOnly):
+    """A plan's tasks that the reader sees (agency staff: their agencies'; plan managers and,
+    while the pages are published, everyone: all), by number, with the task list's filters and
+    ``as_of``; one task by its number, with its milestones and history."""
+
+    lookup_field = "number"
+    lookup_value_regex = r"[0-9]+"
+    filter_backends = [PlanTasks]
+    filterset_class = TaskFilter
+
+    @cached_property
+    def plan(self):
+        year = small_number(self.kwargs["year"], _("No plan for that year."))
+        return get_object_or_404(Plan, year=year)
+
+    @cached_property
+    def moment(self):
+        form = AsOfForm(self.request.query_params)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        return reports.Moment.of(form.cleaned_data["as_of"], year=self.plan.year)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema's generation
+            return reports.Task.objects.none()
+        tasks = reports.task_rows(visible_tasks(self.request.user).filter(plan=self.plan),
+                                  self.moment)
+        tasks = tasks.select_related(
+            "plan", "strategy", "key_task__strategy", "lead_agency", "carried_from"
+        ).prefetch_related("supporting_agencies", "technologies").order_by("number")
+        if self.action == "retrieve":
+            tasks = tasks.prefetch_related("milestones")
+        return tasks
+
+    def get_object(self):
+        number = small_number(self.kwargs["number"], _("No task with that number."))
+        return get_object_or_404(self.get_queryset(), number=number)
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.TaskDetailSerializer
+        return serializers.TaskSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False):
+            return context
+        context["names"] = names_for(self.plan)
+        return context
+
+    def retrieve(self, request, *args, **kwargs):
+        task = self.get_object()
+        context = {**self.get_serializer_context(),
+                   "public": reads_task_publicly(request.user, task)}
+        return Response(serializers.TaskDetailSerializer(task, context=context).data)
+
+
+class AgencyViewSet(ReadOnly):
+    """The agencies, with their parents and their names over time (a renamed agency keeps its
+    slug); one agency by its slug."""
+
+    lookup_field = "slug"
+    serializer_class = serializers.AgencySerializer
+    queryset = Agency.objects.select_related("parent").prefetch_related("former_names")
+
+
+class TechnologyViewSet(ReadOnly):
+    """The national strategic technologies, by number."""
+
+    lookup_field = "slug"
+    serializer_class = serializers.TechnologySerializer
+    queryset = StrategicTechnology.objects.order_by("number")
