@@ -8,14 +8,16 @@ from tracker.api import views
 
 app_name = "api"
 
-router = DefaultRouter(trailing_slash=True)
+# Path converters rather than regular expressions: years and numbers are integers, in the URLs
+# and in the schema.
+router = DefaultRouter(trailing_slash=True, use_regex_path=False)
 router.include_format_suffixes = False
 router.register("plans", views.PlanViewSet, basename="plan")
 router.register("agencies", views.AgencyViewSet, basename="agency")
 router.register("technologies", views.TechnologyViewSet, basename="technology")
 
-tasks = SimpleRouter(trailing_slash=True)
-tasks.register(r"plans/(?P<year>[0-9]+)/tasks", views.TaskViewSet, basename="task")
+tasks = SimpleRouter(trailing_slash=True, use_regex_path=False)
+tasks.register("plans/<int:year>/tasks", views.TaskViewSet, basename="task")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -48,7 +48,7 @@ class PlanViewSet(ReadOnly):
     """The plans, newest first; one plan by its year, with its strategies and key tasks."""
 
     lookup_field = "year"
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_converter = "int"
 
     def get_queryset(self):
         plans = Plan.objects.select_related("endorsed_by").order_by("-year")
@@ -56,6 +56,10 @@ class PlanViewSet(ReadOnly):
             plans = plans.prefetch_related(Prefetch(
                 "strategies", Strategy.objects.order_by("number").prefetch_related("key_tasks")))
         return plans
+
+    def get_object(self):
+        year = small_number(self.kwargs["year"], _("No plan for that year."))
+        return get_object_or_404(self.get_queryset(), year=year)
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -84,7 +88,7 @@ class TaskViewSet(ReadOnly):
     ``as_of``; one task by its number, with its milestones and history."""
 
     lookup_field = "number"
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_converter = "int"
     filter_backends = [PlanTasks]
     filterset_class = TaskFilter
 
