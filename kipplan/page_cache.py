@@ -76,13 +76,15 @@ REPLACE = (f'INSERT INTO "{REVISION_TABLE}" ("id", "token", "changed_at") VALUES
            '"changed_at" = excluded."changed_at"')
 TOKEN = f'SELECT "token" FROM "{REVISION_TABLE}" WHERE "id" = 1'
 # Tables whose rows no page shows: sessions, login throttling, the migrations' own record, the
-# admin's log, the reminders sent, password reset requests (written by anonymous visitors) and
-# the users' saved language (a request's language is in the key).
+# admin's log, the reminders sent, password reset requests (written by anonymous visitors), the
+# users' saved language (a request's language is in the key), their API tokens (their last
+# use is written as they are used; the tokens' own page is not cached) and the API's answers
+# kept for idempotency keys.
 UNSHOWN = frozenset({
     REVISION_TABLE, "django_session", "django_migrations", "axes_accessattempt",
     "axes_accesslog", "axes_accessfailurelog", "axes_accessattemptexpiration",
     "django_admin_log", "tracker_reminder", "tracker_passwordresetrequest", "tracker_profile",
-    "django_tasks_database_dbtaskresult",
+    "django_tasks_database_dbtaskresult", "tracker_apitoken", "tracker_idempotentrequest",
 })
 # Each login's stamp, shown nowhere: exactly the statement Django's update_last_login makes.
 LAST_LOGIN = 'UPDATE "auth_user" SET "last_login" = %s WHERE "auth_user"."id" = %s'

@@ -164,15 +164,25 @@ INSTALLED_APPS = [
 ]
 
 # The JSON API (tracker.api): JSON only (the browsable API's pages would need inline scripts),
-# read by the pages' rules, signed in by the session for now.
+# read by the pages' rules; signed in with a user's API token (Authorization: Bearer), or by the
+# session (the documentation page).
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["tracker.api.authentication.BearerToken",
+                                       "rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["tracker.api.permissions.ReadsThePlan"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# API tokens last this many days unless their user chooses fewer (at most a year).
+KIPPLAN_API_TOKEN_DAYS = int(os.environ.get("KIPPLAN_API_TOKEN_DAYS", "90"))
+# Requests a minute for each token, reads and writes apart (0: no limit); more are answered 429
+# with Retry-After.
+KIPPLAN_API_READS_PER_MINUTE = int(os.environ.get("KIPPLAN_API_READS_PER_MINUTE", "120"))
+KIPPLAN_API_WRITES_PER_MINUTE = int(os.environ.get("KIPPLAN_API_WRITES_PER_MINUTE", "30"))
+# How long a write's Idempotency-Key is remembered: a retry within it is recorded once.
+KIPPLAN_API_IDEMPOTENCY_HOURS = int(os.environ.get("KIPPLAN_API_IDEMPOTENCY_HOURS", "24"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "kipplan API",
     "DESCRIPTION": (

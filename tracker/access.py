@@ -83,6 +83,15 @@ def sight(user) -> tuple:
             user.pk if is_evaluator(user) else None)
 
 
+def reads_the_plan(user) -> bool:
+    """Whether a user may read the plan's pages and its data through the API: everyone while
+    the pages are published (KIPPLAN_PUBLIC_PAGES); otherwise signed-in users but evaluators,
+    who see their assignments in the admin."""
+    if settings.KIPPLAN_PUBLIC_PAGES:
+        return True
+    return bool(getattr(user, "is_authenticated", False)) and not is_evaluator(user)
+
+
 def is_agency_staff(user) -> bool:
     """Staff who report for their agencies: the role's right to report, and neither a plan
     manager nor an evaluator."""
@@ -110,6 +119,8 @@ def roles(request) -> dict:
     them), unless the pages are published to everyone."""
     user = getattr(request, "user", None)
     evaluator = user is not None and is_evaluator(user)
+    signed_in = user is not None and user.is_authenticated
     return {"shows_my_work": is_agency_staff(user) if user is not None else False,
             "shows_assignments": evaluator,
-            "shows_site_pages": not evaluator or settings.KIPPLAN_PUBLIC_PAGES}
+            "shows_site_pages": not evaluator or settings.KIPPLAN_PUBLIC_PAGES,
+            "shows_api_tokens": signed_in and reads_the_plan(user)}

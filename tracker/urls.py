@@ -1,5 +1,6 @@
 from django.urls import path
 
+from tracker.api import tokens
 from tracker.evaluation import views as evaluation
 from tracker.follow_up import views as follow_up
 from tracker.overview import views as overview
@@ -48,4 +49,5 @@ urlpatterns = [
     path("technologies/<slug:slug>/", overview.TechnologyDetailView.as_view(),
          name="technology_detail"),
     path("evidence/<int:pk>/", evaluation.evidence_download, name="evidence_download"),
+    path("account/api-tokens/", tokens.TokensView.as_view(), name="api_tokens"),
 ]

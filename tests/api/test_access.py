@@ -45,7 +45,8 @@ def records(task, other_agency):
 def test_anonymous_visitors_read_nothing_while_the_pages_are_closed(client, records, endpoint):
     response = client.get(ENDPOINTS[endpoint]())
 
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert "detail" in response.json()
 
 
@@ -103,7 +104,7 @@ def test_a_user_made_inactive_reads_nothing(client, records, staff):
     client.force_login(staff)
     get_user_model().objects.filter(pk=staff.pk).update(is_active=False)
 
-    assert client.get(reverse("api:task-list", args=[2024])).status_code == 403
+    assert client.get(reverse("api:task-list", args=[2024])).status_code == 401
 
 
 INTERNAL_KEYS = {"who", "note", "source", "light"}

@@ -142,7 +142,7 @@ class TaskSerializer(serializers.ModelSerializer):
 class MilestoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Milestone
-        fields = ["title_ko", "title_en", "baseline_date", "due_date", "completed_on",
+        fields = ["id", "title_ko", "title_en", "baseline_date", "due_date", "completed_on",
                   "is_illustrative"]
 
 

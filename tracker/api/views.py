@@ -1,6 +1,7 @@
 """The API's views: read-only, each asking the pages' rules (``tracker.progress.pages``) who may
 read and what they see."""
 
+from django.core.exceptions import ValidationError as ModelValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -9,16 +10,21 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import serializers as drf_serializers
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from tracker.api import serializers
+from tracker.api import serializers, writes
 from tracker.api.permissions import ReadsThePlan
+from tracker.common.choices import StateSource
+from tracker.common.stale import StaleEdit
 from tracker.plans.agency_names import names_for
 from tracker.plans.models import Agency, Plan, StrategicTechnology, Strategy
 from tracker.progress import selectors as reports
+from tracker.progress import services
 from tracker.progress.filters import TaskFilter
 from tracker.progress.forms import AsOfForm
 from tracker.progress.pages import MAX_SMALL, reads_task_publicly, visible_tasks
@@ -35,6 +41,7 @@ class Pages(PageNumberPagination):
 class ReadOnly(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ReadsThePlan]
     pagination_class = Pages
+    throttle_classes = [writes.PerToken]
 
 
 def small_number(value, message):
@@ -73,6 +80,17 @@ class PlanTasks(DjangoFilterBackend):
 
     def get_filterset_kwargs(self, request, queryset, view):
         return {**super().get_filterset_kwargs(request, queryset, view), "plan": view.plan}
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    writes.IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, description=(
+        "Any unique text (a UUID) for this write: sent again with the same request, the write "
+        "is answered as the first time and recorded once."))
+
+
+class Stale(drf_serializers.Serializer):
+    detail = drf_serializers.CharField()
+    task = serializers.TaskDetailSerializer()
 
 
 AS_OF = OpenApiParameter(
@@ -133,10 +151,75 @@ class TaskViewSet(ReadOnly):
         return context
 
     def retrieve(self, request, *args, **kwargs):
-        task = self.get_object()
+        return Response(self.detail_data(self.get_object()))
+
+    def detail_data(self, task):
+        """The task whole, as this reader may see it."""
         context = {**self.get_serializer_context(),
-                   "public": reads_task_publicly(request.user, task)}
-        return Response(serializers.TaskDetailSerializer(task, context=context).data)
+                   "public": reads_task_publicly(self.request.user, task)}
+        return serializers.TaskDetailSerializer(task, context=context).data
+
+    def fresh(self, task):
+        """The task as it is now, with its state (after a write, or a write refused)."""
+        return self.get_queryset().get(pk=task.pk)
+
+    @extend_schema(
+        request=writes.ReportIn, parameters=[IDEMPOTENCY_KEY],
+        responses={201: serializers.TaskDetailSerializer, 409: Stale, 400: OpenApiTypes.OBJECT,
+                   403: OpenApiTypes.OBJECT, 422: OpenApiTypes.OBJECT},
+        description="Report the task's progress, as its lead agency's staff do in the admin: "
+                    "the same rules, and the report joins the task's history, marked as sent "
+                    "through the API. Send the version read last; a report on a task that "
+                    "changed since is refused (409) with the task as it is now.")
+    @action(detail=True, methods=["post"], url_path="reports")
+    def reports(self, request, *args, **kwargs):
+        task = self.get_object()
+
+        def write():
+            report = writes.ReportIn(data=request.data)
+            report.is_valid(raise_exception=True)
+            try:
+                services.report_progress(
+                    task=task, user=request.user, status=report.validated_data["status"],
+                    progress=report.validated_data["progress"],
+                    budget_executed=report.validated_data["budget_executed"],
+                    note=report.validated_data["note"],
+                    expected_version=report.validated_data["version"], source=StateSource.API)
+            except StaleEdit as error:
+                return Response({"detail": str(error), "task": self.detail_data(self.fresh(task))},
+                                status=status.HTTP_409_CONFLICT)
+            except ModelValidationError as error:
+                raise writes.rule_errors(error) from None
+            return Response(self.detail_data(self.fresh(task)), status=status.HTTP_201_CREATED)
+
+        return writes.once(request, write)
+
+    @extend_schema(
+        request=writes.MilestoneIn, parameters=[IDEMPOTENCY_KEY],
+        responses={200: serializers.MilestoneSerializer, 400: OpenApiTypes.OBJECT,
+                   403: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT,
+                   422: OpenApiTypes.OBJECT},
+        description="Move a milestone's due date (with a reason) or record its completion, as "
+                    "in the admin; the baseline stays, and the change joins the history.")
+    @action(detail=True, methods=["patch"], url_path="milestones/<int:milestone>")
+    def milestone(self, request, *args, milestone=None, **kwargs):
+        task = self.get_object()
+        found = task.milestones.filter(pk=milestone).first()
+        if found is None:
+            raise Http404(_("The task has no milestone with that id."))
+
+        def write():
+            change = writes.MilestoneIn(data=request.data)
+            change.is_valid(raise_exception=True)
+            try:
+                services.update_milestone(milestone=found, user=request.user,
+                                          **change.validated_data)
+            except ModelValidationError as error:
+                raise writes.rule_errors(error) from None
+            found.refresh_from_db()
+            return Response(serializers.MilestoneSerializer(found).data)
+
+        return writes.once(request, write)
 
 
 class AgencyViewSet(ReadOnly):

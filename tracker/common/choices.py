@@ -86,6 +86,7 @@ class StateSource(models.TextChoices):
 
     REPORT = "report", _("Progress report")
     IMPORT = "import", _("Plan import")
+    API = "api", _("Report through the API")
 
 
 class ReviewLight(models.TextChoices):

@@ -2,11 +2,12 @@
 Every model of the one ``tracker`` app, re-exported for Django's registry and for code that
 wants them all. Each is defined in its part of the cycle: ``tracker.plans.models``,
 ``tracker.accounts.models``, ``tracker.progress.models``, ``tracker.evaluation.models``,
-``tracker.follow_up.models``, ``tracker.publishing.models``, and the data's revision in
-``tracker.common.models``. Nothing is defined here.
+``tracker.follow_up.models``, ``tracker.publishing.models``, ``tracker.api.models``, and the
+data's revision in ``tracker.common.models``. Nothing is defined here.
 """
 
 from tracker.accounts.models import AgencyMembership, PasswordResetRequest, Profile
+from tracker.api.models import ApiToken, IdempotentRequest
 from tracker.common.choices import (
     AgencyKind,
     FigureKind,
@@ -76,6 +77,8 @@ from tracker.progress.models import (
 from tracker.publishing.models import AnnualReport, ReportRun, report_due
 
 __all__ = [
+    "ApiToken",
+    "IdempotentRequest",
     "ActionCheck", "ActionStatus", "AnnualReport", "BudgetAdvice", "CheckedBy", "ReportRun",
     "ImprovementAction", "Opinion", "OpinionAnswer", "Recommendation", "advice_year",
     "report_due",

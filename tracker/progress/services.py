@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tracker.access import member_agency_ids
-from tracker.common.choices import ReviewLight, Status
+from tracker.common.choices import ReviewLight, StateSource, Status
 from tracker.common.stale import StaleEdit
 from tracker.common.validators import check_finished_means_full
 from tracker.progress.models import (
@@ -118,12 +118,14 @@ def report_progress(
     budget_executed: int,
     note: str = "",
     expected_version: int,
+    source: str = StateSource.REPORT,
 ) -> ProgressUpdate:
     """Record a progress report and make it the task's current state, in one transaction.
 
     ``expected_version`` is the task's version when the user opened it. The task is updated
     only if it still has that version (checked in the UPDATE itself), so a report never
-    overwrites one the user has not seen: the StaleEdit says who changed it.
+    overwrites one the user has not seen: the StaleEdit says who changed it. ``source``: the
+    admin's form (a report), or an agency's own system through the API.
     """
     if not task.can_report(user):
         raise PermissionDenied(_("You may not report progress on this task."))
@@ -136,8 +138,8 @@ def report_progress(
     )
     now = timezone.now()
     update = ProgressUpdate(
-        task=current, reported_by=user, reported_at=now, status=status, progress=progress,
-        budget_executed=budget_executed, note=note.strip(),
+        task=current, source=source, reported_by=user, reported_at=now, status=status,
+        progress=progress, budget_executed=budget_executed, note=note.strip(),
     )
     update.full_clean()
     changed = Task.objects.filter(pk=task.pk, version=expected_version).update(
