@@ -15,6 +15,7 @@ from tests.factories import (
     evaluator,
 )
 from tests.helpers import internal_texts
+from tracker.api.permissions import ReadsThePlan
 from tracker.models import Task
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,7 @@ def test_evaluators_read_nothing_while_the_pages_are_closed(client, records, end
     response = client.get(ENDPOINTS[endpoint]())
 
     assert response.status_code == 403
-    assert "assignments" in response.json()["detail"]
+    assert response.json()["detail"] == str(ReadsThePlan.message)  # the reason, translated
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)

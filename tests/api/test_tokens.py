@@ -69,7 +69,8 @@ def test_a_revoked_token_signs_no_one_in(client, staff, task):
     response = client.post(TOKENS, {"revoke": ApiToken.objects.get().pk}, follow=True)
     client.logout()
 
-    assert "revoked" in response.content.decode()
+    assert "폐기했습니다" in response.content.decode()  # the message, in Korean by default
+    assert ApiToken.objects.get().revoked_at is not None
     assert client.get(reverse("api:task-list", args=[2024]), **bearer(key)).status_code == 401
 
 
