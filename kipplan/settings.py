@@ -44,6 +44,10 @@ KIPPLAN_PAGE_CACHE_SECONDS  how long a rendered page is kept at most (86400, a d
 KIPPLAN_CACHE_ENTRIES  the pages kept in local memory, per process (1000)
 KIPPLAN_CACHE_TIMEOUT_SECONDS  how long a page waits for Redis before it does without (0.25)
 KIPPLAN_CACHE_PROBE_SECONDS  how often a process asks a failed Redis again (1)
+KIPPLAN_API_TOKEN_DAYS  how long a new API token lasts unless its user chooses fewer days (90)
+KIPPLAN_API_READS_PER_MINUTE, KIPPLAN_API_WRITES_PER_MINUTE  API requests a minute for each
+                      token (120 and 30; 0: no limit)
+KIPPLAN_API_IDEMPOTENCY_HOURS  how long a write's Idempotency-Key is remembered (24)
 """
 
 import os

@@ -14,9 +14,11 @@ from django.utils import timezone
 from tracker.loading.carry_over import carry_over
 from tracker.models import (
     AnnualReport,
+    ApiToken,
     EvaluationRound,
     EvidenceFile,
     EvidenceKind,
+    IdempotentRequest,
     OutgoingMail,
     PasswordResetRequest,
     Plan,
@@ -81,6 +83,12 @@ def test_a_whole_plan_survives_dumpdata_and_loaddata_into_an_empty_database(tmp_
                                 generated_at=timezone.now(), sent_on=date(2025, 3, 28))
     ReportRun.objects.create(report=AnnualReport.objects.get(plan__year=2024),
                              state=ReportRun.State.DONE, files_done=4)
+    # An API token (its user's agency system keeps working after a restore) and a write's
+    # idempotency record.
+    token, _key = ApiToken.objects.issue(user=get_user_model().objects.get(username="kipo"),
+                                         name="특허청 과제관리시스템", days=30)
+    IdempotentRequest.objects.create(user=token.user, key="b1946ac9-report", fingerprint="0" * 64,
+                                     status=201, body="{}")
     before = everything()
     backup = tmp_path / "kipplan-backup.json"
 
