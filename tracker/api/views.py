@@ -42,6 +42,20 @@ class ReadOnly(viewsets.ReadOnlyModelViewSet):
     permission_classes = [ReadsThePlan]
     pagination_class = Pages
     throttle_classes = [writes.PerToken]
+    serializer_class = None  # the list's
+    detail_serializer_class = None  # one record's, where it says more than the list
+    not_found = None  # the 404's words, for a lookup by a small number (a year, a task number)
+
+    def get_serializer_class(self):
+        if self.action == "retrieve" and self.detail_serializer_class:
+            return self.detail_serializer_class
+        return super().get_serializer_class()
+
+    def get_object(self):
+        if self.not_found is None:
+            return super().get_object()
+        value = small_number(self.kwargs[self.lookup_field], self.not_found)
+        return get_object_or_404(self.get_queryset(), **{self.lookup_field: value})
 
 
 def small_number(value, message):
@@ -56,6 +70,9 @@ class PlanViewSet(ReadOnly):
 
     lookup_field = "year"
     lookup_value_converter = "int"
+    serializer_class = serializers.PlanSerializer
+    detail_serializer_class = serializers.PlanDetailSerializer
+    not_found = _("No plan for that year.")
 
     def get_queryset(self):
         plans = Plan.objects.select_related("endorsed_by").order_by("-year")
@@ -63,15 +80,6 @@ class PlanViewSet(ReadOnly):
             plans = plans.prefetch_related(Prefetch(
                 "strategies", Strategy.objects.order_by("number").prefetch_related("key_tasks")))
         return plans
-
-    def get_object(self):
-        year = small_number(self.kwargs["year"], _("No plan for that year."))
-        return get_object_or_404(self.get_queryset(), year=year)
-
-    def get_serializer_class(self):
-        if self.action == "retrieve":
-            return serializers.PlanDetailSerializer
-        return serializers.PlanSerializer
 
 
 class PlanTasks(DjangoFilterBackend):
@@ -107,6 +115,9 @@ class TaskViewSet(ReadOnly):
 
     lookup_field = "number"
     lookup_value_converter = "int"
+    serializer_class = serializers.TaskSerializer
+    detail_serializer_class = serializers.TaskDetailSerializer
+    not_found = _("No task with that number.")
     filter_backends = [PlanTasks]
     filterset_class = TaskFilter
 
@@ -133,15 +144,6 @@ class TaskViewSet(ReadOnly):
         if self.action == "retrieve":
             tasks = tasks.prefetch_related("milestones")
         return tasks
-
-    def get_object(self):
-        number = small_number(self.kwargs["number"], _("No task with that number."))
-        return get_object_or_404(self.get_queryset(), number=number)
-
-    def get_serializer_class(self):
-        if self.action == "retrieve":
-            return serializers.TaskDetailSerializer
-        return serializers.TaskSerializer
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
