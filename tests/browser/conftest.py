@@ -146,9 +146,11 @@ def production_server(demo, smtp_inbox, tmp_path):
     listener.listen(64)
     listener.set_inheritable(True)
     port = listener.getsockname()[1]
+    # The database URL's own options; kipplan.settings adds its own as production does (a
+    # bool such as server_side_binding cannot be written in a URL, and needs no writing).
     options = "&".join(f"{key}={quote(str(value), safe='')}"
                        for key, value in db.get("OPTIONS", {}).items()
-                       if isinstance(value, str | int))
+                       if isinstance(value, str | int) and not isinstance(value, bool))
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "kipplan.settings",

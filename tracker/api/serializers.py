@@ -30,7 +30,7 @@ class StrategySerializer(serializers.ModelSerializer):
 
 
 class PlanSerializer(serializers.ModelSerializer):
-    endorsed_by = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    endorsed_by = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     won_per_usd = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True,
                                            coerce_to_string=True)
     url = serializers.SerializerMethodField(help_text="The plan's dashboard page.")
@@ -67,7 +67,7 @@ class AgencyNameSerializer(serializers.ModelSerializer):
 
 
 class AgencySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     former_names = AgencyNameSerializer(many=True, read_only=True, help_text=(
         "Earlier names, each in force until its last day, newest first."))
 
@@ -109,10 +109,12 @@ class TaskSerializer(serializers.ModelSerializer):
                                      read_only=True)
     progress = serializers.IntegerField(source="current_progress", read_only=True)
     budget_executed = serializers.IntegerField(source="current_executed", read_only=True)
-    last_reported_at = serializers.DateTimeField(source="current_reported_at", read_only=True)
+    last_reported_at = serializers.DateTimeField(source="current_reported_at", read_only=True,
+                                                 allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
     is_stale = serializers.BooleanField(read_only=True)
-    carried_from = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    carried_from = serializers.SlugRelatedField(slug_field="code", read_only=True,
+                                                allow_null=True)
     url = serializers.SerializerMethodField(help_text="The task's page.")
 
     class Meta:
