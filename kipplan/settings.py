@@ -44,6 +44,8 @@ KIPPLAN_PAGE_CACHE_SECONDS  how long a rendered page is kept at most (86400, a d
 KIPPLAN_CACHE_ENTRIES  the pages kept in local memory, per process (1000)
 KIPPLAN_CACHE_TIMEOUT_SECONDS  how long a page waits for Redis before it does without (0.25)
 KIPPLAN_CACHE_PROBE_SECONDS  how often a process asks a failed Redis again (1)
+KIPPLAN_OPEN_DATA_LICENCE  the open data sets' licence, a type of 공공누리 (kogl-1 to kogl-4;
+                      kogl-1)
 KIPPLAN_API_TOKEN_DAYS  how long a new API token lasts unless its user chooses fewer days (90)
 KIPPLAN_API_READS_PER_MINUTE, KIPPLAN_API_WRITES_PER_MINUTE  API requests a minute for each
                       token (120 and 30; 0: no limit)
@@ -179,6 +181,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# The open data sets' licence (tracker.publishing.open_data): a type of the Korea Open
+# Government License (공공누리), kogl-1 (source indication only) to kogl-4.
+KIPPLAN_OPEN_DATA_LICENCE = os.environ.get("KIPPLAN_OPEN_DATA_LICENCE", "kogl-1")
+if KIPPLAN_OPEN_DATA_LICENCE not in {"kogl-1", "kogl-2", "kogl-3", "kogl-4"}:
+    raise ImproperlyConfigured("KIPPLAN_OPEN_DATA_LICENCE must be kogl-1, kogl-2, kogl-3 or "
+                               "kogl-4 (the types of 공공누리).")
 # API tokens last this many days unless their user chooses fewer (at most a year).
 KIPPLAN_API_TOKEN_DAYS = int(os.environ.get("KIPPLAN_API_TOKEN_DAYS", "90"))
 # Requests a minute for each token, reads and writes apart (0: no limit); more are answered 429

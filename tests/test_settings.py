@@ -106,3 +106,10 @@ def test_manage_py_keeps_debug_off_where_a_secret_key_is_set():
     )
 
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+def test_an_open_data_licence_that_is_not_a_type_of_kogl_is_a_clear_error():
+    result = run_settings(DJANGO_DEBUG="1", KIPPLAN_OPEN_DATA_LICENCE="cc-by")
+
+    assert result.returncode != 0
+    assert "KIPPLAN_OPEN_DATA_LICENCE must be kogl-1" in result.stderr

@@ -14,7 +14,8 @@ OPEN = {"login", "logout", "password_reset", "password_reset_done", "password_re
         "admin:logout", "admin:password_reset", "admin_password_reset",
         # The API's schema and its documentation page: how to use it, no data (tracker.api)
         "api:schema", "api:docs"}
-SAMPLE_KWARGS = {"year": 2024, "number": 17, "slug": "kipo", "pk": 1, "milestone": 1}
+SAMPLE_KWARGS = {"year": 2024, "number": 17, "slug": "kipo", "pk": 1, "milestone": 1,
+                 "data_set": "tasks"}
 
 
 def named_patterns(resolver=None, namespace=""):

@@ -4,6 +4,7 @@ from tracker.api import tokens
 from tracker.evaluation import views as evaluation
 from tracker.follow_up import views as follow_up
 from tracker.overview import views as overview
+from tracker.publishing import open_data_views as open_data
 from tracker.publishing import views as publishing
 
 app_name = "tracker"
@@ -50,4 +51,9 @@ urlpatterns = [
          name="technology_detail"),
     path("evidence/<int:pk>/", evaluation.evidence_download, name="evidence_download"),
     path("account/api-tokens/", tokens.TokensView.as_view(), name="api_tokens"),
+    path("open-data/", open_data.OpenDataView.as_view(), name="open_data"),
+    path("open-data/<int:year>/<slug:data_set>.csv", open_data.OpenDataFile.as_view(format="csv"),
+         name="open_data_csv"),
+    path("open-data/<int:year>/<slug:data_set>.json",
+         open_data.OpenDataFile.as_view(format="json"), name="open_data_json"),
 ]

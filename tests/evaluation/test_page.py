@@ -394,10 +394,11 @@ def test_the_walk_covers_every_page_of_the_views():
     # start redirects an evaluator (below); evidence_download has its own rules, which let an
     # evaluator download the files of their assignments (tracker.evaluation.views); the annual
     # report's forms (POST) and downloads (a 404 for anyone but managers) are tested in
-    # tests/publishing/test_annual_report.py; the API tokens page, which refuses evaluators
-    # too, in tests/api/test_tokens.py.
+    # tests/publishing/test_annual_report.py; the API tokens page and the open data, which
+    # refuse evaluators too, in tests/api/test_tokens.py and tests/publishing/test_open_data.py.
     assert named - covered == {"start", "evidence_download", "annual_report_generate",
-                               "annual_report_sent", "annual_report_download", "api_tokens"}
+                               "annual_report_sent", "annual_report_download", "api_tokens",
+                               "open_data", "open_data_csv", "open_data_json"}
 
 
 def test_evaluators_are_refused_every_page(client, at_state, plan, evaluators):

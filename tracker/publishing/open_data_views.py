@@ -1,0 +1,72 @@
+"""The open data page, /open-data/, and its files: each plan year's data sets as UTF-8 CSV and
+JSON (tracker.publishing.open_data). Open to everyone while the pages are published
+(KIPPLAN_PUBLIC_PAGES); otherwise to those who may read the pages."""
+
+import json
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views.generic import TemplateView, View
+
+from tracker.access import reads_the_plan
+from tracker.common import spreadsheets
+from tracker.plans.models import Plan
+from tracker.progress.pages import MAX_SMALL
+from tracker.publishing import open_data
+
+
+class OpenDataAccess:
+    def dispatch(self, request, *args, **kwargs):
+        if not reads_the_plan(request.user):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class OpenDataView(OpenDataAccess, TemplateView):
+    template_name = "tracker/publishing/open_data.html"
+
+    def get_context_data(self, **kwargs):
+        plans = Plan.objects.select_related("evaluation_round").order_by("-year")
+        years = [(plan, open_data.available(plan)) for plan in plans]
+        return super().get_context_data(years=years, data_sets=open_data.DATA_SETS.values(),
+                                        licence=open_data.licence(), **kwargs)
+
+
+class OpenDataFile(OpenDataAccess, View):
+    """One data set of one year, as CSV or JSON (``format`` from the URL)."""
+
+    format = "csv"
+
+    def get(self, request, year, data_set):
+        if not 1 <= year <= MAX_SMALL or data_set not in open_data.DATA_SETS:
+            raise Http404
+        plan = get_object_or_404(Plan.objects.select_related("evaluation_round"), year=year)
+        data_set = open_data.DATA_SETS[data_set]
+        if data_set not in open_data.available(plan):
+            raise Http404
+        name = f"kipplan-{plan.year}-{data_set.slug}"
+        if self.format == "json":
+            response = HttpResponse(json.dumps({
+                "data_set": data_set.slug, "name_ko": data_set.ko, "name_en": data_set.en,
+                "year": plan.year, "plan_title_ko": plan.title_ko,
+                "plan_title_en": plan.title_en, "licence": open_data.licence(),
+                "illustrative_note_ko": plan.data_note_ko,
+                "illustrative_note_en": plan.data_note_en,
+                "made_at": timezone.localtime(),
+                "fields": [column.as_dict() for column in data_set.fields],
+                "records": list(open_data.records(data_set, plan)),
+            }, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1),
+                content_type="application/json; charset=utf-8")
+        else:
+            header = [column.name for column in data_set.fields]
+            response = StreamingHttpResponse(
+                spreadsheets.csv_chunks([header, *data_set.rows(plan)]),
+                content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.{self.format}"'
+        return response
