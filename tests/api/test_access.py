@@ -29,6 +29,8 @@ ENDPOINTS = {
     "agencies": lambda: reverse("api:agency-list"),
     "agency": lambda: reverse("api:agency-detail", args=["kipo"]),
     "technologies": lambda: reverse("api:technology-list"),
+    "indicators": lambda: reverse("api:plan-indicators", args=[2024]),
+    "statistics": lambda: reverse("api:statistic-list"),
 }
 
 
@@ -125,6 +127,8 @@ def test_published_data_to_visitors_has_no_internal_field(client, settings, demo
     urls = [reverse("api:plan-list"), reverse("api:plan-detail", args=[2024]),
             reverse("api:task-list", args=[2024]) + "?page_size=500",
             reverse("api:agency-list") + "?page_size=500", reverse("api:technology-list"),
+            reverse("api:plan-evaluation", args=[2024]),
+            reverse("api:plan-indicators", args=[2024]), reverse("api:statistic-list"),
             *(reverse("api:task-detail", args=[2024, number]) for number in
               Task.objects.filter(plan__year=2024).values_list("number", flat=True))]
 

@@ -118,7 +118,7 @@ def test_a_task_comes_with_its_agencies_milestones_and_history(client, manager, 
     assert data["url"].endswith(reverse("tracker:task_detail", args=[2024, 17]))
 
 
-@pytest.mark.parametrize("endpoint", ["tasks", "task", "plan", "agencies"])
+@pytest.mark.parametrize("endpoint", ["tasks", "task", "plan", "agencies", "indicators"])
 def test_queries_do_not_grow_with_the_plan(client, manager, endpoint):
     small, large = build_plan(10, year=2024), build_plan(100, year=2025)
     client.force_login(manager)
@@ -127,7 +127,8 @@ def test_queries_do_not_grow_with_the_plan(client, manager, endpoint):
         url = {"tasks": reverse("api:task-list", args=[plan.year]) + "?page_size=500",
                "task": reverse("api:task-detail", args=[plan.year, 3]),
                "plan": reverse("api:plan-detail", args=[plan.year]),
-               "agencies": reverse("api:agency-list") + "?page_size=500"}[endpoint]
+               "agencies": reverse("api:agency-list") + "?page_size=500",
+               "indicators": reverse("api:plan-indicators", args=[plan.year])}[endpoint]
         client.get(url)  # the session and the user, read once
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200

@@ -6,8 +6,19 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tracker.common.choices import ReviewLight, Status
-from tracker.plans.models import Agency, AgencyName, KeyTask, Plan, StrategicTechnology, Strategy
+from tracker.common.choices import FigureKind, ReviewLight, Status
+from tracker.evaluation.models import GradeLevel, RoundState
+from tracker.follow_up.models import Recommendation
+from tracker.plans.models import (
+    Agency,
+    AgencyName,
+    Indicator,
+    KeyTask,
+    Plan,
+    Statistic,
+    StrategicTechnology,
+    Strategy,
+)
 from tracker.progress import timeline
 from tracker.progress.models import Milestone, Task
 
@@ -217,3 +228,95 @@ class TaskDetailSerializer(TaskSerializer):
         return EventSerializer([event_data(event, public) for event in
                                 timeline.timeline(task, public=public)], many=True).data
 
+
+
+class FigureSerializer(serializers.Serializer):
+    """One published figure of a series: a year's value as its source published it. A year may
+    have several (a preliminary figure, then revisions): the last published is in force."""
+
+    year = serializers.IntegerField()
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    kind = serializers.ChoiceField(choices=FigureKind.choices)
+    published_on = serializers.DateField(allow_null=True)
+    in_force = serializers.BooleanField(help_text="The year's figure in force: the last "
+                                        "published; an earlier one was revised by it.")
+    note_ko = serializers.CharField()
+    note_en = serializers.CharField()
+    source_ko = serializers.CharField()
+    source_en = serializers.CharField()
+
+
+def figures_data(values):
+    """Every published figure of a series, each marked in force or revised (by year)."""
+    last = {}
+    for value in values:
+        last[value.year] = value.pk  # values come by year, then publication: the last wins
+    return FigureSerializer([
+        {"year": value.year, "value": value.value, "kind": value.kind,
+         "published_on": value.published_on, "in_force": last[value.year] == value.pk,
+         "note_ko": value.note_ko, "note_en": value.note_en, "source_ko": value.source_ko,
+         "source_en": value.source_en} for value in values], many=True).data
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    target_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True,
+                                            coerce_to_string=True, read_only=True)
+    figures = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Indicator
+        fields = ["number", "name_ko", "name_en", "unit_ko", "unit_en", "target_year",
+                  "target_value", "target_ko", "target_en", "source_ko", "source_en", "figures"]
+
+    @extend_schema_field(FigureSerializer(many=True))
+    def get_figures(self, indicator):
+        return figures_data(indicator.values.all())
+
+
+class StatisticSerializer(serializers.ModelSerializer):
+    figures = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Statistic
+        fields = ["number", "name_ko", "name_en", "unit_ko", "unit_en", "source_ko", "source_en",
+                  "is_illustrative", "figures"]
+
+    @extend_schema_field(FigureSerializer(many=True))
+    def get_figures(self, statistic):
+        return figures_data(statistic.values.all())
+
+
+class UnitGradeSerializer(serializers.Serializer):
+    unit = serializers.ChoiceField(choices=["task", "institution"])
+    task_code = serializers.CharField(allow_null=True)
+    agency = serializers.CharField(help_text="The task's lead agency, or the institution (slug).")
+    grade = serializers.ChoiceField(choices=GradeLevel.choices)
+
+
+class ResultSummarySerializer(serializers.Serializer):
+    task_code = serializers.CharField()
+    submitted = serializers.BooleanField()
+    late = serializers.BooleanField()
+    summary = serializers.CharField(help_text="The results' public summary (공개용 요약).")
+
+
+class AdviceSerializer(serializers.Serializer):
+    task_code = serializers.CharField()
+    recommendation = serializers.ChoiceField(choices=Recommendation.choices)
+    reason = serializers.CharField()
+    for_year = serializers.IntegerField(help_text="The budget year the advice is for.")
+
+
+class EvaluationSerializer(serializers.Serializer):
+    """A plan's evaluation round as the reader may read it: its state and calendar always; the
+    results' public summaries, the grades and the budget advice by the evaluation page's rules
+    (everyone once the round is published)."""
+
+    state = serializers.ChoiceField(choices=RoundState.choices)
+    submission_closes = serializers.DateField(allow_null=True)
+    meeting_number = serializers.IntegerField(allow_null=True)
+    meeting_date = serializers.DateField(allow_null=True)
+    published_on = serializers.DateField(allow_null=True)
+    results = ResultSummarySerializer(many=True)
+    grades = UnitGradeSerializer(many=True)
+    budget_advice = AdviceSerializer(many=True)

@@ -15,6 +15,7 @@ router.include_format_suffixes = False
 router.register("plans", views.PlanViewSet, basename="plan")
 router.register("agencies", views.AgencyViewSet, basename="agency")
 router.register("technologies", views.TechnologyViewSet, basename="technology")
+router.register("statistics", views.StatisticViewSet, basename="statistic")
 
 tasks = SimpleRouter(trailing_slash=True, use_regex_path=False)
 tasks.register("plans/<int:year>/tasks", views.TaskViewSet, basename="task")

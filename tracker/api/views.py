@@ -21,8 +21,11 @@ from tracker.api import serializers, writes
 from tracker.api.permissions import ReadsThePlan
 from tracker.common.choices import StateSource
 from tracker.common.stale import StaleEdit
+from tracker.evaluation import selectors as round_report
+from tracker.evaluation.models import Grade, Result, ResultState
+from tracker.follow_up.advice import advice_of
 from tracker.plans.agency_names import names_for
-from tracker.plans.models import Agency, Plan, StrategicTechnology, Strategy
+from tracker.plans.models import Agency, Plan, Statistic, StrategicTechnology, Strategy
 from tracker.progress import selectors as reports
 from tracker.progress import services
 from tracker.progress.filters import TaskFilter
@@ -74,12 +77,67 @@ class PlanViewSet(ReadOnly):
     detail_serializer_class = serializers.PlanDetailSerializer
     not_found = _("No plan for that year.")
 
+    @extend_schema(responses=serializers.IndicatorSerializer(many=True),
+                   description="The plan's outcome indicators, each with every figure published "
+                               "for it: a year's preliminary figure and its revisions, the last "
+                               "published in force.")
+    @action(detail=True, pagination_class=None)
+    def indicators(self, request, *args, **kwargs):
+        plan = self.get_object()
+        indicators = plan.indicators.order_by("number").prefetch_related("values")
+        return Response(serializers.IndicatorSerializer(indicators, many=True).data)
+
+    @extend_schema(responses=serializers.EvaluationSerializer,
+                   description="The plan's evaluation round: its state and calendar; the "
+                               "results' public summaries, the grades and the budget advice as "
+                               "the evaluation page shows them to the reader (to everyone once "
+                               "the round is published).")
+    @action(detail=True)
+    def evaluation(self, request, *args, **kwargs):
+        return Response(serializers.EvaluationSerializer(
+            evaluation_data(self.get_object(), request.user)).data)
+
     def get_queryset(self):
-        plans = Plan.objects.select_related("endorsed_by").order_by("-year")
+        plans = Plan.objects.select_related("endorsed_by", "evaluation_round").order_by("-year")
         if self.action == "retrieve":
             plans = plans.prefetch_related(Prefetch(
                 "strategies", Strategy.objects.order_by("number").prefetch_related("key_tasks")))
         return plans
+
+
+def evaluation_data(plan, user) -> dict:
+    """The plan's round as ``user`` reads it, by the evaluation page's rules
+    (``tracker.evaluation.selectors.reader_of``, ``tracker.follow_up.advice.advice_of``):
+    results' public summaries of the tasks whose results they read (everyone's once the round
+    is published), the grades they may see, the advice they may read."""
+    round_ = round_report.round_of_plan(plan)
+    if round_ is None:
+        raise Http404(_("This plan has no evaluation round yet."))
+    reader = round_report.reader_of(user, round_)
+    results = Result.objects.filter(task__plan=plan, state=ResultState.SUBMITTED).select_related(
+        "task").order_by("task__number")
+    if not round_report.results_published(round_):
+        if reader.public:
+            results = results.none()
+        elif not reader.manager:
+            results = results.filter(task__in=reader.tasks.values("pk"))
+    grades = reader.grades_of(Grade.objects.filter(round=round_)).select_related(
+        "task__lead_agency", "agency").order_by("task__number", "agency__slug")
+    advice = advice_of(round_, reader).select_related("task").order_by("task__number")
+    return {
+        "state": round_.state, "submission_closes": round_.submission_closes,
+        "meeting_number": round_.meeting_number, "meeting_date": round_.meeting_date,
+        "published_on": round_.published_on,
+        "results": [{"task_code": result.task.code, "submitted": True, "late": result.is_late,
+                     "summary": result.summary_public} for result in results],
+        "grades": [{"unit": "task" if grade.task_id else "institution",
+                    "task_code": grade.task.code if grade.task_id else None,
+                    "agency": (grade.task.lead_agency if grade.task_id else grade.agency).slug,
+                    "grade": grade.grade} for grade in grades],
+        "budget_advice": [{"task_code": item.task.code, "recommendation": item.recommendation,
+                           "reason": item.reason, "for_year": item.for_year}
+                          for item in advice],
+    }
 
 
 class PlanTasks(DjangoFilterBackend):
@@ -239,3 +297,14 @@ class TechnologyViewSet(ReadOnly):
     lookup_field = "slug"
     serializer_class = serializers.TechnologySerializer
     queryset = StrategicTechnology.objects.order_by("number")
+
+
+class StatisticViewSet(ReadOnly):
+    """The IP statistics (특허·상표 출원, 지식재산권 무역수지, ...), each with every figure
+    published for it, revisions marked; one by its number."""
+
+    lookup_field = "number"
+    lookup_value_converter = "int"
+    serializer_class = serializers.StatisticSerializer
+    not_found = _("No IP statistic with that number.")
+    queryset = Statistic.objects.order_by("number").prefetch_related("values")
