@@ -47,6 +47,7 @@ KIPPLAN_CACHE_PROBE_SECONDS  how often a process asks a failed Redis again (1)
 KIPPLAN_OPEN_DATA_LICENCE  the open data sets' licence, a type of 공공누리 (kogl-1 to kogl-4;
                       kogl-1)
 KIPPLAN_API_TOKEN_DAYS  how long a new API token lasts unless its user chooses fewer days (90)
+KIPPLAN_API_TOKENS_PER_USER  tokens in use a user may have at once (10)
 KIPPLAN_API_READS_PER_MINUTE, KIPPLAN_API_WRITES_PER_MINUTE  API requests a minute for each
                       token (120 and 30; 0: no limit)
 KIPPLAN_API_IDEMPOTENCY_HOURS  how long a write's Idempotency-Key is remembered (24)
@@ -189,6 +190,8 @@ if KIPPLAN_OPEN_DATA_LICENCE not in {"kogl-1", "kogl-2", "kogl-3", "kogl-4"}:
                                "kogl-4 (the types of 공공누리).")
 # API tokens last this many days unless their user chooses fewer (at most a year).
 KIPPLAN_API_TOKEN_DAYS = int(os.environ.get("KIPPLAN_API_TOKEN_DAYS", "90"))
+# Tokens in use a user may have at once (each has its own rate limit below).
+KIPPLAN_API_TOKENS_PER_USER = int(os.environ.get("KIPPLAN_API_TOKENS_PER_USER", "10"))
 # Requests a minute for each token, reads and writes apart (0: no limit); more are answered 429
 # with Retry-After.
 KIPPLAN_API_READS_PER_MINUTE = int(os.environ.get("KIPPLAN_API_READS_PER_MINUTE", "120"))
@@ -277,6 +280,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # DATABASE_PREPARE_THRESHOLD=off: queries are then bound in the client, as Django's default.
     DATABASES["default"]["ENGINE"] = "kipplan.postgresql"
     prepare_threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5").strip().lower()
+    if prepare_threshold != "off" and not prepare_threshold.isdigit():
+        raise ImproperlyConfigured("DATABASE_PREPARE_THRESHOLD must be a number of times (5) or "
+                                   "off.")
     DATABASES["default"]["OPTIONS"] = {
         "connect_timeout": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "2")),
         "keepalives": 1,

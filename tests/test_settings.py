@@ -113,3 +113,11 @@ def test_an_open_data_licence_that_is_not_a_type_of_kogl_is_a_clear_error():
 
     assert result.returncode != 0
     assert "KIPPLAN_OPEN_DATA_LICENCE must be kogl-1" in result.stderr
+
+
+def test_a_prepare_threshold_that_is_neither_a_number_nor_off_is_a_clear_error():
+    result = run_settings(DJANGO_DEBUG="1", DATABASE_URL="postgres://u:p@db:5432/kipplan",
+                          DATABASE_PREPARE_THRESHOLD="none")
+
+    assert result.returncode != 0
+    assert "DATABASE_PREPARE_THRESHOLD must be a number" in result.stderr

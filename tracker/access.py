@@ -92,6 +92,12 @@ def reads_the_plan(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and not is_evaluator(user)
 
 
+def reads_open_data(user) -> bool:
+    """The open data sets are published with the pages (KIPPLAN_PUBLIC_PAGES): then everyone's;
+    until then the plan managers', who see every task anyway and check the files first."""
+    return settings.KIPPLAN_PUBLIC_PAGES or is_plan_manager(user)
+
+
 def is_agency_staff(user) -> bool:
     """Staff who report for their agencies: the role's right to report, and neither a plan
     manager nor an evaluator."""
@@ -123,4 +129,5 @@ def roles(request) -> dict:
     return {"shows_my_work": is_agency_staff(user) if user is not None else False,
             "shows_assignments": evaluator,
             "shows_site_pages": not evaluator or settings.KIPPLAN_PUBLIC_PAGES,
-            "shows_api_tokens": signed_in and reads_the_plan(user)}
+            "shows_api_tokens": signed_in and reads_the_plan(user),
+            "shows_open_data": user is not None and reads_open_data(user)}

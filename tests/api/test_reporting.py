@@ -183,3 +183,52 @@ def test_writes_past_the_tokens_limit_are_a_429_with_retry_after(client, setting
     # reads are counted apart
     assert client.get(reverse("api:task-list", args=[2024]),
                       HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+
+
+def test_visitors_of_the_published_pages_may_not_write_even_with_a_key(client, settings, task):
+    settings.KIPPLAN_PUBLIC_PAGES = True
+
+    response = client.post(reports_url(), json.dumps(REPORT), content_type="application/json",
+                           HTTP_IDEMPOTENCY_KEY="anonymous-1")
+
+    assert response.status_code == 401
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_someone_who_may_not_report_is_refused_before_the_body_is_read(
+        client, settings, task, other_agency, make_staff):
+    settings.KIPPLAN_PUBLIC_PAGES = True  # MCST's staff see KIPO's task, published
+    other_key = ApiToken.objects.issue(user=make_staff(other_agency), name="MCST", days=30)[1]
+
+    response = post(client, other_key, reports_url(), {"status": "nonsense"})
+
+    assert response.status_code == 403  # not a 400 that would describe the form
+
+
+def test_a_body_that_is_not_json_with_a_key_is_a_415(client, task, key):
+    response = client.post(reports_url(), {"status": "on_track"},
+                           HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_IDEMPOTENCY_KEY="form-1")
+
+    assert response.status_code == 415
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_a_milestone_date_outside_the_years_kipplan_takes_is_a_400(client, task, key):
+    milestone = MilestoneFactory(task=task)
+
+    response = patch(client, key, milestone, {"due_date": "0001-01-01", "reason": "x"})
+
+    assert response.status_code == 400
+    assert "due_date" in response.json()
+
+
+def test_a_visitor_cannot_escape_the_rate_limit_by_changing_forwarded_for(client, settings,
+                                                                           task):
+    settings.KIPPLAN_PUBLIC_PAGES = True
+    settings.KIPPLAN_API_READS_PER_MINUTE = 2
+    url = reverse("api:task-list", args=[2024])
+
+    answers = [client.get(url, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+               for n in range(3)]
+
+    assert answers == [200, 200, 429]

@@ -90,14 +90,16 @@ def test_tasks_come_fifty_a_page_or_as_many_as_asked_up_to_500(client, manager):
 @pytest.mark.parametrize("url", ["/api/v1/plans/1999/tasks/", "/api/v1/plans/99999/tasks/",
                                  "/api/v1/plans/2024/tasks/99999/", "/api/v1/plans/1999/",
                                  "/api/v1/plans/99999999999999999999/",
-                                 "/api/v1/plans/2024/tasks/99999999999999999999/"])
+                                 "/api/v1/plans/2024/tasks/99999999999999999999/",
+                                 "/api/v1/agencies/%00/", "/api/v1/technologies/a%00b/"])
 def test_a_plan_or_task_that_does_not_exist_is_a_404(client, manager, task, url):
     client.force_login(manager)
 
     response = client.get(url)
 
     assert response.status_code == 404
-    assert response.json()["detail"]
+    if response["Content-Type"] == "application/json":  # a slug no URL takes: the site's 404
+        assert response.json()["detail"]
 
 
 def test_a_task_comes_with_its_agencies_milestones_and_history(client, manager, task, kista):

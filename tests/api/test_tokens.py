@@ -138,3 +138,16 @@ def test_using_a_token_does_not_empty_the_page_cache(client, staff, task):
     client.get(reverse("api:task-list", args=[2024]), **bearer(key))
 
     assert current_token() == before
+
+
+def test_a_user_has_at_most_the_settings_number_of_tokens_in_use(client, settings, staff):
+    settings.KIPPLAN_API_TOKENS_PER_USER = 2
+    client.force_login(staff)
+    make_token(client, name="하나")
+    make_token(client, name="둘")
+
+    response = client.post(TOKENS, {"name": "셋", "days": "30"})
+
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors()
+    assert ApiToken.objects.count() == 2

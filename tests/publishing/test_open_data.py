@@ -92,8 +92,20 @@ def test_results_and_grades_are_open_data_once_the_evaluation_is_published(
 
     assert before.status_code == 404
     assert after["records"] == [{"unit": "task", "task_code": "2024-17", "agency": "kipo",
-                                 "submitted": True, "late": False, "summary": "공개 요약",
-                                 "grade": "excellent"}]
+                                 "summary": "공개 요약", "grade": "excellent"}]
+    assert "내부 성과 서술" not in json.dumps(after, ensure_ascii=False)
+
+
+def test_a_draft_is_not_open_data_and_a_graded_institution_is(client, public, plan, task,
+                                                               other_agency):
+    round_ = round_at(RoundState.PUBLISHED, plan)
+    Result.objects.create(task=task, state=ResultState.DRAFT, summary_public="초안 요약")
+    Grade.objects.create(round=round_, agency=other_agency, grade=GradeLevel.OUTSTANDING)
+
+    records = json_of(client, 2024, "results")["records"]
+
+    assert records == [{"unit": "institution", "task_code": "", "agency": "mcst",
+                        "summary": "", "grade": "outstanding"}]
 
 
 def test_no_file_holds_what_the_published_pages_keep_internal(client, public, demo):
@@ -132,9 +144,16 @@ def test_evaluators_are_refused_while_the_pages_are_not_published(client, task):
     assert client.get(reverse("tracker:open_data")).status_code == 403
 
 
-def test_staff_read_the_open_data_before_it_is_published(client, task, staff):
+def test_before_the_pages_are_published_staff_are_refused_and_managers_check_the_files(
+        client, task, staff, manager):
     client.force_login(staff)
+    refused = [client.get(reverse("tracker:open_data")),
+               client.get(reverse("tracker:open_data_csv", args=[2024, "tasks"]))]
+    staff_page = client.get(reverse("tracker:task_list", args=[2024])).content.decode()
+    client.force_login(manager)
 
+    assert [response.status_code for response in refused] == [403, 403]
+    assert reverse("tracker:open_data") not in staff_page  # no link to it either
     assert json_of(client, 2024, "tasks")["records"][0]["code"] == "2024-17"
 
 

@@ -16,3 +16,17 @@ class ReadsThePlan(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return reads_the_plan(request.user)  # a visitor refused: DRF says credentials are missing
+
+
+class MayReport(permissions.BasePermission):
+    """Writes (reports, milestones): a signed-in user who may report on the task
+    (``task.can_report``: staff of its lead agency), checked before the request's body is
+    read, so that nobody else learns anything from its validation."""
+
+    message = _("You may not report progress on this task.")
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request, view, task):
+        return task.can_report(request.user)

@@ -294,9 +294,9 @@ class UnitGradeSerializer(serializers.Serializer):
 
 
 class ResultSummarySerializer(serializers.Serializer):
+    """A submitted result's public summary, as the task's page shows it."""
+
     task_code = serializers.CharField()
-    submitted = serializers.BooleanField()
-    late = serializers.BooleanField()
     summary = serializers.CharField(help_text="The results' public summary (공개용 요약).")
 
 

@@ -43,6 +43,11 @@ class TokensView(LoginRequiredMixin, TemplateView):
         if "revoke" in request.POST:
             return self.revoke(request.POST["revoke"])
         form = TokenForm(request.POST)
+        if form.is_valid() and ApiToken.objects.usable().filter(
+                user=request.user).count() >= settings.KIPPLAN_API_TOKENS_PER_USER:
+            form.add_error(None, _("You have %(count)s tokens in use, as many as one may have. "
+                                   "Revoke one you no longer need first.") % {
+                "count": settings.KIPPLAN_API_TOKENS_PER_USER})
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         token, key = ApiToken.objects.issue(user=request.user, name=form.cleaned_data["name"],

@@ -18,7 +18,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from tracker.api import serializers, writes
-from tracker.api.permissions import ReadsThePlan
+from tracker.api.permissions import MayReport, ReadsThePlan
 from tracker.common.choices import StateSource
 from tracker.common.stale import StaleEdit
 from tracker.evaluation import selectors as round_report
@@ -58,7 +58,9 @@ class ReadOnly(viewsets.ReadOnlyModelViewSet):
         if self.not_found is None:
             return super().get_object()
         value = small_number(self.kwargs[self.lookup_field], self.not_found)
-        return get_object_or_404(self.get_queryset(), **{self.lookup_field: value})
+        found = get_object_or_404(self.get_queryset(), **{self.lookup_field: value})
+        self.check_object_permissions(self.request, found)  # as DRF's own get_object does
+        return found
 
 
 def small_number(value, message):
@@ -128,8 +130,8 @@ def evaluation_data(plan, user) -> dict:
         "state": round_.state, "submission_closes": round_.submission_closes,
         "meeting_number": round_.meeting_number, "meeting_date": round_.meeting_date,
         "published_on": round_.published_on,
-        "results": [{"task_code": result.task.code, "submitted": True, "late": result.is_late,
-                     "summary": result.summary_public} for result in results],
+        "results": [{"task_code": result.task.code, "summary": result.summary_public}
+                    for result in results],
         "grades": [{"unit": "task" if grade.task_id else "institution",
                     "task_code": grade.task.code if grade.task_id else None,
                     "agency": (grade.task.lead_agency if grade.task_id else grade.agency).slug,
@@ -231,7 +233,7 @@ class TaskViewSet(ReadOnly):
                     "the same rules, and the report joins the task's history, marked as sent "
                     "through the API. Send the version read last; a report on a task that "
                     "changed since is refused (409) with the task as it is now.")
-    @action(detail=True, methods=["post"], url_path="reports")
+    @action(detail=True, methods=["post"], url_path="reports", permission_classes=[MayReport])
     def reports(self, request, *args, **kwargs):
         task = self.get_object()
 
@@ -261,7 +263,8 @@ class TaskViewSet(ReadOnly):
                    422: OpenApiTypes.OBJECT},
         description="Move a milestone's due date (with a reason) or record its completion, as "
                     "in the admin; the baseline stays, and the change joins the history.")
-    @action(detail=True, methods=["patch"], url_path="milestones/<int:milestone>")
+    @action(detail=True, methods=["patch"], url_path="milestones/<int:milestone>",
+            permission_classes=[MayReport])
     def milestone(self, request, *args, milestone=None, **kwargs):
         task = self.get_object()
         found = task.milestones.filter(pk=milestone).first()
@@ -287,6 +290,7 @@ class AgencyViewSet(ReadOnly):
     slug); one agency by its slug."""
 
     lookup_field = "slug"
+    lookup_value_converter = "slug"
     serializer_class = serializers.AgencySerializer
     queryset = Agency.objects.select_related("parent").prefetch_related("former_names")
 
@@ -295,6 +299,7 @@ class TechnologyViewSet(ReadOnly):
     """The national strategic technologies, by number."""
 
     lookup_field = "slug"
+    lookup_value_converter = "slug"
     serializer_class = serializers.TechnologySerializer
     queryset = StrategicTechnology.objects.order_by("number")
 

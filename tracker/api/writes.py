@@ -21,6 +21,7 @@ from rest_framework.utils.encoders import JSONEncoder  # DRF's: dates, decimals
 from kipplan.page_cache import outage
 from tracker.api.models import IdempotentRequest
 from tracker.common.choices import Status
+from tracker.common.validators import check_day
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +43,10 @@ class ReportIn(serializers.Serializer):
 
 
 class MilestoneIn(serializers.Serializer):
-    due_date = serializers.DateField(help_text=_("The current due date; moving it needs a "
-                                                 "reason."))
-    completed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    due_date = serializers.DateField(validators=[check_day], help_text=_(
+        "The current due date; moving it needs a reason."))
+    completed_on = serializers.DateField(required=False, allow_null=True, default=None,
+                                         validators=[check_day])
     reason = serializers.CharField(required=False, allow_blank=True, default="",
                                    max_length=5000)
 
@@ -58,8 +60,10 @@ def rule_errors(error: ModelValidationError) -> ValidationError:
 
 
 def fingerprint(request) -> str:
-    return hashlib.sha256(b"\x1f".join(
-        [request.method.encode(), request.path.encode(), request.body])).hexdigest()
+    """The request as parsed (its JSON, whatever its spacing; a body that is not JSON is a 415
+    or 400 here, before anything is written), with its method and path."""
+    body = json.dumps(request.data, sort_keys=True, default=str)
+    return hashlib.sha256("\x1f".join([request.method, request.path, body]).encode()).hexdigest()
 
 
 def once(request, write):
@@ -74,7 +78,7 @@ def once(request, write):
         raise ValidationError({IDEMPOTENCY_HEADER: [_("Use a key of at most 200 characters.")]})
     user, digest = request.user, fingerprint(request)
     since = timezone.now() - timedelta(hours=settings.KIPPLAN_API_IDEMPOTENCY_HOURS)
-    IdempotentRequest.objects.filter(user=user, created_at__lt=since).delete()
+    IdempotentRequest.objects.filter(created_at__lt=since).delete()  # everyone's, expired
     earlier = IdempotentRequest.objects.filter(user=user, key=key).first()
     if earlier is None:
         try:
@@ -112,8 +116,8 @@ class PerToken(SimpleRateThrottle):
             who = f"token:{request.auth.pk}"
         elif request.user and request.user.is_authenticated:
             who = f"user:{request.user.pk}"
-        else:
-            who = f"address:{self.get_ident(request)}"
+        else:  # the connection's address, as the login throttle takes it (kipplan.settings)
+            who = f"address:{request.META.get('REMOTE_ADDR', '')}"
         return f"kipplan:throttle:{self.scope}:{who}"
 
     def allow_request(self, request, view):

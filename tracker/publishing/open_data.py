@@ -17,7 +17,7 @@ from django.utils import timezone
 from tracker.common.choices import Status
 from tracker.evaluation.models import Grade, GradeLevel, Result, ResultState, RoundState
 from tracker.plans.agency_names import names_for
-from tracker.plans.models import Plan
+from tracker.plans.models import Agency, Plan
 from tracker.progress.models import Milestone, Task
 
 # The Korea Open Government License (공공누리), its four types.
@@ -119,8 +119,6 @@ RESULTS = DataSet("results", "추진실적 요약과 등급", "Results summaries
     Field("unit", "평가 단위", "Unit evaluated", "string", allowed=("task", "institution")),
     Field("task_code", "과제 코드", "Task code", "string"),
     Field("agency", "기관 식별자", "Agency (slug)", "string"),
-    Field("submitted", "제출 여부", "Submitted", "boolean"),
-    Field("late", "기한 후 제출", "Submitted late", "boolean"),
     Field("summary", "공개용 요약", "Public summary", "string"),
     Field("grade", "등급", "Grade", "string", allowed=tuple(GradeLevel.values)),
 ], needs_published_results=True)
@@ -175,25 +173,31 @@ def budget_rows(plan: Plan):
 
 
 def result_rows(plan: Plan):
+    """Each graded or reported unit of a published round, as the published pages show it: the
+    public summary of a submitted result and the grade; nothing of drafts or of when results
+    came in."""
     if not published_results(plan):
         return
-    round_ = plan.evaluation_round
-    grades = {(grade.task_id, grade.agency_id): grade.grade
-              for grade in Grade.objects.filter(round=round_)}
-    results = Result.objects.filter(task__plan=plan).select_related(
-        "task", "task__lead_agency").order_by("task__number")
-    for result in results:
-        submitted = result.state == ResultState.SUBMITTED
-        yield ["task", result.task.code, result.task.lead_agency.slug, submitted,
-               submitted and result.is_late, result.summary_public if submitted else "",
-               grades.get((result.task_id, None), "")]
-    institutions = Result.objects.filter(plan=plan, institution__isnull=False).select_related(
-        "institution").order_by("institution__slug")
-    for result in institutions:
-        submitted = result.state == ResultState.SUBMITTED
-        yield ["institution", "", result.institution.slug, submitted, submitted and result.is_late,
-               result.summary_public if submitted else "",
-               grades.get((None, result.institution_id), "")]
+    grades = Grade.objects.filter(round=plan.evaluation_round)
+    task_grades = {grade.task_id: grade.grade for grade in grades if grade.task_id}
+    institution_grades = {grade.agency_id: grade.grade for grade in grades if grade.agency_id}
+    summaries = {result.task_id: result.summary_public for result in Result.objects.filter(
+        task__plan=plan, state=ResultState.SUBMITTED).only("task_id", "summary_public")}
+    institution_summaries = {result.institution_id: result.summary_public
+                             for result in Result.objects.filter(
+                                 plan=plan, state=ResultState.SUBMITTED,
+                                 institution__isnull=False).only("institution_id",
+                                                                 "summary_public")}
+    tasks = Task.objects.filter(plan=plan).select_related("lead_agency").order_by("number")
+    for task in tasks:
+        if task.pk in summaries or task.pk in task_grades:
+            yield ["task", task.code, task.lead_agency.slug, summaries.get(task.pk, ""),
+                   task_grades.get(task.pk, "")]
+    institutions = Agency.objects.filter(
+        pk__in={*institution_grades, *institution_summaries}).order_by("slug")
+    for agency in institutions:
+        yield ["institution", "", agency.slug, institution_summaries.get(agency.pk, ""),
+               institution_grades.get(agency.pk, "")]
 
 
 ROWS = {"tasks": task_rows, "milestones": milestone_rows, "budgets": budget_rows,

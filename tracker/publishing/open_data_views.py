@@ -1,6 +1,7 @@
 """The open data page, /open-data/, and its files: each plan year's data sets as UTF-8 CSV and
-JSON (tracker.publishing.open_data). Open to everyone while the pages are published
-(KIPPLAN_PUBLIC_PAGES); otherwise to those who may read the pages."""
+JSON (tracker.publishing.open_data). Published with the pages (KIPPLAN_PUBLIC_PAGES): everyone's
+then; until then the plan managers' only (tracker.access.reads_open_data), since the files hold
+every agency's tasks."""
 
 import json
 
@@ -10,9 +11,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from tracker.access import reads_the_plan
+from tracker.access import reads_open_data
 from tracker.common import spreadsheets
 from tracker.plans.models import Plan
 from tracker.progress.pages import MAX_SMALL
@@ -21,10 +23,11 @@ from tracker.publishing import open_data
 
 class OpenDataAccess:
     def dispatch(self, request, *args, **kwargs):
-        if not reads_the_plan(request.user):
+        if not reads_open_data(request.user):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            raise PermissionDenied
+            raise PermissionDenied(_("The open data is published with the site's pages; until "
+                                     "then only the plan managers see it."))
         return super().dispatch(request, *args, **kwargs)
 
 
