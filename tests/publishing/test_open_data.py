@@ -183,3 +183,14 @@ def test_the_page_lists_each_year_with_its_files_and_the_dictionary(client, publ
     assert reverse("tracker:open_data_json", args=[2024, "milestones"]) in page
     assert reverse("tracker:open_data_json", args=[2024, "results"]) not in page
     assert "lead_agency_name_ko" in page and "주관기관 식별자" in page
+
+
+def test_a_plan_of_headline_figures_alone_offers_no_files(client, public, task):
+    from tests.factories import PlanFactory
+
+    PlanFactory(year=2022, announced_task_count=70)
+
+    page = client.get(reverse("tracker:open_data")).content.decode()
+
+    assert reverse("tracker:open_data_csv", args=[2024, "tasks"]) in page
+    assert reverse("tracker:open_data_csv", args=[2022, "tasks"]) not in page

@@ -8,6 +8,7 @@ import json
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.views.generic import TemplateView, View
 from tracker.access import reads_open_data
 from tracker.common import spreadsheets
 from tracker.plans.models import Plan
+from tracker.progress.models import Task
 from tracker.progress.pages import MAX_SMALL
 from tracker.publishing import open_data
 
@@ -35,8 +37,10 @@ class OpenDataView(OpenDataAccess, TemplateView):
     template_name = "tracker/publishing/open_data.html"
 
     def get_context_data(self, **kwargs):
-        plans = Plan.objects.select_related("evaluation_round").order_by("-year")
-        years = [(plan, open_data.available(plan)) for plan in plans]
+        plans = Plan.objects.select_related("evaluation_round").annotate(
+            has_tasks=Exists(Task.objects.filter(plan=OuterRef("pk")))).order_by("-year")
+        # A plan recorded by its headline figures alone has no task data to offer yet.
+        years = [(plan, open_data.available(plan) if plan.has_tasks else []) for plan in plans]
         return super().get_context_data(years=years, data_sets=open_data.DATA_SETS.values(),
                                         licence=open_data.licence(), **kwargs)
 
