@@ -18,6 +18,7 @@ them all and names the site:
   advice on a round's graded projects.
 - ``tracker.publishing.admin``: the annual reports generated.
 - ``tracker.common.admin``: the mail kipplan sends (what failed, and send it again).
+- ``tracker.api.admin``: every user's API tokens, to revoke one that leaked (superusers).
 
 Access: every queryset of task data goes through ``Task.objects.visible_to(user)``, so no
 admin URL (list, change, history, delete, actions, autocomplete, raw-id popups, inlines, a
@@ -29,6 +30,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from tracker.accounts import admin as accounts_admin  # noqa: F401 (each registers its admins)
+from tracker.api import admin as api_admin  # noqa: F401
 from tracker.common import admin as common_admin  # noqa: F401
 from tracker.evaluation import admin as evaluation_admin  # noqa: F401
 from tracker.follow_up import admin as follow_up_admin  # noqa: F401

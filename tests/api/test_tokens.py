@@ -151,3 +151,20 @@ def test_a_user_has_at_most_the_settings_number_of_tokens_in_use(client, setting
     assert response.status_code == 400
     assert response.context["form"].non_field_errors()
     assert ApiToken.objects.count() == 2
+
+
+def test_a_superuser_revokes_a_leaked_token_in_the_admin_without_seeing_any_key(
+        client, staff, superuser, manager, task):
+    token, key = ApiToken.objects.issue(user=staff, name="leaked", days=30)
+    url = reverse("admin:tracker_apitoken_changelist")
+    client.force_login(manager)
+    assert client.get(url).status_code == 403  # plan managers have no part in users' keys
+    client.force_login(superuser)
+
+    listing = client.get(url).content.decode()
+    client.post(url, {"action": "revoke", "_selected_action": [token.pk]})
+    client.logout()
+
+    assert "leaked" in listing and token.digest not in listing and key not in listing
+    assert client.get(reverse("api:task-list", args=[2024]),
+                      HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
