@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
@@ -22,6 +23,7 @@ from tests.factories import (
 from tracker.models import (
     Agency,
     AnnualReport,
+    ApiToken,
     ContributionNote,
     Milestone,
     MilestoneChange,
@@ -46,8 +48,9 @@ REGISTERED = sorted(
 # Records made by a service or a command, never added by hand in the admin.
 HISTORY_MODELS = {"progressupdate", "contributionnote", "milestonechange", "reviewassessment",
                   "reminder", "outgoingmail"}
-# Rows written on pages of their own (a task's results page), never through an add page.
-WRITTEN_ELSEWHERE = {"result", "budgetadvice", "annualreport"}  # on their own pages
+# Rows written on pages of their own (a task's results page, a user's API tokens page), never
+# through an add page.
+WRITTEN_ELSEWHERE = {"result", "budgetadvice", "annualreport", "apitoken"}
 
 
 def changelist(app_label, model_name):
@@ -62,6 +65,9 @@ def test_superuser_opens_every_models_list_and_an_object(
         call_command("send_reminders", "--year", "2024", stdout=io.StringIO())
     if model_name == "annualreport":  # none until a manager generates one
         AnnualReport.objects.create(plan=Plan.objects.get(year=2024))
+    if model_name == "apitoken":  # none until a user makes one
+        ApiToken.objects.issue(user=get_user_model().objects.get(username="kipo"),
+                               name="특허청 과제관리시스템", days=30)
     client.login(username="admin", password="kipplan-demo")
     response = client.get(changelist(app_label, model_name))
     assert response.status_code == 200
