@@ -1,5 +1,5 @@
-"""The API's views: read-only, each asking the pages' rules (``tracker.progress.pages``) who may
-read and what they see."""
+"""The API's views, each asking the pages' rules (``tracker.progress.pages``) who may read and what
+they see; the task's two writes (a report, a milestone) ask the services' (``writes``)."""
 
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db.models import Prefetch
