@@ -50,7 +50,7 @@ def test_anonymous_visitors_read_nothing_while_the_pages_are_closed(client, reco
 
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
-    assert "detail" in response.json()
+    assert "API 토큰" in response.json()["detail"]  # how to sign in, in Korean by default
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)

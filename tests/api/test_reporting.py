@@ -210,7 +210,15 @@ def test_a_body_that_is_not_json_with_a_key_is_a_415(client, task, key):
                            HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_IDEMPOTENCY_KEY="form-1")
 
     assert response.status_code == 415
+    assert "JSON" in response.json()["detail"]
     assert not ProgressUpdate.objects.exists()
+
+
+def test_a_method_an_address_does_not_take_is_a_405_that_names_it(client, task, key):
+    response = client.delete(reports_url(), HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    assert response.status_code == 405
+    assert "DELETE" in response.json()["detail"]
 
 
 def test_a_milestone_date_outside_the_years_kipplan_takes_is_a_400(client, task, key):
