@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 PREFIX = "kp_"  # marks a kipplan key in logs and secret scanners
 SHOWN = 8  # characters of a key kept in the clear, after the prefix, to tell keys apart
+MAX_DAYS = 365  # the longest a token may last
 
 
 def digest(key: str) -> str:
@@ -27,7 +29,15 @@ class ApiTokenQuerySet(models.QuerySet):
 
     def issue(self, *, user, name: str, days: int):
         """A new token for ``user``: (the token, its key). The key is in no record; whoever
-        made it must copy it now."""
+        made it must copy it now. A token lasts ``MAX_DAYS`` at most, and a user has at most
+        ``KIPPLAN_API_TOKENS_PER_USER`` in use (a ValidationError otherwise)."""
+        if not 1 <= days <= MAX_DAYS:
+            raise ValidationError({"days": _("A token lasts from 1 to %(days)s days.") % {
+                "days": MAX_DAYS}})
+        if self.usable().filter(user=user).count() >= settings.KIPPLAN_API_TOKENS_PER_USER:
+            raise ValidationError(_("You have %(count)s tokens in use, as many as one may have. "
+                                    "Revoke one you no longer need first.") % {
+                "count": settings.KIPPLAN_API_TOKENS_PER_USER})
         key = PREFIX + secrets.token_urlsafe(32)
         now = timezone.now()
         token = self.model(user=user, name=name.strip(), shown=key[:len(PREFIX) + SHOWN],

@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -13,9 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from tracker.access import reads_the_plan
-from tracker.api.models import ApiToken
-
-MAX_DAYS = 365
+from tracker.api.models import MAX_DAYS, ApiToken
 
 
 class TokenForm(forms.Form):
@@ -43,15 +41,15 @@ class TokensView(LoginRequiredMixin, TemplateView):
         if "revoke" in request.POST:
             return self.revoke(request.POST["revoke"])
         form = TokenForm(request.POST)
-        if form.is_valid() and ApiToken.objects.usable().filter(
-                user=request.user).count() >= settings.KIPPLAN_API_TOKENS_PER_USER:
-            form.add_error(None, _("You have %(count)s tokens in use, as many as one may have. "
-                                   "Revoke one you no longer need first.") % {
-                "count": settings.KIPPLAN_API_TOKENS_PER_USER})
+        if form.is_valid():
+            try:
+                token, key = ApiToken.objects.issue(user=request.user,
+                                                    name=form.cleaned_data["name"],
+                                                    days=form.cleaned_data["days"])
+            except ValidationError as error:
+                form.add_error(None, error)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        token, key = ApiToken.objects.issue(user=request.user, name=form.cleaned_data["name"],
-                                            days=form.cleaned_data["days"])
         # The key is on this answer only: not in a message, a session or a cache.
         response = self.render_to_response(self.get_context_data(new_token=token, key=key),
                                            status=201)

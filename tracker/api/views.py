@@ -30,7 +30,7 @@ from tracker.progress import selectors as reports
 from tracker.progress import services
 from tracker.progress.filters import TaskFilter
 from tracker.progress.forms import AsOfForm
-from tracker.progress.pages import MAX_SMALL, reads_task_publicly, visible_tasks
+from tracker.progress.pages import reads_task_publicly, small_number, visible_tasks
 
 
 class Pages(PageNumberPagination):
@@ -61,13 +61,6 @@ class ReadOnly(viewsets.ReadOnlyModelViewSet):
         found = get_object_or_404(self.get_queryset(), **{self.lookup_field: value})
         self.check_object_permissions(self.request, found)  # as DRF's own get_object does
         return found
-
-
-def small_number(value, message):
-    """A year or task number from the URL, as the pages take it (a small positive integer)."""
-    if not (str(value).isascii() and str(value).isdigit()) or not 1 <= int(value) <= MAX_SMALL:
-        raise Http404(message)
-    return int(value)
 
 
 class PlanViewSet(ReadOnly):

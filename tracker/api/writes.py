@@ -4,7 +4,6 @@ history as the admin's forms (tracker.progress.services), each write answered on
 
 import hashlib
 import json
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,9 +20,6 @@ from rest_framework.utils.encoders import JSONEncoder  # DRF's: dates, decimals
 from kipplan.page_cache import outage
 from tracker.api.models import IdempotentRequest
 from tracker.common.choices import Status
-from tracker.common.validators import check_day
-
-logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -43,10 +39,9 @@ class ReportIn(serializers.Serializer):
 
 
 class MilestoneIn(serializers.Serializer):
-    due_date = serializers.DateField(validators=[check_day], help_text=_(
-        "The current due date; moving it needs a reason."))
-    completed_on = serializers.DateField(required=False, allow_null=True, default=None,
-                                         validators=[check_day])
+    due_date = serializers.DateField(help_text=_("The current due date; moving it needs a "
+                                                 "reason."))
+    completed_on = serializers.DateField(required=False, allow_null=True, default=None)
     reason = serializers.CharField(required=False, allow_blank=True, default="",
                                    max_length=5000)
 

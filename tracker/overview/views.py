@@ -5,7 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Func, IntegerField, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -29,11 +29,11 @@ from tracker.progress import selectors as reports
 from tracker.progress import timeline as history
 from tracker.progress.filters import TaskFilter
 from tracker.progress.pages import (
-    MAX_SMALL,
     PageAccessMixin,
     PlanMixin,
     fields_of,
     reads_task_publicly,
+    small_number,
 )
 from tracker.publishing.services import status_for as annual_report_status
 
@@ -132,9 +132,7 @@ class TaskDetailView(CachedPageMixin, PlanMixin, DetailView):
 
     @cached_property
     def year(self):
-        if not 1 <= self.kwargs["year"] <= MAX_SMALL:
-            raise Http404(_("No plan for that year."))
-        return self.kwargs["year"]
+        return small_number(self.kwargs["year"], _("No plan for that year."))
 
     @cached_property
     def moment(self):
@@ -148,15 +146,14 @@ class TaskDetailView(CachedPageMixin, PlanMixin, DetailView):
 
     @cached_property
     def task(self):
-        if not 1 <= self.kwargs["number"] <= MAX_SMALL:
-            raise Http404(_("No task with that number."))
+        number = small_number(self.kwargs["number"], _("No task with that number."))
         tasks = round_report.with_grades(
             self.visible_tasks().filter(plan__year=self.year).as_of(self.moment.as_of)
         ).select_related(
             "plan__endorsed_by", "plan__evaluation_round", "strategy", "key_task__strategy",
             "lead_agency", "result",
         ).prefetch_related("supporting_agencies", "technologies", "milestones")
-        task = get_object_or_404(tasks, number=self.kwargs["number"])
+        task = get_object_or_404(tasks, number=number)
         task.plan.has_tasks = True  # as PlanMixin annotates it: this one has
         return task
 

@@ -21,6 +21,15 @@ from tracker.progress.models import Task
 MAX_SMALL = 32767  # years and task numbers are small integers in the database
 
 
+def small_number(value, message) -> int:
+    """A year or task number from a URL or a query (a small positive integer), or a 404 that
+    says ``message``: anything else would not fit the database's column."""
+    value = str(value)
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_SMALL:
+        raise Http404(message)
+    return int(value)
+
+
 def keep_evaluators_out(user):
     """Evaluators see their assignments in the admin and nothing else of the site: every page
     here refuses them, unless the pages are published to everyone."""
@@ -99,10 +108,7 @@ class PlanMixin(PageAccessMixin):
             if plan is None:
                 raise Http404(_("No plan has been loaded yet."))
             return plan
-        year = str(year)
-        if not (year.isascii() and year.isdigit()) or not 1 <= int(year) <= MAX_SMALL:
-            raise Http404(_("No plan for that year."))
-        return get_object_or_404(plans, year=int(year))
+        return get_object_or_404(plans, year=small_number(year, _("No plan for that year.")))
 
     def plans(self):
         return Plan.objects.select_related("endorsed_by", "evaluation_round").annotate(

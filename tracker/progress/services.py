@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from tracker.access import member_agency_ids
 from tracker.common.choices import ReviewLight, StateSource, Status
 from tracker.common.stale import StaleEdit
-from tracker.common.validators import check_finished_means_full
+from tracker.common.validators import check_day, check_finished_means_full
 from tracker.progress.models import (
     ContributionNote,
     Milestone,
@@ -169,12 +169,18 @@ def validate_milestone_change(
 ) -> None:
     """Raise a ValidationError for a milestone change that breaks a rule."""
     errors = {}
-    if due_date != milestone.due_date and not reason.strip():
+    for field, day in (("due_date", due_date), ("completed_on", completed_on)):
+        if day:  # within the years kipplan takes: date arithmetic fails at the calendar's ends
+            try:
+                check_day(day)
+            except ValidationError as error:
+                errors[field] = error.messages[0]
+    if "due_date" not in errors and due_date != milestone.due_date and not reason.strip():
         errors["reason"] = _("Say why the due date moves from %(old)s to %(new)s.") % {
             "old": date_format(milestone.due_date, "SHORT_DATE_FORMAT"),
             "new": date_format(due_date, "SHORT_DATE_FORMAT"),
         }
-    if completed_on and completed_on > timezone.localdate():
+    if completed_on and "completed_on" not in errors and completed_on > timezone.localdate():
         errors["completed_on"] = _("The completion date cannot be in the future.")
     if errors:
         raise ValidationError(errors)

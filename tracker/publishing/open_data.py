@@ -136,7 +136,7 @@ def available(plan: Plan) -> list[DataSet]:
             if not data_set.needs_published_results or published_results(plan)]
 
 
-def task_rows(plan: Plan):
+def rows_of_tasks(plan: Plan):
     names = names_for(plan)
     tasks = (Task.objects.filter(plan=plan).select_related(
         "strategy", "key_task__strategy", "lead_agency", "carried_from")
@@ -153,7 +153,7 @@ def task_rows(plan: Plan):
                task.carried_from.code if task.carried_from_id else "", task.is_illustrative]
 
 
-def milestone_rows(plan: Plan):
+def rows_of_milestones(plan: Plan):
     milestones = Milestone.objects.filter(task__plan=plan).select_related("task").order_by(
         "task__number", "baseline_date", "pk")
     for milestone in milestones:
@@ -162,7 +162,7 @@ def milestone_rows(plan: Plan):
                milestone.is_illustrative]
 
 
-def budget_rows(plan: Plan):
+def rows_of_budgets(plan: Plan):
     strategies = plan.strategies.annotate(
         task_count=Count("tasks"), budget=Sum("tasks__budget"),
         executed=Sum("tasks__budget_executed")).order_by("number")
@@ -172,7 +172,7 @@ def budget_rows(plan: Plan):
                plan.total_budget]
 
 
-def result_rows(plan: Plan):
+def rows_of_results(plan: Plan):
     """Each graded or reported unit of a published round, as the published pages show it: the
     public summary of a submitted result and the grade; nothing of drafts or of when results
     came in."""
@@ -200,8 +200,8 @@ def result_rows(plan: Plan):
                institution_grades.get(agency.pk, "")]
 
 
-ROWS = {"tasks": task_rows, "milestones": milestone_rows, "budgets": budget_rows,
-        "results": result_rows}
+ROWS = {"tasks": rows_of_tasks, "milestones": rows_of_milestones, "budgets": rows_of_budgets,
+        "results": rows_of_results}
 
 
 def records(data_set: DataSet, plan: Plan):

@@ -19,7 +19,7 @@ from tracker.access import reads_open_data
 from tracker.common import spreadsheets
 from tracker.plans.models import Plan
 from tracker.progress.models import Task
-from tracker.progress.pages import MAX_SMALL
+from tracker.progress.pages import small_number
 from tracker.publishing import open_data
 
 
@@ -51,7 +51,8 @@ class OpenDataFile(OpenDataAccess, View):
     format = "csv"
 
     def get(self, request, year, data_set):
-        if not 1 <= year <= MAX_SMALL or data_set not in open_data.DATA_SETS:
+        year = small_number(year, _("No plan for that year."))
+        if data_set not in open_data.DATA_SETS:
             raise Http404
         plan = get_object_or_404(Plan.objects.select_related("evaluation_round"), year=year)
         data_set = open_data.DATA_SETS[data_set]
